@@ -1,0 +1,220 @@
+"""Answers: reading answers files and checking each answer against its question.
+
+An answer is normalised by the question's type before it reaches the engine, whose equality is
+loosely typed ('42' == 42, True == 'true'): yes/no → bool, choice → option text, multi → list of
+option texts, number → int/float, date → date, text → str; "don't know" → ``UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import AnswerIssue, AnswersError, suggest
+from ._loader import RuleBase
+from ._yaml import YamlFailure, load_yaml_text
+
+__all__ = ["AnswerSet", "Unknown", "UNKNOWN", "MAX_ANSWERS", "MAX_TEXT", "check_answers",
+           "read_answers_file", "parse_answers_document"]
+
+MAX_ANSWERS = 500
+MAX_TEXT = 2000
+MAX_ANSWERS_BYTES = 1024 * 1024
+
+
+class Unknown:
+    """The answer "don't know"."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass
+class AnswerSet:
+    """A parsed answers document."""
+
+    answers: dict[str, Any]
+    as_of: dt.date | None = None
+    rulebase: dict[str, str] | None = None
+    case: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) -> Any:
+    where = f"answers.{qid}"
+    q = rb.questions[qid].model
+    if value == "unknown" or value is UNKNOWN:
+        if q.unknown != "allowed":
+            issues.append(AnswerIssue("PA204", "this question does not accept \"don't know\"", where))
+            return None
+        return UNKNOWN
+    if q.type == "yes_no":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("yes", "no"):
+            return value.lower() == "yes"
+        issues.append(AnswerIssue("PA202", f"expected yes or no (true/false), got {value!r}", where))
+        return None
+    if q.type == "choice":
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value) in q.option_values:
+            return str(value)
+        issues.append(AnswerIssue("PA203", f"{value!r} is not an option; options: "
+                                  + ", ".join(q.option_values), where,
+                                  suggest(str(value), q.option_values)))
+        return None
+    if q.type == "multi":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            issues.append(AnswerIssue("PA202", f"expected a list of options, got {value!r}", where))
+            return None
+        chosen = []
+        for index, item in enumerate(value):
+            if not isinstance(item, (str, int, float)) or isinstance(item, bool) or str(item) not in q.option_values:
+                issues.append(AnswerIssue("PA203", f"{item!r} is not an option; options: "
+                                          + ", ".join(q.option_values), f"{where}[{index}]",
+                                          suggest(str(item), q.option_values)))
+                return None
+            if str(item) not in chosen:
+                chosen.append(str(item))
+        return chosen
+    if q.type == "number":
+        if isinstance(value, str):
+            try:
+                value = float(value) if any(c in value for c in ".eE") else int(value)
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            issues.append(AnswerIssue("PA202", f"expected a number, got {value!r}", where))
+            return None
+        if q.min is not None and value < q.min or q.max is not None and value > q.max:
+            issues.append(AnswerIssue("PA205", f"{value} is outside {q.min}..{q.max}", where))
+            return None
+        return value
+    if q.type == "date":
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        if isinstance(value, dt.date):
+            return value
+        issues.append(AnswerIssue("PA202", f"expected a date YYYY-MM-DD, got {value!r}", where))
+        return None
+    if not isinstance(value, str):
+        issues.append(AnswerIssue("PA202", f"expected text, got {value!r}", where))
+        return None
+    if len(value) > MAX_TEXT:
+        issues.append(AnswerIssue("PA206", f"text longer than {MAX_TEXT} characters", where))
+        return None
+    return value
+
+
+def check_answers(rb: RuleBase, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Normalise answers by question type; raise AnswersError naming each bad field."""
+    issues: list[AnswerIssue] = []
+    if not isinstance(answers, Mapping):
+        raise AnswersError([AnswerIssue("PA201", "answers must be a mapping of question id to value",
+                                        "answers")])
+    if len(answers) > MAX_ANSWERS:
+        raise AnswersError([AnswerIssue("PA207", f"more than {MAX_ANSWERS} answers", "answers")])
+    normal: dict[str, Any] = {}
+    for qid, value in answers.items():
+        if not isinstance(qid, str) or qid not in rb.questions:
+            issues.append(AnswerIssue("PA201", f"unknown question '{qid}'", f"answers.{qid}",
+                                      suggest(str(qid), rb.questions)))
+            continue
+        if value is None:
+            continue  # an explicit null is "not answered yet"
+        checked = _check_one(rb, qid, value, issues)
+        if checked is not None:
+            normal[qid] = checked
+    if issues:
+        raise AnswersError(issues)
+    # keep rule-base order: outputs must not depend on the order answers were given in
+    return {qid: normal[qid] for qid in rb.questions if qid in normal}
+
+
+def parse_answers_document(data: Any, source: str = "answers") -> AnswerSet:
+    """Split an answers document ({rulebase?, as_of?, answers, case?}) into its parts."""
+    if not isinstance(data, Mapping):
+        raise AnswersError([AnswerIssue("PA200", "expected a mapping with an 'answers' key", source)])
+    allowed = ("rulebase", "as_of", "answers", "case")
+    issues = []
+    for key in data:
+        if key not in allowed:
+            issues.append(AnswerIssue("PA200", f"unknown key '{key}'; allowed: {', '.join(allowed)}",
+                                      str(key), suggest(str(key), allowed)))
+    if "answers" not in data:
+        issues.append(AnswerIssue("PA200", "missing 'answers'", "answers"))
+    as_of = data.get("as_of")
+    if isinstance(as_of, str):
+        try:
+            as_of = dt.date.fromisoformat(as_of)
+        except ValueError:
+            issues.append(AnswerIssue("PA202", f"expected a date YYYY-MM-DD, got {as_of!r}", "as_of"))
+    elif as_of is not None and not isinstance(as_of, dt.date):
+        issues.append(AnswerIssue("PA202", f"expected a date YYYY-MM-DD, got {as_of!r}", "as_of"))
+    rulebase = data.get("rulebase")
+    if rulebase is not None and not (isinstance(rulebase, Mapping) and set(rulebase) <= {"id", "version", "hash"}):
+        issues.append(AnswerIssue("PA200", "rulebase must be {id, version}", "rulebase"))
+    case = data.get("case") or {}
+    if not isinstance(case, Mapping):
+        issues.append(AnswerIssue("PA200", "case must be a mapping", "case"))
+    answers = data.get("answers")
+    if answers is None:
+        answers = {}
+    if not isinstance(answers, Mapping):
+        issues.append(AnswerIssue("PA201", "answers must be a mapping of question id to value", "answers"))
+    if issues:
+        raise AnswersError(issues)
+    return AnswerSet(dict(answers), as_of if isinstance(as_of, dt.date) else None,
+                     {k: str(v) for k, v in rulebase.items()} if rulebase else None, dict(case))
+
+
+def read_answers_file(path: str | Path, text: str | None = None) -> AnswerSet:
+    """Read an answers file (YAML or JSON; ``-`` with ``text`` for stdin)."""
+    name = str(path)
+    if text is None:
+        p = Path(path)
+        try:
+            if p.stat().st_size > MAX_ANSWERS_BYTES:
+                raise AnswersError([AnswerIssue("PA200", "answers file larger than 1 MiB", name)])
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise AnswersError([AnswerIssue("PA200", "file not found", name)]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AnswersError([AnswerIssue("PA200", f"cannot read: {exc}", name)]) from None
+    if name.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AnswersError([AnswerIssue("PA200", f"invalid JSON at line {exc.lineno} column "
+                                            f"{exc.colno}: {exc.msg}", name)]) from None
+    else:
+        try:
+            data = load_yaml_text(text, name)
+        except YamlFailure as failure:
+            issue = failure.issue
+            raise AnswersError([AnswerIssue("PA200", f"line {issue.line} column {issue.column}: "
+                                            f"{issue.message}", name)]) from None
+    return parse_answers_document(data, name)

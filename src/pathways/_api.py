@@ -1,0 +1,146 @@
+"""The public operations: evaluate a case, choose the next question, explain an item."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ._answers import check_answers
+from ._checklist import build_outcome, cite, condition_text, display_value, rulebase_ref
+from ._conditions import facts_of
+from ._errors import AnswerIssue, AnswersError
+from ._loader import RuleBase
+from ._outcome import NextQuestion, OptionOut, Outcome, Progress, QuestionOut, RouteResult, Trace
+from ._run import needed_questions, run_case
+
+__all__ = ["Explanation", "evaluate", "explain", "next_question", "question_out"]
+
+Lang = Literal["zh", "en"]
+
+
+def _lang(lang: str) -> Lang:
+    if lang not in ("zh", "en"):
+        raise AnswersError([AnswerIssue("PA208", f"unsupported language {lang!r}; use zh or en", "lang")])
+    return lang  # type: ignore[return-value]
+
+
+def evaluate(rule_base: RuleBase, answers: Mapping[str, Any], as_of: dt.date | None = None,
+             lang: str = "en") -> Outcome:
+    """The checklist for ``answers`` as the rule base stood on ``as_of`` (default: today).
+
+    A pure function of its inputs: the same rule base, answers, date and language give a
+    byte-identical JSON document. Raises AnswersError for invalid answers.
+    """
+    lang = _lang(lang)
+    checked = check_answers(rule_base, answers)
+    day = as_of or dt.date.today()
+    run = run_case(rule_base, checked, day)
+    return build_outcome(rule_base, run, day, lang)
+
+
+def question_out(rule_base: RuleBase, qid: str, lang: str) -> QuestionOut:
+    q = rule_base.questions[qid].model
+    return QuestionOut(
+        id=q.id, text=q.text.get(lang), type=q.type, help=q.help.get(lang) if q.help else None,
+        options=[OptionOut(value=o.value, label=o.label.get(lang), help=o.help.get(lang) if o.help else None)
+                 for o in q.options or ()],
+        unknown_allowed=q.unknown == "allowed", unit=q.unit.get(lang) if q.unit else None,
+        min=q.min, max=q.max, sources=cite(rule_base, q.sources, lang))
+
+
+def next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "en",
+                  as_of: dt.date | None = None) -> NextQuestion:
+    """The next question to ask, and progress.
+
+    A question is asked when its ``ask_when`` holds and some rule, item or ``ask_when`` that
+    mentions it is still undetermined. Answers that are no longer relevant are listed in
+    ``progress.ignored``.
+    """
+    lang = _lang(lang)
+    checked = check_answers(rule_base, answers)
+    run = run_case(rule_base, checked, as_of or dt.date.today())
+    needed = needed_questions(rule_base, run)
+    definite = [q for q in needed
+                if rule_base.questions[q].ask_when is None or q in run.strict["ask"]]
+    routes = []
+    for rid, route in rule_base.routes.items():
+        if f"route.{rid}" in run.strict["derive"]:
+            applies: Literal["yes", "maybe"] = "yes"
+        elif f"route.{rid}" in run.possible["derive"]:
+            applies = "maybe"
+        else:
+            continue
+        routes.append(RouteResult(id=rid, title=route.model.title.get(lang),
+                                  summary=route.model.summary.get(lang) if route.model.summary else None,
+                                  applies=applies, items=len(run.strict["item"] & {
+                                      i for i, d in rule_base.items.items() if d.route == rid})))
+    return NextQuestion(
+        rulebase=rulebase_ref(rule_base),
+        question=question_out(rule_base, definite[0], lang) if definite else None,
+        progress=Progress(answered=len(run.answers), remaining_at_most=len(needed),
+                          ignored=list(run.ignored)),
+        routes=routes,
+    )
+
+
+class Explanation(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item: str
+    title: str
+    on_checklist: bool
+    status: str | None
+    reason: str
+    route: str
+    route_applies: Literal["yes", "maybe", "no"]
+    condition: str
+    answers: dict[str, Any]
+    trace: Trace | None = None
+
+
+def explain(rule_base: RuleBase, answers: Mapping[str, Any], item_id: str,
+            as_of: dt.date | None = None, lang: str = "en") -> Explanation:
+    """Why ``item_id`` is, or is not, on the checklist for ``answers``."""
+    from ._errors import suggest
+
+    lang = _lang(lang)
+    if item_id not in rule_base.items:
+        raise AnswersError([AnswerIssue("PA209", f"unknown item '{item_id}'", "item",
+                                        suggest(item_id, rule_base.items))])
+    outcome = evaluate(rule_base, answers, as_of, lang)
+    checked = check_answers(rule_base, answers)
+    item = rule_base.items[item_id]
+    route_status = next((r.applies for r in outcome.routes if r.id == item.route), "no")
+    found = next((i for i in outcome.items if i.id == item_id), None)
+    upcoming = next((i for i in outcome.upcoming if i.id == item_id), None)
+    mentioned = facts_of(item.when) if item.when is not None else set()
+    relevant = {q: display_value(rule_base, q, v, lang) for q, v in checked.items() if q in mentioned}
+    en = lang == "en"
+    if found is not None:
+        reason = {"required": "its condition holds for these answers" if en else "根据所填答案，其条件成立",
+                  "to_be_verified": "its condition holds; the rule itself is marked unconfirmed and must be verified"
+                  if en else "其条件成立；该规则尚未确认，需核实",
+                  "to_determine": "its condition may hold: it depends on answers that are unknown or missing ("
+                  + ", ".join(found.trace.undetermined_by) + ")" if en else
+                  "其条件可能成立，取决于未知或未填写的答案（" + "、".join(found.trace.undetermined_by) + "）",
+                  }[found.status]
+    elif upcoming is not None:
+        reason = (f"it applies, but takes effect only on {upcoming.valid_from}" if en
+                  else f"适用，但自 {upcoming.valid_from} 起才生效")
+    elif route_status == "no":
+        reason = (f"its route '{item.route}' does not apply ({condition_text(rule_base.routes[item.route].when)})"
+                  if en else f"所属路径“{item.route}”不适用")
+    elif item.model.valid and not item.model.valid.holds_on(outcome.as_of):
+        reason = (f"it is not in force on {outcome.as_of} (valid {item.model.valid.from_ or '…'} to "
+                  f"{item.model.valid.to or '…'})" if en else f"{outcome.as_of} 时不在有效期内")
+    else:
+        reason = "its condition does not hold for these answers" if en else "根据所填答案，其条件不成立"
+    return Explanation(
+        item=item_id, title=item.model.title.get(lang), on_checklist=found is not None,
+        status=found.status if found else None, reason=reason, route=item.route,
+        route_applies=route_status, condition=condition_text(item.when, lang), answers=relevant,
+        trace=found.trace if found else (upcoming.trace if upcoming else None),
+    )

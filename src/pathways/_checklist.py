@@ -1,0 +1,285 @@
+"""Building the checklist (an ``Outcome``) from what the engine concluded for a case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ._answers import UNKNOWN
+from ._conditions import And, Atom, Cond, Not, Or
+from ._engine import Firing
+from ._loader import ItemDef, RuleBase
+from ._models import STAGES, SourceRef
+from ._outcome import (
+    AnswerUsed, AuthorityRef, Conflict, DerivedFact, IgnoredAnswer, ItemResult, Outcome,
+    RouteResult, RuleBaseRef, SourceCitation, TimeLimitOut, Timeline, Trace, TraceFact,
+)
+from ._run import Run, needed_questions
+
+__all__ = ["build_outcome", "cite", "condition_text", "display_value", "rulebase_ref"]
+
+
+def rulebase_ref(rb: RuleBase) -> RuleBaseRef:
+    return RuleBaseRef(id=rb.id, version=rb.version, hash=rb.content_hash)
+
+
+def cite(rb: RuleBase, refs: list[SourceRef], lang: str) -> list[SourceCitation]:
+    out = []
+    for ref in refs:
+        source = rb.sources[ref.id]
+        out.append(SourceCitation(id=source.id, title=source.title.get(lang), number=source.number,
+                                  article=ref.article, url=source.url, effective=source.effective,
+                                  unconfirmed=source.status == "unconfirmed"))
+    return out
+
+
+def display_value(rb: RuleBase, name: str, value: Any, lang: str) -> Any:
+    """An engine value as the user would read it (option labels, dates, yes/no)."""
+    if value is UNKNOWN:
+        return "不清楚" if lang == "zh" else "don't know"
+    qdef = rb.questions.get(name)
+    if qdef is not None:
+        q = qdef.model
+        if q.type in ("choice", "multi"):
+            labels = {o.value: o.label.get(lang) for o in q.options or ()}
+            if isinstance(value, list):
+                return [labels.get(v, v) for v in value]
+            return labels.get(value, value)
+        if q.type == "date" and isinstance(value, int):
+            return dt.date(value // 10000, value // 100 % 100, value % 100).isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+    return value
+
+
+def condition_text(cond: Cond | None, lang: str = "en") -> str:
+    """A condition as one readable line (ids, not labels: it is for explaining rules)."""
+    if cond is None:
+        return "always" if lang == "en" else "总是"
+    if isinstance(cond, Atom):
+        values = ", ".join(_fmt(v) for v in cond.values) if cond.test != "cmp" else ""
+        if cond.test == "eq":
+            return f"{cond.fact} = {values}" if len(cond.values) == 1 else f"{cond.fact} in [{values}]"
+        if cond.test == "neq":
+            return f"{cond.fact} ≠ {values}" if len(cond.values) == 1 else f"{cond.fact} not in [{values}]"
+        if cond.test == "has":
+            return f"{cond.fact} includes {values}" if len(cond.values) == 1 else f"{cond.fact} includes any of [{values}]"
+        if cond.test == "cmp":
+            signs = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}
+            return " and ".join(f"{cond.fact} {signs[op]} {_fmt(v)}" for op, v in cond.values)
+        return f"{cond.fact} is {cond.test}"
+    if isinstance(cond, Not):
+        return f"not ({condition_text(cond.part, lang)})"
+    joiner = " and " if isinstance(cond, And) else " or "
+    return joiner.join(f"({condition_text(p, lang)})" if isinstance(p, (And, Or)) else condition_text(p, lang)
+                       for p in cond.parts)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and value > 10000000:
+        return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+    return str(value)
+
+
+class _Builder:
+    def __init__(self, rb: RuleBase, run: Run, lang: str) -> None:
+        self.rb = rb
+        self.run = run
+        self.lang = lang
+        self.rule_defs = {r.model.id: r for r in rb.fact_rules}
+
+    def trace(self, item: ItemDef, firings: list[Firing]) -> Trace:
+        answers: dict[str, Any] = {}
+        facts: dict[tuple[str, Any, str], TraceFact] = {}
+        undetermined: set[str] = set()
+        seen_rules: set[tuple[str, str]] = set()
+
+        def visit(matched: tuple[dict[str, Any], ...], mode: str) -> None:
+            for fact in matched:
+                kind, name = fact.get("t"), fact.get("q")
+                if kind == "a":
+                    value = self.run.answers.get(name)
+                    answers[name] = value
+                elif kind == "u":
+                    if fact.get("w") == "dk":
+                        answers[name] = UNKNOWN
+                    undetermined.add(name)
+                elif kind in ("d", "p"):
+                    self.fact_trace(name, fact.get("v"), "strict" if kind == "d" else "possible",
+                                    facts, seen_rules, visit)
+
+        for firing in firings:
+            visit(firing.matched, firing.rule.action.mode)
+        return Trace(
+            rule=item.model.id, file=item.file, line=item.line,
+            condition=condition_text(item.when, self.lang),
+            answers=[AnswerUsed(question=q, text=self.rb.questions[q].model.text.get(self.lang),
+                                value=display_value(self.rb, q, v, self.lang))
+                     for q, v in sorted(answers.items(), key=lambda kv: self._qorder(kv[0]))],
+            facts=sorted(facts.values(), key=lambda f: (f.fact, str(f.value), f.rule)),
+            undetermined_by=sorted(undetermined, key=self._qorder),
+        )
+
+    def fact_trace(self, name: str, value: Any, mode: str, facts: dict, seen: set, visit: Any) -> None:
+        if name.startswith("route."):
+            return  # every item of a route needs its route: not news in a trace
+        for target in (self.run.derived if mode == "strict" else self.run.maybe_derived)[name].get(value, []):
+            if (target, mode) in seen:
+                continue
+            seen.add((target, mode))
+            rule = self.rule_defs[target]
+            facts[(name, value, target)] = TraceFact(
+                fact=name, value=value, rule=target,
+                explain=rule.model.explain.get(self.lang) if rule.model.explain else None,
+                file=rule.file, line=rule.line, sources=cite(self.rb, rule.model.sources, self.lang))
+            for firing in self.run.by_target[("derive", mode, target)]:
+                visit(firing.matched, mode)
+
+    def _qorder(self, qid: str) -> int:
+        return list(self.rb.questions).index(qid) if qid in self.rb.questions else 10**6
+
+    def item(self, item: ItemDef, certain: bool) -> ItemResult:
+        m = item.model
+        lang = self.lang
+        mode = "strict" if certain else "possible"
+        firings = self.run.by_target[("item", mode, m.id)]
+        unconfirmed = m.status == "unconfirmed"
+        status = "to_determine" if not certain else ("to_be_verified" if unconfirmed else "required")
+        time_limit = None
+        if m.time_limit is not None:
+            tl = m.time_limit
+            time_limit = TimeLimitOut(
+                days=tl.working_days if tl.working_days is not None else tl.calendar_days or 0,
+                unit="working_days" if tl.working_days is not None else "calendar_days",
+                of=tl.of.get(lang), statutory=tl.statutory, note=tl.note.get(lang) if tl.note else None)
+        authority = None
+        if m.authority:
+            a = self.rb.authorities[m.authority]
+            authority = AuthorityRef(id=a.id, name=a.name.get(lang))
+        return ItemResult(
+            id=m.id, route=item.route, stage=m.stage, status=status,
+            applies="yes" if certain else "maybe", confirmed=not unconfirmed,
+            title=m.title.get(lang), detail=m.detail.get(lang) if m.detail else None,
+            authority=authority, documents=[d.get(lang) for d in m.documents],
+            time_limit=time_limit, after=list(m.after), sources=cite(self.rb, m.sources, lang),
+            valid_from=m.valid.from_ if m.valid else None, valid_to=m.valid.to if m.valid else None,
+            trace=self.trace(item, firings),
+        )
+
+
+def _order(rb: RuleBase, chosen: list[str]) -> list[str]:
+    """Route order, then stage, then a topological order of ``after`` (stable by file order)."""
+    present = set(chosen)
+    route_rank = {r: i for i, r in enumerate(rb.routes)}
+    file_rank = {iid: i for i, iid in enumerate(rb.items)}
+
+    def key(iid: str) -> tuple[int, int, int]:
+        it = rb.items[iid]
+        return (route_rank[it.route], STAGES.index(it.model.stage), file_rank[iid])
+
+    waiting = {iid: {d for d in rb.items[iid].model.after if d in present} for iid in chosen}
+    done: list[str] = []
+    placed: set[str] = set()
+    pending = sorted(chosen, key=key)
+    while pending:
+        ready = next(iid for iid in pending if waiting[iid] <= placed) if any(
+            waiting[iid] <= placed for iid in pending) else pending[0]
+        done.append(ready)
+        placed.add(ready)
+        pending.remove(ready)
+    return done
+
+
+def _timeline(rb: RuleBase, items: list[ItemResult], lang: str) -> Timeline:
+    by_id = {it.id: it for it in items}
+    best: dict[str, tuple[int, list[str]]] = {}
+
+    def longest(iid: str) -> tuple[int, list[str]]:
+        if iid in best:
+            return best[iid]
+        it = by_id[iid]
+        own = it.time_limit.days if it.time_limit and it.time_limit.statutory and it.time_limit.unit == "working_days" else 0
+        prev = max((longest(d) for d in it.after if d in by_id), default=(0, []), key=lambda t: t[0])
+        best[iid] = (prev[0] + own, prev[1] + [iid])
+        return best[iid]
+
+    total, path = max((longest(i.id) for i in items), default=(0, []), key=lambda t: t[0])
+    path = [i for i in path if (t := by_id[i].time_limit) and t.statutory and t.unit == "working_days"]
+    other = [f"{it.id}: {it.time_limit.days} {'个日历日' if lang == 'zh' else 'calendar days'} ({it.time_limit.of})"
+             if it.time_limit.unit == "calendar_days" else
+             f"{it.id}: {it.time_limit.days} {'个工作日' if lang == 'zh' else 'working days'} ({it.time_limit.of}; "
+             f"{'非法定，为公布的平均或通常时长' if lang == 'zh' else 'not statutory: an announced average or typical duration'})"
+             for it in items if it.time_limit and (it.time_limit.unit == "calendar_days" or not it.time_limit.statutory)]
+    note = ("法定时限仅计算主管部门的工作日；申请人准备和补正资料、检验检测、专家评审、现场检查等时间通常不计入法定时限。"
+            if lang == "zh" else
+            "Statutory limits count the authorities' working days only; time the applicant spends preparing "
+            "or supplementing documents, and testing, expert review and on-site inspection, are usually "
+            "not counted against statutory clocks.")
+    return Timeline(critical_path=path, statutory_working_days=total, note=note, other_limits=other)
+
+
+def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
+    b = _Builder(rb, run, lang)
+    certain = run.strict["item"]
+    maybe = run.possible["item"] - certain
+    in_force: list[str] = []
+    upcoming: list[str] = []
+    for iid in rb.items:
+        if iid not in certain and iid not in maybe:
+            continue
+        valid = rb.items[iid].model.valid
+        if valid is None or valid.holds_on(as_of):
+            in_force.append(iid)
+        elif valid.from_ is not None and valid.from_ > as_of:
+            upcoming.append(iid)
+    items = [b.item(rb.items[iid], iid in certain) for iid in _order(rb, in_force)]
+    upcoming_items = [b.item(rb.items[iid], iid in certain) for iid in _order(rb, upcoming)]
+    routes = []
+    for rid, route in rb.routes.items():
+        if f"route.{rid}" in run.strict["derive"]:
+            applies = "yes"
+        elif f"route.{rid}" in run.possible["derive"]:
+            applies = "maybe"
+        else:
+            continue
+        routes.append(RouteResult(id=rid, title=route.model.title.get(lang),
+                                  summary=route.model.summary.get(lang) if route.model.summary else None,
+                                  applies=applies, items=sum(1 for i in items if i.route == rid)))
+    facts = []
+    conflicts = []
+    for name in rb.derived:
+        if name.startswith("route."):
+            continue
+        certain_values = run.derived.get(name) or {}
+        maybe_values = run.maybe_derived.get(name) or {}
+        if certain_values:
+            rules = [r for v in certain_values.values() for r in v]
+            facts.append(DerivedFact(fact=name, values=list(certain_values), certain=True, rules=rules))
+            if len(certain_values) > 1:
+                conflicts.append(Conflict(fact=name, values=list(certain_values), rules=rules))
+        elif maybe_values:
+            facts.append(DerivedFact(fact=name, values=list(maybe_values), certain=False,
+                                     rules=[r for v in maybe_values.values() for r in v]))
+    ignored = [IgnoredAnswer(question=q, value=display_value(rb, q, v, lang),
+                             reason="其提问条件不成立" if lang == "zh" else "its ask_when does not hold for this case")
+               for q, v in run.ignored.items()]
+    read_by_run = set().union(*(b_part.reads for name, b_part in _partitions(rb).items() if name in run.partitions_run))
+    for q, v in run.answers.items():
+        if q not in read_by_run:
+            ignored.append(IgnoredAnswer(question=q, value=display_value(rb, q, v, lang),
+                                         reason="所属路径不适用" if lang == "zh" else "its route does not apply to this case"))
+    unanswered = needed_questions(rb, run)
+    return Outcome(
+        rulebase=rulebase_ref(rb), as_of=as_of, lang=lang, routes=routes, items=items,
+        upcoming=upcoming_items, facts=facts, conflicts=conflicts,
+        timeline=_timeline(rb, items, lang), ignored_answers=ignored,
+        unanswered=unanswered,
+        complete=not any(i.status == "to_determine" for i in items) and not unanswered,
+    )
+
+
+def _partitions(rb: RuleBase) -> dict[str, Any]:
+    from ._run import compiled
+    return compiled(rb).partitions

@@ -1,0 +1,240 @@
+"""Compiling a loaded rule base into engine rules, stratified and kept inside the engine's limits.
+
+Each partition (the common router, then one per route) becomes one ruleset, so a case pays only for
+the routes it can reach. Every condition is compiled twice - strict and possible (see
+``_conditions``) - into disjunctive normal form; each conjunction is one engine rule. Rules are
+placed in *stages*: a rule runs only after every fact it reads (positively or negated) is complete,
+which makes results independent of answer order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._conditions import Cond, Lit, Pattern, TooComplex, dnf, facts_of, possible, strict, to_engine_value
+from ._errors import RuleBaseError, RuleIssue
+from ._loader import CORE, RuleBase
+
+__all__ = ["Action", "CompiledRule", "Limits", "Partition", "compile_rules"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Engine limits measured on durable-rules 2.0.28 (shared/engine/durable_rules.md), with margin."""
+
+    rules_per_ruleset: int = 4000          # engine: 4,096 (error 106)
+    rules_per_pattern: int = 240           # engine: 256 rules sharing one pattern (error 108)
+    tests_per_node: int = 480              # engine: > 512 distinct tests under one node HANGS
+    thresholds_per_property: int = 48      # engine: > ~64 threshold tests passing one fact (error 303)
+    facts_per_join: int = 15               # engine: 16 facts per join (error 304 at assert time)
+    gate_bucket: int = 200                 # rules per stage gate, below rules_per_pattern
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a rule does when it fires."""
+
+    kind: str                 # derive | item | ask | irrelevant
+    mode: str                 # strict | possible
+    target: str               # fact rule id, item id, route id or question id
+    sets: tuple[tuple[str, Any], ...] = ()   # for derive: (fact, engine value) pairs
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    name: str
+    stage: int
+    bucket: int
+    literals: tuple[Lit, ...]
+    action: Action
+    origin: tuple[str, int]  # file, line of the rule-file entry
+
+
+@dataclass
+class Partition:
+    name: str
+    rules: list[CompiledRule] = field(default_factory=list)
+    gates: list[tuple[int, int]] = field(default_factory=list)
+    reads: set[str] = field(default_factory=set)       # fact names whose engine facts it needs
+    own_questions: list[str] = field(default_factory=list)
+
+
+def _kind_of(rb: RuleBase) -> dict[str, str]:
+    return rb.kinds()
+
+
+def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partition]:
+    """Compile every partition; raise RuleBaseError if a condition or ruleset exceeds the limits."""
+    kinds = _kind_of(rb)
+    issues: list[RuleIssue] = []
+    entries: dict[str, list[tuple[str, Cond | None, Action, tuple[str, int], list[Lit]]]] = defaultdict(list)
+
+    def add(partition: str, node: str, cond: Cond | None, action: Action, origin: tuple[str, int],
+            extra: list[Lit] | None = None) -> None:
+        entries[partition].append((node, cond, action, origin, extra or []))
+
+    for q in rb.questions.values():
+        if q.ask_when is None:
+            continue
+        qid = q.model.id
+        origin = (q.file, q.line)
+        unanswered = [Lit(True, ("a", qid, None)), Lit(True, ("u", qid, "dk"))]
+        add(q.partition, qid, q.ask_when, Action("ask", "strict", qid), origin, unanswered)
+        add(q.partition, qid, q.ask_when, Action("ask", "possible", qid), origin, unanswered)
+        for answered in (Lit(False, ("a", qid, None)), Lit(False, ("u", qid, "dk"))):
+            add(q.partition, qid, q.ask_when, Action("irrelevant", "strict", qid), origin, [answered])
+    for r in rb.fact_rules:
+        sets = tuple((name, to_engine_value(rb.derived[name].value_type, value))
+                     for name, value in r.model.set.items())
+        extra = []
+        if r.model.valid is not None:
+            extra.append(Lit(False, ("now", "", _valid_test(r.model.valid))))
+        for mode in ("strict", "possible"):
+            add(r.partition, ",".join(r.model.set), r.when,
+                Action("derive", mode, r.model.id, sets), (r.file, r.line), extra)
+    for rid, route in rb.routes.items():
+        for mode in ("strict", "possible"):
+            add(CORE, f"route.{rid}", route.when,
+                Action("derive", mode, f"route.{rid}", ((f"route.{rid}", True),)), (route.file, route.line))
+    for item in rb.items.values():
+        route_lit_strict = Lit(False, ("d", f"route.{item.route}", None))
+        route_lit_possible = Lit(False, ("p", f"route.{item.route}", None))
+        for mode in ("strict", "possible"):
+            add(item.route, f"item:{item.model.id}", item.when, Action("item", mode, item.model.id),
+                (item.file, item.line), [route_lit_strict if mode == "strict" else route_lit_possible])
+
+    partitions: dict[str, Partition] = {}
+    for name in rb.partitions:
+        part = Partition(name)
+        part.own_questions = [q for q, d in rb.questions.items() if d.partition == name]
+        owned = {n for n in rb.symbols if rb.fact_partition(n) == name}
+        # stage of each node owned here: 1 + the deepest owned node it reads; inputs are stage 0
+        node_deps: dict[str, set[str]] = defaultdict(set)
+        for node, cond, action, origin, extra in entries[name]:
+            reads = (facts_of(cond) if cond is not None else set()) | {lit.pattern[1] for lit in extra if lit.pattern[0] != "now"}
+            if action.kind in ("ask", "irrelevant"):
+                reads -= {node}
+            node_deps[node] |= reads
+        stage: dict[str, int] = {}
+
+        def stage_of(node: str, trail: frozenset[str] = frozenset()) -> int:
+            if node in stage:
+                return stage[node]
+            if node in trail:  # cycles were rejected by the loader
+                return 0
+            deps = [d for d in node_deps.get(node, ()) if d in owned or d.startswith("item:")]
+            value = (1 + max((stage_of(d, trail | {node}) for d in deps), default=0)) if node in node_deps else 0
+            stage[node] = value
+            return value
+
+        counters: Counter[int] = Counter()
+        for node, cond, action, origin, extra in entries[name]:
+            try:
+                if cond is None:
+                    conjunctions = [tuple(extra)]
+                else:
+                    formula = strict(cond, kinds) if action.mode == "strict" else possible(cond, kinds)
+                    if action.kind == "irrelevant":
+                        # the answer is not relevant when its ask_when cannot hold
+                        formula = _negate_formula(possible(cond, kinds))
+                    conjunctions = [tuple(c) + tuple(extra) for c in dnf(formula)]
+            except TooComplex:
+                issues.append(RuleIssue("PW134", "condition too complex: more than 64 alternatives "
+                                        "after expansion; move parts into derived facts",
+                                        origin[0], origin[1], 1))
+                continue
+            node_stage = stage_of(node)
+            for conj in conjunctions:
+                if any(Lit(not lit.negated, lit.pattern) in conj for lit in conj):
+                    continue
+                bucket = counters[node_stage] // limits.gate_bucket
+                counters[node_stage] += 1
+                rule = CompiledRule(f"r{len(part.rules)}", node_stage, bucket,
+                                    tuple(sorted(set(conj), key=lambda l: (l.negated, repr(l.pattern)))),
+                                    action, origin)
+                part.rules.append(rule)
+                part.reads |= {lit.pattern[1] for lit in conj if lit.pattern[0] != "now"}
+        part.reads |= set(part.own_questions)
+        part.gates = sorted({(r.stage, r.bucket) for r in part.rules})
+        issues.extend(check_limits(part, limits))
+        partitions[name] = part
+    if issues:
+        raise RuleBaseError(issues)
+    return partitions
+
+
+def _negate_formula(formula: Any) -> Any:
+    if isinstance(formula, Lit):
+        return Lit(not formula.negated, formula.pattern)
+    op, parts = formula
+    return ("or" if op == "and" else "and", tuple(_negate_formula(p) for p in parts))
+
+
+def _valid_test(valid: Any) -> tuple[str, tuple[tuple[str, int], ...]]:
+    ops = []
+    if valid.from_ is not None:
+        ops.append(("gte", to_engine_value("date", valid.from_)))
+    if valid.to is not None:
+        ops.append(("lte", to_engine_value("date", valid.to)))
+    return ("cmp", tuple(ops))
+
+
+def pattern_key(pattern: Pattern) -> str:
+    return json.dumps([pattern[0], pattern[1], repr(pattern[2])])
+
+
+def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
+    """Refuse a ruleset the engine would reject, crash on or hang on - before it sees it."""
+    issues: list[RuleIssue] = []
+    where = part.rules[0].origin if part.rules else ("rulebase.yaml", 1)
+    label = "the common files" if part.name == CORE else f"route '{part.name}'"
+    total = len(part.rules) + 2
+    if total > limits.rules_per_ruleset:
+        issues.append(RuleIssue("PW150", f"{label} compiles to {total} engine rules; the engine takes "
+                                f"at most {limits.rules_per_ruleset} per route: split the route",
+                                where[0], where[1], 1))
+    fan: Counter[str] = Counter()
+    first: dict[str, tuple[str, int]] = {}
+    tests_per_fact: dict[tuple[str, str], set[str]] = defaultdict(set)
+    names_per_kind: dict[str, set[str]] = defaultdict(set)
+    thresholds: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for rule in part.rules:
+        if len(rule.literals) + 1 > limits.facts_per_join:
+            issues.append(RuleIssue("PW151", f"a condition joins {len(rule.literals)} facts; the engine "
+                                    f"joins at most {limits.facts_per_join - 1}: move parts into a "
+                                    "derived fact", rule.origin[0], rule.origin[1], 1))
+        for lit in rule.literals:
+            kind, name, test = lit.pattern
+            key = pattern_key(lit.pattern)
+            fan[key] += 1
+            first.setdefault(key, rule.origin)
+            names_per_kind[kind].add(name)
+            tests_per_fact[(kind, name)].add(repr(test))
+            if test is not None and not isinstance(test, str) and test[0] == "cmp":
+                thresholds[(kind, name)].add(repr(test))
+    for key, count in fan.items():
+        if count > limits.rules_per_pattern:
+            kind, name, _ = json.loads(key)
+            origin = first[key]
+            issues.append(RuleIssue("PW152", f"{count} rules in {label} test '{name}' the same way; the "
+                                    f"engine allows {limits.rules_per_pattern}: put the shared test into "
+                                    "a derived fact", origin[0], origin[1], 1))
+    for kind, names in names_per_kind.items():
+        if len(names) > limits.tests_per_node:
+            issues.append(RuleIssue("PW153", f"{label} tests {len(names)} different facts; above "
+                                    f"{limits.tests_per_node} the engine hangs: split the route",
+                                    where[0], where[1], 1))
+    for (kind, name), tests in tests_per_fact.items():
+        if len(tests) > limits.tests_per_node:
+            issues.append(RuleIssue("PW153", f"'{name}' is tested {len(tests)} different ways in {label}; "
+                                    f"above {limits.tests_per_node} the engine hangs", where[0], where[1], 1))
+    for (kind, name), tests in thresholds.items():
+        if len(tests) > limits.thresholds_per_property:
+            label_name = "validity dates" if kind == "now" else f"'{name}'"
+            issues.append(RuleIssue("PW154", f"{len(tests)} different comparisons on {label_name} in "
+                                    f"{label}; the engine fails above {limits.thresholds_per_property}",
+                                    where[0], where[1], 1))
+    return issues

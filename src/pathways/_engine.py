@@ -1,0 +1,234 @@
+"""The only module that touches durable-rules.
+
+The measured hazards of durable-rules 2.0.28 (shared/engine/durable_rules.md) shape everything here:
+
+* the stock Host starts timer threads that segfault with concurrent sessions → ``_QuietHost``;
+* sessions are looked up by a 32-bit hash and capped at 1,024 → one short-lived session per
+  evaluation, generated ids, deleted in ``finally``, under one lock per compiled rule base;
+* deleting a session in which no action ran segfaults → every session first fires ``open``;
+* a fact no rule matches is dropped with an exception → the ``keeper`` rule matches every fact
+  and never fires;
+* two derivations of one fact raise "already observed" → caught; a *false* duplicate (fact-id hash
+  collision) is detected against our own record and the evaluation is re-run with new ids;
+* negation is checked once, when a rule's positive patterns complete → every rule waits for its
+  stage gate, asserted after all facts of lower stages are in.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from durable import engine as _durable
+
+from ._compiler import CompiledRule, Partition
+from ._conditions import Lit, Pattern
+from ._errors import EngineError
+
+__all__ = ["Engine", "Firing", "fact_key"]
+
+MAX_COLLISION_RETRIES = 3
+
+
+class _QuietHost(_durable.Host):
+    """A Host without the background dispatch/timer threads (they crash the process)."""
+
+    def _run(self) -> None:  # noqa: D401 - overriding the thread starter
+        return None
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One rule that fired, with the engine facts it matched (positive patterns only)."""
+
+    rule: CompiledRule
+    matched: tuple[dict[str, Any], ...]
+
+
+class _Collision(Exception):
+    pass
+
+
+def fact_key(fact: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in fact.items() if k not in ("sid", "id")}, sort_keys=True,
+                      ensure_ascii=False)
+
+
+def _value_tests(test: Any) -> list[dict[str, Any]]:
+    if test is None:
+        return []
+    kind, payload = test
+    if kind == "eq":
+        if len(payload) == 1:
+            return [{"v": payload[0]}]
+        return [{"$or": [{"v": value} for value in payload]}]
+    if kind == "neq":
+        return [{"$neq": {"v": value}} for value in payload]
+    if kind == "cmp":
+        return [{"$" + op: {"v": value}} for op, value in payload]
+    raise ValueError(f"unknown test {kind}")
+
+
+def pattern_expression(pattern: Pattern) -> dict[str, Any]:
+    kind, name, test = pattern
+    if kind in ("a", "d", "p"):
+        return {"$and": [{"t": kind}, {"q": name}, *_value_tests(test)]}
+    if kind == "u":
+        tests: list[dict[str, Any]] = [{"t": "u"}, {"q": name}]
+        if test == "dk":
+            tests.append({"w": "dk"})
+        return {"$and": tests}
+    if kind == "au":
+        return {"$or": [pattern_expression(("a", name, test)), pattern_expression(("u", name, None))]}
+    if kind == "now":
+        return {"$and": [{"t": "now"}, *_value_tests(test)]}
+    raise ValueError(f"unknown pattern kind {kind}")
+
+
+def _noop(c: Any) -> None:
+    return None
+
+
+class Engine:
+    """One compiled rule base inside durable-rules: one ruleset per partition, one lock."""
+
+    def __init__(self, partitions: dict[str, Partition], name: str = "pw") -> None:
+        self._lock = threading.Lock()
+        self._seq = itertools.count()
+        self._salt = itertools.count()
+        self._current: list[Firing] | None = None
+        self._derived: set[str] | None = None
+        self._collided: str | None = None
+        self._ids: Callable[[dict[str, Any]], str] = self._default_id
+        self._salt_value = "0"
+        self.partitions = partitions
+        self._names = {part: f"{name}{index}" for index, part in enumerate(partitions)}
+        definitions = {self._names[part]: self._ruleset(p) for part, p in partitions.items()}
+        self._host = _QuietHost()
+        try:
+            self._host.register_rulesets(copy.deepcopy(definitions))
+        except Exception as exc:  # the engine's own refusal, e.g. error 106/108
+            raise EngineError(f"the engine refused the compiled rule base: {exc}") from exc
+
+    # ---- building ----
+
+    def _ruleset(self, part: Partition) -> dict[str, Any]:
+        rules: dict[str, Any] = {
+            "open__": {"all": [{"m": {"t": "__open__"}}], "run": _noop},
+            "keeper__": {"all": [{"m": {"$ex": {"t": 1}}}, {"never__": {"t": "$never$"}}], "run": _noop},
+        }
+        for rule in part.rules:
+            patterns: list[dict[str, Any]] = [
+                {"g": {"$and": [{"t": "g"}, {"n": rule.stage}, {"b": rule.bucket}]}}
+            ]
+            for index, lit in enumerate(rule.literals):
+                key = f"f{index}$not" if lit.negated else f"f{index}"
+                patterns.append({key: pattern_expression(lit.pattern)})
+            rules[rule.name] = {"all": patterns, "run": self._action(rule)}
+        return rules
+
+    def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
+        action = rule.action
+        emits: list[dict[str, Any]] = []
+        if action.kind == "derive":
+            kind = "d" if action.mode == "strict" else "p"
+            emits = [{"t": kind, "q": name, "v": value} for name, value in action.sets]
+        elif action.kind == "ask" and action.mode == "possible":
+            emits = [{"t": "u", "q": action.target, "w": "pending"}]
+
+        def run(c: Any) -> None:
+            current = self._current
+            if current is None:
+                return
+            matched = tuple(fact for key, fact in sorted(c._m.items()) if key != "g")
+            current.append(Firing(rule, matched))
+            for fact in emits:
+                self._assert_in_action(c, fact)
+
+        return run
+
+    def _assert_in_action(self, c: Any, fact: dict[str, Any]) -> None:
+        key = fact_key(fact)
+        derived = self._derived
+        assert derived is not None
+        try:
+            c.assert_fact(dict(fact, id=self._ids(fact)))
+        except _durable.MessageObservedException:
+            if key not in derived:
+                # a different fact with the same 32-bit identity: it was dropped; re-run re-keyed
+                self._collided = key
+            return
+        derived.add(key)
+
+    def _default_id(self, fact: dict[str, Any]) -> str:
+        return f"{self._salt_value}:{fact_key(fact)}"
+
+    # ---- running ----
+
+    def run(self, partition: str, facts: Iterable[dict[str, Any]]) -> list[Firing]:
+        """Evaluate one partition on ``facts`` in a fresh session; return the rules that fired."""
+        facts = list(facts)
+        for attempt in range(MAX_COLLISION_RETRIES + 1):
+            try:
+                return self._run_once(partition, facts)
+            except _Collision as exc:
+                if attempt == MAX_COLLISION_RETRIES:
+                    raise EngineError(f"fact identity collision persisted after re-keying: {exc}") from None
+                self._salt_value = str(next(self._salt) + 1)
+        raise AssertionError("unreachable")
+
+    def _run_once(self, partition: str, facts: list[dict[str, Any]]) -> list[Firing]:
+        name = self._names[partition]
+        part = self.partitions[partition]
+        with self._lock:
+            sid = f"e{next(self._seq)}"
+            firings: list[Firing] = []
+            self._current = firings
+            self._derived = set()
+            self._collided = None
+            try:
+                self._host.assert_fact(name, {"sid": sid, "t": "__open__"})
+                batch = []
+                seen = self._derived
+                for fact in facts:
+                    key = fact_key(fact)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    batch.append(dict(fact, sid=sid, id=self._ids(fact)))
+                if batch:
+                    try:
+                        self._host.assert_facts(name, batch)
+                    except _durable.MessageObservedException:
+                        raise _Collision("input fact") from None
+                for stage, bucket in part.gates:
+                    self._host.assert_fact(name, {"sid": sid, "t": "g", "n": stage, "b": bucket})
+                if self._collided is not None:
+                    raise _Collision(self._collided)
+                state = self._host.get_state(name, sid)
+                if state.get("exception"):
+                    text = str(state["exception"])
+                    raise EngineError(f"a rule action failed inside the engine: {text[:500]}")
+                return firings
+            except (_Collision, EngineError):
+                raise
+            except Exception as exc:  # errors raised by the C engine (e.g. 303, 304)
+                raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
+            finally:
+                self._current = None
+                self._derived = None
+                try:
+                    self._host.delete_state(name, sid)
+                except Exception:  # pragma: no cover - the session is gone either way
+                    pass
+
+
+def literal_summary(lit: Lit) -> str:
+    """A readable form of a literal, for debugging and lint output."""
+    kind, name, test = lit.pattern
+    return f"{'not ' if lit.negated else ''}{kind}({name}{'' if test is None else ', ' + repr(test)})"

@@ -1,0 +1,608 @@
+"""Loading a rule base: files → validated models → checked cross-references and graphs.
+
+Every problem is collected (not just the first) as a RuleIssue with file, line, column and a
+stable code; the caller gets a RuleBaseError listing them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import typing
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel
+
+from ._conditions import Cond, FactInfo, facts_of, negated_facts_of, parse_condition
+from ._errors import RuleBaseError, RuleIssue, suggest
+from ._models import Authority, FactRule, Item, Manifest, Question, Route, RuleFile, Source, SourceRef
+from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file, position
+
+__all__ = ["FactRuleDef", "ItemDef", "QuestionDef", "RouteDef", "RuleBase", "load_rule_base",
+           "default_rules_dir", "CORE"]
+
+CORE = "__core__"  # the partition holding common questions, common facts and route applicability
+
+
+@dataclass(frozen=True)
+class QuestionDef:
+    model: Question
+    file: str
+    line: int
+    partition: str
+    ask_when: Cond | None
+
+
+@dataclass(frozen=True)
+class FactRuleDef:
+    model: FactRule
+    file: str
+    line: int
+    partition: str
+    when: Cond
+
+
+@dataclass(frozen=True)
+class RouteDef:
+    model: Route
+    file: str
+    line: int
+    when: Cond
+
+
+@dataclass(frozen=True)
+class ItemDef:
+    model: Item
+    route: str
+    file: str
+    line: int
+    when: Cond | None
+
+
+@dataclass
+class RuleBase:
+    """A loaded, checked rule base. Immutable in use; compile it with ``pathways.compile``."""
+
+    root: Path
+    manifest: Manifest
+    content_hash: str
+    questions: dict[str, QuestionDef]
+    fact_rules: list[FactRuleDef]
+    derived: dict[str, FactInfo]
+    routes: dict[str, RouteDef]
+    items: dict[str, ItemDef]
+    authorities: dict[str, Authority]
+    sources: dict[str, Source]
+    symbols: dict[str, FactInfo]
+    partitions: list[str]  # evaluation order: CORE first, then routes by dependency
+    partition_needs: dict[str, set[str]] = field(default_factory=dict)
+    scenario_files: list[Path] = field(default_factory=list)
+    _compiled: Any = None
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    def kinds(self) -> dict[str, str]:
+        return {name: info.kind for name, info in self.symbols.items()}
+
+    def fact_partition(self, name: str) -> str:
+        if name in self.questions:
+            return self.questions[name].partition
+        if name.startswith("route."):
+            return CORE
+        for rule in self.fact_rules:
+            if name in rule.model.set:
+                return rule.partition
+        return CORE
+
+
+def default_rules_dir() -> Path:
+    """The shipped rule base: packaged with the wheel, or ``rules/`` in a source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_rules"
+    if (packaged / "rulebase.yaml").is_file():
+        return packaged
+    return here.parent.parent / "rules"
+
+
+# ---- pydantic errors → positioned issues ----------------------------------------------------
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class (if any) behind Optional/list/Annotated wrappers."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (list, typing.Union) or str(origin) == "<class 'types.UnionType'>":
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if models:
+                annotation = models[0]
+            elif args and origin is list:
+                annotation = args[0]
+            else:
+                return annotation
+        else:
+            import types
+            if isinstance(annotation, types.UnionType):
+                args = [a for a in typing.get_args(annotation) if a is not type(None)]
+                models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+                annotation = models[0] if models else args[0]
+                continue
+            return annotation
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    current: Any = model
+    for step in loc:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        fields = {f.alias or name: f for name, f in current.model_fields.items()}
+        if step not in fields:
+            return None
+        current = _unwrap(fields[step].annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def validation_issues(exc: pydantic.ValidationError, model: type[BaseModel], root: Any,
+                      filename: str) -> list[RuleIssue]:
+    issues = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            parent_loc, key = loc[:-1], loc[-1]
+            parent = _walk(root, parent_loc)
+            line, col = (parent.key_pos.get(key, (parent.line, parent.column))
+                         if isinstance(parent, LocDict) else position(root, loc))
+            target = _model_at(model, parent_loc)
+            allowed = _field_names(target) if target else []
+            where = f" in {'.'.join(map(str, parent_loc))}" if parent_loc else ""
+            hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
+            issues.append(RuleIssue("PW110", f"unknown key '{key}'{where}{hint}", filename, line, col,
+                                    suggest(str(key), allowed)))
+        elif kind == "missing":
+            parent_loc, key = loc[:-1], loc[-1]
+            line, col = position(root, parent_loc)
+            where = f" in {'.'.join(map(str, parent_loc))}" if parent_loc else ""
+            issues.append(RuleIssue("PW112", f"missing required key '{key}'{where}", filename, line, col))
+        else:
+            line, col = position(root, loc)
+            path = ".".join(str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper()))
+            message = err["msg"].removeprefix("Value error, ")
+            issues.append(RuleIssue("PW111", f"{path}: {message}" if path else message, filename,
+                                    line, col))
+    # a union failure reports once per alternative; keep one issue per position and code
+    unique = {}
+    for issue in issues:
+        unique.setdefault((issue.line, issue.column, issue.code), issue)
+    return list(unique.values())
+
+
+def _walk(root: Any, loc: tuple[Any, ...]) -> Any:
+    node = root
+    for step in loc:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+# ---- the loader ----------------------------------------------------------------------------
+
+class _Loader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.issues: list[RuleIssue] = []
+        self.hasher = hashlib.sha256()
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent)) if self.root.parent != path else str(path)
+        except ValueError:
+            return str(path)
+
+    def read(self, path: Path) -> Any:
+        try:
+            data = load_yaml_file(path, self.rel(path))
+        except YamlFailure as failure:
+            self.issues.append(failure.issue)
+            return None
+        self.hasher.update(self.rel(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        return data
+
+    def validate(self, model: type[BaseModel], data: Any, filename: str) -> Any:
+        if not isinstance(data, dict):
+            self.issues.append(RuleIssue("PW111", f"expected a mapping at the top of the file, got "
+                                         f"{type(data).__name__ if data is not None else 'an empty file'}",
+                                         filename, 1, 1))
+            return None
+        try:
+            return model.model_validate(data)
+        except pydantic.ValidationError as exc:
+            self.issues.extend(validation_issues(exc, model, data, filename))
+            return None
+
+    def load(self) -> RuleBase:
+        manifest_path = self.root / "rulebase.yaml"
+        if not self.root.is_dir():
+            raise RuleBaseError([RuleIssue("PW103", "rule base directory not found", str(self.root))])
+        raw_manifest = self.read(manifest_path)
+        if raw_manifest is None and not self.issues:
+            self.issues.append(RuleIssue("PW111", "empty manifest", self.rel(manifest_path), 1, 1))
+        manifest = self.validate(Manifest, raw_manifest, self.rel(manifest_path)) if raw_manifest is not None else None
+        if manifest is None:
+            raise RuleBaseError(self.issues)
+
+        files: list[tuple[str, Any, RuleFile]] = []
+        for index, name in enumerate(manifest.files):
+            path = (self.root / name)
+            if ".." in Path(name).parts:
+                line, col = position(raw_manifest, ("files", index))
+                self.issues.append(RuleIssue("PW160", f"'{name}' points outside the rule base",
+                                             self.rel(manifest_path), line, col))
+                continue
+            if not path.is_file():
+                line, col = position(raw_manifest, ("files", index))
+                self.issues.append(RuleIssue("PW160", f"listed file '{name}' does not exist",
+                                             self.rel(manifest_path), line, col,
+                                             suggest(name, [str(p.relative_to(self.root)) for p in self.root.rglob("*.y*ml")])))
+                continue
+            data = self.read(path)
+            if data is None:
+                continue
+            model = self.validate(RuleFile, data, self.rel(path))
+            if model is not None:
+                files.append((self.rel(path), data, model))
+        scenario_files = []
+        for index, name in enumerate(manifest.scenarios):
+            path = self.root / name
+            if not path.is_file():
+                line, col = position(raw_manifest, ("scenarios", index))
+                self.issues.append(RuleIssue("PW160", f"listed scenario file '{name}' does not exist",
+                                             self.rel(manifest_path), line, col))
+            else:
+                scenario_files.append(path)
+        rule_base = self.assemble(manifest, files)
+        if self.issues:
+            raise RuleBaseError(self.issues)
+        assert rule_base is not None
+        rule_base.scenario_files = scenario_files
+        return rule_base
+
+    # ---- cross-file checks ----
+
+    def error(self, code: str, message: str, filename: str, pos: tuple[int, int],
+              suggestion: str | None = None) -> None:
+        self.issues.append(RuleIssue(code, message, filename, pos[0], pos[1], suggestion))
+
+    def assemble(self, manifest: Manifest, files: list[tuple[str, Any, RuleFile]]) -> RuleBase | None:
+        authorities: dict[str, Authority] = {}
+        sources: dict[str, Source] = {}
+        questions: dict[str, tuple[Question, str, Any, int]] = {}
+        routes: dict[str, tuple[Route, str, Any]] = {}
+        fact_rules: list[tuple[FactRule, str, Any, int, str]] = []
+        items: dict[str, tuple[Item, str, str, Any, int]] = {}
+        ids_seen: dict[str, tuple[str, str, int]] = {}
+        q_partition_of: dict[str, str] = {}
+
+        def claim(kind: str, ident: str, filename: str, pos: tuple[int, int]) -> bool:
+            key = f"{kind}:{ident}"
+            if key in ids_seen:
+                _, first_file, first_line = ids_seen[key]
+                self.error("PW125", f"duplicate {kind} id '{ident}' (first defined at "
+                           f"{first_file}:{first_line})", filename, pos)
+                return False
+            ids_seen[key] = (kind, filename, pos[0])
+            return True
+
+        for filename, data, model in files:
+            partition = model.route.id if model.route else CORE
+            if model.route:
+                pos = position(data, ("route", "id"))
+                if claim("route", model.route.id, filename, pos):
+                    routes[model.route.id] = (model.route, filename, data["route"])
+            for i, a in enumerate(model.authorities):
+                if claim("authority", a.id, filename, position(data, ("authorities", i, "id"))):
+                    authorities[a.id] = a
+            for i, s in enumerate(model.sources):
+                if claim("source", s.id, filename, position(data, ("sources", i, "id"))):
+                    sources[s.id] = s
+            for i, q in enumerate(model.questions):
+                pos = position(data, ("questions", i, "id"))
+                if claim("question", q.id, filename, pos):
+                    questions[q.id] = (q, filename, data["questions"][i], pos[0])
+                    q_partition_of[q.id] = partition
+            for i, r in enumerate(model.facts):
+                pos = position(data, ("facts", i, "id"))
+                if claim("fact rule", r.id, filename, pos):
+                    fact_rules.append((r, filename, data["facts"][i], pos[0], partition))
+            for i, it in enumerate(model.items):
+                pos = position(data, ("items", i, "id"))
+                route_id = it.route or partition
+                if it.route and model.route and it.route != model.route.id:
+                    self.error("PW124", f"item '{it.id}' names route '{it.route}' but sits in the "
+                               f"file of route '{model.route.id}'; move it or drop 'route'",
+                               filename, position(data, ("items", i, "route")))
+                if claim("item", it.id, filename, pos):
+                    items[it.id] = (it, route_id, filename, data["items"][i], pos[0])
+
+        # symbols: questions, derived facts, route flags
+        symbols: dict[str, FactInfo] = {}
+        for qid, (q, filename, raw, line) in questions.items():
+            symbols[qid] = FactInfo(qid, "question", q.type,
+                                    q.option_values if q.type in ("choice", "multi") else
+                                    ((True, False) if q.type == "yes_no" else None),
+                                    q.unknown == "allowed")
+        derived_values: dict[str, list[tuple[Any, str, Any, tuple[int, int]]]] = defaultdict(list)
+        for r, filename, raw, line, partition in fact_rules:
+            for name, value in r.set.items():
+                derived_values[name].append((value, filename, raw, position(raw, ("set", name))))
+        derived: dict[str, FactInfo] = {}
+        derived_partition: dict[str, str] = {}
+        for name, entries in derived_values.items():
+            first_file, first_pos = entries[0][1], entries[0][3]
+            if name in questions:
+                self.error("PW125", f"'{name}' is a question; a derived fact cannot share its id",
+                           first_file, first_pos)
+                continue
+            types = {"bool" if isinstance(v, bool) else "number" if isinstance(v, (int, float)) else "str"
+                     for v, *_ in entries}
+            if len(types) > 1:
+                self.error("PW132", f"derived fact '{name}' is set to values of different types "
+                           f"({', '.join(sorted(types))}); use one type", first_file, first_pos)
+                continue
+            values = tuple(dict.fromkeys(v for v, *_ in entries))
+            vt = types.pop()
+            if vt == "bool":
+                values = (True, False)
+            derived[name] = FactInfo(name, "derived", vt, values)
+        for r, filename, raw, line, partition in fact_rules:
+            for name in r.set:
+                first = derived_partition.setdefault(name, partition)
+                if first != partition:
+                    self.error("PW126", f"derived fact '{name}' is set in two places "
+                               f"({first} and {partition}); set it in one file",
+                               filename, position(raw, ("set", name)))
+        for route_id in routes:
+            derived[f"route.{route_id}"] = FactInfo(f"route.{route_id}", "derived", "bool", (True, False))
+        symbols.update(derived)
+
+        # conditions
+        question_defs: dict[str, QuestionDef] = {}
+        for qid, (q, filename, raw, line) in questions.items():
+            cond = None
+            if q.ask_when is not None:
+                cond = parse_condition(q.ask_when, position(raw, ("ask_when",)), symbols, filename, self.issues)
+            question_defs[qid] = QuestionDef(q, filename, line, q_partition_of[qid], cond)
+        route_defs: dict[str, RouteDef] = {}
+        for rid, (route, filename, raw) in routes.items():
+            cond = parse_condition(route.when, position(raw, ("when",)), symbols, filename, self.issues)
+            if cond is not None:
+                route_defs[rid] = RouteDef(route, filename, raw.line, cond)
+        fact_defs: list[FactRuleDef] = []
+        for r, filename, raw, line, partition in fact_rules:
+            cond = parse_condition(r.when, position(raw, ("when",)), symbols, filename, self.issues)
+            if cond is not None:
+                fact_defs.append(FactRuleDef(r, filename, line, partition, cond))
+        item_defs: dict[str, ItemDef] = {}
+        for iid, (it, route_id, filename, raw, line) in items.items():
+            if route_id not in routes:
+                self.error("PW124", f"item '{iid}' names unknown route '{route_id}'", filename,
+                           position(raw, ("route",)), suggest(route_id, routes))
+                continue
+            cond = None
+            if it.when is not None:
+                cond = parse_condition(it.when, position(raw, ("when",)), symbols, filename, self.issues)
+                if cond is None:
+                    continue
+            item_defs[iid] = ItemDef(it, route_id, filename, line, cond)
+
+        # references: sources, authorities, after
+        def check_sources(refs: list[SourceRef], filename: str, raw: Any, base: tuple[Any, ...]) -> None:
+            for i, ref in enumerate(refs):
+                if ref.id not in sources:
+                    self.error("PW121", f"unknown source '{ref.id}'", filename,
+                               position(raw, (*base, i)), suggest(ref.id, sources))
+
+        for qid, (q, filename, raw, line) in questions.items():
+            check_sources(q.sources, filename, raw, ("sources",))
+        for r, filename, raw, line, partition in fact_rules:
+            check_sources(r.sources, filename, raw, ("sources",))
+        for rid, (route, filename, raw) in routes.items():
+            check_sources(route.sources, filename, raw, ("sources",))
+        for a in authorities.values():
+            if a.parent and a.parent not in authorities:
+                self.error("PW122", f"authority '{a.id}' names unknown parent '{a.parent}'",
+                           "authorities", (0, 0), suggest(a.parent, authorities))
+        for iid, (it, route_id, filename, raw, line) in items.items():
+            check_sources(it.sources, filename, raw, ("sources",))
+            if it.authority and it.authority not in authorities:
+                self.error("PW122", f"unknown authority '{it.authority}'", filename,
+                           position(raw, ("authority",)), suggest(it.authority, authorities))
+            for i, dep in enumerate(it.after):
+                if dep not in items:
+                    self.error("PW123", f"item '{iid}' comes after unknown item '{dep}'", filename,
+                               position(raw, ("after", i)), suggest(dep, items))
+                elif dep == iid:
+                    self.error("PW142", f"item '{iid}' cannot come after itself", filename,
+                               position(raw, ("after", i)))
+
+        self.check_fact_graph(question_defs, fact_defs, route_defs)
+        self.check_after_graph(items)
+        partitions, needs = self.partition(question_defs, fact_defs, route_defs, item_defs, derived_partition)
+        if self.issues:
+            return None
+        return RuleBase(
+            root=self.root, manifest=manifest, content_hash=self.hasher.hexdigest(),
+            questions=question_defs, fact_rules=fact_defs, derived=derived, routes=route_defs,
+            items=item_defs, authorities=authorities, sources=sources, symbols=symbols,
+            partitions=partitions, partition_needs=needs,
+        )
+
+    def check_fact_graph(self, questions: dict[str, QuestionDef], facts: list[FactRuleDef],
+                         routes: dict[str, RouteDef]) -> None:
+        """Derived facts (and questions through ask_when) must not depend on themselves."""
+        deps: dict[str, set[str]] = defaultdict(set)
+        negs: dict[str, set[str]] = defaultdict(set)
+        where: dict[str, tuple[str, int]] = {}
+        for q in questions.values():
+            if q.ask_when is not None:
+                deps[q.model.id] |= facts_of(q.ask_when)
+                negs[q.model.id] |= negated_facts_of(q.ask_when)
+                where.setdefault(q.model.id, (q.file, q.line))
+        for r in facts:
+            for name in r.model.set:
+                deps[name] |= facts_of(r.when)
+                negs[name] |= negated_facts_of(r.when)
+                where.setdefault(name, (r.file, r.line))
+        for rid, route in routes.items():
+            deps[f"route.{rid}"] |= facts_of(route.when)
+            negs[f"route.{rid}"] |= negated_facts_of(route.when)
+            where.setdefault(f"route.{rid}", (route.file, route.line))
+        for cycle in _cycles(deps):
+            negated = any(cycle[(i + 1) % len(cycle)] in negs[cycle[i]] for i in range(len(cycle)))
+            path = " -> ".join(cycle + [cycle[0]])
+            filename, line = where.get(cycle[0], ("?", 0))
+            if negated:
+                self.error("PW141", f"negation through a cycle: {path}; the result would depend "
+                           "on the order of evaluation", filename, (line, 1))
+            else:
+                self.error("PW140", f"derived facts depend on themselves: {path}", filename, (line, 1))
+
+    def check_after_graph(self, items: dict[str, tuple[Item, str, str, Any, int]]) -> None:
+        deps = {iid: {d for d in it.after if d in items and d != iid} for iid, (it, *_) in items.items()}
+        for cycle in _cycles(deps):
+            it, route_id, filename, raw, line = items[cycle[0]]
+            self.error("PW142", "items wait for each other in a cycle: "
+                       + " -> ".join(cycle + [cycle[0]]), filename, (line, 1))
+
+    def partition(self, questions: dict[str, QuestionDef], facts: list[FactRuleDef],
+                  routes: dict[str, RouteDef], items: dict[str, ItemDef],
+                  derived_partition: dict[str, str]) -> tuple[list[str], dict[str, set[str]]]:
+        """Order the partitions (core, then routes) so each runs after those it reads from."""
+        def owner(name: str) -> str:
+            if name in questions:
+                return questions[name].partition
+            if name.startswith("route."):
+                return CORE
+            return derived_partition.get(name, CORE)
+
+        needs: dict[str, set[str]] = {CORE: set()}
+        for rid in routes:
+            needs.setdefault(rid, set())
+
+        def use(partition: str, cond: Cond | None, filename: str, line: int, what: str) -> None:
+            if cond is None:
+                return
+            for name in facts_of(cond):
+                other = owner(name)
+                if other == partition:
+                    continue
+                if partition == CORE:
+                    self.error("PW127", f"{what} in a common file uses '{name}' of route '{other}'; "
+                               "common questions and facts may only use common ones", filename, (line, 1))
+                else:
+                    needs[partition].add(other)
+
+        for q in questions.values():
+            use(q.partition, q.ask_when, q.file, q.line, f"ask_when of '{q.model.id}'")
+        for r in facts:
+            use(r.partition, r.when, r.file, r.line, f"fact rule '{r.model.id}'")
+        for rid, route in routes.items():
+            use(CORE, route.when, route.file, route.line, f"the 'when' of route '{rid}'")
+        for it in items.values():
+            use(it.route, it.when, it.file, it.line, f"item '{it.model.id}'")
+        order: list[str] = [CORE]
+        for cycle in _cycles({k: v - {CORE} for k, v in needs.items() if k != CORE}):
+            route = routes[cycle[0]]
+            self.error("PW128", "routes read each other's facts in a cycle: "
+                       + " -> ".join(cycle + [cycle[0]]), route.file, (route.line, 1))
+        placed = {CORE}
+        remaining = [rid for rid in routes]
+        while remaining:
+            ready = [r for r in remaining if needs[r] <= placed]
+            if not ready:
+                break  # cycle, reported above
+            for r in ready:
+                order.append(r)
+                placed.add(r)
+                remaining.remove(r)
+        return order, needs
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One representative cycle per strongly connected component with a cycle (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    result: list[list[str]] = []
+    counter = [0]
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            members = set(component)
+            if len(component) > 1 or node in graph.get(node, ()):
+                result.append(_one_cycle(graph, min(members), members))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return result
+
+
+def _one_cycle(graph: dict[str, set[str]], start: str, members: set[str]) -> list[str]:
+    path, seen = [start], {start}
+    node = start
+    while True:
+        nexts = sorted(n for n in graph.get(node, ()) if n in members)
+        if start in nexts:
+            return path
+        step = next((n for n in nexts if n not in seen), None)
+        if step is None:
+            return path
+        path.append(step)
+        seen.add(step)
+        node = step
+
+
+def load_rule_base(path: str | Path | None = None) -> RuleBase:
+    """Load and check the rule base in ``path`` (default: the shipped one).
+
+    Raises RuleBaseError listing every problem found.
+    """
+    root = Path(path) if path is not None else default_rules_dir()
+    return _Loader(root.resolve() if root.exists() else root).load()

@@ -1,0 +1,263 @@
+"""Pydantic models of the rule files, as a consultant writes them.
+
+These models check shape and types; cross-references, conditions and graphs are checked by the
+loader (``_loader``), which knows the whole rule base.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+__all__ = [
+    "Authority",
+    "FactRule",
+    "Item",
+    "Manifest",
+    "Option",
+    "Question",
+    "QuestionType",
+    "Route",
+    "RuleFile",
+    "Source",
+    "SourceRef",
+    "Stage",
+    "Text",
+    "TimeLimit",
+    "Valid",
+    "STAGES",
+]
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+OptionValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
+QuestionType = Literal["yes_no", "choice", "multi", "number", "date", "text"]
+Stage = Literal["preparation", "classification", "testing", "clinical", "registration",
+                "manufacturing", "post_market", "incentive"]
+STAGES: tuple[str, ...] = ("preparation", "classification", "testing", "clinical", "registration",
+                           "manufacturing", "post_market", "incentive")
+RESERVED_VALUES = frozenset({"known", "unknown", "none"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Text(_Strict):
+    """A user-facing text in both languages."""
+
+    zh: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    en: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Valid(_Strict):
+    """The dates between which a rule is law (both inclusive)."""
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    to: dt.date | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Valid:
+        if self.from_ and self.to and self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+    def holds_on(self, day: dt.date) -> bool:
+        return (self.from_ is None or self.from_ <= day) and (self.to is None or day <= self.to)
+
+
+class SourceRef(_Strict):
+    """A citation: a source id, optionally with the article."""
+
+    id: Id
+    article: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    note: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_id(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"id": data}
+        if isinstance(data, dict) and isinstance(data.get("article"), int):
+            data = dict(data)
+            data["article"] = str(data["article"])
+        return data
+
+
+class Source(_Strict):
+    """A legal instrument or authoritative text."""
+
+    id: Id
+    title: Text
+    number: str | None = None
+    issuer: Text | None = None
+    issued: dt.date | None = None
+    effective: dt.date | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
+    status: Literal["unconfirmed"] | None = None
+    note: Text | None = None
+
+
+class Authority(_Strict):
+    id: Id
+    name: Text
+    level: Literal["national", "municipal", "district", "other"]
+    parent: Id | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
+
+
+class Option(_Strict):
+    value: OptionValue
+    label: Text
+    help: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _value_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("value"), (int, float)) and not isinstance(
+            data.get("value"), bool
+        ):
+            data = dict(data)
+            data["value"] = str(data["value"])
+        return data
+
+    @model_validator(mode="after")
+    def _not_reserved(self) -> Option:
+        if self.value in RESERVED_VALUES:
+            raise ValueError(f"'{self.value}' is reserved and cannot be an option value")
+        return self
+
+
+class Question(_Strict):
+    id: Id
+    text: Text
+    type: QuestionType
+    help: Text | None = None
+    options: list[Option] | None = None
+    unknown: Literal["allowed", "forbidden"] = "forbidden"
+    ask_when: Any = None
+    unit: Text | None = None
+    min: float | None = None
+    max: float | None = None
+    sources: list[SourceRef] = []
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> Question:
+        if self.type in ("choice", "multi"):
+            if not self.options:
+                raise ValueError(f"a {self.type} question needs 'options'")
+            seen: set[str] = set()
+            for option in self.options:
+                if option.value in seen:
+                    raise ValueError(f"option value '{option.value}' appears twice")
+                seen.add(option.value)
+        elif self.options is not None:
+            raise ValueError(f"a {self.type} question takes no 'options'")
+        if (self.min is not None or self.max is not None or self.unit is not None) and self.type != "number":
+            raise ValueError("'min', 'max' and 'unit' are for number questions only")
+        if self.min is not None and self.max is not None and self.max < self.min:
+            raise ValueError("'max' is below 'min'")
+        return self
+
+    @property
+    def option_values(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.options or ())
+
+
+class FactRule(_Strict):
+    id: Id
+    when: Any
+    set: dict[Id, str | bool | int | float]
+    explain: Text | None = None
+    sources: list[SourceRef] = []
+    valid: Valid | None = None
+    status: Literal["unconfirmed"] | None = None
+
+    @model_validator(mode="after")
+    def _sets_something(self) -> FactRule:
+        if not self.set:
+            raise ValueError("'set' must name at least one fact")
+        return self
+
+
+class TimeLimit(_Strict):
+    working_days: Annotated[int, Field(ge=0, le=10000)] | None = None
+    calendar_days: Annotated[int, Field(ge=0, le=10000)] | None = None
+    of: Text
+    statutory: bool
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> TimeLimit:
+        if (self.working_days is None) == (self.calendar_days is None):
+            raise ValueError("give exactly one of 'working_days' or 'calendar_days'")
+        return self
+
+
+class Item(_Strict):
+    id: Id
+    route: Id | None = None
+    stage: Stage
+    when: Any = None
+    title: Text
+    detail: Text | None = None
+    authority: Id | None = None
+    documents: list[Text] = []
+    time_limit: TimeLimit | None = None
+    after: list[Id] = []
+    sources: Annotated[list[SourceRef], Field(min_length=1)]
+    valid: Valid | None = None
+    status: Literal["unconfirmed"] | None = None
+
+
+class Route(_Strict):
+    id: Id
+    title: Text
+    summary: Text | None = None
+    when: Any
+    owner: str | None = None
+    reviewed: dt.date | None = None
+    review_by: dt.date | None = None
+    sources: list[SourceRef] = []
+
+
+class RuleFile(_Strict):
+    """Any file listed in the manifest's ``files``."""
+
+    route: Route | None = None
+    authorities: list[Authority] = []
+    sources: list[Source] = []
+    questions: list[Question] = []
+    facts: list[FactRule] = []
+    items: list[Item] = []
+
+    @model_validator(mode="after")
+    def _items_need_route(self) -> RuleFile:
+        if self.items and self.route is None and any(item.route is None for item in self.items):
+            raise ValueError("items outside a route file must name their 'route'")
+        return self
+
+
+class Manifest(_Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80)]
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    released: dt.date
+    title: Text
+    languages: list[Literal["zh", "en"]] = ["zh", "en"]
+    files: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./\-]+\.ya?ml$")]],
+                     Field(min_length=1)]
+    scenarios: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./\-]+\.ya?ml$")]] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("version"), (int, float)):
+            data = dict(data)
+            data["version"] = str(data["version"])
+        return data

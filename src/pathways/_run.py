@@ -1,0 +1,161 @@
+"""Running one case through the engine: answers in, the rules that fired out.
+
+A case runs partition by partition (common router first, then each route that may apply), each in
+its own short engine session. Answers to questions whose ``ask_when`` cannot hold are dropped and the
+case is re-run without them, so that they are reported and never silently used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._answers import UNKNOWN
+from ._compiler import Partition, compile_rules
+from ._conditions import to_engine_value
+from ._engine import Engine, Firing
+from ._loader import CORE, RuleBase
+
+__all__ = ["Compiled", "Run", "compiled", "run_case", "engine_facts"]
+
+
+@dataclass
+class Compiled:
+    partitions: dict[str, Partition]
+    engine: Engine
+
+
+_compile_lock = threading.Lock()
+
+
+def compiled(rb: RuleBase) -> Compiled:
+    """The rule base compiled into the engine (once per loaded rule base)."""
+    if rb._compiled is None:
+        with _compile_lock:
+            if rb._compiled is None:
+                partitions = compile_rules(rb)
+                rb._compiled = Compiled(partitions, Engine(partitions))
+    return rb._compiled
+
+
+@dataclass
+class Run:
+    """What the engine concluded for one case."""
+
+    answers: dict[str, Any]                 # the answers used (relevant ones)
+    ignored: dict[str, Any]                 # answers dropped as not relevant
+    firings: list[Firing] = field(default_factory=list)
+    partitions_run: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.strict: dict[str, set[str]] = defaultdict(set)     # kind -> targets
+        self.possible: dict[str, set[str]] = defaultdict(set)
+        self.by_target: dict[tuple[str, str, str], list[Firing]] = defaultdict(list)
+        self.derived: dict[str, dict[Any, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.maybe_derived: dict[str, dict[Any, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for firing in self.firings:
+            self._index(firing)
+
+    def _index(self, firing: Firing) -> None:
+        action = firing.rule.action
+        (self.strict if action.mode == "strict" else self.possible)[action.kind].add(action.target)
+        self.by_target[(action.kind, action.mode, action.target)].append(firing)
+        if action.kind == "derive":
+            table = self.derived if action.mode == "strict" else self.maybe_derived
+            for name, value in action.sets:
+                if action.target not in table[name][value]:
+                    table[name][value].append(action.target)
+
+    def route_possible(self, route: str) -> bool:
+        return f"route.{route}" in self.possible["derive"]
+
+
+def engine_facts(qid: str, value: Any, value_type: str) -> list[dict[str, Any]]:
+    if value is UNKNOWN:
+        return [{"t": "u", "q": qid, "w": "dk"}]
+    if value_type == "multi":
+        return [{"t": "a", "q": qid, "v": v} for v in value] or [{"t": "a", "q": qid, "v": "__none__"}]
+    return [{"t": "a", "q": qid, "v": to_engine_value(value_type, value)}]
+
+
+def _produced(firing: Firing) -> list[dict[str, Any]]:
+    action = firing.rule.action
+    if action.kind == "derive":
+        kind = "d" if action.mode == "strict" else "p"
+        return [{"t": kind, "q": name, "v": value} for name, value in action.sets]
+    if action.kind == "ask" and action.mode == "possible":
+        return [{"t": "u", "q": action.target, "w": "pending"}]
+    return []
+
+
+def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date) -> Run:
+    """Evaluate checked answers (see ``check_answers``) as of a date."""
+    comp = compiled(rb)
+    dropped: dict[str, Any] = {}
+    now = {"t": "now", "v": to_engine_value("date", as_of)}
+    for _ in range(len(answers) + 2):
+        used = {q: v for q, v in answers.items() if q not in dropped}
+        base: list[dict[str, Any]] = []
+        for qid, qdef in rb.questions.items():
+            if qid in used:
+                base.extend(engine_facts(qid, used[qid], qdef.model.type))
+            elif qdef.ask_when is None:
+                base.append({"t": "u", "q": qid, "w": "pending"})
+        produced: list[dict[str, Any]] = []
+        firings: list[Firing] = []
+        ran: list[str] = []
+        possible_routes: set[str] = set()
+        for name in rb.partitions:
+            if name != CORE and name not in possible_routes:
+                continue
+            part = comp.partitions[name]
+            inputs = [f for f in base if f["q"] in part.reads]
+            inputs += [f for f in produced if f["q"] in part.reads]
+            inputs.append(now)
+            part_firings = comp.engine.run(name, inputs)
+            ran.append(name)
+            firings.extend(part_firings)
+            for firing in part_firings:
+                produced.extend(_produced(firing))
+                action = firing.rule.action
+                if name == CORE and action.kind == "derive" and action.target.startswith("route."):
+                    possible_routes.add(action.target[len("route."):])
+        irrelevant = {f.rule.action.target for f in firings if f.rule.action.kind == "irrelevant"}
+        newly = irrelevant - set(dropped)
+        if newly:
+            for q in newly:
+                dropped[q] = answers[q]
+            continue
+        return Run(used, dropped, firings, ran)
+    raise AssertionError("dropping irrelevant answers did not settle")  # pragma: no cover
+
+
+def undecided_conditions(rb: RuleBase, run: Run) -> list[Any]:
+    """Conditions that may still hold or fail: what further answers could change."""
+    conds: list[Any] = []
+    for kind in ("item", "derive", "ask"):
+        for target in run.possible[kind] - run.strict[kind]:
+            if kind == "item":
+                conds.append(rb.items[target].when)
+            elif kind == "ask":
+                conds.append(rb.questions[target].ask_when)
+            elif target.startswith("route."):
+                conds.append(rb.routes[target[len("route."):]].when)
+            else:
+                conds.extend(r.when for r in rb.fact_rules if r.model.id == target)
+    return [c for c in conds if c is not None]
+
+
+def needed_questions(rb: RuleBase, run: Run) -> list[str]:
+    """Unanswered questions that may be asked and that some undecided condition mentions."""
+    from ._conditions import facts_of
+
+    mentioned: set[str] = set()
+    for cond in undecided_conditions(rb, run):
+        mentioned |= facts_of(cond)
+    maybe_asked = run.possible["ask"]
+    return [q for q, d in rb.questions.items()
+            if q not in run.answers and q in mentioned and (d.ask_when is None or q in maybe_asked)]

@@ -1,0 +1,200 @@
+"""Safe YAML reading that remembers where every value came from.
+
+PyYAML's ``safe_load`` silently keeps the last of two duplicate keys and forgets positions; a
+consultant's typo would vanish and errors could not point at a line. Here a document is composed
+with the safe loader, then built into ``LocDict``/``LocList`` containers that know the line and
+column of each key and item. Duplicate keys are errors; aliases, nesting and file size are bounded.
+Booleans follow YAML 1.2 (only ``true``/``false``): ``yes``, ``no``, ``on`` and ``off`` stay text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ._errors import RuleIssue
+
+__all__ = ["LocDict", "LocList", "MAX_FILE_BYTES", "YamlFailure", "load_yaml_file", "load_yaml_text", "position"]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ALIASES = 200
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+class LocDict(dict):  # type: ignore[type-arg]
+    """A dict that remembers the position of itself and of each key."""
+
+    line: int = 0
+    column: int = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_pos: dict[Any, tuple[int, int]] = {}
+        self.value_pos: dict[Any, tuple[int, int]] = {}
+
+
+class LocList(list):  # type: ignore[type-arg]
+    """A list that remembers the position of itself and of each item."""
+
+    line: int = 0
+    column: int = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.item_pos: list[tuple[int, int]] = []
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader with YAML 1.2 booleans."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+class YamlFailure(Exception):
+    """Reading failed; ``issue`` says where and why."""
+
+    def __init__(self, issue: RuleIssue) -> None:
+        super().__init__(str(issue))
+        self.issue = issue
+
+
+class _Builder:
+    def __init__(self, loader: _Loader, filename: str) -> None:
+        self.loader = loader
+        self.filename = filename
+        self.nodes = 0
+
+    def fail(self, code: str, message: str, node: Node) -> YamlFailure:
+        mark = node.start_mark
+        return YamlFailure(RuleIssue(code, message, self.filename, mark.line + 1, mark.column + 1))
+
+    def build(self, node: Node, depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail("PW102", f"document too large: more than {MAX_NODES} values "
+                            "(aliases expanding too far?)", node)
+        if depth > MAX_DEPTH:
+            raise self.fail("PW102", f"nesting deeper than {MAX_DEPTH} levels", node)
+        if isinstance(node, MappingNode):
+            result = LocDict()
+            result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise self.fail("PW100", "merge keys ('<<') are not supported in rule files",
+                                    key_node)
+                key = self.build(key_node, depth + 1)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    raise self.fail("PW100", "a mapping key must be a plain word", key_node)
+                if key in result:
+                    first_line = result.key_pos[key][0]
+                    raise self.fail(
+                        "PW101",
+                        f"duplicate key '{key}' (first defined on line {first_line}); "
+                        "YAML would silently keep only the last one",
+                        key_node,
+                    )
+                result[key] = self.build(value_node, depth + 1)
+                result.key_pos[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                result.value_pos[key] = (value_node.start_mark.line + 1,
+                                         value_node.start_mark.column + 1)
+            return result
+        if isinstance(node, SequenceNode):
+            items = LocList()
+            items.line, items.column = node.start_mark.line + 1, node.start_mark.column + 1
+            for child in node.value:
+                items.append(self.build(child, depth + 1))
+                items.item_pos.append((child.start_mark.line + 1, child.start_mark.column + 1))
+            return items
+        assert isinstance(node, ScalarNode)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise self.fail("PW100", f"invalid value: {getattr(exc, 'problem', exc)}", node) from None
+
+
+def _count_aliases(text: str, loader: _Loader, filename: str) -> None:
+    aliases = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                mark = event.start_mark
+                raise YamlFailure(RuleIssue("PW102", f"more than {MAX_ALIASES} aliases in one file",
+                                            filename, mark.line + 1, mark.column + 1))
+
+
+def load_yaml_text(text: str, filename: str) -> Any:
+    """Parse one YAML document into located containers; raise YamlFailure on any problem."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise YamlFailure(RuleIssue("PW102", f"file larger than {MAX_FILE_BYTES // 1024} KiB",
+                                    filename, 1, 1))
+    loader = _Loader(text)
+    try:
+        _count_aliases(text, loader, filename)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        return _Builder(loader, filename).build(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlFailure(RuleIssue("PW100", f"YAML syntax error: {problem}", filename, line,
+                                    column)) from None
+    except yaml.YAMLError as exc:
+        raise YamlFailure(RuleIssue("PW100", f"YAML error: {exc}", filename, 1, 1)) from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(path: Path, display_name: str | None = None) -> Any:
+    """Read and parse one file; raise YamlFailure naming the file on any problem."""
+    name = display_name or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise YamlFailure(RuleIssue("PW102", f"file larger than {MAX_FILE_BYTES // 1024} KiB",
+                                        name, 1, 1))
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise YamlFailure(RuleIssue("PW103", "file not found", name)) from None
+    except OSError as exc:
+        raise YamlFailure(RuleIssue("PW103", f"cannot read file: {exc.strerror}", name)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlFailure(RuleIssue("PW100", f"not UTF-8 text (byte {exc.start})", name, 1, 1)) from None
+    return load_yaml_text(text, name)
+
+
+def position(root: Any, path: tuple[Any, ...]) -> tuple[int, int]:
+    """The best known (line, column) for a path of keys/indices inside located containers."""
+    best = (getattr(root, "line", 0), getattr(root, "column", 0))
+    node = root
+    for step in path:
+        if isinstance(node, LocDict):
+            if step in node:
+                best = node.value_pos.get(step, best)
+                node = node[step]
+                continue
+            return best
+        if isinstance(node, LocList) and isinstance(step, int) and 0 <= step < len(node):
+            best = node.item_pos[step]
+            node = node[step]
+            continue
+        return best
+    if isinstance(node, (LocDict, LocList)) and node.line:
+        best = (node.line, node.column)
+    return best
