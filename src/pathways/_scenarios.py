@@ -1,0 +1,166 @@
+"""Scenario files: the rule base's own tests, written by consultants next to the rules.
+
+A scenario is a complete wizard walk: the planner is run from no answers, each question it asks
+is answered from the scenario, and the final checklist is compared with ``expect``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._api import evaluate, next_question
+from ._errors import AnswersError, RuleBaseError, RuleIssue, suggest
+from ._loader import RuleBase, validation_issues
+from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
+
+__all__ = ["Scenario", "ScenarioResult", "load_scenarios", "run_scenario", "run_scenarios"]
+
+
+class Expect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    routes: list[str] = []
+    not_routes: list[str] = []
+    facts: dict[str, Any] = {}
+    items: list[str] = []
+    to_determine: list[str] = []
+    not_items: list[str] = []
+    upcoming: list[str] = []
+    asked: list[str] = []
+    not_asked: list[str] = []
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    as_of: dt.date | None = None
+    answers: dict[str, Any]
+    expect: Expect
+    file: str = ""
+    line: int = 0
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenarios: list[Scenario]
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    failures: list[str] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+DEFAULT_AS_OF = dt.date(2026, 11, 24)
+
+
+def load_scenarios(rb: RuleBase, paths: list[Path] | None = None) -> list[Scenario]:
+    """Read scenario files (default: those the manifest lists); check their references."""
+    issues: list[RuleIssue] = []
+    scenarios: list[Scenario] = []
+    for path in paths if paths is not None else rb.scenario_files:
+        name = str(path.relative_to(rb.root.parent)) if path.is_relative_to(rb.root.parent) else str(path)
+        try:
+            data = load_yaml_file(path, name)
+        except YamlFailure as failure:
+            issues.append(failure.issue)
+            continue
+        wrapper = LocDict()
+        wrapper["scenarios"] = data
+        wrapper.value_pos["scenarios"] = (getattr(data, "line", 1), getattr(data, "column", 1))
+        try:
+            parsed = _File.model_validate(wrapper)
+        except pydantic.ValidationError as exc:
+            issues.extend(validation_issues(exc, _File, wrapper, name))
+            continue
+        for index, scenario in enumerate(parsed.scenarios):
+            line = data.item_pos[index][0] if isinstance(data, LocList) else 0
+            scenario = scenario.model_copy(update={"file": name, "line": line})
+            known = {"routes": rb.routes, "not_routes": rb.routes, "items": rb.items,
+                     "to_determine": rb.items, "not_items": rb.items, "upcoming": rb.items,
+                     "asked": rb.questions, "not_asked": rb.questions, "facts": rb.derived}
+            for key, table in known.items():
+                for ref in getattr(scenario.expect, key):
+                    if ref not in table:
+                        issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.{key} names "
+                                                f"unknown '{ref}'", name, line, 1, suggest(ref, table)))
+            scenarios.append(scenario)
+    if issues:
+        raise RuleBaseError(issues)
+    return scenarios
+
+
+def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
+    result = ScenarioResult(scenario)
+    as_of = scenario.as_of or DEFAULT_AS_OF
+    given: dict[str, Any] = {}
+    try:
+        for _ in range(len(rb.questions) + 1):
+            step = next_question(rb, given, as_of=as_of)
+            if step.question is None:
+                break
+            qid = step.question.id
+            result.asked.append(qid)
+            if qid not in scenario.answers:
+                result.failures.append(f"the wizard asks '{qid}', which the scenario does not answer")
+                break
+            given[qid] = scenario.answers[qid]
+        outcome = evaluate(rb, scenario.answers, as_of=as_of)
+    except AnswersError as exc:
+        result.failures.extend(f"answer {issue}" for issue in exc.issues)
+        return result
+    exp = scenario.expect
+    status = {i.id: i.status for i in outcome.items}
+    result.items = list(status)
+    routes = {r.id: r.applies for r in outcome.routes}
+    for r in exp.routes:
+        if routes.get(r) != "yes":
+            result.failures.append(f"route '{r}' should apply; it is {routes.get(r, 'not applicable')}")
+    for r in exp.not_routes:
+        if r in routes:
+            result.failures.append(f"route '{r}' should not apply; it {'applies' if routes[r] == 'yes' else 'may apply'}")
+    facts = {f.fact: f for f in outcome.facts}
+    for name, value in exp.facts.items():
+        f = facts.get(name)
+        if f is None or not f.certain or f.values != [value]:
+            got = "nothing" if f is None else (("possibly " if not f.certain else "") + ", ".join(map(str, f.values)))
+            result.failures.append(f"fact '{name}' should be {value}; it is {got}")
+    for iid in exp.items:
+        if status.get(iid) not in ("required", "to_be_verified"):
+            result.failures.append(f"item '{iid}' should be on the checklist; it is "
+                                   f"{status.get(iid, 'absent')}")
+    for iid in exp.to_determine:
+        if status.get(iid) != "to_determine":
+            result.failures.append(f"item '{iid}' should be 'to determine'; it is {status.get(iid, 'absent')}")
+    for iid in exp.not_items:
+        if iid in status:
+            result.failures.append(f"item '{iid}' should not be on the checklist; it is {status[iid]}"
+                                   f" (because {next(i.trace.condition for i in outcome.items if i.id == iid)})")
+    upcoming = {i.id for i in outcome.upcoming}
+    for iid in exp.upcoming:
+        if iid not in upcoming:
+            result.failures.append(f"item '{iid}' should be listed as coming into force later")
+    for q in exp.asked:
+        if q not in result.asked:
+            result.failures.append(f"the wizard should ask '{q}'; it asked: {', '.join(result.asked)}")
+    for q in exp.not_asked:
+        if q in result.asked:
+            result.failures.append(f"the wizard should not ask '{q}'")
+    return result
+
+
+def run_scenarios(rb: RuleBase, scenarios: list[Scenario]) -> list[ScenarioResult]:
+    return [run_scenario(rb, s) for s in scenarios]

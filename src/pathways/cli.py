@@ -1,0 +1,272 @@
+"""The command line: ``pathways checklist|next|explain|test|lint|schema``.
+
+Exit codes: 0 ok; 1 findings (failed scenarios, lint errors); 2 bad input (rule base, answers,
+options) with a message naming the file:line or the field; 3 an internal error (a bug: please
+report it). Never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ._answers import AnswerSet, read_answers_file
+from ._errors import AnswersError, EngineError, PathwaysError, RuleBaseError
+from ._loader import RuleBase, load_rule_base
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _guard(func: F) -> F:
+    """Turn every error into a message and an exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RuleBaseError as exc:
+            for issue in exc.issues:
+                _err(f"error: {issue}")
+            _err(f"the rule base has {len(exc.issues)} error(s)")
+            sys.exit(EXIT_BAD_INPUT)
+        except AnswersError as exc:
+            for issue in exc.issues:
+                _err(f"error: {issue}")
+            sys.exit(EXIT_BAD_INPUT)
+        except EngineError as exc:
+            _err(f"internal error in the inference engine (please report it): {exc}")
+            sys.exit(EXIT_INTERNAL)
+        except PathwaysError as exc:
+            _err(f"error: {exc}")
+            sys.exit(EXIT_BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _err("interrupted")
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(EXIT_OK)
+        except Exception as exc:  # pragma: no cover - a bug; say so plainly
+            _err(f"internal error (please report it): {type(exc).__name__}: {exc}")
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+rules_option = click.option(
+    "--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
+    help="Rule base directory (default: the shipped rules/).")
+lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
+                           help="Language of the output.")
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+as_of_option = click.option("--as-of", "as_of", callback=_date, default=None, metavar="DATE",
+                            help="Evaluate the rules as they stood on DATE (YYYY-MM-DD; default: the "
+                                 "answers file's as_of, else today).")
+
+
+def _load(rules_dir: Path | None) -> RuleBase:
+    return load_rule_base(rules_dir)
+
+
+def _answers(path: str, rb: RuleBase) -> AnswerSet:
+    answer_set = read_answers_file(path, sys.stdin.read() if path == "-" else None)
+    wanted = answer_set.rulebase
+    if wanted and (wanted.get("id") not in (None, rb.id) or wanted.get("version") not in (None, rb.version)):
+        _err(f"warning: the answers were written for rule base {wanted.get('id')} {wanted.get('version')}; "
+             f"evaluating with {rb.id} {rb.version}")
+    return answer_set
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    except OSError as exc:
+        raise PathwaysError(f"cannot write {output}: {exc.strerror}") from None
+    _err(f"wrote {output}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pathways")
+def cli() -> None:
+    """Which Chinese approval routes a product needs, and what each demands."""
+
+
+@cli.command()
+@click.argument("answers", type=str)
+@rules_option
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="md", show_default=True)
+@lang_option
+@as_of_option
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to FILE instead of standard output.")
+@_guard
+def checklist(answers: str, rules_dir: Path | None, fmt: str, lang: str, as_of: dt.date | None,
+              output: Path | None) -> None:
+    """The checklist for an ANSWERS file (YAML or JSON; '-' reads standard input)."""
+    from ._api import evaluate
+    from ._render import render
+
+    rb = _load(rules_dir)
+    answer_set = _answers(answers, rb)
+    outcome = evaluate(rb, answer_set.answers, as_of or answer_set.as_of, lang)
+    _write(render(outcome, fmt), output)
+
+
+@cli.command(name="next")
+@click.argument("answers", type=str)
+@rules_option
+@lang_option
+@as_of_option
+@_guard
+def next_(answers: str, rules_dir: Path | None, lang: str, as_of: dt.date | None) -> None:
+    """The next question to ask for an ANSWERS file, with progress (JSON)."""
+    from ._api import next_question
+
+    rb = _load(rules_dir)
+    answer_set = _answers(answers, rb)
+    step = next_question(rb, answer_set.answers, lang, as_of or answer_set.as_of)
+    click.echo(step.model_dump_json(indent=2))
+
+
+@cli.command()
+@click.argument("answers", type=str)
+@click.argument("item_id")
+@rules_option
+@lang_option
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard
+def explain(answers: str, item_id: str, rules_dir: Path | None, lang: str, as_of: dt.date | None,
+            fmt: str) -> None:
+    """Why ITEM_ID is, or is not, on the checklist for an ANSWERS file."""
+    from ._api import explain as explain_item
+
+    rb = _load(rules_dir)
+    answer_set = _answers(answers, rb)
+    result = explain_item(rb, answer_set.answers, item_id, as_of or answer_set.as_of, lang)
+    if fmt == "json":
+        click.echo(result.model_dump_json(indent=2))
+        return
+    mark = "ON the checklist" if result.on_checklist else "NOT on the checklist"
+    click.echo(f"{result.item}: {result.title}")
+    click.echo(f"  {mark}" + (f" ({result.status})" if result.status else "") + f": {result.reason}")
+    click.echo(f"  route: {result.route} ({result.route_applies})")
+    click.echo(f"  condition: {result.condition}")
+    for q, v in result.answers.items():
+        click.echo(f"  answer {q} = {v}")
+    if result.trace:
+        for a in result.trace.answers:
+            click.echo(f"  because {a.question} = {a.value}  ({a.text})")
+        for f in result.trace.facts:
+            click.echo(f"  because {f.fact} = {f.value}  (rule {f.rule}, {f.file}:{f.line})")
+        if result.trace.undetermined_by:
+            click.echo("  open until answered: " + ", ".join(result.trace.undetermined_by))
+        click.echo(f"  rule: {result.trace.file}:{result.trace.line}")
+
+
+@cli.command()
+@click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_guard
+def test(rules_dir: Path | None, fmt: str) -> None:
+    """Run the rule base's scenarios (its own tests)."""
+    from ._scenarios import load_scenarios, run_scenarios
+
+    rb = _load(rules_dir)
+    scenarios = load_scenarios(rb)
+    results = run_scenarios(rb, scenarios)
+    failed = [r for r in results if not r.passed]
+    if fmt == "json":
+        click.echo(json.dumps({"passed": len(results) - len(failed), "failed": len(failed), "results": [
+            {"name": r.scenario.name, "file": r.scenario.file, "line": r.scenario.line, "passed": r.passed,
+             "failures": r.failures, "asked": r.asked, "items": r.items} for r in results]}, indent=2,
+            ensure_ascii=False))
+    else:
+        for r in results:
+            click.echo(f"{'PASS' if r.passed else 'FAIL'} {r.scenario.file}:{r.scenario.line} {r.scenario.name}")
+            for failure in r.failures:
+                click.echo(f"     - {failure}")
+        click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@cli.command()
+@click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lint(rules_dir: Path | None, fmt: str) -> None:
+    """Check a rule base: every load and compile error, as file:line:col: code: message."""
+    from ._run import compiled
+
+    issues = []
+    try:
+        rb = _load(rules_dir)
+        compiled(rb)
+        summary = (f"{rb.id} {rb.version}: {len(rb.questions)} questions, {len(rb.fact_rules)} fact rules, "
+                   f"{len(rb.items)} items, {len(rb.routes)} routes")
+    except RuleBaseError as exc:
+        issues = exc.issues
+        summary = f"{len(issues)} error(s)"
+    except EngineError as exc:
+        _err(f"internal error in the inference engine (please report it): {exc}")
+        sys.exit(EXIT_INTERNAL)
+    if fmt == "json":
+        click.echo(json.dumps({"issues": [i.to_dict() for i in issues]}, indent=2, ensure_ascii=False))
+    else:
+        for issue in issues:
+            click.echo(str(issue))
+        click.echo(summary, err=bool(issues))
+    sys.exit(EXIT_FINDINGS if issues else EXIT_OK)
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["answers", "rules", "outcome"]))
+@rules_option
+@_guard
+def schema(what: str, rules_dir: Path | None) -> None:
+    """JSON Schema of answers files (for the loaded rule base), rule files or the JSON outcome."""
+    from ._schemas import answers_schema, outcome_schema, rules_schema
+
+    if what == "answers":
+        document = answers_schema(_load(rules_dir))
+    elif what == "rules":
+        document = rules_schema()
+    else:
+        document = outcome_schema()
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def main() -> None:
+    cli(prog_name="pathways")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,187 @@
+"""Semantics of evaluate(), next_question() and explain() on a small rule base."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+import pathways
+
+from .conftest import AS_OF
+
+DEVICE_III = {"kind": "device", "made_in": "abroad", "active": True, "implant": True, "features": []}
+DEVICE_II = {"kind": "device", "made_in": "tianjin", "active": False, "features": ["sterile"]}
+
+
+def items(outcome: pathways.Outcome) -> dict[str, str]:
+    return {i.id: i.status for i in outcome.items}
+
+
+def test_definite_case(mini: pathways.RuleBase) -> None:
+    outcome = pathways.evaluate(mini, DEVICE_III, as_of=AS_OF)
+    assert [(r.id, r.applies) for r in outcome.routes] == [("dev", "yes")]
+    assert items(outcome) == {"agent": "required", "testing": "required", "reg": "required",
+                              "new_gmp": "required"}
+    assert {f.fact: f.values for f in outcome.facts}["dev_class"] == ["III"]
+    assert outcome.complete and outcome.unanswered == []
+
+
+def test_dont_know_makes_dependent_items_to_determine(mini: pathways.RuleBase) -> None:
+    outcome = pathways.evaluate(mini, {"kind": "device", "made_in": "tianjin", "active": "unknown",
+                                       "features": []}, as_of=AS_OF)
+    status = items(outcome)
+    assert status["determine"] == "required"          # the class cannot be derived
+    assert status["reg"] == "to_determine"            # it may be class III (active unknown)
+    assert status["filing"] == "to_determine"
+    reg = next(i for i in outcome.items if i.id == "reg")
+    assert reg.applies == "maybe"
+    assert "active" in reg.trace.undetermined_by
+    assert not outcome.complete
+
+
+def test_missing_answers_are_open_not_false(mini: pathways.RuleBase) -> None:
+    outcome = pathways.evaluate(mini, {"kind": "device"}, as_of=AS_OF)
+    assert items(outcome)["agent"] == "to_determine"  # depends on made_in, not yet answered
+    assert outcome.unanswered[:1] == ["made_in"]
+
+
+def test_not_relevant_answers_are_reported_and_not_used(mini: pathways.RuleBase) -> None:
+    # 'implant' is asked only for active devices; after changing 'active' to false it must not count
+    outcome = pathways.evaluate(mini, {**DEVICE_III, "active": False}, as_of=AS_OF)
+    assert [a.question for a in outcome.ignored_answers] == ["implant"]
+    assert "reg" not in items(outcome) and "filing" in items(outcome)
+    step = pathways.next_question(mini, {**DEVICE_III, "active": False}, as_of=AS_OF)
+    assert step.progress.ignored == ["implant"]
+
+
+def test_answers_of_a_route_that_does_not_apply_are_reported(mini: pathways.RuleBase) -> None:
+    outcome = pathways.evaluate(mini, {"kind": "food", "made_in": "tianjin", "active": True}, as_of=AS_OF)
+    assert outcome.routes == [] and outcome.items == []
+    assert [(a.question, a.reason) for a in outcome.ignored_answers] == [
+        ("active", "its route does not apply to this case")]
+
+
+def test_as_of_selects_the_rules_in_force(mini: pathways.RuleBase) -> None:
+    before = pathways.evaluate(mini, DEVICE_III, as_of=dt.date(2026, 10, 31))
+    after = pathways.evaluate(mini, DEVICE_III, as_of=dt.date(2026, 11, 1))
+    assert "old_gmp" in items(before) and "new_gmp" not in items(before)
+    assert [i.id for i in before.upcoming] == ["new_gmp"]
+    assert items(before)["old_gmp"] == "to_be_verified"   # status: unconfirmed
+    assert "new_gmp" in items(after) and "old_gmp" not in items(after)
+
+
+def test_items_follow_after_and_stage_order(mini: pathways.RuleBase) -> None:
+    order = [i.id for i in pathways.evaluate(mini, DEVICE_III, as_of=AS_OF).items]
+    assert order.index("testing") < order.index("reg")
+    assert order[0] == "agent"  # preparation first
+
+
+def test_timeline_counts_statutory_working_days_only(mini: pathways.RuleBase) -> None:
+    timeline = pathways.evaluate(mini, DEVICE_III, as_of=AS_OF).timeline
+    # testing (30, not statutory) -> reg (60, statutory)
+    assert timeline.statutory_working_days == 60
+    assert timeline.critical_path == ["reg"]
+    assert any("testing" in line and "not statutory" in line for line in timeline.other_limits)
+
+
+def test_trace_names_rule_answers_and_facts(mini: pathways.RuleBase) -> None:
+    reg = next(i for i in pathways.evaluate(mini, DEVICE_III, as_of=AS_OF).items if i.id == "reg")
+    assert reg.trace.rule == "reg" and reg.trace.file.endswith("routes/dev.yaml") and reg.trace.line > 0
+    assert {f.rule for f in reg.trace.facts} == {"c3", "c3_indicated"}
+    assert {a.question for a in reg.trace.answers} == {"active", "implant"}
+    assert reg.sources and reg.sources[0].url == "https://example.org/law"
+
+
+def test_every_item_has_a_source(mini: pathways.RuleBase) -> None:
+    for answers in (DEVICE_III, DEVICE_II, {"kind": "device"}):
+        for item in pathways.evaluate(mini, answers, as_of=AS_OF).items:
+            assert item.sources
+
+
+def test_json_is_byte_identical_and_versioned(mini: pathways.RuleBase) -> None:
+    a = pathways.render(pathways.evaluate(mini, DEVICE_II, as_of=AS_OF, lang="zh"), "json")
+    b = pathways.render(pathways.evaluate(mini, dict(reversed(DEVICE_II.items())), as_of=AS_OF, lang="zh"), "json")
+    assert a == b
+    doc = json.loads(a)
+    assert doc["schema_version"] == pathways.SCHEMA_VERSION
+    assert doc["rulebase"] == {"id": "mini", "version": "1", "hash": mini.content_hash}
+    assert doc["lang"] == "zh" and doc["items"][0]["title"] == "检验"
+
+
+def test_markdown_and_html(mini: pathways.RuleBase) -> None:
+    outcome = pathways.evaluate(mini, {"kind": "device", "made_in": "tianjin", "active": "unknown",
+                                       "features": []}, as_of=AS_OF)
+    md = pathways.render(outcome, "md")
+    assert "to determine" in md and "Law No. 1" in md and "open until answered: active" in md
+    page = pathways.render(outcome, "html")
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page and "http" not in page.split("<body>")[0].replace("https://json", "")
+    zh = pathways.render(pathways.evaluate(mini, DEVICE_II, as_of=AS_OF, lang="zh"), "md")
+    assert "法规准入清单" in zh and "必需" in zh
+
+
+def test_html_escapes_rule_text(mini_copy) -> None:
+    path = mini_copy / "routes" / "dev.yaml"
+    path.write_text(path.read_text().replace("title: {zh: 检验, en: Testing}",
+                                             "title: {zh: 检验, en: \"<script>alert(1)</script>\"}"))
+    rb = pathways.load_rule_base(mini_copy)
+    page = pathways.render(pathways.evaluate(rb, DEVICE_II, as_of=AS_OF), "html")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_next_question_walks_the_relevant_questions(mini: pathways.RuleBase) -> None:
+    asked, answers = [], {}
+    full = {**DEVICE_III}
+    while (step := pathways.next_question(mini, answers, as_of=AS_OF)).question is not None:
+        asked.append(step.question.id)
+        answers[step.question.id] = full[step.question.id]
+    assert asked == ["kind", "made_in", "active", "implant", "features"]
+    food = pathways.next_question(mini, {"kind": "food"}, as_of=AS_OF)
+    assert food.question.id == "made_in"
+    assert pathways.next_question(mini, {"kind": "food", "made_in": "abroad"}).question is None
+
+
+def test_next_question_reports_progress(mini: pathways.RuleBase) -> None:
+    step = pathways.next_question(mini, {"kind": "device"}, as_of=AS_OF)
+    assert step.progress.answered == 1
+    assert step.progress.remaining_at_most == 4
+    assert step.question.options[0].value == "tianjin"
+
+
+def test_explain_present_absent_and_unknown_item(mini: pathways.RuleBase) -> None:
+    yes = pathways.explain(mini, DEVICE_III, "reg", as_of=AS_OF)
+    assert yes.on_checklist and yes.status == "required" and yes.trace is not None
+    no = pathways.explain(mini, DEVICE_III, "filing", as_of=AS_OF)
+    assert not no.on_checklist and "does not hold" in no.reason and no.condition == "dev_class = I"
+    route = pathways.explain(mini, {"kind": "food", "made_in": "tianjin"}, "reg", as_of=AS_OF)
+    assert "route 'dev' does not apply" in route.reason
+    later = pathways.explain(mini, DEVICE_III, "new_gmp", as_of=dt.date(2026, 1, 1))
+    assert "takes effect only on 2026-11-01" in later.reason
+    with pytest.raises(pathways.AnswersError) as err:
+        pathways.explain(mini, DEVICE_III, "regg")
+    assert err.value.issues[0].suggestion == "reg"
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "code"),
+    [
+        ({"kindd": "device"}, "answers.kindd", "PA201"),
+        ({"kind": "devise"}, "answers.kind", "PA203"),
+        ({"kind": "device", "made_in": "unknown"}, "answers.made_in", "PA204"),
+        ({"kind": "device", "active": "maybe"}, "answers.active", "PA202"),
+        ({"kind": "device", "features": ["sterile", "sterlie"]}, "answers.features[1]", "PA203"),
+        ({"kind": 3}, "answers.kind", "PA203"),
+    ],
+)
+def test_bad_answers_name_the_field(mini: pathways.RuleBase, answers: dict, field: str, code: str) -> None:
+    with pytest.raises(pathways.AnswersError) as err:
+        pathways.evaluate(mini, answers, as_of=AS_OF)
+    issue = err.value.issues[0]
+    assert (issue.field, issue.code) == (field, code)
+
+
+def test_suggestions_for_bad_answers(mini: pathways.RuleBase) -> None:
+    with pytest.raises(pathways.AnswersError) as err:
+        pathways.evaluate(mini, {"kindd": "devise"})
+    assert err.value.issues[0].suggestion == "kind"
