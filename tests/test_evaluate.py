@@ -44,6 +44,8 @@ def test_dont_know_makes_dependent_items_to_determine(mini: pathways.RuleBase) -
 def test_missing_answers_are_open_not_false(mini: pathways.RuleBase) -> None:
     outcome = pathways.evaluate(mini, {"kind": "device"}, as_of=AS_OF)
     assert items(outcome)["agent"] == "to_determine"  # depends on made_in, not yet answered
+    # the class is not "unknown" while questions that decide it are still to be asked
+    assert items(outcome)["determine"] == "to_determine"
     assert outcome.unanswered[:1] == ["made_in"]
 
 

@@ -14,7 +14,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._conditions import Cond, Lit, Pattern, TooComplex, dnf, facts_of, possible, strict, to_engine_value
+from ._conditions import (
+    Cond, Lit, Pattern, TooComplex, dnf, facts_of, pattern_names, possible, strict, to_engine_value,
+)
 from ._errors import RuleBaseError, RuleIssue
 from ._loader import CORE, RuleBase
 
@@ -69,6 +71,7 @@ def _kind_of(rb: RuleBase) -> dict[str, str]:
 def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partition]:
     """Compile every partition; raise RuleBaseError if a condition or ruleset exceeds the limits."""
     kinds = _kind_of(rb)
+    feeders = rb.feeders()
     issues: list[RuleIssue] = []
     entries: dict[str, list[tuple[str, Cond | None, Action, tuple[str, int], list[Lit]]]] = defaultdict(list)
 
@@ -114,7 +117,9 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
         # stage of each node owned here: 1 + the deepest owned node it reads; inputs are stage 0
         node_deps: dict[str, set[str]] = defaultdict(set)
         for node, cond, action, origin, extra in entries[name]:
-            reads = (facts_of(cond) if cond is not None else set()) | {lit.pattern[1] for lit in extra if lit.pattern[0] != "now"}
+            reads = (facts_of(cond) if cond is not None else set()) | {n for lit in extra for n in pattern_names(lit.pattern)}
+            if cond is not None and _tests_unknown(cond):
+                reads |= {q for name in facts_of(cond) for q in feeders.get(name, ())}
             if action.kind in ("ask", "irrelevant"):
                 reads -= {node}
             node_deps[node] |= reads
@@ -136,10 +141,11 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
                 if cond is None:
                     conjunctions = [tuple(extra)]
                 else:
-                    formula = strict(cond, kinds) if action.mode == "strict" else possible(cond, kinds)
+                    formula = (strict(cond, kinds, feeders) if action.mode == "strict"
+                               else possible(cond, kinds, feeders))
                     if action.kind == "irrelevant":
                         # the answer is not relevant when its ask_when cannot hold
-                        formula = _negate_formula(possible(cond, kinds))
+                        formula = _negate_formula(possible(cond, kinds, feeders))
                     conjunctions = [tuple(c) + tuple(extra) for c in dnf(formula)]
             except TooComplex:
                 issues.append(RuleIssue("PW134", "condition too complex: more than 64 alternatives "
@@ -156,7 +162,7 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
                                     tuple(sorted(set(conj), key=lambda l: (l.negated, repr(l.pattern)))),
                                     action, origin)
                 part.rules.append(rule)
-                part.reads |= {lit.pattern[1] for lit in conj if lit.pattern[0] != "now"}
+                part.reads |= {n for lit in conj for n in pattern_names(lit.pattern)}
         part.reads |= set(part.own_questions)
         part.gates = sorted({(r.stage, r.bucket) for r in part.rules})
         issues.extend(check_limits(part, limits))
@@ -164,6 +170,17 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
     if issues:
         raise RuleBaseError(issues)
     return partitions
+
+
+def _tests_unknown(cond: Cond) -> bool:
+    from ._conditions import And, Atom, Not, Or
+
+    if isinstance(cond, Atom):
+        return cond.test == "unknown"
+    if isinstance(cond, Not):
+        return _tests_unknown(cond.part)
+    assert isinstance(cond, (And, Or))
+    return any(_tests_unknown(p) for p in cond.parts)
 
 
 def _negate_formula(formula: Any) -> Any:
@@ -208,6 +225,8 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
                                     "derived fact", rule.origin[0], rule.origin[1], 1))
         for lit in rule.literals:
             kind, name, test = lit.pattern
+            if kind == "pend":
+                continue
             key = pattern_key(lit.pattern)
             fan[key] += 1
             first.setdefault(key, rule.origin)

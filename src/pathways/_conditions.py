@@ -314,6 +314,8 @@ def negated_facts_of(cond: Cond, negated: bool = False) -> set[str]:
 #   ("au", q, test) ("a", q, test) or ("u", q, None): q may take a passing value
 #   ("d", k, test)  derived fact k definitely holds a passing value
 #   ("p", k, test)  derived fact k may hold a passing value
+#   ("pend", "", qs) one of the questions qs is still waiting to be asked
+#   ("now", "", test) the evaluation date passes test
 # A test is ("eq", values) | ("neq", values) | ("cmp", ((op, value), ...)) | None.
 Pattern = tuple[str, str, Any]
 
@@ -337,12 +339,17 @@ def _test_of(atom: Atom) -> Any:
     return None
 
 
-def _atom(atom: Atom, kinds: dict[str, str], mode: str) -> Formula:
+def _atom(atom: Atom, kinds: dict[str, str], mode: str, feeders: dict[str, tuple[str, ...]]) -> Formula:
     kind = kinds[atom.fact]
     if atom.test == "unknown":
         if kind == "question":
             return Lit(False, ("u", atom.fact, "dk" if mode == "strict" else None))
-        return ("and", (Lit(False, ("p", atom.fact, None)), Lit(True, ("d", atom.fact, None))))
+        # a derived fact is unknown when it may hold a value but holds none for certain; that is
+        # definite only once no question feeding it is still waiting for an answer
+        parts = [Lit(False, ("p", atom.fact, None)), Lit(True, ("d", atom.fact, None))]
+        if mode == "strict" and feeders.get(atom.fact):
+            parts.append(Lit(True, ("pend", "", feeders[atom.fact])))
+        return ("and", tuple(parts))
     test = _test_of(atom)
     if kind == "question":
         return Lit(False, ("a" if mode == "strict" else "au", atom.fact, test))
@@ -356,21 +363,23 @@ def _negate(formula: Formula) -> Formula:
     return ("or" if op == "and" else "and", tuple(_negate(p) for p in parts))
 
 
-def _expand(cond: Cond, kinds: dict[str, str], mode: str) -> Formula:
+def _expand(cond: Cond, kinds: dict[str, str], mode: str, feeders: dict[str, tuple[str, ...]]) -> Formula:
     if isinstance(cond, Atom):
-        return _atom(cond, kinds, mode)
+        return _atom(cond, kinds, mode, feeders)
     if isinstance(cond, Not):
-        return _negate(_expand(cond.part, kinds, "possible" if mode == "strict" else "strict"))
+        return _negate(_expand(cond.part, kinds, "possible" if mode == "strict" else "strict", feeders))
     op = "and" if isinstance(cond, And) else "or"
-    return (op, tuple(_expand(p, kinds, mode) for p in cond.parts))
+    return (op, tuple(_expand(p, kinds, mode, feeders) for p in cond.parts))
 
 
-def strict(cond: Cond, kinds: dict[str, str]) -> Formula:
-    return _expand(cond, kinds, "strict")
+def strict(cond: Cond, kinds: dict[str, str], feeders: dict[str, tuple[str, ...]] | None = None) -> Formula:
+    """Definitely true. ``feeders`` maps each derived fact to the questions it is derived from."""
+    return _expand(cond, kinds, "strict", feeders or {})
 
 
-def possible(cond: Cond, kinds: dict[str, str]) -> Formula:
-    return _expand(cond, kinds, "possible")
+def possible(cond: Cond, kinds: dict[str, str], feeders: dict[str, tuple[str, ...]] | None = None) -> Formula:
+    """May become true once open answers are given."""
+    return _expand(cond, kinds, "possible", feeders or {})
 
 
 class TooComplex(Exception):
@@ -418,5 +427,10 @@ def _lit_key(lit: Lit) -> tuple[Any, ...]:
     return (lit.negated, repr(lit.pattern))
 
 
-def pattern_facts(patterns: Iterable[Pattern]) -> set[str]:
-    return {p[1] for p in patterns}
+def pattern_names(pattern: Pattern) -> tuple[str, ...]:
+    """The facts or questions whose engine facts a pattern reads."""
+    if pattern[0] == "now":
+        return ()
+    if pattern[0] == "pend":
+        return tuple(pattern[2])
+    return (pattern[1],)

@@ -85,6 +85,8 @@ def pattern_expression(pattern: Pattern) -> dict[str, Any]:
         return {"$and": tests}
     if kind == "au":
         return {"$or": [pattern_expression(("a", name, test)), pattern_expression(("u", name, None))]}
+    if kind == "pend":
+        return {"$and": [{"t": "w"}, {"$or": [{"q": q} for q in test]}]}
     if kind == "now":
         return {"$and": [{"t": "now"}, *_value_tests(test)]}
     raise ValueError(f"unknown pattern kind {kind}")
@@ -138,8 +140,10 @@ class Engine:
         if action.kind == "derive":
             kind = "d" if action.mode == "strict" else "p"
             emits = [{"t": kind, "q": name, "v": value} for name, value in action.sets]
-        elif action.kind == "ask" and action.mode == "possible":
-            emits = [{"t": "u", "q": action.target, "w": "pending"}]
+        elif action.kind == "ask":
+            # possible: the question may take any value; strict: it is waiting to be asked
+            emits = ([{"t": "u", "q": action.target, "w": "pending"}] if action.mode == "possible"
+                     else [{"t": "w", "q": action.target}])
 
         def run(c: Any) -> None:
             current = self._current

@@ -93,6 +93,30 @@ class RuleBase:
     def kinds(self) -> dict[str, str]:
         return {name: info.kind for name, info in self.symbols.items()}
 
+    def feeders(self) -> dict[str, tuple[str, ...]]:
+        """For each derived fact (and route flag), the questions it is derived from, transitively."""
+        direct: dict[str, set[str]] = {}
+        for rule in self.fact_rules:
+            for name in rule.model.set:
+                direct.setdefault(name, set()).update(facts_of(rule.when))
+        for rid, route in self.routes.items():
+            direct.setdefault(f"route.{rid}", set()).update(facts_of(route.when))
+        out: dict[str, tuple[str, ...]] = {}
+
+        def close(name: str, trail: frozenset[str]) -> set[str]:
+            found: set[str] = set()
+            for dep in direct.get(name, ()):
+                if dep in self.questions:
+                    found.add(dep)
+                elif dep not in trail:
+                    found |= close(dep, trail | {dep})
+            return found
+
+        order = list(self.questions)
+        for name in direct:
+            out[name] = tuple(sorted(close(name, frozenset({name})), key=order.index))
+        return out
+
     def fact_partition(self, name: str) -> str:
         if name in self.questions:
             return self.questions[name].partition

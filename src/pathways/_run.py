@@ -86,8 +86,10 @@ def _produced(firing: Firing) -> list[dict[str, Any]]:
     if action.kind == "derive":
         kind = "d" if action.mode == "strict" else "p"
         return [{"t": kind, "q": name, "v": value} for name, value in action.sets]
-    if action.kind == "ask" and action.mode == "possible":
-        return [{"t": "u", "q": action.target, "w": "pending"}]
+    if action.kind == "ask":
+        if action.mode == "possible":
+            return [{"t": "u", "q": action.target, "w": "pending"}]
+        return [{"t": "w", "q": action.target}]
     return []
 
 
@@ -104,6 +106,7 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date) -> Run:
                 base.extend(engine_facts(qid, used[qid], qdef.model.type))
             elif qdef.ask_when is None:
                 base.append({"t": "u", "q": qid, "w": "pending"})
+                base.append({"t": "w", "q": qid})
         produced: list[dict[str, Any]] = []
         firings: list[Firing] = []
         ran: list[str] = []
