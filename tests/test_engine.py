@@ -184,3 +184,17 @@ def test_only_the_engine_module_imports_durable() -> None:
     importers = sorted(p.name for p in src.rglob("*.py")
                        if "from durable" in p.read_text() or "import durable" in p.read_text())
     assert importers == ["_engine.py"]
+
+
+def test_many_rules_testing_one_answer_stay_inside_the_engine(mini_copy: Path) -> None:
+    """A fact passing more than ~63 unshared tests fails in the engine (error 303): patterns
+    must be plain conjunctions the engine can share, however many items test one answer."""
+    path = mini_copy / "routes" / "dev.yaml"
+    extra = "".join(
+        f"  - id: extra_{i}\n    stage: preparation\n    when: {{made_in: [tianjin, abroad]}}\n"
+        f"    title: {{zh: 额外{i}, en: Extra {i}}}\n    sources: [law]\n" for i in range(120))
+    path.write_text(path.read_text() + extra)
+    rb = pathways.load_rule_base(mini_copy)
+    for answers in (DEVICE, {"kind": "device"}, {"kind": "device", "made_in": "tianjin", "active": "unknown"}):
+        outcome = pathways.evaluate(rb, answers, as_of=AS_OF)
+        assert sum(1 for i in outcome.items if i.id.startswith("extra_")) == 120

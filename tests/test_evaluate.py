@@ -187,3 +187,15 @@ def test_suggestions_for_bad_answers(mini: pathways.RuleBase) -> None:
     with pytest.raises(pathways.AnswersError) as err:
         pathways.evaluate(mini, {"kindd": "devise"})
     assert err.value.issues[0].suggestion == "kind"
+
+
+def test_items_resting_on_an_unconfirmed_rule_are_to_be_verified(mini_copy) -> None:
+    path = mini_copy / "routes" / "dev.yaml"
+    path.write_text(path.read_text().replace("    set: {class_iii: true}\n",
+                                             "    set: {class_iii: true}\n    status: unconfirmed\n"))
+    rb = pathways.load_rule_base(mini_copy)
+    outcome = pathways.evaluate(rb, DEVICE_III, as_of=AS_OF)
+    assert items(outcome)["reg"] == "to_be_verified"
+    assert items(outcome)["agent"] == "required"  # does not rest on the class
+    reg = next(i for i in outcome.items if i.id == "reg")
+    assert any(f.rule == "c3_indicated" and f.unconfirmed for f in reg.trace.facts)

@@ -102,8 +102,12 @@ class _Builder:
                 if kind == "a":
                     value = self.run.answers.get(name)
                     answers[name] = value
-                elif kind == "u":
-                    if fact.get("w") == "dk":
+                elif kind in ("u", "m"):
+                    given = self.run.answers.get(name)
+                    if kind == "m" and given is not None and given is not UNKNOWN:
+                        answers[name] = given  # a possible value that is the real answer
+                        continue
+                    if given is UNKNOWN:
                         answers[name] = UNKNOWN
                     undetermined.add(name)
                 elif kind in ("d", "p"):
@@ -133,7 +137,8 @@ class _Builder:
             facts[(name, value, target)] = TraceFact(
                 fact=name, value=value, rule=target,
                 explain=rule.model.explain.get(self.lang) if rule.model.explain else None,
-                file=rule.file, line=rule.line, sources=cite(self.rb, rule.model.sources, self.lang))
+                file=rule.file, line=rule.line, unconfirmed=rule.model.status == "unconfirmed",
+                sources=cite(self.rb, rule.model.sources, self.lang))
             for firing in self.run.by_target[("derive", mode, target)]:
                 visit(firing.matched, mode)
 
@@ -145,7 +150,9 @@ class _Builder:
         lang = self.lang
         mode = "strict" if certain else "possible"
         firings = self.run.by_target[("item", mode, m.id)]
-        unconfirmed = m.status == "unconfirmed"
+        trace = self.trace(item, firings)
+        # an item resting on an unconfirmed rule is only as sure as that rule
+        unconfirmed = m.status == "unconfirmed" or any(f.unconfirmed for f in trace.facts)
         status = "to_determine" if not certain else ("to_be_verified" if unconfirmed else "required")
         time_limit = None
         if m.time_limit is not None:
@@ -165,7 +172,7 @@ class _Builder:
             authority=authority, documents=[d.get(lang) for d in m.documents],
             time_limit=time_limit, after=list(m.after), sources=cite(self.rb, m.sources, lang),
             valid_from=m.valid.from_ if m.valid else None, valid_to=m.valid.to if m.valid else None,
-            trace=self.trace(item, firings),
+            trace=trace,
         )
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._conditions import (
-    Cond, Lit, Pattern, TooComplex, dnf, facts_of, pattern_names, possible, strict, to_engine_value,
+    Cond, Lit, Pattern, TooComplex, derived_unknown_tested, dnf, facts_of, pattern_names, possible,
+    strict, to_engine_value,
 )
 from ._errors import RuleBaseError, RuleIssue
 from ._loader import CORE, RuleBase
@@ -30,7 +31,7 @@ class Limits:
     rules_per_ruleset: int = 4000          # engine: 4,096 (error 106)
     rules_per_pattern: int = 240           # engine: 256 rules sharing one pattern (error 108)
     tests_per_node: int = 480              # engine: > 512 distinct tests under one node HANGS
-    thresholds_per_property: int = 48      # engine: > ~64 threshold tests passing one fact (error 303)
+    tests_per_fact: int = 56               # engine: a fact passing > ~63 unshared tests (error 303)
     facts_per_join: int = 15               # engine: 16 facts per join (error 304 at assert time)
     gate_bucket: int = 200                 # rules per stage gate, below rules_per_pattern
 
@@ -39,7 +40,7 @@ class Limits:
 class Action:
     """What a rule does when it fires."""
 
-    kind: str                 # derive | item | ask | irrelevant
+    kind: str                 # derive | item | ask | irrelevant | pending
     mode: str                 # strict | possible
     target: str               # fact rule id, item id, route id or question id
     sets: tuple[tuple[str, Any], ...] = ()   # for derive: (fact, engine value) pairs
@@ -59,7 +60,7 @@ class CompiledRule:
 class Partition:
     name: str
     rules: list[CompiledRule] = field(default_factory=list)
-    gates: list[tuple[int, int]] = field(default_factory=list)
+    gates: list[tuple[int, str, int]] = field(default_factory=list)   # (stage, mode, bucket)
     reads: set[str] = field(default_factory=set)       # fact names whose engine facts it needs
     own_questions: list[str] = field(default_factory=list)
 
@@ -72,12 +73,15 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
     """Compile every partition; raise RuleBaseError if a condition or ruleset exceeds the limits."""
     kinds = _kind_of(rb)
     feeders = rb.feeders()
+    unknown_tested: dict[str, set[str]] = defaultdict(set)   # partition -> derived facts tested 'unknown'
     issues: list[RuleIssue] = []
     entries: dict[str, list[tuple[str, Cond | None, Action, tuple[str, int], list[Lit]]]] = defaultdict(list)
 
     def add(partition: str, node: str, cond: Cond | None, action: Action, origin: tuple[str, int],
             extra: list[Lit] | None = None) -> None:
         entries[partition].append((node, cond, action, origin, extra or []))
+        if cond is not None:
+            unknown_tested[partition] |= {k for k in derived_unknown_tested(cond) if kinds[k] == "derived"}
 
     for q in rb.questions.values():
         if q.ask_when is None:
@@ -102,24 +106,33 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
         for mode in ("strict", "possible"):
             add(CORE, f"route.{rid}", route.when,
                 Action("derive", mode, f"route.{rid}", ((f"route.{rid}", True),)), (route.file, route.line))
+    # an item's route is not part of its rules: a route's partition runs only when the route may
+    # apply, and items of a route that only may apply are downgraded afterwards (see _run)
     for item in rb.items.values():
-        route_lit_strict = Lit(False, ("d", f"route.{item.route}", None))
-        route_lit_possible = Lit(False, ("p", f"route.{item.route}", None))
         for mode in ("strict", "possible"):
             add(item.route, f"item:{item.model.id}", item.when, Action("item", mode, item.model.id),
-                (item.file, item.line), [route_lit_strict if mode == "strict" else route_lit_possible])
+                (item.file, item.line))
+    # 'k: unknown' is definite only when no question feeding k waits to be asked: one helper rule
+    # per feeding question marks k as pending
+    for partition, names in list(unknown_tested.items()):
+        for k in sorted(names):
+            for q in feeders.get(k, ()):
+                entries[partition].append((f"pk:{k}", None, Action("pending", "strict", k),
+                                           (rb.questions[q].file, rb.questions[q].line),
+                                           [Lit(False, ("w", q, None))]))
 
     partitions: dict[str, Partition] = {}
     for name in rb.partitions:
         part = Partition(name)
         part.own_questions = [q for q, d in rb.questions.items() if d.partition == name]
-        owned = {n for n in rb.symbols if rb.fact_partition(n) == name}
+        owned = {n for n in rb.symbols if rb.fact_partition(n) == name} | {
+            f"pk:{k}" for k in unknown_tested.get(name, ())}
         # stage of each node owned here: 1 + the deepest owned node it reads; inputs are stage 0
         node_deps: dict[str, set[str]] = defaultdict(set)
         for node, cond, action, origin, extra in entries[name]:
             reads = (facts_of(cond) if cond is not None else set()) | {n for lit in extra for n in pattern_names(lit.pattern)}
-            if cond is not None and _tests_unknown(cond):
-                reads |= {q for name in facts_of(cond) for q in feeders.get(name, ())}
+            if cond is not None:
+                reads |= {f"pk:{k}" for k in derived_unknown_tested(cond) if kinds[k] == "derived"}
             if action.kind in ("ask", "irrelevant"):
                 reads -= {node}
             node_deps[node] |= reads
@@ -135,17 +148,16 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
             stage[node] = value
             return value
 
-        counters: Counter[int] = Counter()
+        counters: Counter[tuple[int, str]] = Counter()
         for node, cond, action, origin, extra in entries[name]:
             try:
                 if cond is None:
                     conjunctions = [tuple(extra)]
                 else:
-                    formula = (strict(cond, kinds, feeders) if action.mode == "strict"
-                               else possible(cond, kinds, feeders))
+                    formula = strict(cond, kinds) if action.mode == "strict" else possible(cond, kinds)
                     if action.kind == "irrelevant":
                         # the answer is not relevant when its ask_when cannot hold
-                        formula = _negate_formula(possible(cond, kinds, feeders))
+                        formula = _negate_formula(possible(cond, kinds))
                     conjunctions = [tuple(c) + tuple(extra) for c in dnf(formula)]
             except TooComplex:
                 issues.append(RuleIssue("PW134", "condition too complex: more than 64 alternatives "
@@ -156,31 +168,22 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
             for conj in conjunctions:
                 if any(Lit(not lit.negated, lit.pattern) in conj for lit in conj):
                     continue
-                bucket = counters[node_stage] // limits.gate_bucket
-                counters[node_stage] += 1
+                gate_mode = "p" if action.mode == "possible" else "s"
+                bucket = counters[(node_stage, gate_mode)] // limits.gate_bucket
+                counters[(node_stage, gate_mode)] += 1
                 rule = CompiledRule(f"r{len(part.rules)}", node_stage, bucket,
                                     tuple(sorted(set(conj), key=lambda l: (l.negated, repr(l.pattern)))),
                                     action, origin)
                 part.rules.append(rule)
                 part.reads |= {n for lit in conj for n in pattern_names(lit.pattern)}
         part.reads |= set(part.own_questions)
-        part.gates = sorted({(r.stage, r.bucket) for r in part.rules})
+        part.gates = sorted({(r.stage, "p" if r.action.mode == "possible" else "s", r.bucket)
+                             for r in part.rules})
         issues.extend(check_limits(part, limits))
         partitions[name] = part
     if issues:
         raise RuleBaseError(issues)
     return partitions
-
-
-def _tests_unknown(cond: Cond) -> bool:
-    from ._conditions import And, Atom, Not, Or
-
-    if isinstance(cond, Atom):
-        return cond.test == "unknown"
-    if isinstance(cond, Not):
-        return _tests_unknown(cond.part)
-    assert isinstance(cond, (And, Or))
-    return any(_tests_unknown(p) for p in cond.parts)
 
 
 def _negate_formula(formula: Any) -> Any:
@@ -217,7 +220,7 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
     first: dict[str, tuple[str, int]] = {}
     tests_per_fact: dict[tuple[str, str], set[str]] = defaultdict(set)
     names_per_kind: dict[str, set[str]] = defaultdict(set)
-    thresholds: dict[tuple[str, str], set[str]] = defaultdict(set)
+
     for rule in part.rules:
         if len(rule.literals) + 1 > limits.facts_per_join:
             issues.append(RuleIssue("PW151", f"a condition joins {len(rule.literals)} facts; the engine "
@@ -225,15 +228,12 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
                                     "derived fact", rule.origin[0], rule.origin[1], 1))
         for lit in rule.literals:
             kind, name, test = lit.pattern
-            if kind == "pend":
-                continue
             key = pattern_key(lit.pattern)
             fan[key] += 1
             first.setdefault(key, rule.origin)
             names_per_kind[kind].add(name)
-            tests_per_fact[(kind, name)].add(repr(test))
-            if test is not None and not isinstance(test, str) and test[0] == "cmp":
-                thresholds[(kind, name)].add(repr(test))
+            if test is not None and not isinstance(test, str):
+                tests_per_fact[(kind, name)].add(repr(test))
     for key, count in fan.items():
         if count > limits.rules_per_pattern:
             kind, name, _ = json.loads(key)
@@ -250,10 +250,10 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
         if len(tests) > limits.tests_per_node:
             issues.append(RuleIssue("PW153", f"'{name}' is tested {len(tests)} different ways in {label}; "
                                     f"above {limits.tests_per_node} the engine hangs", where[0], where[1], 1))
-    for (kind, name), tests in thresholds.items():
-        if len(tests) > limits.thresholds_per_property:
+        elif len(tests) > limits.tests_per_fact:
             label_name = "validity dates" if kind == "now" else f"'{name}'"
-            issues.append(RuleIssue("PW154", f"{len(tests)} different comparisons on {label_name} in "
-                                    f"{label}; the engine fails above {limits.thresholds_per_property}",
+            issues.append(RuleIssue("PW154", f"{len(tests)} different tests on {label_name} in {label}; "
+                                    f"the engine fails when one fact passes more than "
+                                    f"{limits.tests_per_fact}: group values into a derived fact",
                                     where[0], where[1], 1))
     return issues

@@ -308,15 +308,17 @@ def negated_facts_of(cond: Cond, negated: bool = False) -> set[str]:
 
 # ---- three-valued expansion ----------------------------------------------------------------
 
-# A pattern matches one engine fact:
-#   ("a", q, test)  an answer to question q whose value passes test (None: any value)
-#   ("u", q, w)     question q is undetermined: w = "dk" (answered don't know) or None (dk or pending)
-#   ("au", q, test) ("a", q, test) or ("u", q, None): q may take a passing value
-#   ("d", k, test)  derived fact k definitely holds a passing value
-#   ("p", k, test)  derived fact k may hold a passing value
-#   ("pend", "", qs) one of the questions qs is still waiting to be asked
+# A pattern matches one engine fact. Patterns are plain conjunctions of tests - never '$or' - so
+# that the engine shares their nodes: a fact may pass at most ~63 unshared tests (error 303).
+#   ("a", q, test)   an answer to question q whose value passes test (None: any value)
+#   ("m", q, test)   closed-choice question q may take a passing value (its answer, or every
+#                    option while it is unknown or not yet answered)
+#   ("u", q, w)      question q is undetermined: w = "dk" (answered don't know) or None (dk or pending)
+#   ("d", k, test)   derived fact k definitely holds a passing value
+#   ("p", k, test)   derived fact k may hold a passing value
+#   ("pk", k, None)  a question feeding derived fact k is still waiting to be asked
 #   ("now", "", test) the evaluation date passes test
-# A test is ("eq", values) | ("neq", values) | ("cmp", ((op, value), ...)) | None.
+# A test is ("eq", (value,)) | ("neq", values) | ("cmp", ((op, value), ...)) | None.
 Pattern = tuple[str, str, Any]
 
 
@@ -329,31 +331,47 @@ class Lit:
 Formula = Union[Lit, tuple[str, tuple["Formula", ...]]]  # ("and"|"or", parts)
 
 
-def _test_of(atom: Atom) -> Any:
+def _alternatives(kind: str, name: str, atom: Atom) -> Formula:
+    """One literal per accepted value: a value list becomes alternatives, not an '$or' test."""
     if atom.test in ("eq", "has"):
-        return ("eq", atom.values)
+        lits = tuple(Lit(False, (kind, name, ("eq", (v,)))) for v in atom.values)
+        return lits[0] if len(lits) == 1 else ("or", lits)
     if atom.test == "neq":
-        return ("neq", atom.values)
+        return Lit(False, (kind, name, ("neq", atom.values)))
     if atom.test == "cmp":
-        return ("cmp", atom.values)
-    return None
+        return Lit(False, (kind, name, ("cmp", atom.values)))
+    return Lit(False, (kind, name, None))  # known
 
 
-def _atom(atom: Atom, kinds: dict[str, str], mode: str, feeders: dict[str, tuple[str, ...]]) -> Formula:
+def _atom(atom: Atom, kinds: dict[str, str], mode: str) -> Formula:
     kind = kinds[atom.fact]
+    name = atom.fact
     if atom.test == "unknown":
-        if kind == "question":
-            return Lit(False, ("u", atom.fact, "dk" if mode == "strict" else None))
+        if kind != "derived":
+            return Lit(False, ("u", name, "dk" if mode == "strict" else None))
         # a derived fact is unknown when it may hold a value but holds none for certain; that is
-        # definite only once no question feeding it is still waiting for an answer
-        parts = [Lit(False, ("p", atom.fact, None)), Lit(True, ("d", atom.fact, None))]
-        if mode == "strict" and feeders.get(atom.fact):
-            parts.append(Lit(True, ("pend", "", feeders[atom.fact])))
-        return ("and", tuple(parts))
-    test = _test_of(atom)
-    if kind == "question":
-        return Lit(False, ("a" if mode == "strict" else "au", atom.fact, test))
-    return Lit(False, ("d" if mode == "strict" else "p", atom.fact, test))
+        # definite only once no question feeding it is still waiting to be asked
+        parts: tuple[Formula, ...] = (Lit(False, ("p", name, None)), Lit(True, ("d", name, None)))
+        if mode == "strict":
+            parts += (Lit(True, ("pk", name, None)),)
+        return ("and", parts)
+    if kind == "derived":
+        return _alternatives("d" if mode == "strict" else "p", name, atom)
+    if mode == "strict":
+        return _alternatives("a", name, atom)
+    if kind == "closed":
+        return _alternatives("m", name, atom)
+    # an open-domain question (number, date, text) may take any value while undetermined
+    return ("or", (_alternatives("a", name, atom), Lit(False, ("u", name, None))))
+
+
+def derived_unknown_tested(cond: Cond) -> set[str]:
+    """Facts tested with ``unknown`` (they need the 'waiting to be asked' helper)."""
+    if isinstance(cond, Atom):
+        return {cond.fact} if cond.test == "unknown" else set()
+    if isinstance(cond, Not):
+        return derived_unknown_tested(cond.part)
+    return set().union(*(derived_unknown_tested(p) for p in cond.parts))
 
 
 def _negate(formula: Formula) -> Formula:
@@ -363,23 +381,23 @@ def _negate(formula: Formula) -> Formula:
     return ("or" if op == "and" else "and", tuple(_negate(p) for p in parts))
 
 
-def _expand(cond: Cond, kinds: dict[str, str], mode: str, feeders: dict[str, tuple[str, ...]]) -> Formula:
+def _expand(cond: Cond, kinds: dict[str, str], mode: str) -> Formula:
     if isinstance(cond, Atom):
-        return _atom(cond, kinds, mode, feeders)
+        return _atom(cond, kinds, mode)
     if isinstance(cond, Not):
-        return _negate(_expand(cond.part, kinds, "possible" if mode == "strict" else "strict", feeders))
+        return _negate(_expand(cond.part, kinds, "possible" if mode == "strict" else "strict"))
     op = "and" if isinstance(cond, And) else "or"
-    return (op, tuple(_expand(p, kinds, mode, feeders) for p in cond.parts))
+    return (op, tuple(_expand(p, kinds, mode) for p in cond.parts))
 
 
-def strict(cond: Cond, kinds: dict[str, str], feeders: dict[str, tuple[str, ...]] | None = None) -> Formula:
-    """Definitely true. ``feeders`` maps each derived fact to the questions it is derived from."""
-    return _expand(cond, kinds, "strict", feeders or {})
+def strict(cond: Cond, kinds: dict[str, str]) -> Formula:
+    """Definitely true. ``kinds`` maps names to closed | open (questions) or derived."""
+    return _expand(cond, kinds, "strict")
 
 
-def possible(cond: Cond, kinds: dict[str, str], feeders: dict[str, tuple[str, ...]] | None = None) -> Formula:
+def possible(cond: Cond, kinds: dict[str, str]) -> Formula:
     """May become true once open answers are given."""
-    return _expand(cond, kinds, "possible", feeders or {})
+    return _expand(cond, kinds, "possible")
 
 
 class TooComplex(Exception):
@@ -431,6 +449,6 @@ def pattern_names(pattern: Pattern) -> tuple[str, ...]:
     """The facts or questions whose engine facts a pattern reads."""
     if pattern[0] == "now":
         return ()
-    if pattern[0] == "pend":
-        return tuple(pattern[2])
+    if pattern[0] == "pk":
+        return ("pk:" + pattern[1],)
     return (pattern[1],)

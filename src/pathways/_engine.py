@@ -55,8 +55,8 @@ class _Collision(Exception):
 
 
 def fact_key(fact: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in fact.items() if k not in ("sid", "id")}, sort_keys=True,
-                      ensure_ascii=False)
+    """Our own identity of an engine fact (the engine's is a 32-bit hash)."""
+    return f"{fact.get('t')}|{fact.get('q')}|{type(fact.get('v')).__name__}:{fact.get('v')}|{fact.get('w')}"
 
 
 def _value_tests(test: Any) -> list[dict[str, Any]]:
@@ -64,9 +64,8 @@ def _value_tests(test: Any) -> list[dict[str, Any]]:
         return []
     kind, payload = test
     if kind == "eq":
-        if len(payload) == 1:
-            return [{"v": payload[0]}]
-        return [{"$or": [{"v": value} for value in payload]}]
+        (value,) = payload  # one value per pattern: lists became alternative rules
+        return [{"v": value}]
     if kind == "neq":
         return [{"$neq": {"v": value}} for value in payload]
     if kind == "cmp":
@@ -76,20 +75,41 @@ def _value_tests(test: Any) -> list[dict[str, Any]]:
 
 def pattern_expression(pattern: Pattern) -> dict[str, Any]:
     kind, name, test = pattern
-    if kind in ("a", "d", "p"):
+    if kind in ("a", "m", "d", "p"):
         return {"$and": [{"t": kind}, {"q": name}, *_value_tests(test)]}
     if kind == "u":
         tests: list[dict[str, Any]] = [{"t": "u"}, {"q": name}]
         if test == "dk":
             tests.append({"w": "dk"})
         return {"$and": tests}
-    if kind == "au":
-        return {"$or": [pattern_expression(("a", name, test)), pattern_expression(("u", name, None))]}
-    if kind == "pend":
-        return {"$and": [{"t": "w"}, {"$or": [{"q": q} for q in test]}]}
+    if kind in ("w", "pk"):
+        return {"$and": [{"t": kind}, {"q": name}]}
     if kind == "now":
         return {"$and": [{"t": "now"}, *_value_tests(test)]}
     raise ValueError(f"unknown pattern kind {kind}")
+
+
+def produced_facts(rule: CompiledRule, certain: bool,
+                   values: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """The engine facts a rule asserts when it fires.
+
+    In certain mode (no answer is unknown or missing) the possible rules are not run: each strict
+    derivation also stands for its possible twin, which would derive exactly the same.
+    """
+    action = rule.action
+    if action.kind == "derive":
+        kinds = ("d", "p") if certain and action.mode == "strict" else (
+            ("d",) if action.mode == "strict" else ("p",))
+        return [{"t": kind, "q": name, "v": value} for kind in kinds for name, value in action.sets]
+    if action.kind == "ask":
+        # possible: the question may take any of its values; strict: it is waiting to be asked
+        if action.mode == "possible":
+            return [{"t": "u", "q": action.target, "w": "pending"},
+                    *({"t": "m", "q": action.target, "v": v} for v in values)]
+        return [{"t": "w", "q": action.target}]
+    if action.kind == "pending":
+        return [{"t": "pk", "q": action.target}]
+    return []
 
 
 def _noop(c: Any) -> None:
@@ -99,16 +119,19 @@ def _noop(c: Any) -> None:
 class Engine:
     """One compiled rule base inside durable-rules: one ruleset per partition, one lock."""
 
-    def __init__(self, partitions: dict[str, Partition], name: str = "pw") -> None:
+    def __init__(self, partitions: dict[str, Partition], name: str = "pw",
+                 values: Callable[[str], tuple[Any, ...]] = lambda q: ()) -> None:
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._salt = itertools.count()
         self._current: list[Firing] | None = None
         self._derived: set[str] | None = None
         self._collided: str | None = None
+        self._certain = False
         self._ids: Callable[[dict[str, Any]], str] = self._default_id
         self._salt_value = "0"
         self.partitions = partitions
+        self._values = values  # the possible values of a closed question, by id
         self._names = {part: f"{name}{index}" for index, part in enumerate(partitions)}
         definitions = {self._names[part]: self._ruleset(p) for part, p in partitions.items()}
         self._host = _QuietHost()
@@ -126,7 +149,8 @@ class Engine:
         }
         for rule in part.rules:
             patterns: list[dict[str, Any]] = [
-                {"g": {"$and": [{"t": "g"}, {"n": rule.stage}, {"b": rule.bucket}]}}
+                {"g": {"$and": [{"t": "g"}, {"n": rule.stage},
+                                {"m": "p" if rule.action.mode == "possible" else "s"}, {"b": rule.bucket}]}}
             ]
             for index, lit in enumerate(rule.literals):
                 key = f"f{index}$not" if lit.negated else f"f{index}"
@@ -135,15 +159,9 @@ class Engine:
         return rules
 
     def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
-        action = rule.action
-        emits: list[dict[str, Any]] = []
-        if action.kind == "derive":
-            kind = "d" if action.mode == "strict" else "p"
-            emits = [{"t": kind, "q": name, "v": value} for name, value in action.sets]
-        elif action.kind == "ask":
-            # possible: the question may take any value; strict: it is waiting to be asked
-            emits = ([{"t": "u", "q": action.target, "w": "pending"}] if action.mode == "possible"
-                     else [{"t": "w", "q": action.target}])
+        values = self._values(rule.action.target) if rule.action.kind == "ask" else ()
+        emits = produced_facts(rule, certain=False, values=values)
+        emits_certain = produced_facts(rule, certain=True, values=values)
 
         def run(c: Any) -> None:
             current = self._current
@@ -151,7 +169,7 @@ class Engine:
                 return
             matched = tuple(fact for key, fact in sorted(c._m.items()) if key != "g")
             current.append(Firing(rule, matched))
-            for fact in emits:
+            for fact in emits_certain if self._certain else emits:
                 self._assert_in_action(c, fact)
 
         return run
@@ -174,19 +192,24 @@ class Engine:
 
     # ---- running ----
 
-    def run(self, partition: str, facts: Iterable[dict[str, Any]]) -> list[Firing]:
-        """Evaluate one partition on ``facts`` in a fresh session; return the rules that fired."""
+    def run(self, partition: str, facts: Iterable[dict[str, Any]], certain: bool = False) -> list[Firing]:
+        """Evaluate one partition on ``facts`` in a fresh session; return the rules that fired.
+
+        ``certain``: the caller asserts no fact is undetermined; only strict rules run (see
+        ``produced_facts``). If a question turns out to be waiting to be asked, the caller must
+        re-run without ``certain``.
+        """
         facts = list(facts)
         for attempt in range(MAX_COLLISION_RETRIES + 1):
             try:
-                return self._run_once(partition, facts)
+                return self._run_once(partition, facts, certain)
             except _Collision as exc:
                 if attempt == MAX_COLLISION_RETRIES:
                     raise EngineError(f"fact identity collision persisted after re-keying: {exc}") from None
                 self._salt_value = str(next(self._salt) + 1)
         raise AssertionError("unreachable")
 
-    def _run_once(self, partition: str, facts: list[dict[str, Any]]) -> list[Firing]:
+    def _run_once(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
         name = self._names[partition]
         part = self.partitions[partition]
         with self._lock:
@@ -195,6 +218,7 @@ class Engine:
             self._current = firings
             self._derived = set()
             self._collided = None
+            self._certain = certain
             try:
                 self._host.assert_fact(name, {"sid": sid, "t": "__open__"})
                 batch = []
@@ -210,8 +234,10 @@ class Engine:
                         self._host.assert_facts(name, batch)
                     except _durable.MessageObservedException:
                         raise _Collision("input fact") from None
-                for stage, bucket in part.gates:
-                    self._host.assert_fact(name, {"sid": sid, "t": "g", "n": stage, "b": bucket})
+                for stage, mode, bucket in part.gates:
+                    if certain and mode == "p":
+                        continue
+                    self._host.assert_fact(name, {"sid": sid, "t": "g", "n": stage, "m": mode, "b": bucket})
                 if self._collided is not None:
                     raise _Collision(self._collided)
                 state = self._host.get_state(name, sid)

@@ -91,7 +91,19 @@ class RuleBase:
         return self.manifest.version
 
     def kinds(self) -> dict[str, str]:
-        return {name: info.kind for name, info in self.symbols.items()}
+        """closed (yes/no and choice questions), open (number, date, text) or derived."""
+        return {name: ("derived" if info.kind == "derived" else
+                       "closed" if info.value_type in ("yes_no", "choice", "multi") else "open")
+                for name, info in self.symbols.items()}
+
+    def possible_values(self, qid: str) -> tuple[object, ...]:
+        """Every value a closed question's answer can put into the engine."""
+        q = self.questions[qid].model
+        if q.type == "yes_no":
+            return (True, False)
+        if q.type == "multi":
+            return (*q.option_values, "__none__")
+        return q.option_values
 
     def feeders(self) -> dict[str, tuple[str, ...]]:
         """For each derived fact (and route flag), the questions it is derived from, transitively."""
@@ -542,7 +554,7 @@ class _Loader:
                     self.error("PW127", f"{what} in a common file uses '{name}' of route '{other}'; "
                                "common questions and facts may only use common ones", filename, (line, 1))
                 else:
-                    needs[partition].add(other)
+                    needs.setdefault(partition, set()).add(other)
 
         for q in questions.values():
             use(q.partition, q.ask_when, q.file, q.line, f"ask_when of '{q.model.id}'")

@@ -67,6 +67,7 @@ class TraceFact(_Out):
     explain: str | None = None
     file: str
     line: int
+    unconfirmed: bool = False
     sources: list[SourceCitation] = []
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from ._answers import UNKNOWN
 from ._compiler import Partition, compile_rules
 from ._conditions import to_engine_value
-from ._engine import Engine, Firing
+from ._engine import Engine, Firing, produced_facts
 from ._loader import CORE, RuleBase
 
 __all__ = ["Compiled", "Run", "compiled", "run_case", "engine_facts"]
@@ -37,7 +37,9 @@ def compiled(rb: RuleBase) -> Compiled:
         with _compile_lock:
             if rb._compiled is None:
                 partitions = compile_rules(rb)
-                rb._compiled = Compiled(partitions, Engine(partitions))
+                kinds = rb.kinds()
+                rb._compiled = Compiled(partitions, Engine(
+                    partitions, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else ()))
     return rb._compiled
 
 
@@ -49,6 +51,7 @@ class Run:
     ignored: dict[str, Any]                 # answers dropped as not relevant
     firings: list[Firing] = field(default_factory=list)
     partitions_run: list[str] = field(default_factory=list)
+    certain: bool = False                   # only strict rules ran: possible == strict
 
     def __post_init__(self) -> None:
         self.strict: dict[str, set[str]] = defaultdict(set)     # kind -> targets
@@ -61,36 +64,46 @@ class Run:
 
     def _index(self, firing: Firing) -> None:
         action = firing.rule.action
-        (self.strict if action.mode == "strict" else self.possible)[action.kind].add(action.target)
-        self.by_target[(action.kind, action.mode, action.target)].append(firing)
-        if action.kind == "derive":
-            table = self.derived if action.mode == "strict" else self.maybe_derived
-            for name, value in action.sets:
-                if action.target not in table[name][value]:
-                    table[name][value].append(action.target)
+        modes = ("strict", "possible") if self.certain else (action.mode,)
+        for mode in modes:
+            (self.strict if mode == "strict" else self.possible)[action.kind].add(action.target)
+            self.by_target[(action.kind, mode, action.target)].append(firing)
+            if action.kind == "derive":
+                table = self.derived if mode == "strict" else self.maybe_derived
+                for name, value in action.sets:
+                    if action.target not in table[name][value]:
+                        table[name][value].append(action.target)
 
     def route_possible(self, route: str) -> bool:
         return f"route.{route}" in self.possible["derive"]
 
 
-def engine_facts(qid: str, value: Any, value_type: str) -> list[dict[str, Any]]:
+def engine_facts(rb: RuleBase, qid: str, value: Any) -> list[dict[str, Any]]:
+    """The engine facts of one answer: 'a' (the answer) and, for closed questions, 'm' (the values
+    it may take: the answer itself, or every value while unknown)."""
+    q = rb.questions[qid].model
+    closed = q.type in ("yes_no", "choice", "multi")
     if value is UNKNOWN:
-        return [{"t": "u", "q": qid, "w": "dk"}]
-    if value_type == "multi":
-        return [{"t": "a", "q": qid, "v": v} for v in value] or [{"t": "a", "q": qid, "v": "__none__"}]
-    return [{"t": "a", "q": qid, "v": to_engine_value(value_type, value)}]
+        facts = [{"t": "u", "q": qid, "w": "dk"}]
+        if closed:
+            facts += [{"t": "m", "q": qid, "v": v} for v in rb.possible_values(qid)]
+        return facts
+    if q.type == "multi":
+        values = list(value) or ["__none__"]
+    else:
+        values = [to_engine_value(q.type, value)]
+    facts = [{"t": "a", "q": qid, "v": v} for v in values]
+    if closed:
+        facts += [{"t": "m", "q": qid, "v": v} for v in values]
+    return facts
 
 
-def _produced(firing: Firing) -> list[dict[str, Any]]:
-    action = firing.rule.action
-    if action.kind == "derive":
-        kind = "d" if action.mode == "strict" else "p"
-        return [{"t": kind, "q": name, "v": value} for name, value in action.sets]
-    if action.kind == "ask":
-        if action.mode == "possible":
-            return [{"t": "u", "q": action.target, "w": "pending"}]
-        return [{"t": "w", "q": action.target}]
-    return []
+def pending_facts(rb: RuleBase, qid: str) -> list[dict[str, Any]]:
+    """A question to be asked and not answered yet: undetermined, and waiting."""
+    facts = [{"t": "u", "q": qid, "w": "pending"}, {"t": "w", "q": qid}]
+    if rb.questions[qid].model.type in ("yes_no", "choice", "multi"):
+        facts += [{"t": "m", "q": qid, "v": v} for v in rb.possible_values(qid)]
+    return facts
 
 
 def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date) -> Run:
@@ -98,15 +111,17 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date) -> Run:
     comp = compiled(rb)
     dropped: dict[str, Any] = {}
     now = {"t": "now", "v": to_engine_value("date", as_of)}
-    for _ in range(len(answers) + 2):
+    certain_possible = True
+    for _ in range(2 * len(answers) + 4):
         used = {q: v for q, v in answers.items() if q not in dropped}
         base: list[dict[str, Any]] = []
         for qid, qdef in rb.questions.items():
             if qid in used:
-                base.extend(engine_facts(qid, used[qid], qdef.model.type))
+                base.extend(engine_facts(rb, qid, used[qid]))
             elif qdef.ask_when is None:
-                base.append({"t": "u", "q": qid, "w": "pending"})
-                base.append({"t": "w", "q": qid})
+                base.extend(pending_facts(rb, qid))
+        # no unknown or missing answer in sight: try running the strict rules only
+        certain = certain_possible and not any(f["t"] == "u" for f in base)
         produced: list[dict[str, Any]] = []
         firings: list[Firing] = []
         ran: list[str] = []
@@ -118,21 +133,32 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date) -> Run:
             inputs = [f for f in base if f["q"] in part.reads]
             inputs += [f for f in produced if f["q"] in part.reads]
             inputs.append(now)
-            part_firings = comp.engine.run(name, inputs)
+            part_firings = comp.engine.run(name, inputs, certain)
             ran.append(name)
             firings.extend(part_firings)
             for firing in part_firings:
-                produced.extend(_produced(firing))
+                action = firing.rule.action
+                values = (rb.possible_values(action.target) if action.kind == "ask"
+                          and rb.questions[action.target].model.type in ("yes_no", "choice", "multi") else ())
+                produced.extend(produced_facts(firing.rule, certain, values))
                 action = firing.rule.action
                 if name == CORE and action.kind == "derive" and action.target.startswith("route."):
                     possible_routes.add(action.target[len("route."):])
+        if certain and any(f.rule.action.kind == "ask" for f in firings):
+            certain_possible = False  # a question waits to be asked: undetermined after all
+            continue
         irrelevant = {f.rule.action.target for f in firings if f.rule.action.kind == "irrelevant"}
         newly = irrelevant - set(dropped)
         if newly:
             for q in newly:
                 dropped[q] = answers[q]
             continue
-        return Run(used, dropped, firings, ran)
+        run = Run(used, dropped, firings, ran, certain)
+        # an item applies for certain only where its route does
+        for iid in list(run.strict["item"]):
+            if f"route.{rb.items[iid].route}" not in run.strict["derive"]:
+                run.strict["item"].discard(iid)
+        return run
     raise AssertionError("dropping irrelevant answers did not settle")  # pragma: no cover
 
 

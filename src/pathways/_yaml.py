@@ -49,7 +49,10 @@ class LocList(list):  # type: ignore[type-arg]
         self.item_pos: list[tuple[int, int]] = []
 
 
-class _Loader(yaml.SafeLoader):
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # LibYAML when available: ~10x faster
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
     """The safe loader with YAML 1.2 booleans."""
 
 
@@ -60,6 +63,13 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+
+
+class _PyLoader(yaml.SafeLoader):
+    """The pure-Python loader, for its clearer syntax-error messages."""
+
+
+_PyLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
 
 
 class YamlFailure(Exception):
@@ -75,6 +85,38 @@ class _Builder:
         self.loader = loader
         self.filename = filename
         self.nodes = 0
+        self.loader_text = ""
+        self.aliases = 0
+
+    def check_aliases(self, root: Node) -> None:
+        """Count aliases (edges to a node already met) without expanding them."""
+        seen: set[int] = set()
+        stack = [root]
+        aliases = 0
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise YamlFailure(RuleIssue("PW102", f"more than {MAX_ALIASES} aliases in one file",
+                                                self.filename, *self.alias_position(MAX_ALIASES + 1)))
+                continue
+            seen.add(id(node))
+            if isinstance(node, MappingNode):
+                for key, value in node.value:
+                    stack.extend((key, value))
+            elif isinstance(node, SequenceNode):
+                stack.extend(node.value)
+
+    def alias_position(self, number: int) -> tuple[int, int]:
+        """Where the ``number``-th alias of the document stands (composed nodes forget it)."""
+        seen = 0
+        for event in yaml.parse(self.loader_text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                seen += 1
+                if seen == number:
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+        return 1, 1
 
     def fail(self, code: str, message: str, node: Node) -> YamlFailure:
         mark = node.start_mark
@@ -124,17 +166,6 @@ class _Builder:
             raise self.fail("PW100", f"invalid value: {getattr(exc, 'problem', exc)}", node) from None
 
 
-def _count_aliases(text: str, loader: _Loader, filename: str) -> None:
-    aliases = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                mark = event.start_mark
-                raise YamlFailure(RuleIssue("PW102", f"more than {MAX_ALIASES} aliases in one file",
-                                            filename, mark.line + 1, mark.column + 1))
-
-
 def load_yaml_text(text: str, filename: str) -> Any:
     """Parse one YAML document into located containers; raise YamlFailure on any problem."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
@@ -142,12 +173,16 @@ def load_yaml_text(text: str, filename: str) -> Any:
                                     filename, 1, 1))
     loader = _Loader(text)
     try:
-        _count_aliases(text, loader, filename)
         node = loader.get_single_node()
         if node is None:
             return None
-        return _Builder(loader, filename).build(node)
+        builder = _Builder(loader, filename)
+        builder.loader_text = text
+        builder.check_aliases(node)
+        return builder.build(node)
     except yaml.MarkedYAMLError as exc:
+        if not isinstance(loader, _PyLoader) and _Loader is not _PyLoader:
+            return _syntax_error_detail(text, filename, exc)
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
@@ -157,6 +192,21 @@ def load_yaml_text(text: str, filename: str) -> Any:
         raise YamlFailure(RuleIssue("PW100", f"YAML error: {exc}", filename, 1, 1)) from None
     finally:
         loader.dispose()
+
+
+def _syntax_error_detail(text: str, filename: str, first: yaml.MarkedYAMLError) -> Any:
+    """Re-read with the pure-Python parser: same positions, messages that read better."""
+    loader = _PyLoader(text)
+    try:
+        loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        first = exc
+    finally:
+        loader.dispose()
+    mark = first.problem_mark or first.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = first.problem or first.context or "invalid YAML"
+    raise YamlFailure(RuleIssue("PW100", f"YAML syntax error: {problem}", filename, line, column))
 
 
 def load_yaml_file(path: Path, display_name: str | None = None) -> Any:

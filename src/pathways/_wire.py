@@ -1,0 +1,167 @@
+"""The documents of the HTTP API: requests, the responses that are not core models, and errors.
+
+Shared by the server (``pathways.server``) and the client (``pathways.client``); it imports
+neither fastapi nor httpx. Checklists, next questions and explanations travel as the core's own
+models (``Outcome``, ``NextQuestion``, ``Explanation``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ._outcome import QuestionOut, RuleBaseRef
+
+__all__ = [
+    "API_VERSION", "CheckRequest", "ErrorBody", "ErrorIssue", "ExplainRequest", "Health", "NextRequest",
+    "QuestionsOut", "Ready", "ReloadResult", "RouteInfo", "RuleBaseCounts", "RuleBaseInfo",
+    "RULEBASE_HEADERS", "error_body", "parse_rulebase_headers",
+]
+
+API_VERSION = "v1"
+
+#: every response carries the rule base it used in these headers (errors included)
+RULEBASE_HEADERS = ("X-Rulebase-Id", "X-Rulebase-Version", "X-Rulebase-Hash")
+
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Lang = Literal["zh", "en"]
+
+_ANSWERS_DOC = ("Question id → answer. yes/no: true/false; choice: the option value; multi: a list of "
+                "option values; number; date: YYYY-MM-DD; text; \"unknown\" for don't know (where "
+                "allowed); null for not answered. GET /v1/questions lists the ids and options.")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CheckRequest(_In):
+    """POST /v1/checklist."""
+
+    answers: dict[Ident, Any] = Field(default_factory=dict, description=_ANSWERS_DOC)
+    as_of: dt.date | None = Field(None, description="Evaluate the rules as they stood on this date "
+                                                    "(default: today, on the server).")
+    lang: Lang = "en"
+    format: Literal["json", "md", "html"] = Field(
+        "json", description="json: the Outcome document; md or html: the rendered checklist.")
+
+
+class NextRequest(_In):
+    """POST /v1/next."""
+
+    answers: dict[Ident, Any] = Field(default_factory=dict, description=_ANSWERS_DOC)
+    as_of: dt.date | None = None
+    lang: Lang = "en"
+
+
+class ExplainRequest(_In):
+    """POST /v1/explain."""
+
+    answers: dict[Ident, Any] = Field(default_factory=dict, description=_ANSWERS_DOC)
+    item: Ident = Field(description="The checklist item to explain (an item id of the rule base).")
+    as_of: dt.date | None = None
+    lang: Lang = "en"
+
+
+class RouteInfo(_Out):
+    id: str
+    title: str
+    items: int
+
+
+class RuleBaseCounts(_Out):
+    questions: int
+    fact_rules: int
+    items: int
+    routes: int
+    sources: int
+    authorities: int
+
+
+class RuleBaseInfo(_Out):
+    """GET /v1/rulebase: the rule base this server (worker) evaluates with."""
+
+    id: str
+    version: str
+    hash: str
+    title: str
+    released: dt.date
+    loaded_at: dt.datetime
+    routes: list[RouteInfo]
+    counts: RuleBaseCounts
+
+
+class QuestionsOut(_Out):
+    """GET /v1/questions: every question of the rule base, in rule-base order."""
+
+    rulebase: RuleBaseRef
+    lang: Lang
+    questions: list[QuestionOut]
+
+
+class Health(_Out):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(_Out):
+    status: Literal["ready"] = "ready"
+    rulebase: RuleBaseRef
+
+
+class ReloadResult(_Out):
+    """POST /v1/admin/reload."""
+
+    changed: bool
+    previous: RuleBaseRef
+    current: RuleBaseRef
+
+
+class ErrorIssue(_Out):
+    code: str
+    message: str
+    field: str | None = None
+    suggestion: str | None = None
+
+
+class ErrorBody(_Out):
+    """Every error response (4xx, 5xx). ``code`` is stable; match on it, not on ``message``.
+
+    Codes: bad_json, bad_request (400); unauthorized (401); forbidden (403); not_found (404);
+    method_not_allowed (405); reload_in_progress (409); body_too_large (413); invalid_request,
+    invalid_answers, unknown_item, rulebase_invalid (422); not_ready (503); internal_error (500).
+    ``issues`` lists every problem found (for invalid answers: the core's PA2xx codes, each with
+    the field path such as ``answers.device_class``); ``field``/``suggestion`` repeat the first.
+    """
+
+    code: str
+    message: str
+    field: str | None = None
+    suggestion: str | None = None
+    issues: list[ErrorIssue] = []
+    request_id: str | None = None
+    rulebase: RuleBaseRef | None = None
+
+
+def error_body(code: str, message: str, issues: list[ErrorIssue] | None = None, *,
+               request_id: str | None = None, rulebase: RuleBaseRef | None = None,
+               field: str | None = None, suggestion: str | None = None) -> dict[str, Any]:
+    issues = issues or []
+    first = issues[0] if issues else None
+    return ErrorBody(code=code, message=message, field=field or (first.field if first else None),
+                     suggestion=suggestion or (first.suggestion if first else None), issues=issues,
+                     request_id=request_id, rulebase=rulebase).model_dump(mode="json")
+
+
+def parse_rulebase_headers(headers: Any) -> RuleBaseRef | None:
+    """The rule base named by a response's X-Rulebase-* headers, if all three are present."""
+    values = [headers.get(h) for h in RULEBASE_HEADERS]
+    if not all(values):
+        return None
+    return RuleBaseRef(id=values[0], version=values[1], hash=values[2])
+
