@@ -145,7 +145,7 @@ class _Builder:
     def _qorder(self, qid: str) -> int:
         return list(self.rb.questions).index(qid) if qid in self.rb.questions else 10**6
 
-    def item(self, item: ItemDef, certain: bool) -> ItemResult:
+    def item(self, item: ItemDef, certain: bool, present: set[str]) -> ItemResult:
         m = item.model
         lang = self.lang
         mode = "strict" if certain else "possible"
@@ -170,7 +170,8 @@ class _Builder:
             applies="yes" if certain else "maybe", confirmed=not unconfirmed,
             title=m.title.get(lang), detail=m.detail.get(lang) if m.detail else None,
             authority=authority, documents=[d.get(lang) for d in m.documents],
-            time_limit=time_limit, after=list(m.after), sources=cite(self.rb, m.sources, lang),
+            time_limit=time_limit, after=[a for a in m.after if a in present],
+            sources=cite(self.rb, m.sources, lang),
             valid_from=m.valid.from_ if m.valid else None, valid_to=m.valid.to if m.valid else None,
             trace=trace,
         )
@@ -241,8 +242,10 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
             in_force.append(iid)
         elif valid.from_ is not None and valid.from_ > as_of:
             upcoming.append(iid)
-    items = [b.item(rb.items[iid], iid in certain) for iid in _order(rb, in_force)]
-    upcoming_items = [b.item(rb.items[iid], iid in certain) for iid in _order(rb, upcoming)]
+    present = set(in_force)
+    items = [b.item(rb.items[iid], iid in certain, present) for iid in _order(rb, in_force)]
+    upcoming_items = [b.item(rb.items[iid], iid in certain, present | set(upcoming))
+                      for iid in _order(rb, upcoming)]
     routes = []
     for rid, route in rb.routes.items():
         if f"route.{rid}" in run.strict["derive"]:

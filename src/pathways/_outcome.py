@@ -95,7 +95,7 @@ class ItemResult(_Out):
     authority: AuthorityRef | None = None
     documents: list[str] = []
     time_limit: TimeLimitOut | None = None
-    after: list[str] = []
+    after: list[str] = []          # items on this checklist that come first
     sources: list[SourceCitation]
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
