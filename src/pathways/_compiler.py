@@ -182,7 +182,8 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
         issues.extend(check_limits(part, limits))
         partitions[name] = part
     if issues:
-        raise RuleBaseError(issues)
+        # the strict and the possible form of one condition hit the same limit: report it once
+        raise RuleBaseError(list(dict.fromkeys(issues)))
     return partitions
 
 
@@ -220,6 +221,7 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
     first: dict[str, tuple[str, int]] = {}
     tests_per_fact: dict[tuple[str, str], set[str]] = defaultdict(set)
     names_per_kind: dict[str, set[str]] = defaultdict(set)
+    first_use: dict[tuple[str, str], tuple[str, int]] = {}
 
     for rule in part.rules:
         if len(rule.literals) + 1 > limits.facts_per_join:
@@ -232,6 +234,7 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
             fan[key] += 1
             first.setdefault(key, rule.origin)
             names_per_kind[kind].add(name)
+            first_use.setdefault((kind, name), rule.origin)
             if test is not None and not isinstance(test, str):
                 tests_per_fact[(kind, name)].add(repr(test))
     for key, count in fan.items():
@@ -247,13 +250,14 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
                                     f"{limits.tests_per_node} the engine hangs: split the route",
                                     where[0], where[1], 1))
     for (kind, name), tests in tests_per_fact.items():
+        at = first_use.get((kind, name), where)
         if len(tests) > limits.tests_per_node:
             issues.append(RuleIssue("PW153", f"'{name}' is tested {len(tests)} different ways in {label}; "
-                                    f"above {limits.tests_per_node} the engine hangs", where[0], where[1], 1))
+                                    f"above {limits.tests_per_node} the engine hangs", at[0], at[1], 1))
         elif len(tests) > limits.tests_per_fact:
             label_name = "validity dates" if kind == "now" else f"'{name}'"
             issues.append(RuleIssue("PW154", f"{len(tests)} different tests on {label_name} in {label}; "
                                     f"the engine fails when one fact passes more than "
                                     f"{limits.tests_per_fact}: group values into a derived fact",
-                                    where[0], where[1], 1))
+                                    at[0], at[1], 1))
     return issues

@@ -7,6 +7,7 @@ stable code; the caller gets a RuleBaseError listing them all.
 from __future__ import annotations
 
 import hashlib
+import re
 import typing
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -194,9 +195,80 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
+_SINGULAR = {"questions": "question", "facts": "fact rule", "items": "item", "sources": "source",
+             "authorities": "authority", "options": "option", "scenarios": "scenario",
+             "documents": "document", "after": "after", "files": "file"}
+
+
+def entry_label(section: str, entry: Any, index: int) -> str:
+    """How a consultant finds an entry: by its id, else by its 1-based number."""
+    kind = _SINGULAR.get(section, section)
+    if isinstance(entry, dict):
+        ident = entry.get("id", entry.get("value", entry.get("name")))
+        if isinstance(ident, str):
+            return f"{kind} '{ident}'"
+    return f"{kind} #{index + 1}"
+
+
+def human_path(root: Any, loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    node = root
+    section = ""
+    for step in loc:
+        if isinstance(step, str) and step[:1].isupper():
+            continue  # a union member's name, not a place in the file
+        if isinstance(step, int):
+            entry = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
+            label = entry_label(section, entry, step)
+            if parts and parts[-1] == section:
+                parts[-1] = label
+            else:
+                parts.append(label)
+        else:
+            parts.append(str(step))
+            section = str(step)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return " > ".join(parts)
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "model_type" and ctx.get("class_name") == "Text":
+        return "expected a text in both languages: {zh: ..., en: ...}"
+    if kind in ("model_type", "dict_type") :
+        return f"expected a mapping, got {_describe_input(err.get('input'))}"
+    if kind == "list_type":
+        return f"expected a list, got {_describe_input(err.get('input'))}"
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected', '')}, got {_describe_input(err.get('input'))}"
+    return err["msg"].removeprefix("Value error, ")
+
+
+def _describe_input(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__.replace('str', 'text').replace('int', 'number')} {value!r}"
+
+
+def _literal_suggestion(err: Any) -> str | None:
+    if err["type"] != "literal_error":
+        return None
+    expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+    return suggest(str(err.get("input")), expected) if expected else None
+
+
 def validation_issues(exc: pydantic.ValidationError, model: type[BaseModel], root: Any,
-                      filename: str) -> list[RuleIssue]:
+                      filename: str, label: str = "") -> list[RuleIssue]:
     issues = []
+    prefix = f"{label}: " if label else ""
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         kind = err["type"]
@@ -207,21 +279,21 @@ def validation_issues(exc: pydantic.ValidationError, model: type[BaseModel], roo
                          if isinstance(parent, LocDict) else position(root, loc))
             target = _model_at(model, parent_loc)
             allowed = _field_names(target) if target else []
-            where = f" in {'.'.join(map(str, parent_loc))}" if parent_loc else ""
+            where = f" in {human_path(root, parent_loc)}" if parent_loc else ""
             hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
-            issues.append(RuleIssue("PW110", f"unknown key '{key}'{where}{hint}", filename, line, col,
+            issues.append(RuleIssue("PW110", f"{prefix}unknown key '{key}'{where}{hint}", filename, line, col,
                                     suggest(str(key), allowed)))
         elif kind == "missing":
             parent_loc, key = loc[:-1], loc[-1]
             line, col = position(root, parent_loc)
-            where = f" in {'.'.join(map(str, parent_loc))}" if parent_loc else ""
-            issues.append(RuleIssue("PW112", f"missing required key '{key}'{where}", filename, line, col))
+            where = f" in {human_path(root, parent_loc)}" if parent_loc else ""
+            issues.append(RuleIssue("PW112", f"{prefix}missing required key '{key}'{where}", filename, line, col))
         else:
             line, col = position(root, loc)
-            path = ".".join(str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper()))
-            message = err["msg"].removeprefix("Value error, ")
-            issues.append(RuleIssue("PW111", f"{path}: {message}" if path else message, filename,
-                                    line, col))
+            path = human_path(root, loc)
+            message = _message(err)
+            issues.append(RuleIssue("PW111", f"{prefix}{path}: {message}" if path else prefix + message,
+                                    filename, line, col, _literal_suggestion(err)))
     # a union failure reports once per alternative; keep one issue per position and code
     unique = {}
     for issue in issues:
@@ -241,11 +313,15 @@ def _walk(root: Any, loc: tuple[Any, ...]) -> Any:
 
 # ---- the loader ----------------------------------------------------------------------------
 
+_FAILED = object()  # a file that could not be read or parsed (already reported)
+
+
 class _Loader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.issues: list[RuleIssue] = []
         self.hasher = hashlib.sha256()
+        self.failed_ids: set[str] = set()  # entries that failed validation: no follow-on errors
 
     def rel(self, path: Path) -> str:
         try:
@@ -258,14 +334,14 @@ class _Loader:
             data = load_yaml_file(path, self.rel(path))
         except YamlFailure as failure:
             self.issues.append(failure.issue)
-            return None
+            return _FAILED
         self.hasher.update(self.rel(path).encode() + b"\0" + path.read_bytes() + b"\0")
         return data
 
     def validate(self, model: type[BaseModel], data: Any, filename: str) -> Any:
         if not isinstance(data, dict):
-            self.issues.append(RuleIssue("PW111", f"expected a mapping at the top of the file, got "
-                                         f"{type(data).__name__ if data is not None else 'an empty file'}",
+            what = "the file is empty" if data is None else f"got {_describe_input(data)}"
+            self.issues.append(RuleIssue("PW111", f"expected a mapping at the top of the file; {what}",
                                          filename, 1, 1))
             return None
         try:
@@ -279,9 +355,8 @@ class _Loader:
         if not self.root.is_dir():
             raise RuleBaseError([RuleIssue("PW103", "rule base directory not found", str(self.root))])
         raw_manifest = self.read(manifest_path)
-        if raw_manifest is None and not self.issues:
-            self.issues.append(RuleIssue("PW111", "empty manifest", self.rel(manifest_path), 1, 1))
-        manifest = self.validate(Manifest, raw_manifest, self.rel(manifest_path)) if raw_manifest is not None else None
+        manifest = (self.validate(Manifest, raw_manifest, self.rel(manifest_path))
+                    if raw_manifest is not _FAILED else None)
         if manifest is None:
             raise RuleBaseError(self.issues)
 
@@ -300,11 +375,11 @@ class _Loader:
                                              suggest(name, [str(p.relative_to(self.root)) for p in self.root.rglob("*.y*ml")])))
                 continue
             data = self.read(path)
-            if data is None:
+            if data is _FAILED:
                 continue
-            model = self.validate(RuleFile, data, self.rel(path))
-            if model is not None:
-                files.append((self.rel(path), data, model))
+            checked = self.validate_rule_file(data, self.rel(path))
+            if checked is not None:
+                files.append((self.rel(path), *checked))
         scenario_files = []
         for index, name in enumerate(manifest.scenarios):
             path = self.root / name
@@ -316,10 +391,125 @@ class _Loader:
                 scenario_files.append(path)
         rule_base = self.assemble(manifest, files)
         if self.issues:
-            raise RuleBaseError(self.issues)
+            raise RuleBaseError(self.without_follow_on_errors())
         assert rule_base is not None
         rule_base.scenario_files = scenario_files
         return rule_base
+
+    def without_follow_on_errors(self) -> list[RuleIssue]:
+        """Drop "unknown X" errors about entries that are already reported as invalid."""
+        if not self.failed_ids:
+            return self.issues
+        kept = []
+        for issue in self.issues:
+            if issue.code in ("PW120", "PW121", "PW122", "PW123", "PW124") and any(
+                    f"unknown {kind} '{fid}'" in issue.message or f"item '{fid}'" in issue.message
+                    for fid in self.failed_ids
+                    for kind in ("fact or question", "source", "authority", "item", "route", "parent")):
+                continue
+            kept.append(issue)
+        return kept
+
+    def validate_rule_file(self, data: Any, filename: str) -> tuple[LocDict, RuleFile] | None:
+        """Validate entry by entry, so that one bad entry does not hide the rest of the file.
+
+        Returns the raw data restricted to the valid entries (indices line up with the model's
+        lists) and the model.
+        """
+        if not isinstance(data, dict):
+            what = "the file is empty" if data is None else f"got {_describe_input(data)}"
+            self.issues.append(RuleIssue("PW111", "expected a mapping with route, questions, facts or "
+                                         f"items at the top of the file; {what}", filename, 1, 1))
+            return None
+        allowed = _field_names(RuleFile)
+        kept = LocDict()
+        kept.line, kept.column = data.line, data.column
+        fields: dict[str, Any] = {}
+        for key in data:
+            if key not in allowed:
+                line, col = data.key_pos.get(key, (1, 1))
+                self.issues.append(RuleIssue("PW110", f"unknown key '{key}' at the top of the file; "
+                                             f"allowed: {', '.join(allowed)}", filename, line, col,
+                                             suggest(str(key), allowed)))
+        route_failed = False
+        if "route" in data:
+            try:
+                fields["route"] = Route.model_validate(data["route"])
+                kept["route"] = data["route"]
+                kept.value_pos["route"] = data.value_pos["route"]
+            except pydantic.ValidationError as exc:
+                route_failed = True
+                self.issues.extend(validation_issues(exc, Route, data["route"], filename, "route"))
+        sections = {"authorities": Authority, "sources": Source, "questions": Question,
+                    "facts": FactRule, "items": Item}
+        for section, model in sections.items():
+            if section not in data:
+                continue
+            raw = data[section]
+            if raw is None:
+                continue
+            if not isinstance(raw, list):
+                line, col = data.value_pos[section]
+                self.issues.append(RuleIssue("PW111", f"'{section}' must be a list of entries, got "
+                                             f"{_describe_input(raw)}", filename, line, col))
+                continue
+            good = LocList()
+            good.line, good.column = raw.line, raw.column
+            models = []
+            for index, entry in enumerate(raw):
+                label = entry_label(section, entry, index)
+                if section == "items" and route_failed:
+                    self.note_failed(entry)  # its route is broken: do not pile errors on top
+                    continue
+                if isinstance(entry, dict) and section == "questions" and not self.options_unique(entry, filename, label):
+                    self.note_failed(entry)
+                    continue
+                try:
+                    models.append(model.model_validate(entry))
+                except pydantic.ValidationError as exc:
+                    root = entry if isinstance(entry, (LocDict, LocList)) else raw
+                    self.issues.extend(validation_issues(exc, model, entry, filename, label)
+                                       if root is entry else
+                                       validation_issues(exc, model, raw, filename, label))
+                    self.note_failed(entry)
+                    continue
+                good.append(entry)
+                good.item_pos.append(raw.item_pos[index])
+            kept[section] = good
+            kept.value_pos[section] = data.value_pos[section]
+            fields[section] = models
+        if fields.get("items") and "route" not in fields and not route_failed:
+            for index, item in enumerate(fields["items"]):
+                if item.route is None:
+                    line, col = position(kept, ("items", index))
+                    self.issues.append(RuleIssue("PW112", f"item '{item.id}' is outside a route file and "
+                                                 "must name its 'route'", filename, line, col))
+        return kept, RuleFile.model_construct(**fields)
+
+    def note_failed(self, entry: Any) -> None:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            self.failed_ids.add(entry["id"])
+
+    def options_unique(self, entry: Any, filename: str, label: str) -> bool:
+        options = entry.get("options")
+        if not isinstance(options, LocList):
+            return True
+        seen: dict[str, int] = {}
+        ok = True
+        for index, option in enumerate(options):
+            value = option.get("value") if isinstance(option, dict) else None
+            if value is None:
+                continue
+            key = str(value)
+            if key in seen:
+                line, col = (option.value_pos.get("value", options.item_pos[index])
+                             if isinstance(option, LocDict) else options.item_pos[index])
+                self.issues.append(RuleIssue("PW125", f"{label}: option value '{key}' appears twice "
+                                             f"(first as option #{seen[key] + 1})", filename, line, col))
+                ok = False
+            else:
+                seen[key] = index
+        return ok
 
     # ---- cross-file checks ----
 

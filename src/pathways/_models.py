@@ -152,11 +152,9 @@ class Question(_Strict):
         if self.type in ("choice", "multi"):
             if not self.options:
                 raise ValueError(f"a {self.type} question needs 'options'")
-            seen: set[str] = set()
-            for option in self.options:
-                if option.value in seen:
-                    raise ValueError(f"option value '{option.value}' appears twice")
-                seen.add(option.value)
+            values = [option.value for option in self.options]
+            if len(set(values)) != len(values):  # the loader reports where; this guards the API
+                raise ValueError("an option value appears twice")
         elif self.options is not None:
             raise ValueError(f"a {self.type} question takes no 'options'")
         if (self.min is not None or self.max is not None or self.unit is not None) and self.type != "number":

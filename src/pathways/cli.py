@@ -128,13 +128,19 @@ def cli() -> None:
 @as_of_option
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to FILE instead of standard output.")
+@click.option("--server", metavar="URL", default=None,
+              help="Ask a pathways server (pathways serve) instead of evaluating here; the bearer token, "
+                   "if needed, comes from $PATHWAYS_TOKEN.")
 @_guard
 def checklist(answers: str, rules_dir: Path | None, fmt: str, lang: str, as_of: dt.date | None,
-              output: Path | None) -> None:
+              output: Path | None, server: str | None = None) -> None:
     """The checklist for an ANSWERS file (YAML or JSON; '-' reads standard input)."""
     from ._api import evaluate
     from ._render import render
 
+    if server:
+        _write(_remote_checklist(server, answers, fmt, lang, as_of), output)
+        return
     rb = _load(rules_dir)
     answer_set = _answers(answers, rb)
     outcome = evaluate(rb, answer_set.answers, as_of or answer_set.as_of, lang)
@@ -238,6 +244,9 @@ def lint(rules_dir: Path | None, fmt: str) -> None:
     except EngineError as exc:
         _err(f"internal error in the inference engine (please report it): {exc}")
         sys.exit(EXIT_INTERNAL)
+    except Exception as exc:  # pragma: no cover - a bug; never a traceback
+        _err(f"internal error (please report it): {type(exc).__name__}: {exc}")
+        sys.exit(EXIT_INTERNAL)
     if fmt == "json":
         click.echo(json.dumps({"issues": [i.to_dict() for i in issues]}, indent=2, ensure_ascii=False))
     else:
@@ -262,6 +271,76 @@ def schema(what: str, rules_dir: Path | None) -> None:
     else:
         document = outcome_schema()
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@rules_option
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+              help="Language of the wizard (default: the one chosen last time).")
+@as_of_option
+def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None) -> None:
+    """Answer the questions one at a time in the terminal, then see, tick off and export the checklist."""
+    try:
+        from pathways_tui import run  # lazy: the core must not import textual
+    except ImportError as exc:  # pragma: no cover - a broken installation
+        _err(f"error: the wizard is not available ({exc}); reinstall pathways")
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(run(rules_dir=rules_dir, lang=lang, as_of=as_of))
+
+
+# ---- the HTTP API: pathways serve, and checklists from a server ----------------------------
+
+def _remote_checklist(server: str, answers: str, fmt: str, lang: str, as_of: dt.date | None) -> str:
+    """``checklist --server URL``: evaluate on a pathways server; render here, as a local run would."""
+    import os
+
+    from ._render import render
+    from .client import PathwaysClient
+
+    answer_set = read_answers_file(answers, sys.stdin.read() if answers == "-" else None)
+    with PathwaysClient(server, token=os.environ.get("PATHWAYS_TOKEN") or None) as client:
+        outcome = client.checklist(answer_set.answers, as_of=as_of or answer_set.as_of, lang=lang)
+    wanted, used = answer_set.rulebase, outcome.rulebase
+    if wanted and (wanted.get("id") not in (None, used.id) or wanted.get("version") not in (None, used.version)):
+        _err(f"warning: the answers were written for rule base {wanted.get('id')} {wanted.get('version')}; "
+             f"the server evaluated with {used.id} {used.version}")
+    return render(outcome, fmt)
+
+
+@cli.command()
+@rules_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; beyond loopback, bearer tokens are required.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes, each with its own compiled rule base (throughput scales with cores).")
+@click.option("--token-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Bearer tokens, one per line (also $PATHWAYS_TOKENS). Re-read on reload.")
+@click.option("--admin-token-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Tokens for POST /v1/admin/reload (also $PATHWAYS_ADMIN_TOKENS); without any, it is off.")
+@click.option("--allow-anonymous", is_flag=True,
+              help="Listen beyond loopback without tokens (only behind a proxy that authenticates).")
+@click.option("--max-body", type=click.IntRange(256, 16 * 1024 * 1024), default=64 * 1024, show_default=True,
+              help="Largest request body in bytes.")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Allow browser calls from ORIGIN (repeatable); CORS is off by default.")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              default="info", show_default=True)
+def serve(rules_dir: Path | None, host: str, port: int, workers: int, token_file: Path | None,
+          admin_token_file: Path | None, allow_anonymous: bool, max_body: int, cors_origins: tuple[str, ...],
+          log_level: str) -> None:
+    """Serve the HTTP API (FastAPI on uvicorn): /v1/checklist, /v1/next, /v1/explain, /docs.
+
+    SIGHUP (or POST /v1/admin/reload) reloads the rule base in place: it is compiled in a
+    subprocess first, and a broken one is refused while the old one keeps serving.
+    """
+    from .server.run import main_errors
+    from .server.settings import Settings
+
+    settings = Settings(rules_dir=rules_dir, host=host, port=port, workers=workers, token_file=token_file,
+                        admin_token_file=admin_token_file, allow_anonymous=allow_anonymous,
+                        max_body_bytes=max_body, cors_origins=list(cors_origins), log_level=log_level)
+    sys.exit(main_errors(settings))
 
 
 def main() -> None:
