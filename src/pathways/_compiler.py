@@ -249,14 +249,19 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
             issues.append(RuleIssue("PW153", f"{label} tests {len(names)} different facts; above "
                                     f"{limits.tests_per_node} the engine hangs: split the route",
                                     where[0], where[1], 1))
+    worst: dict[str, tuple[int, str]] = {}
     for (kind, name), tests in tests_per_fact.items():
-        at = first_use.get((kind, name), where)
-        if len(tests) > limits.tests_per_node:
-            issues.append(RuleIssue("PW153", f"'{name}' is tested {len(tests)} different ways in {label}; "
+        if len(tests) > worst.get(name, (0, ""))[0]:
+            worst[name] = (len(tests), kind)
+    for name, (count, kind) in worst.items():
+        # point at the question (its ask rules come first) or the fact's first rule
+        at = next((first_use[(k, name)] for k in ("a", "d", kind) if (k, name) in first_use), where)
+        if count > limits.tests_per_node:
+            issues.append(RuleIssue("PW153", f"'{name}' is tested {count} different ways in {label}; "
                                     f"above {limits.tests_per_node} the engine hangs", at[0], at[1], 1))
-        elif len(tests) > limits.tests_per_fact:
+        elif count > limits.tests_per_fact:
             label_name = "validity dates" if kind == "now" else f"'{name}'"
-            issues.append(RuleIssue("PW154", f"{len(tests)} different tests on {label_name} in {label}; "
+            issues.append(RuleIssue("PW154", f"{count} different tests on {label_name} in {label}; "
                                     f"the engine fails when one fact passes more than "
                                     f"{limits.tests_per_fact}: group values into a derived fact",
                                     at[0], at[1], 1))
