@@ -335,7 +335,12 @@ class _Loader:
         except YamlFailure as failure:
             self.issues.append(failure.issue)
             return _FAILED
-        self.hasher.update(self.rel(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        # the content hash names files relative to the rule base, so a copy elsewhere hashes the same
+        try:
+            name = path.relative_to(self.root).as_posix()
+        except ValueError:
+            name = path.name
+        self.hasher.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
         return data
 
     def validate(self, model: type[BaseModel], data: Any, filename: str) -> Any:

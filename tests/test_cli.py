@@ -1,0 +1,129 @@
+"""The command line as a script or a person uses it: the installed console script, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import FIXTURES, REPO
+
+EXAMPLE = REPO / "examples" / "device_class_ii_tianjin.yaml"
+
+
+def pathways_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("pathways")
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "pathways.cli"]  # pragma: no cover
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([*pathways_cmd(), *args], input=stdin, capture_output=True, text=True,
+                            timeout=120, cwd=cwd)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+def test_checklist_markdown_json_html(tmp_path: Path) -> None:
+    md = run("checklist", str(EXAMPLE))
+    assert md.returncode == 0, md.stderr
+    assert md.stdout.startswith("# Regulatory checklist") and "Legal basis" in md.stdout
+    js = run("checklist", str(EXAMPLE), "--format", "json", "--lang", "zh")
+    doc = json.loads(js.stdout)
+    assert doc["lang"] == "zh" and doc["rulebase"]["id"] == "cn-tianjin"
+    assert all(item["sources"] for item in doc["items"])
+    out = tmp_path / "case.html"
+    html = run("checklist", str(EXAMPLE), "--format", "html", "-o", str(out))
+    assert html.returncode == 0 and html.stdout == ""
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_checklist_reads_stdin_and_json() -> None:
+    answers = {"answers": {"kind": "device", "made_in": "abroad", "active": True, "implant": True,
+                           "features": []}}
+    result = run("checklist", "-", "--rules", str(FIXTURES / "mini"), "--format", "json",
+                 "--as-of", "2026-11-24", stdin=json.dumps(answers))
+    assert result.returncode == 0, result.stderr
+    assert {i["id"] for i in json.loads(result.stdout)["items"]} >= {"agent", "reg"}
+
+
+def test_as_of_option_overrides_the_file() -> None:
+    before = json.loads(run("checklist", str(EXAMPLE), "--format", "json", "--as-of", "2026-10-31").stdout)
+    after = json.loads(run("checklist", str(EXAMPLE), "--format", "json", "--as-of", "2026-11-01").stdout)
+    assert before["as_of"] == "2026-10-31" and after["as_of"] == "2026-11-01"
+    assert {i["id"] for i in before["items"]} != {i["id"] for i in after["items"]}
+
+
+@pytest.mark.parametrize(
+    ("answers", "needle"),
+    [
+        ("answers: {product_kind: devise}\n", "answers.product_kind: PA203"),
+        ("answers: {prodcut_kind: device}\n", "did you mean 'product_kind'"),
+        ("answer: {product_kind: device}\n", "did you mean 'answers'"),
+        ("answers: [1, 2\n", "PA200"),
+        ("as_of: tomorrow\nanswers: {}\n", "as_of: PA202"),
+    ],
+)
+def test_bad_answers_exit_2_naming_the_field(tmp_path: Path, answers: str, needle: str) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(answers, encoding="utf-8")
+    result = run("checklist", str(path))
+    assert result.returncode == 2
+    assert needle in result.stderr
+
+
+def test_missing_file_and_bad_options(tmp_path: Path) -> None:
+    missing = run("checklist", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 2 and "file not found" in missing.stderr
+    bad_date = run("checklist", str(EXAMPLE), "--as-of", "31.10.2026")
+    assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
+    no_rules = run("checklist", str(EXAMPLE), "--rules", str(tmp_path / "none"))
+    assert no_rules.returncode == 2 and "rule base directory not found" in no_rules.stderr
+
+
+def test_rulebase_mismatch_is_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text("rulebase: {id: cn-tianjin, version: 1999.1}\nanswers: {product_kind: device}\n")
+    result = run("checklist", str(path))
+    assert result.returncode == 0 and "warning: the answers were written for rule base" in result.stderr
+
+
+def test_next_and_explain() -> None:
+    step = json.loads(run("next", str(REPO / "examples" / "device_class_unknown.yaml")).stdout)
+    assert set(step) >= {"question", "progress", "rulebase"}
+    partial = run("next", "-", stdin="answers: {product_kind: device}\n")
+    question = json.loads(partial.stdout)["question"]
+    assert question["id"] == "made_in" and question["options"]
+    why = run("explain", str(EXAMPLE), "class_ii_registration_tianjin")
+    assert why.returncode == 0 and "ON the checklist" in why.stdout
+    not_there = run("explain", str(EXAMPLE), "class_i_filing_binhai", "--format", "json")
+    assert json.loads(not_there.stdout)["on_checklist"] is False
+    typo = run("explain", str(EXAMPLE), "class_ii_registration_tianjn")
+    assert typo.returncode == 2 and "did you mean 'class_ii_registration_tianjin'" in typo.stderr
+
+
+def test_test_and_schema_commands() -> None:
+    result = run("test", str(FIXTURES / "mini"))
+    assert result.returncode == 0 and result.stdout.strip().endswith("2 passed, 0 failed")
+    schema = json.loads(run("schema", "answers").stdout)
+    assert schema["properties"]["answers"]["properties"]["product_kind"]
+    assert json.loads(run("schema", "outcome").stdout)["title"] == "Outcome"
+    assert "$defs" in json.loads(run("schema", "rules").stdout)
+
+
+def test_failing_scenario_exits_1(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "mini"
+    shutil.copytree(FIXTURES / "mini", root)
+    path = root / "scenarios.yaml"
+    path.write_text(path.read_text().replace("not_items: [filing]", "not_items: [reg]"))
+    result = run("test", str(root))
+    assert result.returncode == 1
+    assert "item 'reg' should not be on the checklist" in result.stdout
+    assert result.stdout.strip().endswith("1 passed, 1 failed")
