@@ -16,7 +16,6 @@ The measured hazards of durable-rules 2.0.28 (shared/engine/durable_rules.md) sh
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import threading
@@ -133,12 +132,29 @@ class Engine:
         self.partitions = partitions
         self._values = values  # the possible values of a closed question, by id
         self._names = {part: f"{name}{index}" for index, part in enumerate(partitions)}
-        definitions = {self._names[part]: self._ruleset(p) for part, p in partitions.items()}
+        self._registered: set[str] = set()
         self._host = _QuietHost()
+
+    def prepare(self, partitions: Iterable[str] | None = None) -> None:
+        """Register rulesets with the engine now (default: all) instead of on first use.
+
+        A route's ruleset is otherwise registered the first time a case reaches it, so a
+        command-line run pays only for the routes its case can reach.
+        """
+        with self._lock:
+            self._register(list(self.partitions) if partitions is None else list(partitions))
+
+    def _register(self, names: list[str]) -> None:
+        todo = [n for n in names if n not in self._registered]
+        if not todo:
+            return
+        # built fresh: the engine consumes the definitions (it deletes the 'run' keys)
+        definitions = {self._names[n]: self._ruleset(self.partitions[n]) for n in todo}
         try:
-            self._host.register_rulesets(copy.deepcopy(definitions))
+            self._host.register_rulesets(definitions)
         except Exception as exc:  # the engine's own refusal, e.g. error 106/108
             raise EngineError(f"the engine refused the compiled rule base: {exc}") from exc
+        self._registered.update(todo)
 
     # ---- building ----
 
@@ -213,6 +229,7 @@ class Engine:
         name = self._names[partition]
         part = self.partitions[partition]
         with self._lock:
+            self._register([partition])
             sid = f"e{next(self._seq)}"
             firings: list[Firing] = []
             self._current = firings

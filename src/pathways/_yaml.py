@@ -9,6 +9,7 @@ Booleans follow YAML 1.2 (only ``true``/``false``): ``yes``, ``no``, ``on`` and 
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,8 @@ class _Builder:
                 items.item_pos.append((child.start_mark.line + 1, child.start_mark.column + 1))
             return items
         assert isinstance(node, ScalarNode)
+        if node.tag == "tag:yaml.org,2002:str":
+            return node.value  # the common case, without the constructor's machinery
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -172,13 +175,16 @@ def load_yaml_text(text: str, filename: str) -> Any:
         raise YamlFailure(RuleIssue("PW102", f"file larger than {MAX_FILE_BYTES // 1024} KiB",
                                     filename, 1, 1))
     loader = _Loader(text)
+    collecting = gc.isenabled()
+    gc.disable()  # building thousands of small containers would trigger the cyclic GC over and over
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         builder = _Builder(loader, filename)
         builder.loader_text = text
-        builder.check_aliases(node)
+        if "*" in text:  # no alias without an asterisk
+            builder.check_aliases(node)
         return builder.build(node)
     except yaml.MarkedYAMLError as exc:
         if not isinstance(loader, _PyLoader) and _Loader is not _PyLoader:
@@ -191,6 +197,8 @@ def load_yaml_text(text: str, filename: str) -> Any:
     except yaml.YAMLError as exc:
         raise YamlFailure(RuleIssue("PW100", f"YAML error: {exc}", filename, 1, 1)) from None
     finally:
+        if collecting:
+            gc.enable()
         loader.dispose()
 
 
