@@ -65,13 +65,9 @@ class Partition:
     own_questions: list[str] = field(default_factory=list)
 
 
-def _kind_of(rb: RuleBase) -> dict[str, str]:
-    return rb.kinds()
-
-
 def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partition]:
     """Compile every partition; raise RuleBaseError if a condition or ruleset exceeds the limits."""
-    kinds = _kind_of(rb)
+    kinds = rb.kinds()
     feeders = rb.feeders()
     unknown_tested: dict[str, set[str]] = defaultdict(set)   # partition -> derived facts tested 'unknown'
     issues: list[RuleIssue] = []

@@ -15,7 +15,6 @@ its possible form holds. ``dnf`` flattens a formula into the conjunctions the en
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 

@@ -17,7 +17,6 @@ The measured hazards of durable-rules 2.0.28 (shared/engine/durable_rules.md) sh
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from typing import Any
 from durable import engine as _durable
 
 from ._compiler import CompiledRule, Partition
-from ._conditions import Lit, Pattern
+from ._conditions import Pattern
 from ._errors import EngineError
 
 __all__ = ["Engine", "Firing", "fact_key"]
@@ -273,9 +272,3 @@ class Engine:
                     self._host.delete_state(name, sid)
                 except Exception:  # pragma: no cover - the session is gone either way
                     pass
-
-
-def literal_summary(lit: Lit) -> str:
-    """A readable form of a literal, for debugging and lint output."""
-    kind, name, test = lit.pattern
-    return f"{'not ' if lit.negated else ''}{kind}({name}{'' if test is None else ', ' + repr(test)})"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
     "AnswerIssue",
@@ -86,11 +86,6 @@ class AnswerIssue:
 
 class PathwaysError(Exception):
     """Base of every error pathways raises on purpose."""
-
-
-@dataclass
-class _IssueList:
-    issues: list = field(default_factory=list)
 
 
 class RuleBaseError(PathwaysError):
