@@ -673,6 +673,13 @@ class _Loader:
                 elif dep == iid:
                     self.error("PW142", f"item '{iid}' cannot come after itself", filename,
                                position(raw, ("after", i)))
+            for i, old_id in enumerate(it.replaces):
+                if old_id not in items:
+                    self.error("PW123", f"item '{iid}' replaces unknown item '{old_id}'", filename,
+                               position(raw, ("replaces", i)), suggest(old_id, items))
+                elif old_id == iid:
+                    self.error("PW123", f"item '{iid}' cannot replace itself", filename,
+                               position(raw, ("replaces", i)))
 
         self.check_fact_graph(question_defs, fact_defs, route_defs)
         self.check_after_graph(items)

@@ -105,6 +105,8 @@ class Source(_Strict):
 
 
 class Authority(_Strict):
+    """Who decides or receives a filing: a regulator, at national, municipal or district level."""
+
     id: Id
     name: Text
     level: Literal["national", "municipal", "district", "other"]
@@ -113,6 +115,8 @@ class Authority(_Strict):
 
 
 class Option(_Strict):
+    """One choice of a choice or multi-choice question."""
+
     value: OptionValue
     label: Text
     help: Text | None = None
@@ -135,6 +139,8 @@ class Option(_Strict):
 
 
 class Question(_Strict):
+    """A question the wizard may ask; its id is the fact that conditions test."""
+
     id: Id
     text: Text
     type: QuestionType
@@ -169,6 +175,8 @@ class Question(_Strict):
 
 
 class FactRule(_Strict):
+    """A derived fact: when the condition holds, set one or more facts to values."""
+
     id: Id
     when: Any
     set: dict[Id, str | bool | int | float]
@@ -185,6 +193,8 @@ class FactRule(_Strict):
 
 
 class TimeLimit(_Strict):
+    """How long a step takes: statutory working or calendar days, or a typical duration."""
+
     working_days: Annotated[int, Field(ge=0, le=10000)] | None = None
     calendar_days: Annotated[int, Field(ge=0, le=10000)] | None = None
     of: Text
@@ -199,6 +209,8 @@ class TimeLimit(_Strict):
 
 
 class Item(_Strict):
+    """One step of the checklist: what to do, with whom, on which legal basis, and when it applies."""
+
     id: Id
     route: Id | None = None
     stage: Stage
@@ -209,12 +221,15 @@ class Item(_Strict):
     documents: list[Text] = []
     time_limit: TimeLimit | None = None
     after: list[Id] = []
+    replaces: list[Id] = []
     sources: Annotated[list[SourceRef], Field(min_length=1)]
     valid: Valid | None = None
     status: Literal["unconfirmed"] | None = None
 
 
 class Route(_Strict):
+    """An approval route: when it applies, and who keeps its rules up to date."""
+
     id: Id
     title: Text
     summary: Text | None = None
@@ -243,6 +258,8 @@ class RuleFile(_Strict):
 
 
 class Manifest(_Strict):
+    """rulebase.yaml: the rule base's id and version and the files it is made of, in order."""
+
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80)]
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     released: dt.date

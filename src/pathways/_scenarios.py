@@ -14,9 +14,12 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._api import evaluate, next_question
+from ._answers import check_answers
+from ._api import next_question
+from ._checklist import build_outcome
 from ._errors import AnswersError, RuleBaseError, RuleIssue, suggest
 from ._loader import RuleBase, validation_issues
+from ._run import run_case
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
 
 __all__ = ["Scenario", "ScenarioResult", "load_scenarios", "run_scenario", "run_scenarios"]
@@ -58,6 +61,8 @@ class ScenarioResult:
     failures: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
+    wrong_items: list[str] = field(default_factory=list)   # items whose presence or status differs
+    run: Any = None                                         # the final engine Run (for coverage)
 
     @property
     def passed(self) -> bool:
@@ -67,8 +72,9 @@ class ScenarioResult:
 DEFAULT_AS_OF = dt.date(2026, 11, 24)
 
 
-def load_scenarios(rb: RuleBase, paths: list[Path] | None = None) -> list[Scenario]:
-    """Read scenario files (default: those the manifest lists); check their references."""
+def load_scenarios(rb: RuleBase, paths: list[Path] | None = None, check_references: bool = True) -> list[Scenario]:
+    """Read scenario files (default: those the manifest lists); check their references (unless told
+    not to: ``pathways diff`` compares scenarios whose expectations may name removed items)."""
     issues: list[RuleIssue] = []
     scenarios: list[Scenario] = []
     for path in paths if paths is not None else rb.scenario_files:
@@ -92,7 +98,7 @@ def load_scenarios(rb: RuleBase, paths: list[Path] | None = None) -> list[Scenar
             known = {"routes": rb.routes, "not_routes": rb.routes, "items": rb.items,
                      "to_determine": rb.items, "not_items": rb.items, "upcoming": rb.items,
                      "asked": rb.questions, "not_asked": rb.questions, "facts": rb.derived}
-            for key, table in known.items():
+            for key, table in known.items() if check_references else ():
                 for ref in getattr(scenario.expect, key):
                     if ref not in table:
                         issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.{key} names "
@@ -118,7 +124,9 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
                 result.failures.append(f"the wizard asks '{qid}', which the scenario does not answer")
                 break
             given[qid] = scenario.answers[qid]
-        outcome = evaluate(rb, scenario.answers, as_of=as_of)
+        run = run_case(rb, check_answers(rb, scenario.answers), as_of)
+        outcome = build_outcome(rb, run, as_of, "en")  # = evaluate(), keeping the run
+        result.run = run
     except AnswersError as exc:
         result.failures.extend(f"answer {issue}" for issue in exc.issues)
         return result
@@ -142,17 +150,21 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
         if status.get(iid) not in ("required", "to_be_verified"):
             result.failures.append(f"item '{iid}' should be on the checklist; it is "
                                    f"{status.get(iid, 'absent')}")
+            result.wrong_items.append(iid)
     for iid in exp.to_determine:
         if status.get(iid) != "to_determine":
             result.failures.append(f"item '{iid}' should be 'to determine'; it is {status.get(iid, 'absent')}")
+            result.wrong_items.append(iid)
     for iid in exp.not_items:
         if iid in status:
             result.failures.append(f"item '{iid}' should not be on the checklist; it is {status[iid]}"
                                    f" (because {next(i.trace.condition for i in outcome.items if i.id == iid)})")
+            result.wrong_items.append(iid)
     upcoming = {i.id for i in outcome.upcoming}
     for iid in exp.upcoming:
         if iid not in upcoming:
             result.failures.append(f"item '{iid}' should be listed as coming into force later")
+            result.wrong_items.append(iid)
     for q in exp.asked:
         if q not in result.asked:
             result.failures.append(f"the wizard should ask '{q}'; it asked: {', '.join(result.asked)}")

@@ -202,58 +202,112 @@ def explain(answers: str, item_id: str, rules_dir: Path | None, lang: str, as_of
 @cli.command()
 @click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="N",
+              help="Fail (exit 1) when fewer than N % of the items or of the fact rules are covered.")
+@click.option("--uncovered", "show_all", is_flag=True,
+              help="List every uncovered question and option too (default: items and fact rules).")
 @_guard
-def test(rules_dir: Path | None, fmt: str) -> None:
-    """Run the rule base's scenarios (its own tests)."""
+def test(rules_dir: Path | None, fmt: str, min_coverage: float | None, show_all: bool) -> None:
+    """Run the rule base's scenarios (its own tests) and report their coverage."""
+    from ._coverage import coverage, coverage_json, coverage_table, explain_wrong_items
     from ._scenarios import load_scenarios, run_scenarios
 
     rb = _load(rules_dir)
     scenarios = load_scenarios(rb)
     results = run_scenarios(rb, scenarios)
     failed = [r for r in results if not r.passed]
+    traces = {id(r): explain_wrong_items(rb, r) for r in failed}
+    cov = coverage(rb, results)
+    low = [f"{kind.replace('_', ' ')} {cov[kind].percent:.1f} %" for kind in ("items", "fact_rules")
+           if min_coverage is not None and cov[kind].percent < min_coverage]
     if fmt == "json":
         click.echo(json.dumps({"passed": len(results) - len(failed), "failed": len(failed), "results": [
             {"name": r.scenario.name, "file": r.scenario.file, "line": r.scenario.line, "passed": r.passed,
-             "failures": r.failures, "asked": r.asked, "items": r.items} for r in results]}, indent=2,
-            ensure_ascii=False))
+             "failures": r.failures, "asked": r.asked, "items": r.items,
+             "wrong_items": traces.get(id(r), {})} for r in results],
+            "coverage": coverage_json(cov), "min_coverage": min_coverage, "below_min_coverage": low},
+            indent=2, ensure_ascii=False))
     else:
         for r in results:
             click.echo(f"{'PASS' if r.passed else 'FAIL'} {r.scenario.file}:{r.scenario.line} {r.scenario.name}")
             for failure in r.failures:
                 click.echo(f"     - {failure}")
+            for why in traces.get(id(r), {}).values():
+                click.echo("\n".join("         " + ("" if i == 0 else "  ") + line
+                                      for i, line in enumerate(why["trace"])))
+        shown = None if show_all else ("items", "fact_rules")
+        click.echo(coverage_table(cov, shown), nl=False)
+        if low:
+            click.echo(f"coverage below {min_coverage:g} %: " + ", ".join(low))
         click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if failed or low else EXIT_OK)
 
 
 @cli.command()
 @click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def lint(rules_dir: Path | None, fmt: str) -> None:
-    """Check a rule base: every load and compile error, as file:line:col: code: message."""
-    from ._run import compiled
+@click.option("--warnings-as-errors", is_flag=True, help="Exit 1 on warnings too (notes never fail).")
+@click.option("--disable", multiple=True, metavar="CODE[,CODE]",
+              help="Do not report these warning codes (PW3xx; repeatable). Errors cannot be disabled.")
+@click.option("--today", callback=_date, default=None, metavar="DATE",
+              help="Judge review_by dates as of DATE (YYYY-MM-DD; default: today).")
+def lint(rules_dir: Path | None, fmt: str, warnings_as_errors: bool, disable: tuple[str, ...],
+         today: dt.date | None) -> None:
+    """Check a rule base: load and compile errors, then warnings (docs/authoring.md lists the codes).
 
-    issues = []
+    Prints file:line:col: CODE: message, one per line (--format json for editors and CI). Exit 0
+    when clean, 1 on errors (or warnings with --warnings-as-errors), 2 on bad options.
+    """
+    from ._lint import format_issue, lint as run_lint, parse_disable, summary, to_json
+
     try:
-        rb = _load(rules_dir)
-        compiled(rb)
-        summary = (f"{rb.id} {rb.version}: {len(rb.questions)} questions, {len(rb.fact_rules)} fact rules, "
-                   f"{len(rb.items)} items, {len(rb.routes)} routes")
-    except RuleBaseError as exc:
-        issues = exc.issues
-        summary = f"{len(issues)} error(s)"
+        codes = parse_disable(disable)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--disable") from None
+    try:
+        result = run_lint(rules_dir, today=today, disable=codes)
     except EngineError as exc:
         _err(f"internal error in the inference engine (please report it): {exc}")
         sys.exit(EXIT_INTERNAL)
     except Exception as exc:  # pragma: no cover - a bug; never a traceback
         _err(f"internal error (please report it): {type(exc).__name__}: {exc}")
         sys.exit(EXIT_INTERNAL)
+    failed = result.errors > 0 or (warnings_as_errors and result.count("warning") > 0)
     if fmt == "json":
-        click.echo(json.dumps({"issues": [i.to_dict() for i in issues]}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False))
     else:
-        for issue in issues:
-            click.echo(str(issue))
-        click.echo(summary, err=bool(issues))
-    sys.exit(EXIT_FINDINGS if issues else EXIT_OK)
+        for issue in result.issues:
+            click.echo(format_issue(issue))
+        click.echo(summary(result), err=failed)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@cli.command()
+@click.argument("old_dir", type=click.Path(path_type=Path))
+@click.argument("new_dir", type=click.Path(path_type=Path))
+@click.option("--cases", "cases_dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
+              help="Saved cases (answers files, *.yaml/*.yml/*.json, searched recursively) to compare too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@as_of_option
+@click.option("--no-scenarios", is_flag=True, help="Compare the saved cases only, not the scenarios.")
+@_guard
+def diff(old_dir: Path, new_dir: Path, cases_dir: Path | None, fmt: str, as_of: dt.date | None,
+         no_scenarios: bool) -> None:
+    """What changed from the rule base OLD_DIR to NEW_DIR, and how each checklist changes.
+
+    Items, questions, fact rules, routes and sources added, removed or changed; then, for every
+    scenario of both rule bases and every saved case in --cases, the items gained and lost (with
+    the reason) and the items that changed. Exit 0 when nothing changed, 1 when something did.
+    """
+    from ._diff import diff_rule_bases, format_diff
+
+    old, new = _load(old_dir), _load(new_dir)
+    result = diff_rule_bases(old, new, cases_dir, as_of, scenarios=not no_scenarios)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo(format_diff(result), nl=False)
+    sys.exit(EXIT_FINDINGS if result.changed else EXIT_OK)
 
 
 @cli.command()
