@@ -199,3 +199,58 @@ def test_items_resting_on_an_unconfirmed_rule_are_to_be_verified(mini_copy) -> N
     assert items(outcome)["agent"] == "required"  # does not rest on the class
     reg = next(i for i in outcome.items if i.id == "reg")
     assert any(f.rule == "c3_indicated" and f.unconfirmed for f in reg.trace.facts)
+
+
+def test_planner_skips_questions_that_can_only_confirm_a_certain_fact(mini_copy) -> None:
+    path = mini_copy / "routes" / "dev.yaml"
+    text = path.read_text()
+    text = text.replace("facts:\n", """  - id: q_one
+    text: {zh: 一, en: One}
+    type: yes_no
+    ask_when: {kind: device}
+  - id: q_two
+    text: {zh: 二, en: Two}
+    type: yes_no
+    ask_when: {kind: device}
+facts:
+  - {id: flag_from_one, when: {q_one: true}, set: {flag: true}}
+  - {id: flag_from_two, when: {q_two: true}, set: {flag: true}}
+""", 1)
+    text += """  - id: flagged
+    stage: preparation
+    when: {flag: true}
+    title: {zh: 标记, en: Flagged}
+    sources: [law]
+"""
+    path.write_text(text)
+    rb = pathways.load_rule_base(mini_copy)
+    answers = {"kind": "device", "made_in": "tianjin", "active": False, "features": [], "q_one": True}
+    assert pathways.next_question(rb, answers, as_of=AS_OF).question is None  # q_two cannot matter
+    assert pathways.next_question(rb, {**answers, "q_one": False}, as_of=AS_OF).question.id == "q_two"
+
+
+@pytest.mark.parametrize("value", [1e308, float("inf"), -1e16])
+def test_numbers_the_engine_cannot_compare_are_refused(mini_copy, value: float) -> None:
+    path = mini_copy / "base.yaml"
+    path.write_text(path.read_text().replace("facts:\n", """  - id: staff
+    text: {zh: 员工人数, en: Staff}
+    type: number
+facts:
+""", 1))
+    rb = pathways.load_rule_base(mini_copy)
+    with pytest.raises(pathways.AnswersError) as err:
+        pathways.evaluate(rb, {"kind": "food", "staff": value}, as_of=AS_OF)
+    assert err.value.issues[0].field == "answers.staff"
+
+
+def test_text_that_is_not_unicode_is_refused(mini_copy) -> None:
+    path = mini_copy / "base.yaml"
+    path.write_text(path.read_text().replace("facts:\n", """  - id: note
+    text: {zh: 备注, en: Note}
+    type: text
+facts:
+""", 1))
+    rb = pathways.load_rule_base(mini_copy)
+    with pytest.raises(pathways.AnswersError) as err:
+        pathways.evaluate(rb, {"kind": "food", "note": "bad \ud800 text"}, as_of=AS_OF)
+    assert err.value.issues[0].code == "PA202"

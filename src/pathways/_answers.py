@@ -23,6 +23,7 @@ __all__ = ["AnswerSet", "Unknown", "UNKNOWN", "MAX_ANSWERS", "MAX_TEXT", "check_
 
 MAX_ANSWERS = 500
 MAX_TEXT = 2000
+MAX_NUMBER = 1e15
 MAX_ANSWERS_BYTES = 1024 * 1024
 
 
@@ -104,6 +105,9 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
             issues.append(AnswerIssue("PA202", f"expected a number, got {value!r}", where))
             return None
+        if abs(value) > MAX_NUMBER:  # also infinity: the engine compares only finite doubles
+            issues.append(AnswerIssue("PA205", f"{value} is too large (at most {MAX_NUMBER:.0e})", where))
+            return None
         if q.min is not None and value < q.min or q.max is not None and value > q.max:
             issues.append(AnswerIssue("PA205", f"{value} is outside {q.min}..{q.max}", where))
             return None
@@ -122,6 +126,11 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
         return None
     if not isinstance(value, str):
         issues.append(AnswerIssue("PA202", f"expected text, got {value!r}", where))
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        issues.append(AnswerIssue("PA202", "text is not valid Unicode (a lone surrogate?)", where))
         return None
     if len(value) > MAX_TEXT:
         issues.append(AnswerIssue("PA206", f"text longer than {MAX_TEXT} characters", where))

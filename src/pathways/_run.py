@@ -174,8 +174,19 @@ def undecided_conditions(rb: RuleBase, run: Run) -> list[Any]:
             elif target.startswith("route."):
                 conds.append(rb.routes[target[len("route."):]].when)
             else:
-                conds.extend(r.when for r in rb.fact_rules if r.model.id == target)
+                for rule in rb.fact_rules:
+                    if rule.model.id != target:
+                        continue
+                    # a rule that can only set what is already certain changes nothing
+                    if all(_engine_value(rb, name, value) in run.derived.get(name, {})
+                           for name, value in rule.model.set.items()):
+                        continue
+                    conds.append(rule.when)
     return [c for c in conds if c is not None]
+
+
+def _engine_value(rb: RuleBase, name: str, value: Any) -> Any:
+    return to_engine_value(rb.derived[name].value_type, value)
 
 
 def needed_questions(rb: RuleBase, run: Run) -> list[str]:

@@ -133,7 +133,7 @@ class ErrorBody(_Out):
     """Every error response (4xx, 5xx). ``code`` is stable; match on it, not on ``message``.
 
     Codes: bad_json, bad_request (400); unauthorized (401); forbidden (403); not_found (404);
-    method_not_allowed (405); reload_in_progress (409); body_too_large (413); invalid_request,
+    method_not_allowed (405); body_too_large (413); invalid_request,
     invalid_answers, unknown_item, rulebase_invalid (422); not_ready (503); internal_error (500).
     ``issues`` lists every problem found (for invalid answers: the core's PA2xx codes, each with
     the field path such as ``answers.device_class``); ``field``/``suggestion`` repeat the first.
@@ -160,8 +160,10 @@ def error_body(code: str, message: str, issues: list[ErrorIssue] | None = None, 
 
 def parse_rulebase_headers(headers: Any) -> RuleBaseRef | None:
     """The rule base named by a response's X-Rulebase-* headers, if all three are present."""
+    from urllib.parse import unquote
+
     values = [headers.get(h) for h in RULEBASE_HEADERS]
     if not all(values):
         return None
-    return RuleBaseRef(id=values[0], version=values[1], hash=values[2])
+    return RuleBaseRef(id=unquote(values[0]), version=unquote(values[1]), hash=unquote(values[2]))
 

@@ -28,7 +28,7 @@ Exceptions (every one is a ``pathways.PathwaysError``)::
             ├── Unauthorized         401 unauthorized (no or wrong token)
             ├── Forbidden            403 forbidden (e.g. admin endpoints disabled)
             ├── NotFound             404 not_found (wrong URL or API version)
-            ├── Conflict             409 reload_in_progress
+            ├── Conflict             409 (reserved)
             ├── PayloadTooLarge      413 body_too_large
             ├── InvalidRequest       422 invalid_request (a request field: lang, format, as_of, ...)
             │   ├── InvalidAnswers   422 invalid_answers; also a pathways.AnswersError whose .issues

@@ -25,6 +25,7 @@ a query string or a header) and the last-resort 500.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hmac
 import json
 import logging
@@ -182,10 +183,10 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
 # ---- the front door (ASGI middleware) --------------------------------------------------------
 
 def _raw_error(status: int, code: str, message: str, request_id: str, loaded: Loaded | None,
-               extra_headers: list[tuple[bytes, bytes]] = ()) -> tuple[Message, Message]:  # type: ignore[assignment]
+               extra_headers: list[tuple[bytes, bytes]] | None = None) -> tuple[Message, Message]:
     body = json.dumps(error_body(code, message, request_id=request_id,
                                  rulebase=loaded.ref if loaded else None)).encode()
-    headers = [(b"content-type", _JSON), (b"content-length", str(len(body)).encode()), *extra_headers]
+    headers = [(b"content-type", _JSON), (b"content-length", str(len(body)).encode()), *(extra_headers or [])]
     return ({"type": "http.response.start", "status": status, "headers": headers},
             {"type": "http.response.body", "body": body})
 
@@ -256,7 +257,7 @@ class _FrontDoor:
 
         async def reply(status: int, code: str, message: str,
                         extra: list[tuple[bytes, bytes]] | None = None) -> None:
-            start, body = _raw_error(status, code, message, request_id, loaded, extra or [])
+            start, body = _raw_error(status, code, message, request_id, loaded, extra)
             await send_wrapped(start)
             await send_wrapped(body)
 
@@ -388,6 +389,8 @@ def _openapi(app: FastAPI, state: State, settings: Settings) -> dict[str, Any]:
     for name in ("CheckRequest", "NextRequest", "ExplainRequest"):
         if name in components:
             components[name]["properties"]["answers"] = {"$ref": "#/components/schemas/Answers"}
+    if "ExplainRequest" in components:
+        components["ExplainRequest"]["properties"]["item"]["enum"] = list(loaded.rb.items)
     schema["components"]["securitySchemes"] = {
         "bearerAuth": {"type": "http", "scheme": "bearer",
                        "description": "Required when the server has tokens (always beyond loopback)."}}
@@ -438,6 +441,8 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
                 task.add_done_callback(tasks.discard)
             loop.add_signal_handler(signal.SIGHUP, on_hup)
             installed = True
+        gc.collect()
+        gc.freeze()      # start-up objects (the rule base, the app) leave the collector's scans
         log.info("start-up: serving rule base %s %s (%s); auth %s", loaded.ref.id, loaded.ref.version,
                  loaded.ref.hash[:12], "on" if state.tokens else "off")
         try:
@@ -499,7 +504,6 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
 
     @app.post("/v1/admin/reload", response_model=ReloadResult, tags=["admin"], responses={
         401: _ERRORS[401], 403: {"model": ErrorBody, "description": "No admin tokens are configured."},
-        409: {"model": ErrorBody, "description": "A reload is already running."},
         422: {"model": ErrorBody, "description": "The new rule base was refused (rulebase_invalid); "
                                                  "the old one keeps serving."}})
     async def reload(request: Request) -> Response:
@@ -533,14 +537,15 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
 
     app.openapi = lambda: _openapi(app, state, settings)  # type: ignore[method-assign]
 
+    app.add_middleware(_FrontDoor, state=state, settings=settings)
     if settings.cors_origins:
+        # outside the front door: preflight requests carry no token, and errors need CORS headers too
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
                            expose_headers=["X-Request-ID", "X-Rulebase-Id", "X-Rulebase-Version",
                                            "X-Rulebase-Hash"])
-    app.add_middleware(_FrontDoor, state=state, settings=settings)  # outermost of ours
 
     @app.exception_handler(EngineError)
     async def engine_error(request: Request, exc: EngineError) -> Response:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -180,7 +181,13 @@ class State:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            return await asyncio.to_thread(self._reload_sync, why)
+            result = await asyncio.to_thread(self._reload_sync, why)
+        if result.changed and gc.is_tracked(self) and gc.get_freeze_count():
+            # the old rule base was frozen at start-up (gc.freeze): unfreeze so its cycles can go
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+        return result
 
     def _reload_sync(self, why: str) -> ReloadResult:
         with self._thread_lock:
