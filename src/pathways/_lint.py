@@ -98,7 +98,9 @@ def lint_rule_base(rb: RuleBase, today: dt.date | None = None, disable: Iterable
     from ._run import compiled
 
     try:
-        partitions = compiled(rb).partitions
+        engine_rb = compiled(rb)
+        engine_rb.engine.prepare()  # the engine itself accepts every ruleset
+        partitions = engine_rb.partitions
     except RuleBaseError as exc:
         return LintResult(rb, list(exc.issues))
     issues: list[RuleIssue] = []

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         rb = load_rule_base(Path(args[0]))
-        compiled(rb)
+        compiled(rb).engine.prepare()  # register every route's ruleset: refuse what the engine refuses
         # exercise the engine once: a base that crashes on evaluation is refused as well
         evaluate(rb, {})
         next_question(rb, {})

@@ -151,7 +151,7 @@ def load_checked(settings: Settings, rb: RuleBase | None = None, checked_hash: s
         if checked != rb.content_hash:
             raise RuleBaseRefused("the rule base changed while it was being checked; reload again")
     try:
-        compiled(rb)
+        compiled(rb).engine.prepare()  # every ruleset up front: no first-request pause
         evaluate(rb, {})
     except EngineError as exc:
         raise RuleBaseRefused(f"the inference engine refused the rule base: {exc}") from None
