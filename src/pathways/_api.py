@@ -61,7 +61,7 @@ def next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "
     """
     lang = _lang(lang)
     checked = check_answers(rule_base, answers)
-    run = run_case(rule_base, checked, as_of or dt.date.today())
+    run = run_case(rule_base, checked, as_of or dt.date.today(), try_certain=False)
     needed = needed_questions(rule_base, run)
     definite = [q for q in needed
                 if rule_base.questions[q].ask_when is None or q in run.strict["ask"]]

@@ -24,12 +24,18 @@ def rulebase_ref(rb: RuleBase) -> RuleBaseRef:
 
 
 def cite(rb: RuleBase, refs: list[SourceRef], lang: str) -> list[SourceCitation]:
+    """Citations of ``refs``; immutable, so built once per rule base and language."""
+    cache: dict[tuple[str, str | None, str], SourceCitation] = rb.__dict__.setdefault("_citations", {})
     out = []
     for ref in refs:
-        source = rb.sources[ref.id]
-        out.append(SourceCitation(id=source.id, title=source.title.get(lang), number=source.number,
-                                  article=ref.article, url=source.url, effective=source.effective,
-                                  unconfirmed=source.status == "unconfirmed"))
+        key = (ref.id, ref.article, lang)
+        citation = cache.get(key)
+        if citation is None:
+            source = rb.sources[ref.id]
+            citation = cache[key] = SourceCitation(
+                id=source.id, title=source.title.get(lang), number=source.number, article=ref.article,
+                url=source.url, effective=source.effective, unconfirmed=source.status == "unconfirmed")
+        out.append(citation)
     return out
 
 
@@ -88,7 +94,7 @@ class _Builder:
         self.rb = rb
         self.run = run
         self.lang = lang
-        self.rule_defs = {r.model.id: r for r in rb.fact_rules}
+        self.rule_defs = rb.fact_rule_index
 
     def trace(self, item: ItemDef, firings: list[Firing]) -> Trace:
         answers: dict[str, Any] = {}
@@ -143,7 +149,7 @@ class _Builder:
                 visit(firing.matched, mode)
 
     def _qorder(self, qid: str) -> int:
-        return list(self.rb.questions).index(qid) if qid in self.rb.questions else 10**6
+        return self.rb.question_rank.get(qid, 10**6)
 
     def item(self, item: ItemDef, certain: bool, present: set[str]) -> ItemResult:
         m = item.model
@@ -180,8 +186,8 @@ class _Builder:
 def _order(rb: RuleBase, chosen: list[str]) -> list[str]:
     """Route order, then stage, then a topological order of ``after`` (stable by file order)."""
     present = set(chosen)
-    route_rank = {r: i for i, r in enumerate(rb.routes)}
-    file_rank = {iid: i for i, iid in enumerate(rb.items)}
+    route_rank = rb.route_rank
+    file_rank = rb.item_rank
 
     def key(iid: str) -> tuple[int, int, int]:
         it = rb.items[iid]

@@ -6,6 +6,7 @@ stable code; the caller gets a RuleBaseError listing them all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import typing
@@ -86,6 +87,23 @@ class RuleBase:
     @property
     def id(self) -> str:
         return self.manifest.id
+
+    @functools.cached_property
+    def question_rank(self) -> dict[str, int]:
+        """Each question's place in the wizard (file order)."""
+        return {qid: i for i, qid in enumerate(self.questions)}
+
+    @functools.cached_property
+    def item_rank(self) -> dict[str, int]:
+        return {iid: i for i, iid in enumerate(self.items)}
+
+    @functools.cached_property
+    def route_rank(self) -> dict[str, int]:
+        return {rid: i for i, rid in enumerate(self.routes)}
+
+    @functools.cached_property
+    def fact_rule_index(self) -> dict[str, FactRuleDef]:
+        return {r.model.id: r for r in self.fact_rules}
 
     @property
     def version(self) -> str:

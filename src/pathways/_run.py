@@ -106,12 +106,16 @@ def pending_facts(rb: RuleBase, qid: str) -> list[dict[str, Any]]:
     return facts
 
 
-def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date) -> Run:
-    """Evaluate checked answers (see ``check_answers``) as of a date."""
+def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain: bool = True) -> Run:
+    """Evaluate checked answers (see ``check_answers``) as of a date.
+
+    ``try_certain``: first try the strict rules alone (right for complete answers; the planner,
+    whose answers are usually incomplete, passes False to skip a pass that would be thrown away).
+    """
     comp = compiled(rb)
     dropped: dict[str, Any] = {}
     now = {"t": "now", "v": to_engine_value("date", as_of)}
-    certain_possible = True
+    certain_possible = try_certain
     for _ in range(2 * len(answers) + 4):
         used = {q: v for q, v in answers.items() if q not in dropped}
         base: list[dict[str, Any]] = []
@@ -174,13 +178,10 @@ def undecided_conditions(rb: RuleBase, run: Run) -> list[Any]:
             elif target.startswith("route."):
                 conds.append(rb.routes[target[len("route."):]].when)
             else:
-                for rule in rb.fact_rules:
-                    if rule.model.id != target:
-                        continue
-                    # a rule that can only set what is already certain changes nothing
-                    if all(_engine_value(rb, name, value) in run.derived.get(name, {})
+                rule = rb.fact_rule_index[target]
+                # a rule that can only set what is already certain changes nothing
+                if not all(_engine_value(rb, name, value) in run.derived.get(name, {})
                            for name, value in rule.model.set.items()):
-                        continue
                     conds.append(rule.when)
     return [c for c in conds if c is not None]
 
