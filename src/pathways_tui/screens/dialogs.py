@@ -1,0 +1,116 @@
+"""Small dialogs: help, and export (checklist as Markdown/HTML/JSON, or the answers as YAML)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Markdown, RadioButton, RadioSet
+
+from ..i18n import help_markdown, localize_bindings, t
+
+__all__ = ["ExportScreen", "HelpScreen", "FORMAT_SUFFIX", "default_export_path"]
+
+FORMAT_SUFFIX = {"md": "-checklist.md", "html": "-checklist.html", "json": "-checklist.json",
+                 "yaml": "-answers.yaml"}
+
+
+def default_export_path(product: str, case_id: str, fmt: str, directory: Path | None = None) -> Path:
+    stem = re.sub(r"[^\w.\-]+", "-", product.strip()).strip("-.") or f"case-{case_id}"
+    return (directory or Path.cwd()) / (stem[:60] + FORMAT_SUFFIX[fmt])
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical { width: 90%; max-width: 100; height: 90%; border: thick $primary; background: $surface; }
+    HelpScreen Markdown { height: 1fr; }
+    HelpScreen #help-close { dock: bottom; margin: 0 1; }
+    """
+    BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Close", priority=True)]
+
+    def __init__(self, lang: str, data_dir: str) -> None:
+        super().__init__()
+        self.lang = lang
+        self.data_dir = data_dir
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Markdown(help_markdown(self.lang, self.data_dir))
+            yield Button(t(self.lang, "close"), id="help-close", compact=True)
+
+    def on_mount(self) -> None:
+        localize_bindings(self, self.lang)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#help-close")
+    def _close(self) -> None:
+        self.dismiss(None)
+
+
+class ExportScreen(ModalScreen[tuple[str, Path] | None]):
+    """Choose what to write and where; returns (format, path) or None."""
+
+    DEFAULT_CSS = """
+    ExportScreen { align: center middle; }
+    ExportScreen > Vertical { width: 90%; max-width: 90; height: auto; border: thick $primary;
+                              background: $surface; padding: 0 1; }
+    ExportScreen #export-title { text-style: bold; margin-bottom: 1; }
+    ExportScreen RadioSet { width: 100%; }
+    ExportScreen #export-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    ExportScreen #export-buttons Button { margin-left: 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#export-path"
+
+    def __init__(self, lang: str, fmt: str, product: str, case_id: str, directory: Path | None = None) -> None:
+        super().__init__()
+        self.lang = lang
+        self.fmt = fmt
+        self.product = product
+        self.case_id = case_id
+        self.directory = directory
+
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        with Vertical():
+            yield Label(t(lang, "export_title"), id="export-title")
+            with RadioSet(id="export-format"):
+                for fmt in ("md", "html", "json", "yaml"):
+                    yield RadioButton(t(lang, f"fmt_{fmt}"), value=fmt == self.fmt, id=f"fmt-{fmt}")
+            yield Label(t(lang, "file"))
+            yield Input(str(default_export_path(self.product, self.case_id, self.fmt, self.directory)),
+                        id="export-path")
+            with Horizontal(id="export-buttons"):
+                yield Button(t(lang, "cancel"), id="export-cancel", compact=True)
+                yield Button(t(lang, "write"), id="export-write", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        localize_bindings(self, self.lang)
+
+    @on(RadioSet.Changed, "#export-format")
+    def _format_changed(self, event: RadioSet.Changed) -> None:
+        fmt = (event.pressed.id or "fmt-md").removeprefix("fmt-")
+        path_input = self.query_one("#export-path", Input)
+        old_suffix = FORMAT_SUFFIX[self.fmt]
+        if path_input.value.endswith(old_suffix):
+            path_input.value = path_input.value[: -len(old_suffix)] + FORMAT_SUFFIX[fmt]
+        self.fmt = fmt
+
+    @on(Input.Submitted, "#export-path")
+    @on(Button.Pressed, "#export-write")
+    def _write(self) -> None:
+        value = self.query_one("#export-path", Input).value.strip()
+        if value:
+            self.dismiss((self.fmt, Path(value).expanduser()))
+
+    @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,163 @@
+"""Start: choose the language, start a new case (optionally naming the product) or resume one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
+
+from textual.widgets.option_list import Option
+
+from ..cases import Case
+from ..widgets.footer import Footer
+from ..i18n import LANG_NAMES, LANGS, localize_bindings, t
+
+if TYPE_CHECKING:
+    from ..app import PathwaysApp
+
+__all__ = ["StartScreen"]
+
+
+def _date(text: str) -> str:
+    return text.replace("T", " ")[:16] if text else ""
+
+
+class StartScreen(Screen[None]):
+    AUTO_FOCUS = "#product"
+
+    BINDINGS = [
+        Binding("ctrl+n", "new_case", "Start a new case", priority=True),
+        Binding("f1", "app.help", "Help"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cases: list[Case] = []
+        self._mounted = False
+        self._focused_once = False
+
+    @property
+    def papp(self) -> PathwaysApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        app = self.papp
+        lang = app.lang
+        yield Static(t(lang, "app_title"), id="title-bar", markup=False)
+        with VerticalScroll(id="start-body"):
+            yield Static(Content(t(lang, "start_intro")), id="intro")
+            with Horizontal(id="lang-row"):
+                yield Label(t(lang, "language") + ":", id="lang-label")
+                with RadioSet(id="lang"):
+                    for code in LANGS:
+                        yield RadioButton(LANG_NAMES[code], value=code == lang, id=f"lang-{code}")
+            with Vertical(id="new-box"):
+                yield Label(t(lang, "product"), id="product-label")
+                with Horizontal(id="new-row"):
+                    yield Input(app.pending_product, placeholder=t(lang, "product_placeholder"), id="product")
+                    yield Button(t(lang, "new_case"), id="new", variant="primary", disabled=app.rule_base is None)
+            yield Label(t(lang, "resume"), id="resume-label")
+            yield OptionList(id="cases")
+            yield Static(self._status_text(), id="rb-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        localize_bindings(self, self.papp.lang)
+        self._mounted = True
+        if self.papp.rule_base is not None:
+            self.rules_ready()
+        else:
+            self.refresh_cases()
+
+    def _status_text(self) -> Content:
+        app, lang = self.papp, self.papp.lang
+        lines: list[Content] = []
+        rb = app.rule_base
+        if rb is None:
+            lines.append(Content.styled(t(lang, "loading"), "italic"))
+        else:
+            lines.append(Content(t(lang, "rulebase_line", title=rb.manifest.title.get(lang), id=rb.id,
+                                   version=rb.version)))
+        lines.append(Content.styled(t(lang, "data_dir", path=str(app.store.root)), "dim"))
+        return Content("\n").join(lines)
+
+    def rules_ready(self) -> None:
+        if not self._mounted:
+            return  # on_mount will call again
+        self.query_one("#new", Button).disabled = False
+        self.query_one("#rb-status", Static).update(self._status_text())
+        self.refresh_cases()
+        self.refresh_bindings()
+
+    def refresh_cases(self) -> None:
+        app, lang = self.papp, self.papp.lang
+        cases, corrupt = app.store.list_cases()
+        for bad in corrupt:
+            moved = bad.moved_to.name if bad.moved_to else "-"
+            app.notify(t(lang, "corrupt", name=bad.original.name, reason=bad.reason[:200], moved=moved),
+                       title=t(lang, "corrupt_title"), severity="warning", timeout=15)
+        self.cases = cases
+        rb = app.rule_base
+        options: list[Option] = []
+        for case in cases:
+            name = case.product or t(lang, "unnamed")
+            progress = (t(lang, "done") if case.complete
+                        else t(lang, "to_go", n=case.remaining_at_most if case.remaining_at_most is not None else "?"))
+            rb_text = f"{case.rulebase.get('id', '?')} {case.rulebase.get('version', '')}".strip()
+            other = rb is not None and case.rulebase.get("id") != rb.id
+            line2 = t(lang, "case_line", answered=case.answered, progress=progress) + f"  |  {rb_text}"
+            if other:
+                line2 = t(lang, "other_rulebase", rb=rb_text)
+            elif rb is not None and case.rulebase.get("version") != rb.version:
+                line2 += f"  ({rb.version})"
+            prompt = Content.assemble((name, "bold"), "  ", (_date(case.updated), "dim"), "\n  ", (line2, "dim"))
+            options.append(Option(prompt, id=case.id, disabled=other))
+        widget = self.query_one("#cases", OptionList)
+        widget.set_options(options)
+        first = next((i for i, o in enumerate(options) if not o.disabled), None)
+        widget.highlighted = first
+        if first is not None and not self._focused_once:
+            # a returning user most likely resumes: Enter on the most recent case does it
+            self._focused_once = True
+            widget.focus()
+        if not options:
+            widget.add_option(Option(Content.styled(t(lang, "no_cases"), "dim"), id="_none", disabled=True))
+
+    # -- events ---------------------------------------------------------------------------------
+    @on(RadioSet.Changed, "#lang")
+    def _lang_changed(self, event: RadioSet.Changed) -> None:
+        code = (event.pressed.id or "lang-en").removeprefix("lang-")
+        if code != self.papp.lang:
+            self.papp.pending_product = self.query_one("#product", Input).value
+            self.papp.call_later(self.papp.set_language, code)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_case":
+            return True if self.papp.rule_base is not None else None
+        return True
+
+    def action_new_case(self) -> None:
+        if self.papp.rule_base is None:
+            return
+        self.papp.start_case(self.query_one("#product", Input).value.strip())
+
+    @on(Button.Pressed, "#new")
+    def _new_pressed(self) -> None:
+        self.action_new_case()
+
+    @on(Input.Submitted, "#product")
+    def _product_submitted(self) -> None:
+        self.action_new_case()
+
+    @on(OptionList.OptionSelected, "#cases")
+    def _case_selected(self, event: OptionList.OptionSelected) -> None:
+        case = next((c for c in self.cases if c.id == event.option.id), None)
+        if case is not None and self.papp.rule_base is not None:
+            self.papp.resume_case(case)

@@ -1,0 +1,194 @@
+"""The state of one case being answered, with no user interface in it.
+
+The wizard's screens read and change a ``CaseSession``; the session talks to the core
+(``next_question``, ``evaluate``) and to the case store. Engine calls are synchronous and must be
+made from a worker thread, never from the UI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pathways
+from pathways._api import question_out
+from pathways._outcome import NextQuestion, Outcome, QuestionOut
+
+from .cases import Case, CaseStore
+from .i18n import t
+
+__all__ = ["CaseSession", "display_value"]
+
+UNKNOWN_TEXT = "unknown"
+
+
+def display_value(question: QuestionOut, value: Any, lang: str) -> str:
+    """An answer as the user would say it (option labels, yes/no, the unit)."""
+    if value is None:
+        return ""
+    if value == UNKNOWN_TEXT or value is pathways.UNKNOWN:
+        return t(lang, "dont_know")
+    labels = {o.value: o.label for o in question.options}
+    if question.type == "yes_no":
+        return t(lang, "yes") if value is True else t(lang, "no")
+    if question.type == "choice":
+        return labels.get(str(value), str(value))
+    if question.type == "multi":
+        chosen = [labels.get(str(v), str(v)) for v in value] if isinstance(value, list) else [str(value)]
+        if not chosen:
+            return t(lang, "none_selected")
+        return ("、" if lang == "zh" else ", ").join(chosen)
+    if question.type == "number":
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{text} {question.unit}" if question.unit else text
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class CaseSession:
+    """One case: its answers, the order they were given in, and what the planner said last."""
+
+    def __init__(self, rule_base: pathways.RuleBase, store: CaseStore, case: Case, lang: str,
+                 as_of: dt.date | None = None) -> None:
+        self.rb = rule_base
+        self.store = store
+        self.case = case
+        self.lang = lang
+        self.as_of = as_of or case.as_of
+        self.step: NextQuestion | None = None
+        self.step_lang: str | None = None
+        self.revision = 0
+        self._lock = threading.Lock()
+        self._questions: dict[tuple[str, str], QuestionOut] = {}
+
+    # -- facts about the case -------------------------------------------------------------------
+    @property
+    def day(self) -> dt.date:
+        """The date the rules are evaluated on."""
+        return self.as_of or dt.date.today()
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.case.answers
+
+    @property
+    def ignored(self) -> set[str]:
+        return set(self.step.progress.ignored) if self.step else set()
+
+    def question(self, qid: str, lang: str | None = None) -> QuestionOut:
+        key = (qid, lang or self.lang)
+        found = self._questions.get(key)
+        if found is None:
+            found = self._questions[key] = question_out(self.rb, qid, key[1])
+        return found
+
+    def value_text(self, qid: str, lang: str | None = None) -> str:
+        return display_value(self.question(qid, lang), self.answers.get(qid), lang or self.lang)
+
+    def answered_in_order(self) -> list[str]:
+        """The answered questions, in the order they were first answered."""
+        seen = [q for q in self.case.order if q in self.answers]
+        seen += [q for q in self.rb.questions if q in self.answers and q not in seen]
+        return seen
+
+    def previous(self, qid: str | None) -> str | None:
+        """The relevant answered question before ``qid`` (or the last one, for a new question)."""
+        order = [q for q in self.answered_in_order() if q not in self.ignored]
+        if qid in order:
+            index = order.index(qid)
+            return order[index - 1] if index > 0 else None
+        return order[-1] if order else None
+
+    def following(self, qid: str) -> str | None:
+        """The relevant answered question after ``qid``, if any."""
+        order = [q for q in self.answered_in_order() if q not in self.ignored]
+        if qid in order and order.index(qid) + 1 < len(order):
+            return order[order.index(qid) + 1]
+        return None
+
+    # -- changing it ----------------------------------------------------------------------------
+    def set_answer(self, qid: str, value: Any) -> bool:
+        """Record an answer (as an answers file holds it); return whether it changed."""
+        old = self.answers.get(qid, _MISSING)
+        changed = old != value or type(old) is not type(value)
+        if changed:
+            self.case.answers[qid] = value
+            if qid not in self.case.order:
+                self.case.order.append(qid)
+            self.touch()
+        return changed
+
+    def set_product(self, name: str) -> None:
+        if name != self.case.product:
+            self.case.product = name
+            self.touch()
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self.case.lang = lang
+        self.touch()
+
+    def toggle_tick(self, item_id: str) -> bool:
+        ticked = self.case.ticked
+        if item_id in ticked:
+            ticked.remove(item_id)
+            done = False
+        else:
+            ticked.append(item_id)
+            done = True
+        self.touch()
+        return done
+
+    def touch(self) -> None:
+        self.case.updated = dt.datetime.now().replace(microsecond=0).isoformat()
+        self.revision += 1
+
+    # -- engine work (call from a worker thread) ------------------------------------------------
+    def plan(self, lang: str | None = None) -> NextQuestion:
+        """Ask the planner for the next question with the current answers."""
+        return pathways.next_question(self.rb, dict(self.answers), lang or self.lang, self.day)
+
+    def apply_step(self, step: NextQuestion, lang: str | None = None) -> None:
+        self.step = step
+        self.step_lang = lang or self.lang
+        self.case.answered = step.progress.answered
+        self.case.remaining_at_most = step.progress.remaining_at_most
+        self.case.complete = step.question is None
+
+    def evaluate(self, lang: str | None = None) -> Outcome:
+        return pathways.evaluate(self.rb, dict(self.answers), self.day, lang or self.lang)
+
+    def snapshot(self) -> tuple[Case, int]:
+        return self.case.snapshot(), self.revision
+
+    def save(self, snapshot: Case | None = None, revision: int | None = None) -> None:
+        if snapshot is None:
+            snapshot, revision = self.snapshot()
+        path = self.store.save(snapshot, revision or 0)
+        self.case.path = path
+
+    def drop_invalid_answers(self) -> list[str]:
+        """Leave out saved answers the rule base no longer accepts; return their question ids."""
+        dropped: list[str] = []
+        for _ in range(3):
+            try:
+                pathways.check_answers(self.rb, self.answers)
+                break
+            except pathways.AnswersError as exc:
+                for issue in exc.issues:
+                    qid = issue.field.removeprefix("answers.").split("[")[0]
+                    if qid in self.case.answers:
+                        del self.case.answers[qid]
+                        dropped.append(qid)
+                if not dropped:
+                    break
+        return dropped
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()

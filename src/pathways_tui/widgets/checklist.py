@@ -1,0 +1,294 @@
+"""Checklist parts: the grouped item list, the item detail pane, the timeline and the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
+
+from pathways._models import STAGES
+from pathways._outcome import ItemResult, Outcome
+
+from ..i18n import t
+from .question import cite_text
+
+__all__ = ["ChecklistList", "ItemDetail", "STATUS_STYLE", "SummaryView", "TimelineView", "grouped",
+           "stage_name", "status_text"]
+
+STATUS_STYLE = {"required": "$success", "to_determine": "$warning", "to_be_verified": "$error"}
+
+_STAGE = {
+    "en": {"preparation": "Preparation", "classification": "Classification", "testing": "Testing",
+           "clinical": "Clinical", "registration": "Registration", "manufacturing": "Manufacturing",
+           "post_market": "Post-market", "incentive": "Incentives and support"},
+    "zh": {"preparation": "准备", "classification": "分类界定", "testing": "检验", "clinical": "临床",
+           "registration": "注册/备案", "manufacturing": "生产", "post_market": "上市后",
+           "incentive": "激励与支持政策"},
+}
+
+
+def stage_name(stage: str, lang: str) -> str:
+    return _STAGE["zh" if lang == "zh" else "en"].get(stage, stage)
+
+
+def status_text(status: str, lang: str) -> Content:
+    return Content.styled(t(lang, f"status_{status}"), f"bold {STATUS_STYLE[status]}")
+
+
+def grouped(outcome: Outcome) -> Iterator[tuple[str, str, str, list[ItemResult]]]:
+    """(route id, route title, stage, items): the renderers' grouping and order."""
+    titles = {r.id: r.title for r in outcome.routes}
+    for route in [r.id for r in outcome.routes] + sorted({i.route for i in outcome.items} - set(titles)):
+        for stage in STAGES:
+            chosen = [i for i in outcome.items if i.route == route and i.stage == stage]
+            if chosen:
+                yield route, titles.get(route, route), stage, chosen
+
+
+def _time_limit(item: ItemResult, lang: str) -> str | None:
+    tl = item.time_limit
+    if tl is None:
+        return None
+    unit = t(lang, "wd" if tl.unit == "working_days" else "cd")
+    kind = t(lang, "statutory" if tl.statutory else "not_statutory")
+    space = "" if lang == "zh" else " "
+    text = f"{tl.days}{space}{unit}: {tl.of} ({kind})"
+    if tl.note:
+        text += f"; {tl.note}"
+    return text
+
+
+def _short_limit(item: ItemResult, lang: str) -> str | None:
+    tl = item.time_limit
+    if tl is None:
+        return None
+    if lang == "zh":
+        return f"{tl.days}{'个工作日' if tl.unit == 'working_days' else '天'}"
+    return f"{tl.days} {'wd' if tl.unit == 'working_days' else 'days'}"
+
+
+class ChecklistList(OptionList):
+    """Items grouped by route and stage (headers are disabled options); id of an item option = item id."""
+
+    def __init__(self, lang: str, *, id: str | None = "items") -> None:
+        super().__init__(id=id)
+        self.lang = lang
+        self.item_ids: list[str] = []
+
+    def show(self, outcome: Outcome, ticked: set[str]) -> None:
+        lang = self.lang
+        options: list[Option | None] = []
+        self.item_ids = []
+        number = 0
+        current_route = None
+        for route, title, stage, items in grouped(outcome):
+            if route != current_route:
+                if current_route is not None:
+                    options.append(None)
+                options.append(Option(Content.styled(title, "bold $accent"), id=f"_route_{route}", disabled=True))
+                current_route = route
+            options.append(Option(Content.styled(stage_name(stage, lang), "bold"), id=f"_stage_{route}_{stage}",
+                                  disabled=True))
+            for item in items:
+                number += 1
+                self.item_ids.append(item.id)
+                options.append(Option(self.prompt(item, number, item.id in ticked), id=item.id))
+        if not self.item_ids:
+            options.append(Option(Content.styled(t(lang, "no_items"), "dim"), id="_none", disabled=True))
+        self.set_options(options)
+        if self.item_ids:
+            self.highlighted = self.get_option_index(self.item_ids[0])
+
+    def prompt(self, item: ItemResult, number: int, done: bool) -> Content:
+        lang = self.lang
+        box = Content.styled("☑ ", "$success") if done else Content("☐ ")
+        title = Content.styled(item.title, "strike dim" if done else "")
+        meta: list[Content | str] = [status_text(item.status, lang)]
+        if item.authority:
+            meta += ["  ", Content.styled(item.authority.name, "dim")]
+        limit = _short_limit(item, lang)
+        if limit:
+            meta += ["  ", Content.styled(limit, "dim")]
+        return Content.assemble(box, f"{number}. ", title, "\n   ", *meta)
+
+    def update_item(self, item: ItemResult, done: bool) -> None:
+        number = self.item_ids.index(item.id) + 1
+        self.replace_option_prompt(item.id, self.prompt(item, number, done))
+
+
+class ItemDetail(VerticalScroll):
+    """Everything about one item: what, who, which documents, how long, why it is here, the law."""
+
+    def __init__(self, lang: str, *, id: str | None = "detail") -> None:
+        super().__init__(id=id)
+        self.lang = lang
+        self.item: ItemResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.styled(t(self.lang, "select_item"), "dim"), id="detail-text")
+        yield Button(t(self.lang, "mark_done"), id="tick", compact=True)
+
+    def show(self, item: ItemResult | None, outcome: Outcome, done: bool,
+             question_text: dict[str, str]) -> None:
+        self.item = item
+        text = self.query_one("#detail-text", Static)
+        button = self.query_one("#tick", Button)
+        if item is None:
+            text.update(Content.styled(t(self.lang, "select_item"), "dim"))
+            button.display = False
+            return
+        button.display = True
+        button.label = t(self.lang, "mark_undone" if done else "mark_done")
+        text.update(self.describe(item, outcome, question_text))
+        self.scroll_home(animate=False)
+
+    def describe(self, item: ItemResult, outcome: Outcome, question_text: dict[str, str]) -> Content:
+        lang = self.lang
+        colon = "：" if lang == "zh" else ": "
+        L = lambda key: Content.styled(t(lang, key), "bold")  # noqa: E731
+        titles = {i.id: i.title for i in outcome.items + outcome.upcoming}
+        route_title = next((r.title for r in outcome.routes if r.id == item.route), item.route)
+        blocks: list[Content] = [
+            Content.assemble(Content.styled(item.title, "bold"), "\n", status_text(item.status, lang), "  ",
+                             Content.styled(f"{route_title} / {stage_name(item.stage, lang)}", "dim")),
+        ]
+        if item.detail:
+            blocks.append(Content(item.detail))
+        facts: list[Content] = []
+        if item.authority:
+            facts.append(Content.assemble(L("authority"), colon, item.authority.name))
+        limit = _time_limit(item, lang)
+        if limit:
+            facts.append(Content.assemble(L("time_limit"), colon, limit))
+        if item.after:
+            facts.append(Content.assemble(L("after"), colon, ", ".join(titles.get(a, a) for a in item.after)))
+        if item.valid_from or item.valid_to:
+            facts.append(Content.assemble(L("valid"), colon, f"{t(lang, 'from')} {item.valid_from or '...'} "
+                                          f"{t(lang, 'until')} {item.valid_to or '...'}"))
+        if facts:
+            blocks.append(Content("\n").join(facts))
+        if item.documents:
+            blocks.append(Content("\n").join([L("documents")] + [Content.assemble("- ", d) for d in item.documents]))
+        trace = item.trace
+        why: list[Content] = [L("why")]
+        for a in trace.answers:
+            why.append(Content.assemble("- ", (t(lang, "because_answer"), "dim"), colon,
+                                        question_text.get(a.question, a.text), " = ", (_value(a.value, lang), "bold")))
+        for f in trace.facts:
+            line = Content.assemble("- ", (t(lang, "because_fact"), "dim"), colon, f"{f.fact} = ",
+                                    (_value(f.value, lang), "bold"), (f"  ({f.rule}, {f.file}:{f.line})", "dim"))
+            if f.explain:
+                line = Content.assemble(line, "\n  ", Content.styled(f.explain, "italic"))
+            why.append(line)
+        if trace.undetermined_by:
+            why.append(Content.assemble("- ", (t(lang, "open_until"), "$warning"), colon,
+                                        ", ".join(question_text.get(q, q) for q in trace.undetermined_by)))
+        why.append(Content.assemble("- ", (t(lang, "condition"), "dim"), colon, Content.styled(trace.condition, "italic")))
+        why.append(Content.assemble("- ", (t(lang, "rule"), "dim"), colon, f"{trace.rule} ({trace.file}:{trace.line})"))
+        blocks.append(Content("\n").join(why))
+        blocks.append(Content("\n").join([L("sources")] + [Content.assemble("- ", cite_text(s, lang))
+                                                            for s in item.sources]))
+        blocks.append(Content.styled(f"id: {item.id}", "dim"))
+        return Content("\n\n").join(blocks)
+
+
+def _value(value: object, lang: str) -> str:
+    if isinstance(value, bool):
+        return t(lang, "yes") if value else t(lang, "no")
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if value else t(lang, "none_selected")
+    return str(value)
+
+
+class TimelineView(VerticalScroll):
+    """Statutory working days along the critical path, item by item, with a proportional bar."""
+
+    def __init__(self, lang: str, *, id: str | None = "timeline") -> None:
+        super().__init__(id=id)
+        self.lang = lang
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="timeline-text")
+
+    def show(self, outcome: Outcome) -> None:
+        lang = self.lang
+        tl = outcome.timeline
+        by_id = {i.id: i for i in outcome.items}
+        blocks: list[Content] = [Content.styled(t(lang, "timeline_total", days=tl.statutory_working_days), "bold")]
+        lines: list[Content] = []
+        total = max(tl.statutory_working_days, 1)
+        cumulative = 0
+        width = 30
+        for number, iid in enumerate(tl.critical_path, 1):
+            item = by_id.get(iid)
+            title = item.title if item else iid
+            days = 0
+            if item and item.time_limit and item.time_limit.statutory and item.time_limit.unit == "working_days":
+                days = item.time_limit.days
+            start = cumulative
+            cumulative += days
+            lead = round(start / total * width)
+            bar = max(round(cumulative / total * width) - lead, 1 if days else 0)
+            lines.append(Content.assemble(f"{number}. ", Content(title), "\n   ",
+                                          (" " * lead, ""), (" " * bar, "on $accent"),
+                                          (f"  {days} {t(lang, 'wd')}" if lang != "zh" else f"  {days}{t(lang, 'wd')}", "dim"),
+                                          (f"  ({t(lang, 'cumulative')} {cumulative})", "dim")))
+        if lines:
+            blocks.append(Content("\n").join(lines))
+        else:
+            blocks.append(Content.styled(t(lang, "timeline_none"), "dim"))
+        blocks.append(Content.styled(tl.note, "italic"))
+        if tl.other_limits:
+            blocks.append(Content("\n").join([Content.styled(t(lang, "other_limits"), "bold")]
+                                             + [Content.assemble("- ", o) for o in tl.other_limits]))
+        self.query_one("#timeline-text", Static).update(Content("\n\n").join(blocks))
+
+
+class SummaryView(VerticalScroll):
+    """Routes, derived facts, items coming into force later, open questions and unused answers."""
+
+    def __init__(self, lang: str, *, id: str | None = "summary") -> None:
+        super().__init__(id=id)
+        self.lang = lang
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="summary-text")
+
+    def show(self, outcome: Outcome, question_text: dict[str, str], answer_text: dict[str, str]) -> None:
+        lang = self.lang
+        B = lambda key: Content.styled(t(lang, key), "bold")  # noqa: E731
+        rb = outcome.rulebase
+        blocks: list[Content] = [Content.styled(f"{rb.id} {rb.version}  sha256 {rb.hash[:12]}  "
+                                                f"{outcome.as_of.isoformat()}", "dim"),
+                                 Content(t(lang, "complete" if outcome.complete else "incomplete"))]
+        routes = [B("routes")]
+        routes += [Content.assemble("- ", r.title, "  ", (t(lang, f"applies_{r.applies}"), "dim"))
+                   for r in outcome.routes] or [Content.styled(t(lang, "no_routes"), "dim")]
+        blocks.append(Content("\n").join(routes))
+        if outcome.facts:
+            blocks.append(Content("\n").join([B("derived")] + [
+                Content.assemble("- ", f"{f.fact} = ", ("" if f.certain else "? ", "$warning"),
+                                 ", ".join(_value(v, lang) for v in f.values), (f"  ({', '.join(f.rules)})", "dim"))
+                for f in outcome.facts]))
+        if outcome.upcoming:
+            blocks.append(Content("\n").join([B("upcoming")] + [
+                Content.assemble("- ", i.title, (f"  {t(lang, 'from')} {i.valid_from}", "dim"))
+                for i in outcome.upcoming]))
+        if outcome.unanswered:
+            blocks.append(Content("\n").join([B("unanswered")] + [
+                Content.assemble("- ", question_text.get(q, q)) for q in outcome.unanswered]))
+        if outcome.ignored_answers:
+            blocks.append(Content("\n").join([B("ignored")] + [
+                Content.assemble("- ", (f"{question_text.get(a.question, a.question)} = "
+                                        f"{answer_text.get(a.question, _value(a.value, lang))}", "strike"),
+                                 (f"  {a.reason}", "dim"))
+                for a in outcome.ignored_answers]))
+        if outcome.conflicts:
+            blocks.append(Content("\n").join([Content.styled("Conflicts", "bold $error")] + [
+                Content.assemble("- ", f"{c.fact}: {', '.join(map(str, c.values))} ({', '.join(c.rules)})")
+                for c in outcome.conflicts]))
+        self.query_one("#summary-text", Static).update(Content("\n\n").join(blocks))

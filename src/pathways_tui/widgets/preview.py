@@ -1,0 +1,38 @@
+"""Live preview: the routes already determined from the answers so far."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from pathways._outcome import RouteResult
+
+from ..i18n import t
+
+__all__ = ["RoutePreview"]
+
+
+class RoutePreview(Static):
+    def __init__(self, lang: str, *, id: str | None = "routes") -> None:
+        super().__init__("", id=id)
+        self.lang = lang
+        self.border_title = t(lang, "routes_preview")
+        self.routes: list[RouteResult] = []
+
+    def show(self, routes: list[RouteResult]) -> None:
+        if self.routes == list(routes) and self.visual is not None and str(self.visual):
+            return
+        self.routes = list(routes)
+        lang = self.lang
+        if not routes:
+            self.update(Content.styled(t(lang, "no_routes"), "dim"))
+            return
+        lines = []
+        for r in routes:
+            if r.applies == "yes":
+                lines.append(Content.assemble(("✓ ", "$success"), Content(r.title), "\n  ",
+                                              (t(lang, "applies_yes"), "dim")))
+            else:
+                lines.append(Content.assemble(("? ", "$warning"), Content(r.title), "\n  ",
+                                              (t(lang, "applies_maybe"), "dim")))
+        self.update(Content("\n").join(lines))

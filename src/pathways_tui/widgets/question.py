@@ -1,0 +1,326 @@
+"""The current question: its text, the input its type calls for, validation, and the help beside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.style import Style
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+
+from pathways._answers import MAX_TEXT
+from pathways._outcome import QuestionOut, SourceCitation
+
+from ..i18n import localize_bindings, t
+
+__all__ = ["AnswerInput", "ChoiceList", "HelpPanel", "MultiChoice", "QuestionView", "Reading", "cite_text"]
+
+
+class ChoiceList(OptionList):
+    """One answer out of several (choice and yes/no questions): Enter (or a click) answers."""
+
+    BINDINGS = [Binding("enter", "select", "Next")]
+
+
+class MultiChoice(SelectionList[str]):
+    """Any number of options (multi questions): Space ticks, Enter answers."""
+
+    BINDINGS = [Binding("enter", "submit", "Next")]
+
+    class Submitted(Message):
+        """Enter: the ticked options are the answer."""
+
+        def __init__(self, selected: list[str]) -> None:
+            super().__init__()
+            self.selected = selected
+
+    def action_select(self) -> None:
+        # Toggle at once: SelectionList toggles through a posted message, so a Down typed right
+        # after Space would move the highlight first and the wrong option would be ticked.
+        if self.highlighted is not None:
+            option = self.get_option_at_index(self.highlighted)
+            if not option.disabled:
+                self.toggle(option)
+
+    def action_submit(self) -> None:
+        self.post_message(self.Submitted(list(self.selected)))
+
+
+class AnswerInput(Input):
+    """Numbers, dates and text. Enter answers; it is greyed out in the Footer while the value is invalid."""
+
+    BINDINGS = [Binding("enter", "submit", "Next")]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "submit":
+            view = next((a for a in self.ancestors if isinstance(a, QuestionView)), None)
+            return True if view is None or view.read().ok else None
+        return True
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the input holds now: a valid answer, or the reason it is not one."""
+
+    ok: bool
+    value: Any = None
+    error: str | None = None
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{int(value)}" if float(value).is_integer() else f"{value:g}"
+
+
+class QuestionView(Vertical):
+    """Shows one question and reads its answer.
+
+    The view is built once per screen and reconfigured for each question (``load``): one list for
+    choice and yes/no questions, one multi-select, one text input for numbers, dates and text.
+    Reusing the widgets keeps answer -> next question well under 50 ms (mounting new widgets for
+    every question cost 70-150 ms here).
+    """
+
+    DEFAULT_CSS = """
+    QuestionView { height: auto; }
+    """
+
+    def __init__(self, lang: str, *, id: str | None = "question") -> None:
+        super().__init__(id=id)
+        self.lang = lang
+        self.question: QuestionOut | None = None
+        self.initial: Any = None
+
+    # -- building -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        yield Label("", id="q-number")
+        yield Static("", id="q-text")
+        yield Static("", id="q-hint")
+        yield ChoiceList(id="choice")
+        yield MultiChoice(id="multi")
+        with Horizontal(id="entry-row"):
+            yield AnswerInput(id="entry")
+            yield Label("", id="unit")
+        yield Static("", id="q-error")
+        yield Static("", id="q-note")
+        with Horizontal(id="q-buttons"):
+            yield Button(t(lang, "dont_know"), id="dont-know", compact=True)
+            yield Button("< " + t(lang, "back"), id="back", compact=True)
+            yield Button(t(lang, "next") + " >", id="next", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        for widget in (self.query_one(ChoiceList), self.query_one(MultiChoice), self.query_one(AnswerInput)):
+            localize_bindings(widget, self.lang, {"select": "next", "submit": "next"})
+
+    def load(self, question: QuestionOut, value: Any, number: int, note: str | None = None) -> None:
+        """Show ``question`` with its current answer ``value`` (None if not answered yet)."""
+        from ..session import display_value
+
+        self.question = question
+        self.initial = value
+        q, lang = question, self.lang
+        self.query_one("#q-number", Label).update(t(lang, "question_n", n=number))
+        self.query_one("#q-text", Static).update(Content(q.text))
+        hint = t(lang, f"hint_{'choice' if q.type in ('yes_no', 'choice') else q.type}")
+        if q.unknown_allowed:
+            hint += " " + t(lang, "hint_unknown")
+        self.query_one("#q-hint", Static).update(Content(hint))
+        if note is None and value is not None:
+            note = t(lang, "current_answer", value=display_value(q, value, lang))
+        note_widget = self.query_one("#q-note", Static)
+        note_widget.update(Content(note or ""))
+        note_widget.display = bool(note)
+        self.show_error(None)
+        self.query_one("#dont-know", Button).display = q.unknown_allowed
+
+        choice = self.query_one(ChoiceList)
+        multi = self.query_one(MultiChoice)
+        row = self.query_one("#entry-row")
+        choice.display = q.type in ("yes_no", "choice")
+        multi.display = q.type == "multi"
+        row.display = q.type in ("number", "date", "text")
+        if q.type in ("yes_no", "choice"):
+            if q.type == "yes_no":
+                options = [Option(t(lang, "yes"), id="yes"), Option(t(lang, "no"), id="no")]
+                current = {True: "yes", False: "no"}.get(value) if isinstance(value, bool) else None
+            else:
+                options = [Option(Content(o.label), id=o.value) for o in q.options]
+                current = str(value) if value is not None else None
+            choice.set_options(options)
+            ids = [o.id for o in options]
+            choice.highlighted = ids.index(current) if current in ids else 0
+            choice.scroll_to_highlight()
+        elif q.type == "multi":
+            chosen = set(value) if isinstance(value, list) else set()
+            multi.clear_options()
+            multi.add_options([(Content(o.label), o.value, o.value in chosen) for o in q.options])
+            multi.highlighted = 0
+        else:
+            entry = self.query_one("#entry", Input)
+            unit = self.query_one("#unit", Label)
+            text = ""
+            if value is not None and value != "unknown":
+                text = _num(value) if q.type == "number" and isinstance(value, (int, float)) else str(value)
+            unit.display = bool(q.type == "number" and q.unit)
+            unit.update(Content(q.unit or ""))
+            if q.type == "number":
+                entry.type = "number"
+                entry.restrict = None
+                entry.max_length = 40
+                placeholder = ""
+                if q.min is not None and q.max is not None:
+                    placeholder = t(lang, "range", lo=_num(q.min), hi=_num(q.max))
+                entry.placeholder = placeholder
+            elif q.type == "date":
+                entry.type = "text"
+                entry.restrict = r"[0-9\-]*"
+                entry.max_length = 10
+                entry.placeholder = "YYYY-MM-DD"
+            else:
+                entry.type = "text"
+                entry.restrict = None
+                entry.max_length = MAX_TEXT
+                entry.placeholder = ""
+            entry.set_class(q.type != "text", "short")
+            entry.value = text
+            entry.cursor_position = len(text)
+        self.answer_widget.focus()
+
+    # -- reading --------------------------------------------------------------------------------
+    @property
+    def answer_widget(self) -> Widget:
+        """The input the current question's type calls for."""
+        kind = self.question.type if self.question else "choice"
+        if kind in ("yes_no", "choice"):
+            return self.query_one(ChoiceList)
+        if kind == "multi":
+            return self.query_one(MultiChoice)
+        return self.query_one("#entry", Input)
+
+    def read(self) -> Reading:
+        """The answer the input holds now, in answers-file form (validated)."""
+        q, lang = self.question, self.lang
+        if q is None:
+            return Reading(False)
+        widget = self.answer_widget
+        if isinstance(widget, ChoiceList):
+            option = widget.highlighted_option
+            if option is None or option.id is None:
+                return Reading(False, error=t(lang, "hint_choice"))
+            if q.type == "yes_no":
+                return Reading(True, option.id == "yes")
+            return Reading(True, option.id)
+        if isinstance(widget, MultiChoice):
+            chosen = set(widget.selected)
+            return Reading(True, [o.value for o in q.options if o.value in chosen])
+        assert isinstance(widget, Input)
+        text = widget.value.strip()
+        if q.type == "number":
+            try:
+                number: int | float = int(text)
+            except ValueError:
+                try:
+                    number = float(text)
+                except ValueError:
+                    return Reading(False, error=t(lang, "err_number"))
+                if number != number or number in (float("inf"), float("-inf")):
+                    return Reading(False, error=t(lang, "err_number"))
+            if (q.min is not None and number < q.min) or (q.max is not None and number > q.max):
+                lo = _num(q.min) if q.min is not None else "-"
+                hi = _num(q.max) if q.max is not None else "-"
+                return Reading(False, error=t(lang, "err_range", lo=lo, hi=hi))
+            return Reading(True, number)
+        if q.type == "date":
+            try:
+                return Reading(True, dt.date.fromisoformat(text).isoformat())
+            except ValueError:
+                return Reading(False, error=t(lang, "err_date"))
+        if not text:
+            return Reading(False, error=t(lang, "err_text"))
+        if len(text) > MAX_TEXT:
+            return Reading(False, error=t(lang, "err_too_long"))
+        return Reading(True, text)
+
+    def show_error(self, message: str | None) -> None:
+        found = self.query("#q-error")
+        if not found:
+            return  # still composing
+        error = found.first(Static)
+        error.update(Content(message or ""))
+        error.set_class(bool(message), "shown")
+
+
+def cite_text(source: SourceCitation, lang: str) -> Content:
+    """One legal source as a line: title, number, article, a link, and 'to be verified'."""
+    parts: list[Content | str | tuple[str, str]] = [Content(source.title)]
+    if source.number:
+        parts.append(Content(" " + source.number))
+    if source.article:
+        parts.append(Content(" " + t(lang, "article", a=source.article)))
+    if source.unconfirmed:
+        parts.append(("  [" + t(lang, "unconfirmed") + "]", "$warning"))
+    line = Content.assemble(*parts)
+    if source.url:
+        line = Content.assemble(line, "\n  ", Content.styled(source.url, Style(link=source.url, dim=True)))
+    return line
+
+
+class HelpPanel(VerticalScroll):
+    """The question's help text, what the options mean, and its legal sources."""
+
+    def __init__(self, question: QuestionOut | None, lang: str, *, id: str | None = "help-panel") -> None:
+        super().__init__(id=id)
+        self.question = question
+        self.lang = lang
+        self.border_title = t(lang, "help_title")
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._content(), id="help-text")
+
+    def show(self, question: QuestionOut | None) -> None:
+        self.question = question
+        self.query_one("#help-text", Static).update(self._content())
+        self.scroll_home(animate=False)
+
+    def _content(self) -> Content:
+        q, lang = self.question, self.lang
+        if q is None:
+            return Content("")
+        blocks: list[Content] = []
+        if q.help:
+            blocks.append(Content(q.help))
+        helped = [o for o in q.options if o.help]
+        if helped:
+            lines = [Content.styled(t(lang, "options_help"), "bold")]
+            lines += [Content.assemble(Content.styled(o.label, "bold"), ": ", Content(o.help or ""))
+                      for o in helped]
+            blocks.append(Content("\n").join(lines))
+        if q.type == "number":
+            facts = []
+            if q.unit:
+                facts.append(t(lang, "unit", unit=q.unit))
+            if q.min is not None and q.max is not None:
+                facts.append(t(lang, "range", lo=_num(q.min), hi=_num(q.max)))
+            elif q.min is not None:
+                facts.append(t(lang, "range_min", lo=_num(q.min)))
+            elif q.max is not None:
+                facts.append(t(lang, "range_max", hi=_num(q.max)))
+            if facts:
+                blocks.append(Content("\n".join(facts)))
+        if q.sources:
+            lines = [Content.styled(t(lang, "sources"), "bold")]
+            lines += [Content.assemble("- ", cite_text(s, lang)) for s in q.sources]
+            blocks.append(Content("\n").join(lines))
+        if not blocks:
+            return Content.styled(t(lang, "no_help"), "dim italic")
+        return Content("\n\n").join(blocks)

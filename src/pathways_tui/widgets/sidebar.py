@@ -1,0 +1,55 @@
+"""The answers so far: select one to go back to it. Answers no longer relevant are struck out."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ..i18n import t
+from ..session import CaseSession
+
+__all__ = ["AnswersSidebar"]
+
+
+class AnswersSidebar(OptionList):
+    """One option per answered question (id = question id), in the order they were answered."""
+
+    def __init__(self, lang: str, *, id: str | None = "answers") -> None:
+        super().__init__(id=id)
+        self.lang = lang
+        self.border_title = t(lang, "answers")
+        self.struck: set[str] = set()
+        self._shown: tuple[object, ...] | None = None
+
+    def show(self, session: CaseSession, current: str | None) -> None:
+        """Rebuild from the session (only if an answer changed); highlight ``current`` if answered."""
+        lang = self.lang
+        order = session.answered_in_order()
+        ignored = session.ignored
+        shown = tuple((q, repr(session.answers[q]), q in ignored) for q in order)
+        if shown == self._shown:
+            self.highlighted = order.index(current) if current in order else None
+            return
+        self._shown = shown
+        self.struck = {q for q in order if q in ignored}
+        options = []
+        for qid in order:
+            question = session.question(qid, lang)
+            value = session.value_text(qid, lang)
+            if qid in ignored:
+                prompt = Content.assemble((question.text, "strike dim"), "\n", (value, "strike dim"))
+            else:
+                prompt = Content.assemble((question.text, "dim"), "\n", (value, "bold"))
+            options.append(Option(prompt, id=qid))
+        self.set_options(options)
+        if not options:
+            self.add_option(Option(Content.styled(t(lang, "no_answers"), "dim"), id="_none", disabled=True))
+        elif self.struck:
+            self.add_option(None)
+            self.add_option(Option(Content.styled(t(lang, "struck_legend"), "dim italic"), id="_legend",
+                                   disabled=True))
+        if current in order:
+            self.highlighted = order.index(current)
+        else:
+            self.highlighted = None
