@@ -16,6 +16,7 @@ The measured hazards of durable-rules 2.0.28 (shared/engine/durable_rules.md) sh
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Callable, Iterable
@@ -71,7 +72,9 @@ def _value_tests(test: Any) -> list[dict[str, Any]]:
     raise ValueError(f"unknown test {kind}")
 
 
+@functools.lru_cache(maxsize=65536)
 def pattern_expression(pattern: Pattern) -> dict[str, Any]:
+    """The engine's expression for a pattern (shared between rules: the engine only reads it)."""
     kind, name, test = pattern
     if kind in ("a", "m", "d", "p"):
         return {"$and": [{"t": kind}, {"q": name}, *_value_tests(test)]}
