@@ -122,10 +122,10 @@ class _Builder:
 
         for firing in firings:
             visit(firing.matched, firing.rule.action.mode)
-        return Trace(
+        return Trace.model_construct(
             rule=item.model.id, file=item.file, line=item.line,
             condition=condition_text(item.when, self.lang),
-            answers=[AnswerUsed(question=q, text=self.rb.questions[q].model.text.get(self.lang),
+            answers=[AnswerUsed.model_construct(question=q, text=self.rb.questions[q].model.text.get(self.lang),
                                 value=display_value(self.rb, q, v, self.lang))
                      for q, v in sorted(answers.items(), key=lambda kv: self._qorder(kv[0]))],
             facts=sorted(facts.values(), key=lambda f: (f.fact, str(f.value), f.rule)),
@@ -140,7 +140,7 @@ class _Builder:
                 continue
             seen.add((target, mode))
             rule = self.rule_defs[target]
-            facts[(name, value, target)] = TraceFact(
+            facts[(name, value, target)] = TraceFact.model_construct(
                 fact=name, value=value, rule=target,
                 explain=rule.model.explain.get(self.lang) if rule.model.explain else None,
                 file=rule.file, line=rule.line, unconfirmed=rule.model.status == "unconfirmed",
@@ -163,15 +163,15 @@ class _Builder:
         time_limit = None
         if m.time_limit is not None:
             tl = m.time_limit
-            time_limit = TimeLimitOut(
+            time_limit = TimeLimitOut.model_construct(
                 days=tl.working_days if tl.working_days is not None else tl.calendar_days or 0,
                 unit="working_days" if tl.working_days is not None else "calendar_days",
                 of=tl.of.get(lang), statutory=tl.statutory, note=tl.note.get(lang) if tl.note else None)
         authority = None
         if m.authority:
             a = self.rb.authorities[m.authority]
-            authority = AuthorityRef(id=a.id, name=a.name.get(lang))
-        return ItemResult(
+            authority = AuthorityRef.model_construct(id=a.id, name=a.name.get(lang))
+        return ItemResult.model_construct(
             id=m.id, route=item.route, stage=m.stage, status=status,
             applies="yes" if certain else "maybe", confirmed=not unconfirmed,
             title=m.title.get(lang), detail=m.detail.get(lang) if m.detail else None,
