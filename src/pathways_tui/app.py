@@ -6,10 +6,11 @@ import asyncio
 import datetime as dt
 import gc
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
@@ -19,7 +20,7 @@ from pathways._outcome import NextQuestion, Outcome
 
 from .cases import Case, CaseStore, atomic_write, case_document, dump_yaml
 from .commands import PathwaysCommands
-from .i18n import t
+from .i18n import localize_bindings, t
 from .screens.checklist import ChecklistScreen
 from .screens.dialogs import ExportScreen, HelpScreen
 from .screens.errors import RuleBaseErrorScreen
@@ -70,7 +71,35 @@ class PathwaysApp(App[None]):
         self.engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pathways-engine")
 
     # -- start-up -------------------------------------------------------------------------------
+    # -- garbage collection off the critical path ----------------------------------------------
+    # Measured with the shipped rule base: a full (generation 2) collection took 300-450 ms and,
+    # left to CPython's own schedule, landed between an answer and the next question every ~20
+    # answers (the p99 of answer -> next question). So full collections run only while the user
+    # is not typing (reading a question), often enough that each stays short.
+    IDLE_GC_AFTER = 0.3      # seconds without input
+    IDLE_GC_EVERY = 2.0      # at most one full collection per this many seconds
+
+    def _setup_gc(self) -> None:
+        self._last_input = time.monotonic()
+        self._last_gc = time.monotonic()
+        self._gc_thresholds = gc.get_threshold()
+        gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], 1_000_000)
+        self.set_interval(0.25, self._collect_when_idle)
+
+    def _collect_when_idle(self) -> None:
+        now = time.monotonic()
+        if now - self._last_input >= self.IDLE_GC_AFTER and now - self._last_gc >= self.IDLE_GC_EVERY:
+            gc.collect()
+            self._last_gc = time.monotonic()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
     def on_mount(self) -> None:
+        self._setup_gc()
+        localize_bindings(self, self.lang, {"command_palette": "palette"})
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -103,9 +132,7 @@ class PathwaysApp(App[None]):
         self.rule_base = rule_base
         self.warm_step = warm
         # Everything alive now (Textual, the compiled rule base) lives as long as the app: keep it
-        # out of the garbage collector's full passes. Measured: with the shipped rule base a full
-        # collection took ~400 ms and landed between an answer and the next question every ~20
-        # answers; after freeze() they take a few ms.
+        # out of the garbage collector's full passes (see _collect_when_idle).
         gc.freeze()
         screen = self.screen
         if isinstance(screen, StartScreen):
@@ -186,6 +213,7 @@ class PathwaysApp(App[None]):
         self.lang = lang
         self.config.lang = lang
         self.store.save_config(self.config)
+        localize_bindings(self, lang, {"command_palette": "palette"})
         session = self.session
         if session is not None:
             session.set_lang(lang)
@@ -245,6 +273,7 @@ class PathwaysApp(App[None]):
 
     async def on_unmount(self) -> None:
         self.engine.shutdown(wait=False, cancel_futures=True)
+        gc.set_threshold(*self._gc_thresholds)
 
     # -- app-wide actions -----------------------------------------------------------------------
     def action_help(self) -> None:

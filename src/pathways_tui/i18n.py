@@ -167,6 +167,7 @@ _T: dict[str, tuple[str, str]] = {
     "cmd_help": ("Help: keys and what the statuses mean", "帮助：按键和状态说明"),
     "cmd_start": ("Start screen: new case or resume", "开始页面：新建或继续案例"),
     "close": ("Close", "关闭"),
+    "palette": ("commands", "命令"),
 }
 
 _HELP_EN = """\

@@ -7,7 +7,6 @@ Skipped when tmux is not installed.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

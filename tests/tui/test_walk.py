@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 import pathways
 from pathways_tui.app import build_app
-from pathways_tui.screens.wizard import WizardScreen
 
 from ..conftest import FIXTURES
-from .conftest import TYPES
-from .helpers import AS_OF, answer, answer_focused, focus, send_keys, checklist, new_case, settle, grouped_ids, shown_item_ids, walk, wizard
+from .helpers import (AS_OF, answer, answer_focused, checklist, focus, grouped_ids, new_case, send_keys, settle,
+                      shown_item_ids, walk, wizard)
 
 MINI_SCENARIOS = yaml.safe_load((FIXTURES / "mini" / "scenarios.yaml").read_text(encoding="utf-8"))
 

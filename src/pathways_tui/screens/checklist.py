@@ -88,7 +88,7 @@ class ChecklistScreen(Screen[None]):
 
     def show_outcome(self, outcome: Outcome) -> None:
         self.outcome = outcome
-        session, lang = self.session, self.lang
+        session = self.session
         ticked = set(session.case.ticked)
         self.query_one(ChecklistList).show(outcome, ticked)
         self.query_one(TimelineView).show(outcome)

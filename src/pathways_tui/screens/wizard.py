@@ -76,7 +76,7 @@ class WizardScreen(Screen[None]):
                 yield AnswersSidebar(lang)
                 yield RoutePreview(lang)
             with Vertical(id="main"):
-                with VerticalScroll(id="question-box", can_focus=False):
+                with Vertical(id="question-box"):
                     yield QuestionView(lang)
                 yield HelpPanel(None, lang)
         yield ProgressPanel(lang)
@@ -152,7 +152,6 @@ class WizardScreen(Screen[None]):
         order = session.answered_in_order()
         number = order.index(qid) + 1 if qid in order else len([q for q in order if q not in session.ignored]) + 1
         self.query_one(QuestionView).load(question, value, number, note)
-        self.query_one("#question-box", VerticalScroll).scroll_home(animate=False)
         self.query_one(HelpPanel).show(question)
         self.query_one(AnswersSidebar).show(session, qid)
         self.query_one("#back", Button).disabled = session.previous(qid) is None
@@ -225,6 +224,7 @@ class WizardScreen(Screen[None]):
             return
         if changed:
             self._save_now(None)  # on disk before anything else happens
+        self._prefetch_generation += 1  # queued guesses are moot now: let the real request go first
         self.busy = True
         self._plan(session.revision, None, True)
 
@@ -262,10 +262,12 @@ class WizardScreen(Screen[None]):
             return
         question = view.question
         candidates: list[Any] = []
-        if question.type == "yes_no":
-            candidates = [True, False]
-        elif question.type == "choice":
-            candidates = [o.value for o in question.options]
+        if question.type in ("yes_no", "choice"):
+            # the option under the cursor first (the likeliest answer), then the others
+            reading = view.read()
+            options: list[Any] = [True, False] if question.type == "yes_no" else [o.value for o in question.options]
+            candidates = ([reading.value] if reading.ok else []) + [o for o in options if not reading.ok
+                                                                    or o != reading.value]
         else:
             reading = view.read()
             if reading.ok:
@@ -362,7 +364,7 @@ class WizardScreen(Screen[None]):
         view = self.question_view
         if view is not None:
             view.show_error(None)
-            if not isinstance(event, OptionList.OptionHighlighted):
+            if isinstance(event, (Input.Changed, MultiChoice.SelectedChanged)):
                 self._schedule_prefetch()  # the ticks or the text typed so far
         self.sync_bindings()
 

@@ -28,11 +28,12 @@ class RoutePreview(Static):
             self.update(Content.styled(t(lang, "no_routes"), "dim"))
             return
         lines = []
-        for r in routes:
+        # determined routes first; the mark goes after the title, so that a long Chinese title
+        # wraps in place instead of leaving the mark alone on a line
+        for r in sorted(routes, key=lambda r: r.applies != "yes"):
             if r.applies == "yes":
-                lines.append(Content.assemble(("✓ ", "$success"), Content(r.title), "\n  ",
-                                              (t(lang, "applies_yes"), "dim")))
+                lines.append(Content.assemble(Content.styled(r.title, "bold"), "\n",
+                                              ("✓ " + t(lang, "applies_yes"), "$success")))
             else:
-                lines.append(Content.assemble(("? ", "$warning"), Content(r.title), "\n  ",
-                                              (t(lang, "applies_maybe"), "dim")))
+                lines.append(Content.assemble(Content(r.title), "\n", ("? " + t(lang, "applies_maybe"), "$warning")))
         self.update(Content("\n").join(lines))

@@ -90,10 +90,6 @@ class QuestionView(Vertical):
     every question cost 70-150 ms here).
     """
 
-    DEFAULT_CSS = """
-    QuestionView { height: auto; }
-    """
-
     def __init__(self, lang: str, *, id: str | None = "question") -> None:
         super().__init__(id=id)
         self.lang = lang
@@ -103,7 +99,6 @@ class QuestionView(Vertical):
     # -- building -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         lang = self.lang
-        yield Label("", id="q-number")
         yield Static("", id="q-text")
         yield Static("", id="q-hint")
         yield ChoiceList(id="choice")
@@ -129,11 +124,12 @@ class QuestionView(Vertical):
         self.question = question
         self.initial = value
         q, lang = question, self.lang
-        self.query_one("#q-number", Label).update(t(lang, "question_n", n=number))
+        if self.parent is not None:
+            self.parent.border_title = t(lang, "question_n", n=number)
         self.query_one("#q-text", Static).update(Content(q.text))
         hint = t(lang, f"hint_{'choice' if q.type in ('yes_no', 'choice') else q.type}")
         if q.unknown_allowed:
-            hint += " " + t(lang, "hint_unknown")
+            hint += ("" if lang == "zh" else " ") + t(lang, "hint_unknown")
         self.query_one("#q-hint", Static).update(Content(hint))
         if note is None and value is not None:
             note = t(lang, "current_answer", value=display_value(q, value, lang))
@@ -194,7 +190,8 @@ class QuestionView(Vertical):
             entry.set_class(q.type != "text", "short")
             entry.value = text
             entry.cursor_position = len(text)
-        self.answer_widget.focus()
+        # no scrolling to the input: the question text above it must stay in view
+        self.answer_widget.focus(scroll_visible=False)
 
     # -- reading --------------------------------------------------------------------------------
     @property
