@@ -10,8 +10,11 @@ paint (a person would spend longer than that reading the start screen).
 
 Latency: one app walks every scenario of the rule base (``scenarios:`` in its manifest) through the
 UI. For each answer the navigation keys (arrows, Space) go first; the clock then runs from the key
-that answers (Enter, Ctrl+D) until the next question (or the checklist) has been painted. That
-covers the autosave, the planner (in a worker thread) and the screen update.
+that answers (Enter, Ctrl+D) until the compositor has drawn the next question (or the checklist).
+That covers the autosave, the planner (in the engine thread) and the screen update. ``--think``
+waits that long after each question appears before answering, as a person reading it would; the
+wizard uses the time to work out the next question for each likely answer in advance, so run it
+also with ``--think 0`` for the worst case (answers typed ahead without reading).
 
 Targets (issue 5): startup <= 1.5 s; answer -> next question <= 50 ms at p99.
 """

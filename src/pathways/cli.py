@@ -331,7 +331,8 @@ def schema(what: str, rules_dir: Path | None) -> None:
 @rules_option
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the wizard (default: the one chosen last time).")
-@as_of_option
+@click.option("--as-of", "as_of", callback=_date, default=None, metavar="DATE",
+              help="Evaluate the rules as they stood on DATE (YYYY-MM-DD; default: today).")
 def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None) -> None:
     """Answer the questions one at a time in the terminal, then see, tick off and export the checklist."""
     try:

@@ -274,6 +274,7 @@ class PathwaysApp(App[None]):
     async def on_unmount(self) -> None:
         self.engine.shutdown(wait=False, cancel_futures=True)
         gc.set_threshold(*self._gc_thresholds)
+        gc.unfreeze()
 
     # -- app-wide actions -----------------------------------------------------------------------
     def action_help(self) -> None:

@@ -6,7 +6,7 @@ layouts stay aligned in terminals that draw East-Asian ambiguous characters doub
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "LANG_NAMES", "t"]
+__all__ = ["LANGS", "LANG_NAMES", "bullet", "gap", "help_markdown", "localize_bindings", "t"]
 
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -88,7 +88,7 @@ _T: dict[str, tuple[str, str]] = {
     "tab_items": ("Checklist", "清单"),
     "tab_timeline": ("Timeline", "时间线"),
     "tab_summary": ("Summary", "概要"),
-    "next_tab": ("Timeline, summary", "时间线、概要"),
+    "next_tab": ("Timeline", "时间线"),
     "status_required": ("required", "必需"),
     "status_to_determine": ("to determine", "待确定"),
     "status_to_be_verified": ("to be verified", "待核实"),
@@ -98,7 +98,7 @@ _T: dict[str, tuple[str, str]] = {
     "wd": ("working days", "个工作日"),
     "cd": ("calendar days", "个日历日"),
     "statutory": ("statutory", "法定"),
-    "not_statutory": ("not statutory (typical)", "非法定（通常时长）"),
+    "not_statutory": ("not statutory, typical", "非法定，通常时长"),
     "after": ("After", "前置事项"),
     "why": ("Why is this here", "为何列入"),
     "rule": ("Rule", "规则"),
@@ -131,7 +131,7 @@ _T: dict[str, tuple[str, str]] = {
     "complete": ("All questions answered.", "所有问题均已回答。"),
     "questions": ("Questions", "问题"),
     "export": ("Export", "导出"),
-    "save_answers": ("Save answers", "保存答案"),
+    "save_answers": ("Save", "保存"),
     "export_title": ("Export the checklist or save the answers", "导出清单或保存答案"),
     "format": ("Format", "格式"),
     "fmt_md": ("Markdown checklist (.md)", "Markdown 清单 (.md)"),
@@ -187,8 +187,9 @@ determined from your answers.
 your answers), **to determine** (depends on an answer that is unknown or missing), **to be
 verified** (the underlying rule is not yet confirmed from a primary source). Select an item to see
 why it is there (the rule, your answers, derived facts) and its legal basis. **Space** ticks an item
-done; ticks are saved with the case. **e** exports Markdown, HTML or JSON; **s** saves the answers as
-a YAML file that `pathways checklist FILE` accepts.
+done; ticks are saved with the case. **t** shows the timeline (statutory working days along the
+critical path) and then a summary. **e** exports Markdown, HTML or JSON; **s** saves the answers as
+a YAML file that `pathways checklist FILE` accepts. **Esc** goes back to the questions.
 
 **Everywhere.** **Ctrl+P** opens the command palette (jump to a question, save, export, language,
 theme). **F1** or **?** shows this help. **Ctrl+Q** quits; everything answered is already saved.
@@ -208,14 +209,25 @@ _HELP_ZH = """\
 
 **清单。** 事项按路径和阶段依次分组。状态：**必需**（根据答案适用）、**待确定**（取决于未知或未填写的答案）、
 **待核实**（该规则尚未得到一手来源确认）。选中一项可查看列入原因（规则、答案、推导事实）及法律依据。
-**空格键**标记完成，标记随案例保存。**e** 导出 Markdown、HTML 或 JSON；**s** 将答案另存为 YAML 文件，
-可用于 `pathways checklist FILE`。
+**空格键**标记完成，标记随案例保存。**t** 显示时间线（关键路径上的法定工作日）和概要。**e** 导出 Markdown、HTML 或
+JSON；**s** 将答案另存为 YAML 文件，可用于 `pathways checklist FILE`。**Esc** 返回问题。
 
 **通用。** **Ctrl+P** 打开命令面板（跳转问题、保存、导出、语言、主题）。**F1** 或 **?** 显示本帮助。
 **Ctrl+Q** 退出；已回答的内容均已保存。
 
 案例保存在：`{data_dir}`
 """
+
+
+def bullet(lang: str) -> str:
+    """A list bullet. Chinese gets a full-width dot and no space: Textual wraps text at spaces
+    only, so a short "- " before a long Chinese line would be left alone on its own line."""
+    return "・" if lang == "zh" else "- "
+
+
+def gap(lang: str) -> str:
+    """Space between parts of a line (none in Chinese, for the same reason as ``bullet``)."""
+    return "" if lang == "zh" else " "
 
 
 def t(lang: str, key: str, **values: object) -> str:

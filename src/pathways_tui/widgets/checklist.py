@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 from pathways._models import STAGES
 from pathways._outcome import ItemResult, Outcome
 
-from ..i18n import t
+from ..i18n import bullet, gap, t
 from .question import cite_text
 
 __all__ = ["ChecklistList", "ItemDetail", "STATUS_STYLE", "SummaryView", "TimelineView", "grouped",
@@ -55,11 +55,13 @@ def _time_limit(item: ItemResult, lang: str) -> str | None:
         return None
     unit = t(lang, "wd" if tl.unit == "working_days" else "cd")
     kind = t(lang, "statutory" if tl.statutory else "not_statutory")
-    space = "" if lang == "zh" else " "
-    text = f"{tl.days}{space}{unit}: {tl.of} ({kind})"
-    if tl.note:
-        text += f"; {tl.note}"
-    return text
+    if lang == "zh":
+        text = f"{tl.days}{unit}：{tl.of}（{kind}）"
+        return text + (f"；{tl.note}" if tl.note else "")
+    if tl.days == 1:
+        unit = unit.replace("days", "day")
+    text = f"{tl.days} {unit}: {tl.of} ({kind})"
+    return text + (f"; {tl.note}" if tl.note else "")
 
 
 def _short_limit(item: ItemResult, lang: str) -> str | None:
@@ -105,15 +107,16 @@ class ChecklistList(OptionList):
 
     def prompt(self, item: ItemResult, number: int, done: bool) -> Content:
         lang = self.lang
-        box = Content.styled("☑ ", "$success") if done else Content("☐ ")
+        box = Content.styled("☑" + gap(lang), "$success") if done else Content("☐" + gap(lang))
         title = Content.styled(item.title, "strike dim" if done else "")
+        sep = "｜" if lang == "zh" else "  "
         meta: list[Content | str] = [status_text(item.status, lang)]
         if item.authority:
-            meta += ["  ", Content.styled(item.authority.name, "dim")]
+            meta += [sep, Content.styled(item.authority.name, "dim")]
         limit = _short_limit(item, lang)
         if limit:
-            meta += ["  ", Content.styled(limit, "dim")]
-        return Content.assemble(box, f"{number}. ", title, "\n   ", *meta)
+            meta += [sep, Content.styled(limit, "dim")]
+        return Content.assemble(box, f"{number}.{gap(lang)}", title, "\n" + "   " * (lang != "zh"), *meta)
 
     def update_item(self, item: ItemResult, done: bool) -> None:
         number = self.item_ids.index(item.id) + 1
@@ -172,25 +175,25 @@ class ItemDetail(VerticalScroll):
         if facts:
             blocks.append(Content("\n").join(facts))
         if item.documents:
-            blocks.append(Content("\n").join([L("documents")] + [Content.assemble("- ", d) for d in item.documents]))
+            blocks.append(Content("\n").join([L("documents")] + [Content.assemble(bullet(lang), d) for d in item.documents]))
         trace = item.trace
         why: list[Content] = [L("why")]
         for a in trace.answers:
-            why.append(Content.assemble("- ", (t(lang, "because_answer"), "dim"), colon,
+            why.append(Content.assemble(bullet(lang), (t(lang, "because_answer"), "dim"), colon,
                                         question_text.get(a.question, a.text), " = ", (_value(a.value, lang), "bold")))
         for f in trace.facts:
-            line = Content.assemble("- ", (t(lang, "because_fact"), "dim"), colon, f"{f.fact} = ",
+            line = Content.assemble(bullet(lang), (t(lang, "because_fact"), "dim"), colon, f"{f.fact} = ",
                                     (_value(f.value, lang), "bold"), (f"  ({f.rule}, {f.file}:{f.line})", "dim"))
             if f.explain:
                 line = Content.assemble(line, "\n  ", Content.styled(f.explain, "italic"))
             why.append(line)
         if trace.undetermined_by:
-            why.append(Content.assemble("- ", (t(lang, "open_until"), "$warning"), colon,
+            why.append(Content.assemble(bullet(lang), (t(lang, "open_until"), "$warning"), colon,
                                         ", ".join(question_text.get(q, q) for q in trace.undetermined_by)))
-        why.append(Content.assemble("- ", (t(lang, "condition"), "dim"), colon, Content.styled(trace.condition, "italic")))
-        why.append(Content.assemble("- ", (t(lang, "rule"), "dim"), colon, f"{trace.rule} ({trace.file}:{trace.line})"))
+        why.append(Content.assemble(bullet(lang), (t(lang, "condition"), "dim"), colon, Content.styled(trace.condition, "italic")))
+        why.append(Content.assemble(bullet(lang), (t(lang, "rule"), "dim"), colon, f"{trace.rule} ({trace.file}:{trace.line})"))
         blocks.append(Content("\n").join(why))
-        blocks.append(Content("\n").join([L("sources")] + [Content.assemble("- ", cite_text(s, lang))
+        blocks.append(Content("\n").join([L("sources")] + [Content.assemble(bullet(lang), cite_text(s, lang))
                                                             for s in item.sources]))
         blocks.append(Content.styled(f"id: {item.id}", "dim"))
         return Content("\n\n").join(blocks)
@@ -233,9 +236,10 @@ class TimelineView(VerticalScroll):
             cumulative += days
             lead = round(start / total * width)
             bar = max(round(cumulative / total * width) - lead, 1 if days else 0)
-            lines.append(Content.assemble(f"{number}. ", Content(title), "\n   ",
+            lines.append(Content.assemble(f"{number}.{gap(lang)}", Content(title), "\n   ",
                                           (" " * lead, ""), (" " * bar, "on $accent"),
-                                          (f"  {days} {t(lang, 'wd')}" if lang != "zh" else f"  {days}{t(lang, 'wd')}", "dim"),
+                                          (f"  {days}{t(lang, 'wd')}" if lang == "zh" else
+                                           f"  {days} {t(lang, 'wd') if days != 1 else 'working day'}", "dim"),
                                           (f"  ({t(lang, 'cumulative')} {cumulative})", "dim")))
         if lines:
             blocks.append(Content("\n").join(lines))
@@ -244,7 +248,7 @@ class TimelineView(VerticalScroll):
         blocks.append(Content.styled(tl.note, "italic"))
         if tl.other_limits:
             blocks.append(Content("\n").join([Content.styled(t(lang, "other_limits"), "bold")]
-                                             + [Content.assemble("- ", o) for o in tl.other_limits]))
+                                             + [Content.assemble(bullet(lang), o) for o in tl.other_limits]))
         self.query_one("#timeline-text", Static).update(Content("\n\n").join(blocks))
 
 
@@ -266,29 +270,29 @@ class SummaryView(VerticalScroll):
                                                 f"{outcome.as_of.isoformat()}", "dim"),
                                  Content(t(lang, "complete" if outcome.complete else "incomplete"))]
         routes = [B("routes")]
-        routes += [Content.assemble("- ", r.title, "  ", (t(lang, f"applies_{r.applies}"), "dim"))
+        routes += [Content.assemble(bullet(lang), r.title, "  ", (t(lang, f"applies_{r.applies}"), "dim"))
                    for r in outcome.routes] or [Content.styled(t(lang, "no_routes"), "dim")]
         blocks.append(Content("\n").join(routes))
         if outcome.facts:
             blocks.append(Content("\n").join([B("derived")] + [
-                Content.assemble("- ", f"{f.fact} = ", ("" if f.certain else "? ", "$warning"),
+                Content.assemble(bullet(lang), f"{f.fact} = ", ("" if f.certain else "? ", "$warning"),
                                  ", ".join(_value(v, lang) for v in f.values), (f"  ({', '.join(f.rules)})", "dim"))
                 for f in outcome.facts]))
         if outcome.upcoming:
             blocks.append(Content("\n").join([B("upcoming")] + [
-                Content.assemble("- ", i.title, (f"  {t(lang, 'from')} {i.valid_from}", "dim"))
+                Content.assemble(bullet(lang), i.title, (f"  {t(lang, 'from')} {i.valid_from}", "dim"))
                 for i in outcome.upcoming]))
         if outcome.unanswered:
             blocks.append(Content("\n").join([B("unanswered")] + [
-                Content.assemble("- ", question_text.get(q, q)) for q in outcome.unanswered]))
+                Content.assemble(bullet(lang), question_text.get(q, q)) for q in outcome.unanswered]))
         if outcome.ignored_answers:
             blocks.append(Content("\n").join([B("ignored")] + [
-                Content.assemble("- ", (f"{question_text.get(a.question, a.question)} = "
+                Content.assemble(bullet(lang), (f"{question_text.get(a.question, a.question)} = "
                                         f"{answer_text.get(a.question, _value(a.value, lang))}", "strike"),
                                  (f"  {a.reason}", "dim"))
                 for a in outcome.ignored_answers]))
         if outcome.conflicts:
             blocks.append(Content("\n").join([Content.styled("Conflicts", "bold $error")] + [
-                Content.assemble("- ", f"{c.fact}: {', '.join(map(str, c.values))} ({', '.join(c.rules)})")
+                Content.assemble(bullet(lang), f"{c.fact}: {', '.join(map(str, c.values))} ({', '.join(c.rules)})")
                 for c in outcome.conflicts]))
         self.query_one("#summary-text", Static).update(Content("\n\n").join(blocks))

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 from pathways._answers import MAX_TEXT
 from pathways._outcome import QuestionOut, SourceCitation
 
-from ..i18n import localize_bindings, t
+from ..i18n import bullet, localize_bindings, t
 
 __all__ = ["AnswerInput", "ChoiceList", "HelpPanel", "MultiChoice", "QuestionView", "Reading", "cite_text"]
 
@@ -316,7 +316,7 @@ class HelpPanel(VerticalScroll):
                 blocks.append(Content("\n".join(facts)))
         if q.sources:
             lines = [Content.styled(t(lang, "sources"), "bold")]
-            lines += [Content.assemble("- ", cite_text(s, lang)) for s in q.sources]
+            lines += [Content.assemble(bullet(lang), cite_text(s, lang)) for s in q.sources]
             blocks.append(Content("\n").join(lines))
         if not blocks:
             return Content.styled(t(lang, "no_help"), "dim italic")
