@@ -8,6 +8,7 @@ Skipped when tmux is not installed.
 from __future__ import annotations
 
 import shutil
+import os
 import subprocess
 import sys
 import time
@@ -20,6 +21,8 @@ from ..conftest import FIXTURES, REPO
 
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+# a private tmux server: other tmux sessions on the machine (or one shutting down) cannot interfere
+SOCKET = f"pathways-tests-{os.getpid()}"
 PATHWAYS = Path(sys.executable).parent / "pathways"
 
 
@@ -29,11 +32,17 @@ class Terminal:
         env = {"PATHWAYS_DATA_DIR": str(data_dir), "LANG": "C.UTF-8", "TERM": "xterm-256color"}
         command = " ".join(f"{k}={v}" for k, v in env.items()) + f" {PATHWAYS} wizard " + " ".join(args)
         command += "; echo EXIT=$?; sleep 30"
-        subprocess.run([TMUX, "new-session", "-d", "-s", self.name, "-x", str(size[0]), "-y", str(size[1]),
-                        "-c", str(REPO), command], check=True)
+        start = [TMUX, "-L", SOCKET, "new-session", "-d", "-s", self.name, "-x", str(size[0]),
+                 "-y", str(size[1]), "-c", str(REPO), command]
+        for attempt in range(3):  # a server still shutting down from the previous test refuses once
+            if subprocess.run(start, capture_output=True).returncode == 0:
+                break
+            time.sleep(0.5)
+        else:
+            subprocess.run(start, check=True)
 
     def screen(self) -> str:
-        result = subprocess.run([TMUX, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        result = subprocess.run([TMUX, "-L", SOCKET, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
         return result.stdout
 
     def wait_for(self, text: str, timeout: float = 20.0) -> str:
@@ -46,13 +55,13 @@ class Terminal:
         raise AssertionError(f"{text!r} did not appear; the screen shows:\n{self.screen()}")
 
     def keys(self, *keys: str) -> None:
-        subprocess.run([TMUX, "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([TMUX, "-L", SOCKET, "send-keys", "-t", self.name, *keys], check=True)
 
     def type(self, text: str) -> None:
-        subprocess.run([TMUX, "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([TMUX, "-L", SOCKET, "send-keys", "-t", self.name, "-l", text], check=True)
 
     def kill(self) -> None:
-        subprocess.run([TMUX, "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([TMUX, "-L", SOCKET, "kill-session", "-t", self.name], capture_output=True)
 
 
 @pytest.fixture
