@@ -444,11 +444,7 @@ def test_three_mistakes_in_one_file_are_all_reported(kind: str, mini_copy: Path)
 
 # ---- the command line ---------------------------------------------------------------------------
 
-def _pathways_command() -> list[str]:
-    script = Path(sys.executable).with_name("pathways")
-    if script.is_file() and os.access(script, os.X_OK):
-        return [str(script)]
-    return [sys.executable, "-m", "pathways.cli"]  # pragma: no cover - no console script installed
+from .conftest import pathways_command as _pathways_command  # noqa: E402
 
 
 CLI_CASES = [

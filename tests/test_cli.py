@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES, REPO, pathways_command
 
 EXAMPLE = REPO / "examples" / "device_class_ii_tianjin.yaml"
 
 
-def pathways_cmd() -> list[str]:
-    script = Path(sys.executable).with_name("pathways")
-    if script.is_file() and os.access(script, os.X_OK):
-        return [str(script)]
-    return [sys.executable, "-m", "pathways.cli"]  # pragma: no cover
+pathways_cmd = pathways_command
 
 
 def run(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:

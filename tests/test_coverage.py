@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pathways
 from pathways._coverage import coverage, coverage_json, coverage_table
 from pathways._scenarios import load_scenarios, run_scenarios
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES, run_cli
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("pathways")
-    command = [str(script)] if script.is_file() else [sys.executable, "-m", "pathways.cli"]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([*command, *args], capture_output=True, text=True, encoding="utf-8", env=env,
-                          timeout=120, cwd=REPO)
+    return run_cli(*args)
 
 
 def _mini_coverage(rb: pathways.RuleBase):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import pathways
 from pathways._diff import diff_rule_bases, format_diff
 from pathways._scenarios import DEFAULT_AS_OF, load_scenarios
 
-from .conftest import REPO
+from .conftest import REPO, run_cli
 
 RULES = REPO / "rules"
 DEVICE = "routes/medical_device.yaml"
@@ -38,11 +36,7 @@ NEW_ITEM = """  - id: tianjin_innovation_fast_track
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("pathways")
-    command = [str(script)] if script.is_file() else [sys.executable, "-m", "pathways.cli"]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([*command, *args], capture_output=True, text=True, encoding="utf-8", env=env,
-                          timeout=120, cwd=REPO)
+    return run_cli(*args)
 
 
 def _copy(tmp_path: Path) -> Path:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ from pathways._compiler import Limits
 from pathways._lint import CODES, lint
 from pathways._schemas import rules_schema
 
-from .conftest import FIXTURES, REPO
+from .conftest import FIXTURES, REPO, run_cli
 
 TODAY = dt.date(2026, 11, 24)
 DEV = "routes/dev.yaml"
@@ -401,11 +399,7 @@ def test_shipped_rule_base_lints_without_errors_or_dead_rules() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("pathways")
-    command = [str(script)] if script.is_file() else [sys.executable, "-m", "pathways.cli"]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([*command, *args], capture_output=True, text=True, encoding="utf-8", env=env,
-                          timeout=120, cwd=REPO)
+    return run_cli(*args)
 
 
 def test_cli_output_exit_codes_and_json(tmp_path: Path) -> None:

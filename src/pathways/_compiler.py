@@ -21,7 +21,7 @@ from ._conditions import (
 from ._errors import RuleBaseError, RuleIssue
 from ._loader import CORE, RuleBase
 
-__all__ = ["Action", "CompiledRule", "Limits", "Partition", "compile_rules"]
+__all__ = ["Action", "CompiledRule", "Limits", "Partition", "PatternUsage", "compile_rules"]
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,32 @@ def pattern_key(pattern: Pattern) -> str:
     return json.dumps([pattern[0], pattern[1], repr(pattern[2])])
 
 
+@dataclass
+class PatternUsage:
+    """How a compiled ruleset uses engine patterns: what the engine's limits count."""
+
+    fan: Counter[str] = field(default_factory=Counter)                       # rules per pattern
+    first: dict[str, tuple[str, int]] = field(default_factory=dict)          # pattern -> first origin
+    names_per_kind: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    tests_per_fact: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    first_use: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, part: Partition) -> PatternUsage:
+        usage = cls()
+        for rule in part.rules:
+            for lit in rule.literals:
+                kind, name, test = lit.pattern
+                key = pattern_key(lit.pattern)
+                usage.fan[key] += 1
+                usage.first.setdefault(key, rule.origin)
+                usage.names_per_kind[kind].add(name)
+                usage.first_use.setdefault((kind, name), rule.origin)
+                if test is not None and not isinstance(test, str):
+                    usage.tests_per_fact[(kind, name)].add(repr(test))
+        return usage
+
+
 def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
     """Refuse a ruleset the engine would reject, crash on or hang on - before it sees it."""
     issues: list[RuleIssue] = []
@@ -213,26 +239,14 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
         issues.append(RuleIssue("PW150", f"{label} compiles to {total} engine rules; the engine takes "
                                 f"at most {limits.rules_per_ruleset} per route: split the route",
                                 where[0], where[1], 1))
-    fan: Counter[str] = Counter()
-    first: dict[str, tuple[str, int]] = {}
-    tests_per_fact: dict[tuple[str, str], set[str]] = defaultdict(set)
-    names_per_kind: dict[str, set[str]] = defaultdict(set)
-    first_use: dict[tuple[str, str], tuple[str, int]] = {}
-
     for rule in part.rules:
         if len(rule.literals) + 1 > limits.facts_per_join:
             issues.append(RuleIssue("PW151", f"a condition joins {len(rule.literals)} facts; the engine "
                                     f"joins at most {limits.facts_per_join - 1}: move parts into a "
                                     "derived fact", rule.origin[0], rule.origin[1], 1))
-        for lit in rule.literals:
-            kind, name, test = lit.pattern
-            key = pattern_key(lit.pattern)
-            fan[key] += 1
-            first.setdefault(key, rule.origin)
-            names_per_kind[kind].add(name)
-            first_use.setdefault((kind, name), rule.origin)
-            if test is not None and not isinstance(test, str):
-                tests_per_fact[(kind, name)].add(repr(test))
+    usage = PatternUsage.of(part)
+    fan, first, names_per_kind = usage.fan, usage.first, usage.names_per_kind
+    tests_per_fact, first_use = usage.tests_per_fact, usage.first_use
     for key, count in fan.items():
         if count > limits.rules_per_pattern:
             kind, name, _ = json.loads(key)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._compiler import Limits, Partition, pattern_key
+from ._compiler import Limits, Partition, PatternUsage
 from ._checklist import condition_text
 from ._conditions import Cond, Lit, TooComplex, dnf, facts_of, possible, strict, to_engine_value
 from ._errors import RuleBaseError, RuleIssue
@@ -907,21 +907,9 @@ def limit_usage(part: Partition, limits: Limits) -> list[tuple[str, int, int, tu
         return out
     widest = max(part.rules, key=lambda r: len(r.literals))
     out.append(("facts joined by one rule", len(widest.literals) + 1, limits.facts_per_join, widest.origin))
-    fan: dict[str, int] = defaultdict(int)
-    first: dict[str, tuple[str, int]] = {}
-    names: dict[str, set[str]] = defaultdict(set)
-    tests: dict[tuple[str, str], set[str]] = defaultdict(set)
-    first_use: dict[tuple[str, str], tuple[str, int]] = {}
-    for rule in part.rules:
-        for lit in rule.literals:
-            kind, name, test = lit.pattern
-            key = pattern_key(lit.pattern)
-            fan[key] += 1
-            first.setdefault(key, rule.origin)
-            names[kind].add(name)
-            first_use.setdefault((kind, name), rule.origin)
-            if test is not None and not isinstance(test, str):
-                tests[(kind, name)].add(repr(test))
+    usage = PatternUsage.of(part)
+    fan, first, names = usage.fan, usage.first, usage.names_per_kind
+    tests, first_use = usage.tests_per_fact, usage.first_use
     key, count = max(fan.items(), key=lambda kv: kv[1])
     out.append(("rules sharing one test", count, limits.rules_per_pattern, first[key]))
     kind, members = max(names.items(), key=lambda kv: len(kv[1]))
