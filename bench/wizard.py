@@ -97,7 +97,7 @@ async def _child_startup(rules: str | None) -> None:
     app = build_app(rules, lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
         t_app = time.perf_counter() - T_START
-        while not (isinstance(app.screen, StartScreen) and app.rule_base is not None):
+        while not (isinstance(app.screen, StartScreen) and app.backend is not None):
             await asyncio.sleep(0.001)
         t_rules = time.perf_counter() - T_START
         await send_keys(pilot, "ctrl+n")

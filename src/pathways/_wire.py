@@ -91,6 +91,7 @@ class RuleBaseInfo(_Out):
     version: str
     hash: str
     title: str
+    title_zh: str = ""  # the title in Chinese (``title`` is English); added later, so it may be absent
     released: dt.date
     loaded_at: dt.datetime
     routes: list[RouteInfo]

@@ -333,14 +333,27 @@ def schema(what: str, rules_dir: Path | None) -> None:
               help="Language of the wizard (default: the one chosen last time).")
 @click.option("--as-of", "as_of", callback=_date, default=None, metavar="DATE",
               help="Evaluate the rules as they stood on DATE (YYYY-MM-DD; default: today).")
-def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None) -> None:
+@click.option("--server", metavar="URL", default=None,
+              help="Use the rule base of a pathways server (pathways serve): the questions and the checklist "
+                   "come from it, the answers stay on this computer; the bearer token, if needed, comes from "
+                   "$PATHWAYS_TOKEN.")
+def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, server: str | None) -> None:
     """Answer the questions one at a time in the terminal, then see, tick off and export the checklist."""
+    import os
+
+    if server and rules_dir:
+        _err("error: --server and --rules exclude each other: the server evaluates with its own rule base")
+        sys.exit(EXIT_BAD_INPUT)
+    if server and not server.startswith(("http://", "https://")):
+        _err(f"error: --server: the URL must start with http:// or https://, got {server!r}")
+        sys.exit(EXIT_BAD_INPUT)
     try:
         from pathways_tui import run  # lazy: the core must not import textual
     except ImportError as exc:  # pragma: no cover - a broken installation
         _err(f"error: the wizard is not available ({exc}); reinstall pathways")
         sys.exit(EXIT_INTERNAL)
-    sys.exit(run(rules_dir=rules_dir, lang=lang, as_of=as_of))
+    sys.exit(run(rules_dir=rules_dir, lang=lang, as_of=as_of, server=server,
+                 token=os.environ.get("PATHWAYS_TOKEN") or None))
 
 
 # ---- the HTTP API: pathways serve, and checklists from a server ----------------------------

@@ -19,8 +19,9 @@ import pathways
 from pathways._outcome import NextQuestion, Outcome
 
 from .cases import Case, CaseStore, atomic_write, case_document, dump_yaml
+from .backend import Backend, LocalBackend, RemoteBackend
 from .commands import PathwaysCommands
-from .i18n import localize_bindings, t
+from .i18n import failure_text, localize_bindings, t
 from .screens.checklist import ChecklistScreen
 from .screens.dialogs import ExportScreen, HelpScreen
 from .screens.errors import RuleBaseErrorScreen
@@ -53,14 +54,16 @@ class PathwaysApp(App[None]):
 
     def __init__(self, rules_dir: Path | None = None, lang: str | None = None, as_of: dt.date | None = None,
                  data_dir: Path | None = None, rule_base: pathways.RuleBase | None = None,
-                 export_dir: Path | None = None) -> None:
+                 export_dir: Path | None = None, server: str | None = None, token: str | None = None) -> None:
         super().__init__()
         self.rules_dir = rules_dir
+        self.server = server  # a pathways server's URL: evaluate there instead of here
+        self._token = token
         self.as_of = as_of
         self.store = CaseStore(data_dir)
         self.config = self.store.load_config()
         self.lang = lang if lang in ("zh", "en") else (self.config.lang or _default_lang())
-        self.rule_base: pathways.RuleBase | None = None
+        self.backend: Backend | None = None  # set once the rule base is loaded (or the server read)
         self._given_rule_base = rule_base
         self.warm_step: tuple[str, NextQuestion] | None = None
         self.session: CaseSession | None = None
@@ -111,25 +114,32 @@ class PathwaysApp(App[None]):
 
     @work(thread=True, exclusive=True, group="rules")
     def _load_rules(self) -> None:
-        """Load and compile the rule base off the UI thread; warm the planner for the first question."""
+        """Load and compile the rule base (or connect to the server) off the UI thread; warm the
+        planner for the first question."""
+        backend: Backend | None = None
         try:
-            rule_base = self._given_rule_base or pathways.load_rule_base(self.rules_dir)
+            if self.server:
+                backend = RemoteBackend.connect(self.server, self._token)
+            else:
+                backend = LocalBackend(self._given_rule_base or pathways.load_rule_base(self.rules_dir))
             lang = self.lang
-            warm = pathways.next_question(rule_base, {}, lang, self.as_of)
+            warm = backend.next_question({}, lang, self.as_of or dt.date.today())
         except pathways.RuleBaseError as exc:
             self.call_from_thread(self._rules_failed, [str(issue) for issue in exc.issues])
             return
         except pathways.PathwaysError as exc:
+            if backend is not None:
+                backend.close()
             self.call_from_thread(self._rules_failed, [str(exc)])
             return
         except Exception as exc:  # a bug, but still no traceback on the user's screen
             self.call_from_thread(self._rules_failed, [f"internal error (please report it): "
                                                        f"{type(exc).__name__}: {exc}"])
             return
-        self.call_from_thread(self._rules_ready, rule_base, (lang, warm))
+        self.call_from_thread(self._rules_ready, backend, (lang, warm))
 
-    def _rules_ready(self, rule_base: pathways.RuleBase, warm: tuple[str, NextQuestion]) -> None:
-        self.rule_base = rule_base
+    def _rules_ready(self, backend: Backend, warm: tuple[str, NextQuestion]) -> None:
+        self.backend = backend
         self.warm_step = warm
         # Everything alive now (Textual, the compiled rule base) lives as long as the app: keep it
         # out of the garbage collector's full passes (see _collect_when_idle).
@@ -142,33 +152,38 @@ class PathwaysApp(App[None]):
         self.rule_base_error = lines
         while len(self.screen_stack) > 2:
             await self.pop_screen()
-        await self.switch_screen(RuleBaseErrorScreen(lines, self.lang))
+        await self.switch_screen(RuleBaseErrorScreen(lines, self.lang, self.server))
 
     # -- cases ----------------------------------------------------------------------------------
     def start_case(self, product: str = "") -> None:
-        rule_base = self.rule_base
-        if rule_base is None:
+        backend = self.backend
+        if backend is None:
             return
-        case = Case(id=Case.new_id(), rulebase={"id": rule_base.id, "version": rule_base.version},
+        case = Case(id=Case.new_id(), rulebase={"id": backend.id, "version": backend.version},
                     product=product, lang=self.lang, as_of=self.as_of, path=None)
-        session = CaseSession(rule_base, self.store, case, self.lang, self.as_of)
+        session = CaseSession(backend, self.store, case, self.lang, self.as_of)
         if self.warm_step is not None and self.warm_step[0] == self.lang:
             session.apply_step(self.warm_step[1], self.lang)
         self.session = session
         self.pending_product = ""
         self.switch_screen(WizardScreen(session))
 
-    def resume_case(self, case: Case) -> None:
-        rule_base = self.rule_base
-        if rule_base is None:
+    @work(exclusive=True, group="resume")
+    async def resume_case(self, case: Case) -> None:
+        backend = self.backend
+        if backend is None:
             return
         case.lang = self.lang
-        session = CaseSession(rule_base, self.store, case, self.lang, self.as_of or case.as_of)
-        dropped = session.drop_invalid_answers()
+        session = CaseSession(backend, self.store, case, self.lang, self.as_of or case.as_of)
+        try:  # in the engine thread: a server is asked over the network
+            dropped = await asyncio.get_running_loop().run_in_executor(self.engine, session.drop_invalid_answers)
+        except pathways.PathwaysError as exc:
+            self.notify(failure_text(self.lang, exc), severity="error", timeout=10)
+            return
         if dropped:
             self.notify(t(self.lang, "answers_dropped", fields=", ".join(dropped)), severity="warning", timeout=10)
         self.session = session
-        self.switch_screen(WizardScreen(session, open_checklist=True))
+        await self.switch_screen(WizardScreen(session, open_checklist=True))
 
     def autosave(self) -> None:
         """Save the case now (after a tick-off, a language change...), off the UI thread."""
@@ -257,7 +272,7 @@ class PathwaysApp(App[None]):
             if fmt == "yaml":
                 text = dump_yaml(case_document(snapshot, as_of=session.day))
             else:
-                outcome: Outcome = pathways.evaluate(session.rb, answers, session.day, lang)
+                outcome: Outcome = session.backend.evaluate(answers, session.day, lang)
                 text = pathways.render(outcome, fmt)
             atomic_write(path, text)
 
@@ -267,12 +282,14 @@ class PathwaysApp(App[None]):
             self.notify(t(lang, "write_failed", path=path, error=exc.strerror or exc), severity="error", timeout=10)
             return
         except pathways.PathwaysError as exc:
-            self.notify(t(lang, "engine_error", error=exc), severity="error", timeout=10)
+            self.notify(failure_text(lang, exc), severity="error", timeout=10)
             return
         self.notify(t(lang, "wrote", path=path))
 
     async def on_unmount(self) -> None:
         self.engine.shutdown(wait=False, cancel_futures=True)
+        if self.backend is not None:
+            self.backend.close()
         gc.set_threshold(*self._gc_thresholds)
         gc.unfreeze()
 
@@ -292,16 +309,23 @@ class PathwaysApp(App[None]):
 
 def build_app(rules_dir: Path | str | None = None, lang: str | None = None, as_of: dt.date | None = None,
               data_dir: Path | str | None = None, rule_base: pathways.RuleBase | None = None,
-              export_dir: Path | str | None = None) -> PathwaysApp:
-    """The wizard app. ``data_dir`` defaults to ``$PATHWAYS_DATA_DIR`` or the user data directory."""
+              export_dir: Path | str | None = None, server: str | None = None,
+              token: str | None = None) -> PathwaysApp:
+    """The wizard app. ``data_dir`` defaults to ``$PATHWAYS_DATA_DIR`` or the user data directory.
+
+    With ``server`` (a ``pathways serve`` URL, and its bearer ``token`` if it wants one) the
+    questions and the checklist come from that server's rule base; nothing is evaluated here.
+    """
     return PathwaysApp(rules_dir=Path(rules_dir) if rules_dir else None, lang=lang, as_of=as_of,
                        data_dir=Path(data_dir) if data_dir else None, rule_base=rule_base,
-                       export_dir=Path(export_dir) if export_dir else None)
+                       export_dir=Path(export_dir) if export_dir else None, server=server, token=token)
 
 
-def run(rules_dir: Path | str | None = None, lang: str | None = None, as_of: dt.date | None = None) -> int:
-    """Run the wizard in the terminal; the exit code (0, or 2 if the rule base could not be loaded)."""
-    app = build_app(rules_dir, lang, as_of)
+def run(rules_dir: Path | str | None = None, lang: str | None = None, as_of: dt.date | None = None,
+        server: str | None = None, token: str | None = None) -> int:
+    """Run the wizard in the terminal; the exit code (0, or 2 if the rule base could not be loaded
+    or the server could not be used)."""
+    app = build_app(rules_dir, lang, as_of, server=server, token=token)
     app.run()
     if app.rule_base_error:
         for line in app.rule_base_error:

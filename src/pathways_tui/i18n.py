@@ -28,6 +28,9 @@ _T: dict[str, tuple[str, str]] = {
     "other_rulebase": ("written for rule base {rb}", "属于规则库 {rb}"),
     "rulebase_line": ("Rule base: {title} ({id} {version})", "规则库：{title}（{id} {version}）"),
     "data_dir": ("Cases are saved in {path}", "案例保存在 {path}"),
+    "connecting": ("Connecting to the pathways server {url}...", "正在连接 pathways 服务器 {url}..."),
+    "server_line": ("Evaluated on the server {url}; the answers are saved on this computer.",
+                    "由服务器 {url} 评估；答案保存在本机。"),
     "corrupt": ("Saved case {name} could not be read ({reason}). It was kept aside as {moved}.",
                 "无法读取已保存的案例 {name}（{reason}），已移至 {moved}。"),
     "corrupt_title": ("Damaged saved case", "已保存案例损坏"),
@@ -154,6 +157,13 @@ _T: dict[str, tuple[str, str]] = {
                        "规则文件有错误，向导无法启动。请修正以下问题后重新启动（可用 pathways lint 检查规则库）："),
     "engine_error": ("Internal error in the inference engine (please report it): {error}",
                      "推理引擎内部错误（请报告）：{error}"),
+    "server_error": ("The pathways server could not answer; your answers are kept, try again: {error}",
+                     "pathways 服务器未能响应；答案已保留，请重试：{error}"),
+    "answers_refused": ("The rule base does not accept an answer: {error}", "规则库不接受某个答案：{error}"),
+    "server_error_title": ("The pathways server could not be used", "无法使用 pathways 服务器"),
+    "server_error_intro": ("The wizard could not read the rule base from {url}. Check the address, that the "
+                           "server is running, and the bearer token in $PATHWAYS_TOKEN:",
+                           "向导无法从 {url} 读取规则库。请检查地址、服务器是否在运行，以及 $PATHWAYS_TOKEN 中的令牌："),
     # palette
     "cmd_jump": ("Jump to question: {text}", "跳到问题：{text}"),
     "cmd_jump_help": ("Go back to this question to change the answer", "回到此问题修改答案"),
@@ -235,6 +245,18 @@ def t(lang: str, key: str, **values: object) -> str:
     en, zh = _T[key]
     text = zh if lang == "zh" else en
     return text.format(**values) if values else text
+
+
+def failure_text(lang: str, exc: BaseException) -> str:
+    """What to tell the user when the planner or the checklist failed, by who failed."""
+    from pathways import AnswersError
+    from pathways.client import ClientError  # httpx only; already loaded when a server is used
+
+    if isinstance(exc, AnswersError):
+        return t(lang, "answers_refused", error=exc)
+    if isinstance(exc, ClientError):
+        return t(lang, "server_error", error=exc)
+    return t(lang, "engine_error", error=exc)
 
 
 def help_markdown(lang: str, data_dir: str) -> str:

@@ -1,20 +1,19 @@
 """The state of one case being answered, with no user interface in it.
 
-The wizard's screens read and change a ``CaseSession``; the session talks to the core
-(``next_question``, ``evaluate``) and to the case store. Engine calls are synchronous and must be
-made from a worker thread, never from the UI thread.
+The wizard's screens read and change a ``CaseSession``; the session talks to its ``Backend`` (the
+core here, or a pathways server) and to the case store. Backend calls block (the engine, the
+network) and must be made from the engine thread, never from the UI thread.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 import pathways
-from pathways._api import question_out
 from pathways._outcome import NextQuestion, Outcome, QuestionOut
 
+from .backend import Backend
 from .cases import Case, CaseStore
 from .i18n import t
 
@@ -50,9 +49,9 @@ def display_value(question: QuestionOut, value: Any, lang: str) -> str:
 class CaseSession:
     """One case: its answers, the order they were given in, and what the planner said last."""
 
-    def __init__(self, rule_base: pathways.RuleBase, store: CaseStore, case: Case, lang: str,
+    def __init__(self, backend: Backend, store: CaseStore, case: Case, lang: str,
                  as_of: dt.date | None = None) -> None:
-        self.rb = rule_base
+        self.backend = backend
         self.store = store
         self.case = case
         self.lang = lang
@@ -60,8 +59,6 @@ class CaseSession:
         self.step: NextQuestion | None = None
         self.step_lang: str | None = None
         self.revision = 0
-        self._lock = threading.Lock()
-        self._questions: dict[tuple[str, str], QuestionOut] = {}
 
     # -- facts about the case -------------------------------------------------------------------
     @property
@@ -78,11 +75,7 @@ class CaseSession:
         return set(self.step.progress.ignored) if self.step else set()
 
     def question(self, qid: str, lang: str | None = None) -> QuestionOut:
-        key = (qid, lang or self.lang)
-        found = self._questions.get(key)
-        if found is None:
-            found = self._questions[key] = question_out(self.rb, qid, key[1])
-        return found
+        return self.backend.question(qid, lang or self.lang)
 
     def value_text(self, qid: str, lang: str | None = None) -> str:
         return display_value(self.question(qid, lang), self.answers.get(qid), lang or self.lang)
@@ -90,7 +83,7 @@ class CaseSession:
     def answered_in_order(self) -> list[str]:
         """The answered questions, in the order they were first answered."""
         seen = [q for q in self.case.order if q in self.answers]
-        seen += [q for q in self.rb.questions if q in self.answers and q not in seen]
+        seen += [q for q in self.backend.question_ids if q in self.answers and q not in seen]
         return seen
 
     def previous(self, qid: str | None) -> str | None:
@@ -148,7 +141,7 @@ class CaseSession:
     # -- engine work (call from a worker thread) ------------------------------------------------
     def plan(self, lang: str | None = None) -> NextQuestion:
         """Ask the planner for the next question with the current answers."""
-        return pathways.next_question(self.rb, dict(self.answers), lang or self.lang, self.day)
+        return self.backend.next_question(dict(self.answers), lang or self.lang, self.day)
 
     def apply_step(self, step: NextQuestion, lang: str | None = None) -> None:
         self.step = step
@@ -158,7 +151,7 @@ class CaseSession:
         self.case.complete = step.question is None
 
     def evaluate(self, lang: str | None = None) -> Outcome:
-        return pathways.evaluate(self.rb, dict(self.answers), self.day, lang or self.lang)
+        return self.backend.evaluate(dict(self.answers), self.day, lang or self.lang)
 
     def snapshot(self) -> tuple[Case, int]:
         return self.case.snapshot(), self.revision
@@ -174,7 +167,7 @@ class CaseSession:
         dropped: list[str] = []
         for _ in range(3):
             try:
-                pathways.check_answers(self.rb, self.answers)
+                self.backend.check_answers(self.answers)
                 break
             except pathways.AnswersError as exc:
                 for issue in exc.issues:

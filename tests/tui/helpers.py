@@ -100,7 +100,7 @@ async def drain(pilot: Pilot[Any]) -> None:
 
 async def start_screen(pilot: Pilot[Any]) -> StartScreen:
     app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, StartScreen) and app.rule_base is not None
+    await wait_for(pilot, lambda: isinstance(app.screen, StartScreen) and app.backend is not None
                    and not app.screen.query_one("#new").disabled, "the start screen with the rule base loaded")
     return app.screen  # type: ignore[return-value]
 

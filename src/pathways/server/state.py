@@ -78,6 +78,7 @@ class Loaded:
                   for rid, route in rb.routes.items()]
         info = RuleBaseInfo(
             id=rb.id, version=rb.version, hash=rb.content_hash, title=rb.manifest.title.en,
+            title_zh=rb.manifest.title.zh,
             released=rb.manifest.released, loaded_at=self.loaded_at, routes=routes,
             counts=RuleBaseCounts(questions=len(rb.questions), fact_rules=len(rb.fact_rules),
                                   items=len(rb.items), routes=len(rb.routes), sources=len(rb.sources),

@@ -18,7 +18,7 @@ import pathways
 from pathways._outcome import ItemResult, Outcome
 
 from ..widgets.footer import Footer
-from ..i18n import localize_bindings, t
+from ..i18n import failure_text, localize_bindings, t
 from ..session import CaseSession
 from ..widgets.checklist import ChecklistList, ItemDetail, SummaryView, TimelineView
 
@@ -78,10 +78,10 @@ class ChecklistScreen(Screen[None]):
         session = self.session
         loop = asyncio.get_running_loop()
         try:
-            outcome = await loop.run_in_executor(self.papp.engine, pathways.evaluate, session.rb,
+            outcome = await loop.run_in_executor(self.papp.engine, session.backend.evaluate,
                                                  dict(session.answers), session.day, self.lang)
         except pathways.PathwaysError as exc:
-            self.app.notify(t(self.lang, "engine_error", error=exc), severity="error", timeout=10)
+            self.app.notify(failure_text(self.lang, exc), severity="error", timeout=10)
             return
         if self.is_attached:
             self.show_outcome(outcome)
@@ -98,7 +98,7 @@ class ChecklistScreen(Screen[None]):
         self.refresh_bindings()
 
     def question_texts(self) -> dict[str, str]:
-        return {q: self.session.question(q, self.lang).text for q in self.session.rb.questions}
+        return {q: self.session.question(q, self.lang).text for q in self.session.backend.question_ids}
 
     def answer_texts(self) -> dict[str, str]:
         return {q: self.session.value_text(q, self.lang) for q in self.session.answers}

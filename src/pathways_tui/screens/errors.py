@@ -1,4 +1,4 @@
-"""The rule base could not be loaded: say where (file:line) and what, never a traceback."""
+"""The rule base could not be loaded (or the server used): say where (file:line) and what, never a traceback."""
 
 from __future__ import annotations
 
@@ -24,14 +24,16 @@ class RuleBaseErrorScreen(Screen[None]):
     """
     BINDINGS = [Binding("q,escape,ctrl+q", "app.quit", "Quit", priority=True)]
 
-    def __init__(self, lines: list[str], lang: str) -> None:
+    def __init__(self, lines: list[str], lang: str, server: str | None = None) -> None:
         super().__init__()
         self.lines = lines
         self.lang = lang
+        self.server = server  # the URL, when the rule base was to come from a pathways server
 
     def compose(self) -> ComposeResult:
-        yield Static(t(self.lang, "rb_error_title"), id="error-title", markup=False)
-        yield Static(Content(t(self.lang, "rb_error_intro")), id="error-intro")
+        kind = "server_error" if self.server else "rb_error"
+        yield Static(t(self.lang, f"{kind}_title"), id="error-title", markup=False)
+        yield Static(Content(t(self.lang, f"{kind}_intro", url=self.server)), id="error-intro")
         with VerticalScroll(id="error-scroll"):
             yield Static(Content("\n").join(Content.assemble(("- ", "$error"), Content(line)) for line in self.lines),
                          id="error-list")

@@ -62,7 +62,7 @@ class StartScreen(Screen[None]):
                 yield Label(t(lang, "product"), id="product-label")
                 with Horizontal(id="new-row"):
                     yield Input(app.pending_product, placeholder=t(lang, "product_placeholder"), id="product")
-                    yield Button(t(lang, "new_case"), id="new", variant="primary", disabled=app.rule_base is None)
+                    yield Button(t(lang, "new_case"), id="new", variant="primary", disabled=app.backend is None)
             yield Label(t(lang, "resume"), id="resume-label")
             yield OptionList(id="cases")
             yield Static(self._status_text(), id="rb-status")
@@ -71,7 +71,7 @@ class StartScreen(Screen[None]):
     def on_mount(self) -> None:
         localize_bindings(self, self.papp.lang)
         self._mounted = True
-        if self.papp.rule_base is not None:
+        if self.papp.backend is not None:
             self.rules_ready()
         else:
             self.refresh_cases()
@@ -79,12 +79,14 @@ class StartScreen(Screen[None]):
     def _status_text(self) -> Content:
         app, lang = self.papp, self.papp.lang
         lines: list[Content] = []
-        rb = app.rule_base
+        rb = app.backend
         if rb is None:
-            lines.append(Content.styled(t(lang, "loading"), "italic"))
+            lines.append(Content.styled(t(lang, "loading" if not app.server else "connecting", url=app.server),
+                                        "italic"))
         else:
-            lines.append(Content(t(lang, "rulebase_line", title=rb.manifest.title.get(lang), id=rb.id,
-                                   version=rb.version)))
+            lines.append(Content(t(lang, "rulebase_line", title=rb.title(lang), id=rb.id, version=rb.version)))
+            if rb.location:
+                lines.append(Content(t(lang, "server_line", url=rb.location)))
         lines.append(Content.styled(t(lang, "data_dir", path=str(app.store.root)), "dim"))
         return Content("\n").join(lines)
 
@@ -104,7 +106,7 @@ class StartScreen(Screen[None]):
             app.notify(t(lang, "corrupt", name=bad.original.name, reason=bad.reason[:200], moved=moved),
                        title=t(lang, "corrupt_title"), severity="warning", timeout=15)
         self.cases = cases
-        rb = app.rule_base
+        rb = app.backend
         options: list[Option] = []
         for case in cases:
             name = case.product or t(lang, "unnamed")
@@ -140,11 +142,11 @@ class StartScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "new_case":
-            return True if self.papp.rule_base is not None else None
+            return True if self.papp.backend is not None else None
         return True
 
     def action_new_case(self) -> None:
-        if self.papp.rule_base is None:
+        if self.papp.backend is None:
             return
         self.papp.start_case(self.query_one("#product", Input).value.strip())
 
@@ -159,5 +161,5 @@ class StartScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#cases")
     def _case_selected(self, event: OptionList.OptionSelected) -> None:
         case = next((c for c in self.cases if c.id == event.option.id), None)
-        if case is not None and self.papp.rule_base is not None:
+        if case is not None and self.papp.backend is not None:
             self.papp.resume_case(case)

@@ -19,7 +19,7 @@ import pathways
 from pathways._outcome import NextQuestion
 
 from ..widgets.footer import Footer
-from ..i18n import localize_bindings, t
+from ..i18n import failure_text, localize_bindings, t
 from ..session import CaseSession
 from ..widgets.preview import RoutePreview
 from ..widgets.progress import ProgressPanel
@@ -68,9 +68,8 @@ class WizardScreen(Screen[None]):
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         lang = self.lang
-        rb = self.session.rb
         product = self.session.case.product
-        title = "pathways  |  " + rb.manifest.title.get(lang) + (f"  |  {product}" if product else "")
+        title = "pathways  |  " + self.session.backend.title(lang) + (f"  |  {product}" if product else "")
         yield Static(title, id="title-bar", markup=False)
         with Horizontal(id="body"):
             with Vertical(id="side"):
@@ -291,7 +290,7 @@ class WizardScreen(Screen[None]):
         if generation != self._prefetch_generation or key in self._prefetched:
             return
         try:
-            self._prefetched[key] = pathways.next_question(self.session.rb, answers, self.lang, self.session.day)
+            self._prefetched[key] = self.session.backend.next_question(answers, self.lang, self.session.day)
         except pathways.PathwaysError:
             pass  # the real request will report it
 
@@ -383,10 +382,10 @@ class WizardScreen(Screen[None]):
         loop = asyncio.get_running_loop()
         answers = dict(self.session.answers)
         try:
-            step = await loop.run_in_executor(self.papp.engine, pathways.next_question, self.session.rb, answers,
+            step = await loop.run_in_executor(self.papp.engine, self.session.backend.next_question, answers,
                                               self.lang, self.session.day)
         except pathways.PathwaysError as exc:
-            self._failed(str(exc))
+            self._failed(exc)
             return
         self._prefetched[self._answers_key(answers)] = step
         if revision != self.session.revision or not self.is_attached:
@@ -395,6 +394,6 @@ class WizardScreen(Screen[None]):
             self._save_now(step)  # the progress that goes with the answers (for the saved-cases list)
         await self._show_step(step, qid, open_checklist)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, exc: pathways.PathwaysError) -> None:
         self.busy = False
-        self.app.notify(t(self.lang, "engine_error", error=message), severity="error", timeout=10)
+        self.app.notify(failure_text(self.lang, exc), severity="error", timeout=10)
