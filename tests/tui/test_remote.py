@@ -125,6 +125,33 @@ async def test_a_server_gone_mid_case_is_reported_and_nothing_is_lost(tmp_path: 
     assert set(pathways.read_answers_file(saved).answers) == {"kind", "made_in"}
 
 
+async def test_a_reload_on_the_server_mid_case_brings_its_questions(tmp_path: Path) -> None:
+    import httpx
+
+    rules = tmp_path / "mini"
+    shutil.copytree(MINI, rules)
+    live = start_server(tmp_path, rules, workers=1, tokens=False, admin=False)
+    try:
+        app = build_app(lang="en", as_of=AS_OF, server=live.url)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await new_case(pilot)
+            old_hash = app.backend.hash  # type: ignore[union-attr]
+            base = rules / "base.yaml"
+            base.write_text(base.read_text(encoding="utf-8").replace("en: Made in}", "en: Where is it made?}"),
+                            encoding="utf-8")
+            new_hash = pathways.load_rule_base(rules).content_hash
+            live.hup()
+            await wait_for(pilot, lambda: httpx.get(f"{live.url}/readyz").json()["rulebase"]["hash"] == new_hash,
+                           "the server reloaded", timeout=60)
+            wizard(app)._prefetched.clear()  # worked out on the old rule base: ask the server again
+            await answer(pilot, "device")
+            assert wizard(app).qid == "made_in"
+            assert app.backend.hash == new_hash != old_hash  # type: ignore[union-attr]
+            assert "Where is it made?" in "\n".join(screen_lines(app))
+    finally:
+        live.stop()
+
+
 @pytest.mark.parametrize("args, message", [
     (["--server", "http://127.0.0.1:9", "--rules", "rules"], "--server and --rules exclude each other"),
     (["--server", "127.0.0.1:8000"], "must start with http:// or https://"),
