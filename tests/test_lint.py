@@ -346,6 +346,25 @@ def test_pw314_review_by_passed(tmp_path: Path) -> None:
                                           if i.code == "PW314"]
 
 
+# ---- PW316: 'after' pointing to a later stage ----------------------------------------------------
+
+def test_pw316_after_an_item_of_a_later_stage(tmp_path: Path) -> None:
+    # "testing" (stage testing) after "agent" is fine (preparation comes first); after "filing"
+    # (registration) it would be listed before the step it follows
+    root = mini(tmp_path, (DEV, "    title: {zh: 检验, en: Testing}\n",
+                           "    title: {zh: 检验, en: Testing}\n    after: [agent, filing]\n"))
+    issue = only(issues(root, "PW316"), "PW316")
+    assert "'testing' (stage testing) comes after 'filing'" in issue.message
+    assert "later stage registration" in issue.message
+    assert issue.file.endswith(DEV) and issue.line == line_of(root, DEV, "after: [agent, filing]")
+    assert issue.column == (root / DEV).read_text(encoding="utf-8").splitlines()[issue.line - 1].index("filing") + 1
+
+
+def test_pw316_not_for_earlier_or_same_stages(tmp_path: Path) -> None:
+    assert issues(mini(tmp_path), "PW316") == []   # reg (registration) after testing (testing)
+    assert issues(pathways.load_rule_base().root, "PW316") == []
+
+
 # ---- PW315: schema modeline ---------------------------------------------------------------------
 
 def _with_modelines(root: Path, schema: bool = True) -> None:

@@ -36,6 +36,7 @@ from ._conditions import Cond, Lit, TooComplex, dnf, facts_of, possible, strict,
 from ._errors import RuleBaseError, RuleIssue
 from ._loader import CORE, RuleBase, load_rule_base
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
+from ._models import STAGES
 
 __all__ = ["CODES", "LintResult", "lint", "lint_rule_base", "raw_files"]
 
@@ -56,6 +57,8 @@ CODES: dict[str, tuple[str, str]] = {
     "PW313": ("warning", "a route file without owner, reviewed or review_by"),
     "PW314": ("warning", "a route file whose review_by date has passed"),
     "PW315": ("info", "a rule file without the yaml-language-server schema modeline (or pointing to a missing schema)"),
+    "PW316": ("warning", "an item comes 'after' an item of its route in a later stage: the checklist lists stages "
+                         "in order, so it would be listed before the step it follows"),
 }
 
 SCHEMA_FILE = "rules.schema.json"
@@ -576,6 +579,7 @@ class _Checker:
         yield from self.engine_limits()
         yield from self.provenance()
         yield from self.modelines()
+        yield from self.stage_order()
 
     # -- reachability --
 
@@ -853,6 +857,22 @@ class _Checker:
                                  f"({(self.today - m.review_by).days} days ago); review it against the "
                                  "regulations and update 'reviewed' and 'review_by'",
                                  self.pos.at("route", rid, "review_by"))
+
+    def stage_order(self) -> Iterator[RuleIssue]:
+        """A checklist is grouped by route, then stage (in STAGES order): an ``after`` that points
+        to a later stage of the same route reads backwards (step 1 "after" step 12)."""
+        rb = self.rb
+        for iid, item in rb.items.items():
+            own = STAGES.index(item.model.stage)
+            for index, dep in enumerate(item.model.after):
+                other = rb.items.get(dep)
+                if other is None or other.route != item.route or STAGES.index(other.model.stage) <= own:
+                    continue
+                yield self.issue("PW316", f"item '{iid}' (stage {item.model.stage}) comes after '{dep}', which is in "
+                                 f"the later stage {other.model.stage}: the checklist would list it first; put '{dep}' "
+                                 f"in stage {item.model.stage} or earlier, or '{iid}' in stage {other.model.stage} "
+                                 "or later, whichever is when the step is done",
+                                 self.pos.at("items", iid, "after", index))
 
     def modelines(self) -> Iterator[RuleIssue]:
         schema = self.rb.root / SCHEMA_FILE
