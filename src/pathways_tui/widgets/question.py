@@ -24,6 +24,10 @@ from ..i18n import bullet, localize_bindings, t
 __all__ = ["AnswerInput", "ChoiceList", "HelpPanel", "MultiChoice", "QuestionView", "Reading", "cite_text"]
 
 
+TALL_LIST_ROWS = 20  # the option list's largest height on tall terminals (as in wizard.tcss)
+BOX_SHARE = 0.7      # the question box's largest share of its column (the help pane gets the rest)
+
+
 class ChoiceList(OptionList):
     """One answer out of several (choice and yes/no questions): Enter (or a click) answers."""
 
@@ -192,6 +196,61 @@ class QuestionView(Vertical):
             entry.cursor_position = len(text)
         # no scrolling to the input: the question text above it must stay in view
         self.answer_widget.focus(scroll_visible=False)
+        self.fit_options()
+
+    def on_resize(self) -> None:
+        self.fit_options()
+
+    def fit_options(self) -> None:
+        """Size the option list and the question box to what the question needs.
+
+        The option list takes the room left (``height: 1fr``) so that a long list scrolls while
+        the question and the buttons stay in view; a list with few options would then leave a gap
+        between its last option and the buttons, and the question box would keep rows the help
+        pane below it needs. So cap the list at the rows its options need at the width it has, and
+        (when the help pane is below the question, not beside it) give the question box only the
+        rows its parts need, at most ``BOX_SHARE`` of the column: the help pane gets the rest.
+        """
+        q = self.question
+        width = self.content_region.width
+        if q is None or width <= 0:
+            return  # not laid out yet: on_resize comes back
+        viewport = self.app.size
+        options: OptionList | None = None
+        list_rows = 0
+        if q.type in ("yes_no", "choice", "multi"):
+            options = self.query_one(MultiChoice if q.type == "multi" else ChoiceList)
+            gutter = options.styles.gutter
+            inner = width - gutter.width - options.styles.scrollbar_size_vertical
+            list_rows = options.get_content_height(self.content_region.size, viewport, inner) + gutter.height
+            if self.screen.has_class("-tall"):
+                list_rows = min(list_rows, TALL_LIST_ROWS)
+            if options.styles.max_height is None or options.styles.max_height.cells != list_rows:
+                options.styles.max_height = list_rows
+        box = self.parent
+        column = box.parent if box is not None else None
+        if not isinstance(box, Widget) or not isinstance(column, Widget):
+            return
+        if self.screen.has_class("-wide"):
+            box.styles.height = None  # beside the help pane: the stylesheet's height
+            return
+        needed = 0
+        for child in self.children:
+            if not child.display:
+                continue
+            if child is options:
+                rows = list_rows
+            elif isinstance(child, Static):
+                rows = child.get_content_height(self.content_region.size, viewport,
+                                                width - child.styles.gutter.width) + child.styles.gutter.height
+            else:  # the entry row (an Input is 3 rows) and the buttons (1)
+                rows = child.outer_size.height or (3 if child.id == "entry-row" else 1)
+            needed += rows + child.styles.margin.height
+        rows = needed + box.styles.gutter.height
+        limit = max(int(column.content_region.height * BOX_SHARE), 8)
+        height = min(rows, limit)
+        if box.styles.height is None or box.styles.height.cells != height:
+            box.styles.height = height
 
     # -- reading --------------------------------------------------------------------------------
     @property
