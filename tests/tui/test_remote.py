@@ -100,56 +100,54 @@ async def test_no_server_listening_gives_a_clear_screen() -> None:
     assert app.rule_base_error
 
 
-async def test_a_server_gone_mid_case_is_reported_and_nothing_is_lost(tmp_path: Path, data_dir: Path) -> None:
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[Live]:
+    """A server of this test's own (no tokens), on a copy of the mini rule base it may change or stop."""
     rules = tmp_path / "mini"
     shutil.copytree(MINI, rules)
     live = start_server(tmp_path, rules, workers=1, tokens=False, admin=False)
-    try:
-        app = build_app(lang="en", as_of=AS_OF, server=live.url)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await new_case(pilot)
-            await answer(pilot, "device")
-            live.stop()
-            screen = wizard(app)
-            await settle(pilot)
-            screen._prefetched.clear()  # next steps worked out while the server was up: force a request
-            await send_keys(pilot, "down", "enter")          # answer made_in: the server is gone
-            await wait_for(pilot, lambda: not screen.busy and app.session is not None
-                           and "made_in" in app.session.answers, "the answer taken, the planner failed")
-            await wait_for(pilot, lambda: any("server could not answer" in str(n.message)
-                                              for n in app._notifications), "the notification")
-            assert screen.qid == "made_in"                   # still on the question: nothing skipped
-    finally:
-        live.stop()
+    yield live
+    live.stop()
+
+
+async def test_a_server_gone_mid_case_is_reported_and_nothing_is_lost(own_server: Live, data_dir: Path) -> None:
+    app = build_app(lang="en", as_of=AS_OF, server=own_server.url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await new_case(pilot)
+        await answer(pilot, "device")
+        own_server.stop()
+        screen = wizard(app)
+        await settle(pilot)
+        screen._prefetched.clear()  # next steps worked out while the server was up: force a request
+        await send_keys(pilot, "down", "enter")          # answer made_in: the server is gone
+        await wait_for(pilot, lambda: not screen.busy and app.session is not None
+                       and "made_in" in app.session.answers, "the answer taken, the planner failed")
+        await wait_for(pilot, lambda: any("server could not answer" in str(n.message)
+                                          for n in app._notifications), "the notification")
+        assert screen.qid == "made_in"                   # still on the question: nothing skipped
     [saved] = (data_dir / "cases").glob("*.yaml")
     assert set(pathways.read_answers_file(saved).answers) == {"kind", "made_in"}
 
 
-async def test_a_reload_on_the_server_mid_case_brings_its_questions(tmp_path: Path) -> None:
+async def test_a_reload_on_the_server_mid_case_brings_its_questions(own_server: Live) -> None:
     import httpx
 
-    rules = tmp_path / "mini"
-    shutil.copytree(MINI, rules)
-    live = start_server(tmp_path, rules, workers=1, tokens=False, admin=False)
-    try:
-        app = build_app(lang="en", as_of=AS_OF, server=live.url)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await new_case(pilot)
-            old_hash = app.backend.hash  # type: ignore[union-attr]
-            base = rules / "base.yaml"
-            base.write_text(base.read_text(encoding="utf-8").replace("en: Made in}", "en: Where is it made?}"),
-                            encoding="utf-8")
-            new_hash = pathways.load_rule_base(rules).content_hash
-            live.hup()
-            await wait_for(pilot, lambda: httpx.get(f"{live.url}/readyz").json()["rulebase"]["hash"] == new_hash,
-                           "the server reloaded", timeout=60)
-            wizard(app)._prefetched.clear()  # worked out on the old rule base: ask the server again
-            await answer(pilot, "device")
-            assert wizard(app).qid == "made_in"
-            assert app.backend.hash == new_hash != old_hash  # type: ignore[union-attr]
-            assert "Where is it made?" in "\n".join(screen_lines(app))
-    finally:
-        live.stop()
+    app = build_app(lang="en", as_of=AS_OF, server=own_server.url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await new_case(pilot)
+        old_hash = app.backend.hash  # type: ignore[union-attr]
+        base = own_server.rules / "base.yaml"
+        base.write_text(base.read_text(encoding="utf-8").replace("en: Made in}", "en: Where is it made?}"),
+                        encoding="utf-8")
+        new_hash = pathways.load_rule_base(own_server.rules).content_hash
+        own_server.hup()
+        await wait_for(pilot, lambda: httpx.get(f"{own_server.url}/readyz").json()["rulebase"]["hash"] == new_hash,
+                       "the server reloaded", timeout=60)
+        wizard(app)._prefetched.clear()  # worked out on the old rule base: ask the server again
+        await answer(pilot, "device")
+        assert wizard(app).qid == "made_in"
+        assert app.backend.hash == new_hash != old_hash  # type: ignore[union-attr]
+        assert "Where is it made?" in "\n".join(screen_lines(app))
 
 
 @pytest.mark.parametrize("args, message", [
