@@ -19,6 +19,7 @@ import pathways
 from pathways._outcome import NextQuestion, Outcome
 
 from .cases import Case, CaseStore, atomic_write, case_document, dump_yaml
+from . import _textual_fixes
 from .backend import Backend, LocalBackend, RemoteBackend
 from .commands import PathwaysCommands
 from .i18n import failure_text, localize_bindings, t
@@ -30,6 +31,8 @@ from .screens.wizard import WizardScreen
 from .session import CaseSession
 
 __all__ = ["PathwaysApp", "build_app", "run"]
+
+_textual_fixes.apply()
 
 LIGHT, DARK = "textual-light", "textual-dark"
 
