@@ -133,6 +133,54 @@ def test_workers_each_hold_a_rule_base(live: Live) -> None:
         assert f"[{pid}] pathways.server: start-up: serving rule base mini 1" in log
 
 
+def established_per_worker(live: Live) -> dict[int, int]:
+    """Per worker pid, the TCP connections to the server's port it holds (from /proc)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:  # pragma: no cover - no IPv6
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == live.port and fields[3] == "01":  # ESTABLISHED
+                inodes.add(fields[9])
+    counts: dict[int, int] = {}
+    for pid in worker_pids(live):
+        held = 0
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held += 1
+        counts[pid] = held
+    return counts
+
+
+def test_connections_are_spread_over_the_workers(live: Live) -> None:
+    """A burst of 32 keep-alive connections must not all land on one worker (each worker has its
+    own SO_REUSEPORT socket; with one shared socket the first worker to wake took them all)."""
+    conns = []
+    try:
+        for _ in range(32):
+            sock = socket.create_connection(("127.0.0.1", live.port), timeout=10)
+            conns.append(sock)
+        request = (f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").encode()
+        for sock in conns:
+            sock.sendall(request)
+        for sock in conns:
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        counts = established_per_worker(live)
+        assert sum(counts.values()) == 32, counts
+        # binomial(32, 1/2): fewer than 4 on a worker has a chance of about 3 in a million
+        assert len(counts) == 2 and min(counts.values()) >= 4, counts
+    finally:
+        for sock in conns:
+            sock.close()
+
+
 # ---- isolation under load --------------------------------------------------------------------
 
 def test_isolation_under_load(live: Live, mini_rb: pathways.RuleBase) -> None:
