@@ -62,6 +62,7 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # for tests.server.conftest (the same /proc reader as the tests)
 MINI = ROOT / "tests" / "fixtures" / "mini"
 TOKEN = "bench-token-0123456789abcdefghij"
 
@@ -319,31 +320,9 @@ class Server:
 
     def connections_per_worker(self) -> list[int]:
         """Established connections to the server's port held by each worker."""
-        inodes = set()
-        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-            try:
-                lines = Path(table).read_text().splitlines()[1:]
-            except OSError:
-                continue
-            for line in lines:
-                f = line.split()
-                if len(f) > 9 and f[3] == "01" and int(f[1].rsplit(":", 1)[1], 16) == self.port:
-                    inodes.add(f[9])
-        out = []
-        for pid in self.workers:
-            n = 0
-            try:
-                for fd in Path(f"/proc/{pid}/fd").iterdir():
-                    try:
-                        target = os.readlink(fd)
-                    except OSError:
-                        continue
-                    if target.startswith("socket:[") and target[8:-1] in inodes:
-                        n += 1
-            except OSError:
-                pass
-            out.append(n)
-        return out
+        from tests.server.conftest import established_connections  # the tests' own /proc reader
+
+        return established_connections(self.port, self.workers)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -155,6 +155,34 @@ def worker_pids(live: Live) -> list[int]:
     return sorted(pids)
 
 
+def established_connections(port: int, pids: list[int]) -> list[int]:
+    """For each pid, the established TCP connections to ``port`` it holds (from /proc; Linux)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:  # pragma: no cover - no IPv6
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])  # 01: ESTABLISHED
+    counts = []
+    for pid in pids:
+        held = 0
+        try:
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    target = os.readlink(fd)
+                except OSError:
+                    continue
+                held += target.startswith("socket:[") and target[8:-1] in inodes
+        except OSError:  # the process is gone
+            pass
+        counts.append(held)
+    return counts
+
+
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """Two workers, tokens on, admin tokens on, the mini rule base (never modified)."""

@@ -25,8 +25,8 @@ import pathways
 from pathways import client as pc
 from pathways._wire import ErrorBody
 
-from .conftest import (ADMIN_TOKEN, CASE, MINI, OTHER_TOKEN, TOKEN, Live, clean_env, serving, start_server,
-                       worker_pids)
+from .conftest import (ADMIN_TOKEN, CASE, MINI, OTHER_TOKEN, TOKEN, Live, clean_env, established_connections,
+                       serving, start_server, worker_pids)
 
 AS_OF = dt.date(2026, 11, 24)
 LOAD_REQUESTS = int(os.environ.get("PATHWAYS_TEST_LOAD_REQUESTS", "60"))   # per client; the issue's figure is 500
@@ -133,32 +133,6 @@ def test_workers_each_hold_a_rule_base(live: Live) -> None:
         assert f"[{pid}] pathways.server: start-up: serving rule base mini 1" in log
 
 
-def established_per_worker(live: Live) -> dict[int, int]:
-    """Per worker pid, the TCP connections to the server's port it holds (from /proc)."""
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:  # pragma: no cover - no IPv6
-            continue
-        for line in lines:
-            fields = line.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == live.port and fields[3] == "01":  # ESTABLISHED
-                inodes.add(fields[9])
-    counts: dict[int, int] = {}
-    for pid in worker_pids(live):
-        held = 0
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                target = os.readlink(fd)
-            except OSError:
-                continue
-            if target.startswith("socket:[") and target[8:-1] in inodes:
-                held += 1
-        counts[pid] = held
-    return counts
-
-
 def test_connections_are_spread_over_the_workers(live: Live) -> None:
     """A burst of 32 keep-alive connections must not all land on one worker (each worker has its
     own SO_REUSEPORT socket; with one shared socket the first worker to wake took them all)."""
@@ -172,10 +146,10 @@ def test_connections_are_spread_over_the_workers(live: Live) -> None:
             sock.sendall(request)
         for sock in conns:
             assert sock.recv(65536).startswith(b"HTTP/1.1 200")
-        counts = established_per_worker(live)
-        assert sum(counts.values()) == 32, counts
+        counts = established_connections(live.port, worker_pids(live))
+        assert sum(counts) == 32, counts
         # binomial(32, 1/2): fewer than 4 on a worker has a chance of about 3 in a million
-        assert len(counts) == 2 and min(counts.values()) >= 4, counts
+        assert len(counts) == 2 and min(counts) >= 4, counts
     finally:
         for sock in conns:
             sock.close()
