@@ -99,6 +99,7 @@ class QuestionView(Vertical):
         self.lang = lang
         self.question: QuestionOut | None = None
         self.initial: Any = None
+        self._error: str | None = None  # the error shown under the answer, if any
 
     # -- building -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -308,9 +309,13 @@ class QuestionView(Vertical):
         return Reading(True, text)
 
     def show_error(self, message: str | None) -> None:
+        # called on every arrow key and keystroke: an unchanged message must not cost a layout
+        if message == self._error:
+            return
         found = self.query("#q-error")
         if not found:
             return  # still composing
+        self._error = message
         error = found.first(Static)
         error.update(Content(message or ""))
         error.set_class(bool(message), "shown")
