@@ -344,9 +344,14 @@ def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, serv
     if server and rules_dir:
         _err("error: --server and --rules exclude each other: the server evaluates with its own rule base")
         sys.exit(EXIT_BAD_INPUT)
-    if server and not server.startswith(("http://", "https://")):
-        _err(f"error: --server: the URL must start with http:// or https://, got {server!r}")
-        sys.exit(EXIT_BAD_INPUT)
+    if server:
+        from .client import ClientError, check_base_url
+
+        try:  # before the terminal UI starts: a typo is a one-line error, not a screen
+            check_base_url(server)
+        except ClientError as exc:
+            _err(f"error: --server: {exc}")
+            sys.exit(EXIT_BAD_INPUT)
     try:
         from pathways_tui import run  # lazy: the core must not import textual
     except ImportError as exc:  # pragma: no cover - a broken installation

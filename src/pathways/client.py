@@ -61,7 +61,7 @@ __all__ = [
     "APIError", "AsyncPathwaysClient", "BadRequest", "ClientError", "Conflict", "ConnectionFailed",
     "Forbidden", "InvalidAnswers", "InvalidRequest", "NotFound", "PathwaysClient", "PayloadTooLarge",
     "ProtocolError", "RequestTimedOut", "RuleBaseRefused", "ServerError", "ServiceUnavailable",
-    "Unauthorized", "UnknownItem",
+    "Unauthorized", "UnknownItem", "check_base_url",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -208,14 +208,19 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def check_base_url(base_url: str) -> str:
+    """The server URL without a trailing slash; ``ClientError`` if it is not http(s)."""
+    if not base_url.startswith(("http://", "https://")):
+        raise ClientError(f"the server URL must start with http:// or https://, got {base_url!r}")
+    return base_url.rstrip("/")
+
+
 class _Base:
     IDEMPOTENT_RETRY = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
     def __init__(self, base_url: str, token: str | None, timeout: float | httpx.Timeout, retries: int,
                  backoff: float) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ClientError(f"the server URL must start with http:// or https://, got {base_url!r}")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url)
         self.retries = max(0, int(retries))
         self.backoff = backoff
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout, connect=min(timeout, 5.0))

@@ -13,7 +13,6 @@ refuses, ``pathways.client.ClientError`` for a server that cannot be reached or 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -101,14 +100,13 @@ class RemoteBackend(Backend):
     The server may reload its rule base while a case is open; every answer it sends names the rule
     base it used, and when that changes the questions are fetched again (a question the new rule
     base no longer has is then refused by the server as an invalid answer, which the wizard reports).
+    Like every backend call, the refresh runs in the engine thread; it replaces whole attributes,
+    so the UI thread reads either the old questions or the new ones.
     """
 
     def __init__(self, client: PathwaysClient) -> None:
         self.client = client
         self.location = client.base_url
-        self._lock = threading.Lock()
-        self._questions: dict[str, dict[str, QuestionOut]] = {}
-        self._titles: dict[str, str] = {}
         self._refresh()
 
     @classmethod
@@ -128,10 +126,10 @@ class RemoteBackend(Backend):
         """(Re)read the server's rule base: identity, titles and the questions in both languages."""
         info = self.client.rulebase()
         questions = {lang: {q.id: q for q in self.client.questions(lang=lang)} for lang in ("en", "zh")}
-        with self._lock:
-            self.id, self.version, self.hash = info.id, info.version, info.hash
-            self._titles = {"en": info.title, "zh": info.title_zh or info.title}
-            self._questions = questions
+        self.id, self.version, self.hash = info.id, info.version, info.hash
+        self._titles = {"en": info.title, "zh": info.title_zh or info.title}
+        self._questions = questions
+        self._ids = tuple(questions["en"])
 
     def _seen(self, rulebase_hash: str) -> None:
         if rulebase_hash != self.hash:
@@ -142,14 +140,13 @@ class RemoteBackend(Backend):
 
     @property
     def question_ids(self) -> tuple[str, ...]:
-        return tuple(self._questions["en"])
+        return self._ids
 
     def question(self, qid: str, lang: str) -> QuestionOut:
         found = self._questions.get(lang, {}).get(qid)
         if found is None:
             # a question of an answer saved against another rule base: show its id, not a crash
-            return QuestionOut(id=qid, text=qid, type="text", help=None, options=[], unknown_allowed=False,
-                               unit=None, min=None, max=None, sources=[])
+            return QuestionOut(id=qid, text=qid, type="text", unknown_allowed=False)
         return found
 
     def next_question(self, answers: Mapping[str, Any], lang: str, as_of: dt.date) -> NextQuestion:
