@@ -198,3 +198,41 @@ def test_many_rules_testing_one_answer_stay_inside_the_engine(mini_copy: Path) -
     for answers in (DEVICE, {"kind": "device"}, {"kind": "device", "made_in": "tianjin", "active": "unknown"}):
         outcome = pathways.evaluate(rb, answers, as_of=AS_OF)
         assert sum(1 for i in outcome.items if i.id.startswith("extra_")) == 120
+
+
+def test_giving_way_pauses_only_the_thread_that_asked(mini: pathways.RuleBase) -> None:
+    """A background evaluation calls its pause before rule actions; others never see it."""
+    from pathways._engine import giving_way
+
+    plain = _json(mini, DEVICE)
+    paused: list[str] = []
+    with giving_way(lambda: paused.append(threading.current_thread().name)):
+        inside = _json(mini, DEVICE)
+        other: list[str] = []
+        worker = threading.Thread(target=lambda: other.append(_json(mini, DEVICE)), name="other")
+        worker.start()
+        worker.join()
+    assert inside == plain == other[0]  # pausing changes nothing in the result
+    assert paused and set(paused) == {threading.current_thread().name}
+    count = len(paused)
+    _json(mini, DEVICE)  # after the block: no more pauses
+    assert len(paused) == count
+
+
+def test_giving_way_blocks_the_evaluation_while_the_pause_blocks(mini: pathways.RuleBase) -> None:
+    from pathways._engine import giving_way
+
+    gate = threading.Event()
+    done = threading.Event()
+
+    def background() -> None:
+        with giving_way(lambda: gate.wait(5)):
+            _json(mini, DEVICE)
+        done.set()
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    assert not done.wait(0.2)  # held at its first rule action
+    gate.set()
+    assert done.wait(5)
+    worker.join()

@@ -19,7 +19,8 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +30,29 @@ from ._compiler import CompiledRule, Partition
 from ._conditions import Pattern
 from ._errors import EngineError
 
-__all__ = ["Engine", "Firing", "fact_key"]
+__all__ = ["Engine", "Firing", "fact_key", "giving_way"]
 
 MAX_COLLISION_RETRIES = 3
+
+_thread = threading.local()
+
+
+@contextmanager
+def giving_way(pause: Callable[[], None]) -> Iterator[None]:
+    """Within the block, evaluations on this thread call ``pause()`` before each rule action.
+
+    For work done in the background while a user waits on another thread (the wizard works out
+    the next question for each likely answer while one is being read): the engine's actions are
+    Python and hold the GIL, so a planner run of 10-100 ms would halve the speed of the user's
+    thread. ``pause`` blocks while that thread is busy (it must return soon: the engine's lock is
+    held meanwhile).
+    """
+    previous = getattr(_thread, "pause", None)
+    _thread.pause = pause
+    try:
+        yield
+    finally:
+        _thread.pause = previous
 
 
 class _QuietHost(_durable.Host):
@@ -185,6 +206,9 @@ class Engine:
             current = self._current
             if current is None:
                 return
+            pause = getattr(_thread, "pause", None)
+            if pause is not None:
+                pause()
             matched = tuple(fact for key, fact in sorted(c._m.items()) if key != "g")
             current.append(Firing(rule, matched))
             for fact in emits_certain if self._certain else emits:

@@ -6,8 +6,10 @@ import asyncio
 import datetime as dt
 import gc
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import events, work
@@ -75,6 +77,27 @@ class PathwaysApp(App[None]):
         self.rule_base_error: list[str] | None = None
         # one thread for all engine work (durable-rules is synchronous C; never on the UI thread)
         self.engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pathways-engine")
+        # cleared while an answer is being turned into the next question on screen: background
+        # engine work (the prefetch) waits meanwhile instead of taking turns with the UI thread
+        self.ui_idle = threading.Event()
+        self.ui_idle.set()
+
+    GIVE_WAY_AT_MOST = 0.25  # seconds per background call, in case the screen never sets ui_idle
+
+    def giving_way(self) -> Callable[[], None]:
+        """A pause for one background engine call (see ``pathways._engine.giving_way``): it
+        blocks while the UI is busy, for ``GIVE_WAY_AT_MOST`` seconds in all."""
+        idle = self.ui_idle
+        budget = [self.GIVE_WAY_AT_MOST]
+
+        def pause() -> None:
+            if idle.is_set() or budget[0] <= 0:
+                return
+            started = time.monotonic()
+            idle.wait(budget[0])
+            budget[0] -= time.monotonic() - started
+
+        return pause
 
     # -- start-up -------------------------------------------------------------------------------
     # -- garbage collection off the critical path ----------------------------------------------

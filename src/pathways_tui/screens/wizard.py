@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, OptionList, Static
 
 
 import pathways
+from pathways._engine import giving_way
 from pathways._outcome import NextQuestion
 
 from ..widgets.footer import Footer
@@ -38,6 +39,7 @@ class WizardScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     AUTO_FOCUS = None
+    PREFETCH_AFTER = 0.05  # seconds a question is on screen before the likely answers are worked out
 
     BINDINGS = [
         Binding("enter", "next", "Next"),
@@ -60,6 +62,8 @@ class WizardScreen(Screen[None]):
         self._prefetch_timer: Timer | None = None
         self._binding_state: tuple[object, ...] | None = None
         self.shown = 0  # questions shown so far (for tests and the benchmark)
+        self._paint_when_idle = False
+        self._paint_pending = False  # a question shown, not yet painted
 
     @property
     def papp(self) -> PathwaysApp:
@@ -158,6 +162,23 @@ class WizardScreen(Screen[None]):
         self.shown += 1
         self.sync_bindings()
         self.call_after_refresh(self._schedule_prefetch)
+        self._paint_when_idle = self._paint_pending = True
+
+    def _compositor_refresh(self) -> None:
+        super()._compositor_refresh()
+        if self._paint_pending:  # the question shown is on the terminal: background work may go on
+            self._paint_pending = False
+            self.papp.ui_idle.set()
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        # A new question is painted as soon as the screen's messages are handled, not at the next
+        # tick of the screen's 60 Hz update timer (up to 16.7 ms later, most of all when keys come
+        # fast). Textual 8.2.8 (pinned) internals; tests/tui/test_textual_internals.py guards them.
+        if self._paint_when_idle and self.is_current and not self.app._batch_count:
+            self._paint_when_idle = False
+            if self._layout_required or self._dirty_widgets or self._repaint_required:
+                self._on_timer_update()
+        await super()._on_idle(event)
 
     # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -202,7 +223,18 @@ class WizardScreen(Screen[None]):
                 return
             value = reading.value
         view.show_error(None)
+        # until the next question is on screen, the prefetch in the engine thread gives way
+        self.papp.ui_idle.clear()
+        shown = self.shown
+        try:
+            await self._take_answer(value)
+        finally:
+            if self.shown == shown and not self.busy:  # no new question (the checklist, an error)
+                self.papp.ui_idle.set()
+
+    async def _take_answer(self, value: Any) -> None:
         qid = self.qid
+        assert qid is not None
         session = self.session
         changed = session.set_answer(qid, value)
         if not changed:
@@ -251,7 +283,7 @@ class WizardScreen(Screen[None]):
     def _schedule_prefetch(self) -> None:
         if self._prefetch_timer is not None:
             self._prefetch_timer.stop()
-        self._prefetch_timer = self.set_timer(0.15, self._prefetch)
+        self._prefetch_timer = self.set_timer(self.PREFETCH_AFTER, self._prefetch)
 
     def _prefetch(self) -> None:
         """Queue the planner in the engine thread for each answer the question on screen may get
@@ -290,7 +322,8 @@ class WizardScreen(Screen[None]):
         if generation != self._prefetch_generation or key in self._prefetched:
             return
         try:
-            self._prefetched[key] = self.session.backend.next_question(answers, self.lang, self.session.day)
+            with giving_way(self.papp.giving_way()):
+                self._prefetched[key] = self.session.backend.next_question(answers, self.lang, self.session.day)
         except pathways.PathwaysError:
             pass  # the real request will report it
 
@@ -381,13 +414,21 @@ class WizardScreen(Screen[None]):
         """
         loop = asyncio.get_running_loop()
         answers = dict(self.session.answers)
+        key = self._answers_key(answers)
+
+        def plan() -> NextQuestion:
+            # a prefetch of these very answers may have finished while this request queued
+            ready = self._prefetched.get(key)
+            return ready if ready is not None else self.session.backend.next_question(
+                answers, self.lang, self.session.day)
+
+        self.papp.ui_idle.set()  # the UI only waits now: let a prefetch under way finish
         try:
-            step = await loop.run_in_executor(self.papp.engine, self.session.backend.next_question, answers,
-                                              self.lang, self.session.day)
+            step = await loop.run_in_executor(self.papp.engine, plan)
         except pathways.PathwaysError as exc:
             self._failed(exc)
             return
-        self._prefetched[self._answers_key(answers)] = step
+        self._prefetched[key] = step
         if revision != self.session.revision or not self.is_attached:
             return
         if revision:

@@ -31,19 +31,16 @@ class AnswersSidebar(OptionList):
         if shown == self._shown:
             self.highlighted = order.index(current) if current in order else None
             return
-        self._shown = shown
+        previous, self._shown = self._shown, shown
         self.struck = {q for q in order if q in ignored}
-        options = []
-        for qid in order:
-            question = session.question(qid, lang)
-            value = session.value_text(qid, lang)
-            if qid in ignored:
-                prompt = Content.assemble((question.text, "strike dim"), "\n", (value, "strike dim"))
-            else:
-                prompt = Content.assemble((question.text, "dim"), "\n", (value, "bold"))
-            options.append(Option(prompt, id=qid))
-        self.set_options(options)
-        if not options:
+        if previous and not self.struck and shown[:len(previous)] == previous:
+            # the usual step: one more answer at the end. Appending keeps the options already
+            # drawn (the list caches their rendering), where a rebuild would draw them all again
+            self.add_options([self._option(session, qid) for qid in order[len(previous):]])
+            self.highlighted = order.index(current) if current in order else None
+            return
+        self.set_options([self._option(session, qid) for qid in order])
+        if not order:
             self.add_option(Option(Content.styled(t(lang, "no_answers"), "dim"), id="_none", disabled=True))
         elif self.struck:
             self.add_option(None)
@@ -53,3 +50,12 @@ class AnswersSidebar(OptionList):
             self.highlighted = order.index(current)
         else:
             self.highlighted = None
+
+    def _option(self, session: CaseSession, qid: str) -> Option:
+        question = session.question(qid, self.lang)
+        value = session.value_text(qid, self.lang)
+        if qid in session.ignored:
+            prompt = Content.assemble((question.text, "strike dim"), "\n", (value, "strike dim"))
+        else:
+            prompt = Content.assemble((question.text, "dim"), "\n", (value, "bold"))
+        return Option(prompt, id=qid)
