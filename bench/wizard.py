@@ -138,7 +138,7 @@ async def _latency(rules: str | None, max_scenarios: int | None = None, think: f
     from pathways_tui.app import build_app
     from pathways_tui.screens.checklist import ChecklistScreen
     from pathways_tui.screens.wizard import WizardScreen
-    from pathways_tui.widgets.question import ChoiceList, MultiChoice
+    from pathways_tui.widgets.question import ChoiceList
 
     from tests.tui.helpers import answer_focused, new_case, send_keys, wait_for
 
@@ -167,16 +167,16 @@ async def _latency(rules: str | None, max_scenarios: int | None = None, think: f
                 widget = view.answer_widget
                 if value == "unknown":
                     final = "ctrl+d"
-                elif isinstance(widget, ChoiceList):
+                elif isinstance(widget, ChoiceList) and not widget.multiple:
                     target = ("yes" if value is True else "no") if view.question.type == "yes_no" else str(value)
                     index = widget.get_option_index(target)
                     await send_keys(pilot, *(["down"] * (index - (widget.highlighted or 0))))
                     final = "enter"
-                elif isinstance(widget, MultiChoice):
+                elif isinstance(widget, ChoiceList):
                     keys: list[str] = []
                     current = widget.highlighted or 0
                     for index in range(widget.option_count):
-                        if widget.get_option_at_index(index).value in value:
+                        if widget.get_option_at_index(index).id in value:
                             keys += ["down"] * (index - current) + ["space"]
                             current = index
                     await send_keys(pilot, *keys)

@@ -18,7 +18,7 @@ from pathways_tui.app import PathwaysApp
 from pathways_tui.screens.checklist import ChecklistScreen
 from pathways_tui.screens.start import StartScreen
 from pathways_tui.screens.wizard import WizardScreen
-from pathways_tui.widgets.question import ChoiceList, MultiChoice
+from pathways_tui.widgets.question import ChoiceList
 
 AS_OF = dt.date(2026, 11, 24)
 
@@ -165,6 +165,23 @@ async def answer(pilot: Pilot[Any], value: Any, *, click: bool = False) -> None:
             await pilot.click("#dont-know")
         else:
             await send_keys(pilot, "ctrl+d")
+    elif isinstance(widget, ChoiceList) and widget.multiple:
+        wanted = set(value)
+        keys: list[str] = []
+        current = widget.highlighted or 0
+        for index in range(widget.option_count):
+            option_value = widget.get_option_at_index(index).id
+            if (option_value in wanted) != (option_value in widget.selected):
+                keys += ["down"] * (index - current) if index >= current else ["up"] * (current - index)
+                keys.append("space")
+                current = index
+        await send_keys(pilot, *keys)
+        await wait_for(pilot, lambda: set(widget.selected) == wanted,
+                       f"the options ticked ({keys} -> {widget.selected}, focus {app.focused})")
+        if click:
+            await pilot.click("#next")
+        else:
+            await send_keys(pilot, "enter")
     elif isinstance(widget, ChoiceList):
         if question.type == "yes_no":
             target = "yes" if value is True else "no"
@@ -178,23 +195,6 @@ async def answer(pilot: Pilot[Any], value: Any, *, click: bool = False) -> None:
             current = widget.highlighted or 0
             keys = ["down"] * (index - current) if index >= current else ["up"] * (current - index)
             await send_keys(pilot, *keys, "enter")
-    elif isinstance(widget, MultiChoice):
-        wanted = set(value)
-        keys: list[str] = []
-        current = widget.highlighted or 0
-        for index in range(widget.option_count):
-            option_value = widget.get_option_at_index(index).value
-            if (option_value in wanted) != (option_value in widget.selected):
-                keys += ["down"] * (index - current) if index >= current else ["up"] * (current - index)
-                keys.append("space")
-                current = index
-        await send_keys(pilot, *keys)
-        await wait_for(pilot, lambda: set(widget.selected) == wanted,
-                       f"the options ticked ({keys} -> {widget.selected}, focus {app.focused})")
-        if click:
-            await pilot.click("#next")
-        else:
-            await send_keys(pilot, "enter")
     else:
         assert isinstance(widget, Input)
         text = value.isoformat() if isinstance(value, dt.date) else str(value)

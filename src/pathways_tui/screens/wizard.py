@@ -24,7 +24,7 @@ from ..i18n import failure_text, localize_bindings, t
 from ..session import CaseSession
 from ..widgets.preview import RoutePreview
 from ..widgets.progress import ProgressPanel
-from ..widgets.question import ChoiceList, HelpPanel, MultiChoice, QuestionView
+from ..widgets.question import ChoiceList, HelpPanel, QuestionView
 from ..widgets.sidebar import AnswersSidebar
 
 if TYPE_CHECKING:
@@ -174,10 +174,11 @@ class WizardScreen(Screen[None]):
         # A new question is painted as soon as the screen's messages are handled, not at the next
         # tick of the screen's 60 Hz update timer (up to 16.7 ms later, most of all when keys come
         # fast). Textual 8.2.8 (pinned) internals; tests/tui/test_textual_internals.py guards them.
-        if self._paint_when_idle and self.is_current and not self.app._batch_count:
+        # (the widgets' own refresh requests may reach the screen after its first idle moment)
+        if self._paint_when_idle and self.is_current and not self.app._batch_count and (
+                self._layout_required or self._dirty_widgets or self._repaint_required):
             self._paint_when_idle = False
-            if self._layout_required or self._dirty_widgets or self._repaint_required:
-                self._on_timer_update()
+            self._on_timer_update()
         await super()._on_idle(event)
 
     # -- actions --------------------------------------------------------------------------------
@@ -370,8 +371,8 @@ class WizardScreen(Screen[None]):
         value: Any = event.option.id == "yes" if view.question.type == "yes_no" else event.option.id
         await self.submit(value, given=True)
 
-    @on(MultiChoice.Submitted)
-    async def _multi_submitted(self, event: MultiChoice.Submitted) -> None:
+    @on(ChoiceList.Submitted)
+    async def _multi_submitted(self, event: ChoiceList.Submitted) -> None:
         event.stop()
         view = self.question_view
         if view is None:
@@ -391,13 +392,13 @@ class WizardScreen(Screen[None]):
         await self.submit()  # says why if the value is not valid
 
     @on(Input.Changed)
-    @on(MultiChoice.SelectedChanged)
+    @on(ChoiceList.SelectedChanged)
     @on(ChoiceList.OptionHighlighted)
     def _value_changed(self, event: Message) -> None:
         view = self.question_view
         if view is not None:
             view.show_error(None)
-            if isinstance(event, (Input.Changed, MultiChoice.SelectedChanged)):
+            if isinstance(event, (Input.Changed, ChoiceList.SelectedChanged)):
                 self._schedule_prefetch()  # the ticks or the text typed so far
         self.sync_bindings()
 

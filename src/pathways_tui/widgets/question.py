@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.style import Style
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pathways._answers import MAX_TEXT
@@ -21,7 +21,7 @@ from pathways._outcome import QuestionOut, SourceCitation
 
 from ..i18n import bullet, localize_bindings, t
 
-__all__ = ["AnswerInput", "ChoiceList", "HelpPanel", "MultiChoice", "QuestionView", "Reading", "cite_text"]
+__all__ = ["AnswerInput", "ChoiceList", "HelpPanel", "QuestionView", "Reading", "cite_text"]
 
 
 TALL_LIST_ROWS = 20  # the option list's largest height on tall terminals (as in wizard.tcss)
@@ -29,33 +29,88 @@ BOX_SHARE = 0.7      # the question box's largest share of its column (the help 
 
 
 class ChoiceList(OptionList):
-    """One answer out of several (choice and yes/no questions): Enter (or a click) answers."""
+    """The options of a yes/no, choice or multi question: one list for all three.
 
-    BINDINGS = [Binding("enter", "select", "Next")]
+    One answer (``multiple`` False): Enter or a click answers with the option under the cursor
+    (``OptionList.OptionSelected``). Any number (``multiple`` True): Space or a click ticks and
+    unticks (``SelectedChanged``), Enter answers with the ticked options (``Submitted``). One
+    widget rather than an OptionList and a SelectionList: going from a choice question to a multi
+    question then changes no focus and shows or hides nothing, which cost 10-15 ms an answer.
+    """
 
+    BINDINGS = [
+        Binding("enter", "answer", "Next"),
+        Binding("space", "toggle", "Tick", show=False),
+    ]
 
-class MultiChoice(SelectionList[str]):
-    """Any number of options (multi questions): Space ticks, Enter answers."""
-
-    BINDINGS = [Binding("enter", "submit", "Next")]
+    class SelectedChanged(Message):
+        """An option was ticked or unticked."""
 
     class Submitted(Message):
-        """Enter: the ticked options are the answer."""
+        """Enter on a multi question: the ticked options (in option order) are the answer."""
 
         def __init__(self, selected: list[str]) -> None:
             super().__init__()
             self.selected = selected
 
-    def action_select(self) -> None:
-        # Toggle at once: SelectionList toggles through a posted message, so a Down typed right
-        # after Space would move the highlight first and the wrong option would be ticked.
-        if self.highlighted is not None:
-            option = self.get_option_at_index(self.highlighted)
-            if not option.disabled:
-                self.toggle(option)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.multiple = False
+        self._labels: list[Content] = []
+        self._ticked: set[str] = set()
 
-    def action_submit(self) -> None:
-        self.post_message(self.Submitted(list(self.selected)))
+    def show_options(self, options: list[tuple[str, Content]], *, multiple: bool,
+                     ticked: set[str] | None = None, highlighted: int = 0) -> None:
+        """Put ``options`` (id, label) in the list; ``ticked``: the ones ticked (multi questions)."""
+        self.multiple = multiple
+        self._labels = [label for _, label in options]
+        self._ticked = set(ticked or ()) if multiple else set()
+        self.set_options([Option(self._prompt(i, oid), id=oid) for i, (oid, _) in enumerate(options)])
+        self.highlighted = highlighted if options else None
+        self.scroll_to_highlight()
+
+    @property
+    def selected(self) -> list[str]:
+        """The ticked options' ids, in option order (multi questions)."""
+        return [o.id for o in self.options if o.id in self._ticked]  # type: ignore[misc]
+
+    def _prompt(self, index: int, option_id: str) -> Content:
+        label = self._labels[index]
+        if not self.multiple:
+            return label
+        mark = Content.styled("[x] ", "bold $success") if option_id in self._ticked else Content("[ ] ")
+        return Content.assemble(mark, label)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle":
+            return self.multiple
+        return True
+
+    def action_answer(self) -> None:
+        if self.multiple:
+            self.post_message(self.Submitted(self.selected))
+        else:
+            self.action_select()
+
+    def action_select(self) -> None:
+        # (also what a click does) a multi question ticks; a single answer is given
+        if self.multiple:
+            self.action_toggle()
+        else:
+            super().action_select()
+
+    def action_toggle(self) -> None:
+        # at once, not through a posted message: a Down typed right after Space must not move the
+        # cursor first and tick the option below
+        index = self.highlighted
+        if not self.multiple or index is None:
+            return
+        option = self.get_option_at_index(index)
+        if option.disabled or option.id is None:
+            return
+        self._ticked ^= {option.id}
+        self.replace_option_prompt_at_index(index, self._prompt(index, option.id))
+        self.post_message(self.SelectedChanged())
 
 
 class AnswerInput(Input):
@@ -89,7 +144,7 @@ class QuestionView(Vertical):
     """Shows one question and reads its answer.
 
     The view is built once per screen and reconfigured for each question (``load``): one list for
-    choice and yes/no questions, one multi-select, one text input for numbers, dates and text.
+    yes/no, choice and multi questions, one text input for numbers, dates and text.
     Reusing the widgets keeps answer -> next question well under 50 ms (mounting new widgets for
     every question cost 70-150 ms here).
     """
@@ -100,6 +155,7 @@ class QuestionView(Vertical):
         self.question: QuestionOut | None = None
         self.initial: Any = None
         self._error: str | None = None  # the error shown under the answer, if any
+        self._texts: dict[str, str] = {}  # what each text line shows (an unchanged one is not redrawn)
 
     # -- building -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -107,7 +163,6 @@ class QuestionView(Vertical):
         yield Static("", id="q-text")
         yield Static("", id="q-hint")
         yield ChoiceList(id="choice")
-        yield MultiChoice(id="multi")
         with Horizontal(id="entry-row"):
             yield AnswerInput(id="entry")
             yield Label("", id="unit")
@@ -119,8 +174,8 @@ class QuestionView(Vertical):
             yield Button(t(lang, "next") + " >", id="next", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        for widget in (self.query_one(ChoiceList), self.query_one(MultiChoice), self.query_one(AnswerInput)):
-            localize_bindings(widget, self.lang, {"select": "next", "submit": "next"})
+        for widget in (self.query_one(ChoiceList), self.query_one(AnswerInput)):
+            localize_bindings(widget, self.lang, {"answer": "next", "submit": "next"})
 
     def load(self, question: QuestionOut, value: Any, number: int, note: str | None = None) -> None:
         """Show ``question`` with its current answer ``value`` (None if not answered yet)."""
@@ -131,41 +186,34 @@ class QuestionView(Vertical):
         q, lang = question, self.lang
         if self.parent is not None:
             self.parent.border_title = t(lang, "question_n", n=number)
-        self.query_one("#q-text", Static).update(Content(q.text))
+        self._show_text("#q-text", q.text)
         hint = t(lang, f"hint_{'choice' if q.type in ('yes_no', 'choice') else q.type}")
         if q.unknown_allowed:
             hint += ("" if lang == "zh" else " ") + t(lang, "hint_unknown")
-        self.query_one("#q-hint", Static).update(Content(hint))
+        self._show_text("#q-hint", hint)
         if note is None and value is not None:
             note = t(lang, "current_answer", value=display_value(q, value, lang))
-        note_widget = self.query_one("#q-note", Static)
-        note_widget.update(Content(note or ""))
-        note_widget.display = bool(note)
+        self._show_text("#q-note", note or "").display = bool(note)
         self.show_error(None)
         self.query_one("#dont-know", Button).display = q.unknown_allowed
 
         choice = self.query_one(ChoiceList)
-        multi = self.query_one(MultiChoice)
         row = self.query_one("#entry-row")
-        choice.display = q.type in ("yes_no", "choice")
-        multi.display = q.type == "multi"
-        row.display = q.type in ("number", "date", "text")
-        if q.type in ("yes_no", "choice"):
-            if q.type == "yes_no":
-                options = [Option(t(lang, "yes"), id="yes"), Option(t(lang, "no"), id="no")]
-                current = {True: "yes", False: "no"}.get(value) if isinstance(value, bool) else None
-            else:
-                options = [Option(Content(o.label), id=o.value) for o in q.options]
-                current = str(value) if value is not None else None
-            choice.set_options(options)
-            ids = [o.id for o in options]
-            choice.highlighted = ids.index(current) if current in ids else 0
-            choice.scroll_to_highlight()
+        listed = q.type in ("yes_no", "choice", "multi")
+        choice.display = listed
+        row.display = not listed
+        if q.type == "yes_no":
+            current = {True: "yes", False: "no"}.get(value) if isinstance(value, bool) else None
+            choice.show_options([("yes", Content(t(lang, "yes"))), ("no", Content(t(lang, "no")))],
+                                multiple=False, highlighted=1 if current == "no" else 0)
+        elif q.type == "choice":
+            ids = [o.value for o in q.options]
+            current = str(value) if value is not None else None
+            choice.show_options([(o.value, Content(o.label)) for o in q.options], multiple=False,
+                                highlighted=ids.index(current) if current in ids else 0)
         elif q.type == "multi":
-            chosen = set(value) if isinstance(value, list) else set()
-            multi.clear_options()
-            multi.add_options([(Content(o.label), o.value, o.value in chosen) for o in q.options])
-            multi.highlighted = 0
+            ticked = set(value) if isinstance(value, list) else set()
+            choice.show_options([(o.value, Content(o.label)) for o in q.options], multiple=True, ticked=ticked)
         else:
             entry = self.query_one("#entry", Input)
             unit = self.query_one("#unit", Label)
@@ -199,6 +247,13 @@ class QuestionView(Vertical):
         self.answer_widget.focus(scroll_visible=False)
         self.fit_options()
 
+    def _show_text(self, selector: str, text: str) -> Static:
+        widget = self.query_one(selector, Static)
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            widget.update(Content(text))
+        return widget
+
     def on_resize(self) -> None:
         self.fit_options()
 
@@ -220,7 +275,7 @@ class QuestionView(Vertical):
         options: OptionList | None = None
         list_rows = 0
         if q.type in ("yes_no", "choice", "multi"):
-            options = self.query_one(MultiChoice if q.type == "multi" else ChoiceList)
+            options = self.query_one(ChoiceList)
             gutter = options.styles.gutter
             inner = width - gutter.width - options.styles.scrollbar_size_vertical
             list_rows = options.get_content_height(self.content_region.size, viewport, inner) + gutter.height
@@ -258,10 +313,8 @@ class QuestionView(Vertical):
     def answer_widget(self) -> Widget:
         """The input the current question's type calls for."""
         kind = self.question.type if self.question else "choice"
-        if kind in ("yes_no", "choice"):
+        if kind in ("yes_no", "choice", "multi"):
             return self.query_one(ChoiceList)
-        if kind == "multi":
-            return self.query_one(MultiChoice)
         return self.query_one("#entry", Input)
 
     def read(self) -> Reading:
@@ -270,6 +323,9 @@ class QuestionView(Vertical):
         if q is None:
             return Reading(False)
         widget = self.answer_widget
+        if isinstance(widget, ChoiceList) and widget.multiple:
+            chosen = set(widget.selected)
+            return Reading(True, [o.value for o in q.options if o.value in chosen])
         if isinstance(widget, ChoiceList):
             option = widget.highlighted_option
             if option is None or option.id is None:
@@ -277,9 +333,6 @@ class QuestionView(Vertical):
             if q.type == "yes_no":
                 return Reading(True, option.id == "yes")
             return Reading(True, option.id)
-        if isinstance(widget, MultiChoice):
-            chosen = set(widget.selected)
-            return Reading(True, [o.value for o in q.options if o.value in chosen])
         assert isinstance(widget, Input)
         text = widget.value.strip()
         if q.type == "number":
