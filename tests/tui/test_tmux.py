@@ -121,6 +121,14 @@ def test_a_broken_rule_base_in_a_real_terminal(tmp_path: Path, terminals: list) 
     terminals.append(term)
     screen = term.wait_for("The rule base could not be loaded")
     assert "base.yaml:" in screen and "Traceback" not in screen
-    term.keys("q")
-    screen = term.wait_for("EXIT=2")
+    # (the error screen may be drawn a moment before it takes keys: press q until the app ends)
+    for _ in range(40):
+        term.keys("q")
+        try:
+            screen = term.wait_for("EXIT=2", timeout=0.5)
+            break
+        except AssertionError:
+            continue
+    else:
+        screen = term.wait_for("EXIT=2")
     assert "error: " in screen and "base.yaml:" in screen and "Traceback" not in screen
