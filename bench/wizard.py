@@ -86,6 +86,10 @@ async def _painted(app: Any, after: float | None = None) -> float:
 
 
 async def _child_startup(rules: str | None) -> None:
+    import pathways.cli  # noqa: F401 - what ``pathways wizard`` imports first
+    import pathways_tui
+
+    pathways_tui.hold_gc_for_startup()  # then as pathways_tui.run() does
     from pathways_tui.app import build_app
     from pathways_tui.screens.start import StartScreen
     from pathways_tui.screens.wizard import WizardScreen

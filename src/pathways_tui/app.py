@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App
@@ -25,12 +26,13 @@ from . import _textual_fixes
 from .backend import Backend, LocalBackend, RemoteBackend
 from .commands import PathwaysCommands
 from .i18n import failure_text, localize_bindings, t
-from .screens.checklist import ChecklistScreen
-from .screens.dialogs import ExportScreen, HelpScreen
 from .screens.errors import RuleBaseErrorScreen
 from .screens.start import StartScreen
 from .screens.wizard import WizardScreen
 from .session import CaseSession
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 __all__ = ["PathwaysApp", "build_app", "run"]
 
@@ -45,6 +47,13 @@ def _default_lang() -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+def _checklist_screen() -> type[Screen[None]]:
+    # (the checklist, the dialogs and what they import load on first use, not at start-up)
+    from .screens.checklist import ChecklistScreen
+
+    return ChecklistScreen
 
 
 class PathwaysApp(App[None]):
@@ -170,11 +179,13 @@ class PathwaysApp(App[None]):
         # Everything alive now (Textual, the compiled rule base) lives as long as the app: keep it
         # out of the garbage collector's full passes (see _collect_when_idle).
         gc.freeze()
+        gc.enable()  # (held since start-up: pathways_tui.hold_gc_for_startup)
         screen = self.screen
         if isinstance(screen, StartScreen):
             screen.rules_ready()
 
     async def _rules_failed(self, lines: list[str]) -> None:
+        gc.enable()
         self.rule_base_error = lines
         while len(self.screen_stack) > 2:
             await self.pop_screen()
@@ -230,12 +241,13 @@ class PathwaysApp(App[None]):
 
     # -- moving between screens -----------------------------------------------------------------
     def show_checklist(self) -> None:
+        ChecklistScreen = _checklist_screen()
         if self.session is None or isinstance(self.screen, ChecklistScreen):
             return
-        self.push_screen(ChecklistScreen(self.session))
+        self.push_screen(ChecklistScreen(self.session))  # type: ignore[call-arg]
 
     async def show_questions(self, qid: str | None = None) -> None:
-        if isinstance(self.screen, ChecklistScreen):
+        if isinstance(self.screen, _checklist_screen()):
             await self.pop_screen()
         screen = self.screen
         if isinstance(screen, WizardScreen) and qid is not None:
@@ -260,6 +272,7 @@ class PathwaysApp(App[None]):
             session.set_lang(lang)
             self.autosave()
         top = self.screen
+        ChecklistScreen = _checklist_screen()
         if isinstance(top, StartScreen):
             await self.switch_screen(StartScreen())
         elif isinstance(top, WizardScreen) and session is not None:
@@ -269,13 +282,15 @@ class PathwaysApp(App[None]):
             below = self.screen
             qid = below.qid if isinstance(below, WizardScreen) else None
             await self.switch_screen(WizardScreen(session, qid))
-            await self.push_screen(ChecklistScreen(session))
+            await self.push_screen(ChecklistScreen(session))  # type: ignore[call-arg]
 
     # -- export ---------------------------------------------------------------------------------
     def open_export(self, fmt: str = "md") -> None:
         session = self.session
         if session is None:
             return
+
+        from .screens.dialogs import ExportScreen
 
         def chosen(result: tuple[str, Path] | None) -> None:
             if result is not None:
@@ -321,6 +336,8 @@ class PathwaysApp(App[None]):
 
     # -- app-wide actions -----------------------------------------------------------------------
     def action_help(self) -> None:
+        from .screens.dialogs import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.lang, str(self.store.root)))
 
