@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["WizardScreen"]
 
+MULTI_NEIGHBOURS = 12  # a multi question's options whose tick or untick is worked out in advance
+
 
 class WizardScreen(Screen[None]):
     """Asks the planner's questions one by one; Back and the sidebar revisit earlier answers."""
@@ -301,6 +303,15 @@ class WizardScreen(Screen[None]):
             options: list[Any] = [True, False] if question.type == "yes_no" else [o.value for o in question.options]
             candidates = ([reading.value] if reading.ok else []) + [o for o in options if not reading.ok
                                                                     or o != reading.value]
+        elif question.type == "multi":
+            # the ticks as they are, then each one tick away from them (most answers are a tick
+            # or two; after every tick this is worked out again from the new ticks)
+            reading = view.read()
+            ticked = set(reading.value) if reading.ok else set()
+            candidates = [[o.value for o in question.options if o.value in ticked]]
+            for option in question.options[:MULTI_NEIGHBOURS]:
+                changed = ticked ^ {option.value}
+                candidates.append([o.value for o in question.options if o.value in changed])
         else:
             reading = view.read()
             if reading.ok:
