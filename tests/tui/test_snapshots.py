@@ -129,3 +129,25 @@ def test_checklist_detail_after_moving_down(snap_compare: Any, rule_base: pathwa
 
     app = build_app(lang="en", as_of=AS_OF, rule_base=rule_base)
     assert snap_compare(app, terminal_size=(120, 36), run_before=second_item)
+
+
+def test_multi_question_with_a_tick(snap_compare: Any, rule_base: pathways.RuleBase) -> None:
+    """A multi question (the device case's Tianjin priority categories) with one option ticked:
+    the ticks, the cursor on the ticked option, the answers so far."""
+
+    async def ticked(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await new_case(pilot, PRODUCT)
+        while app.screen.qid != "tj_priority_categories":  # type: ignore[attr-defined]
+            await answer(pilot, DEVICE[app.screen.qid])  # type: ignore[attr-defined]
+        screen = app.screen
+        assert isinstance(screen, WizardScreen)
+        await answer_focused(pilot)
+        choice = screen.query_one("#choice")
+        index = choice.get_option_index("high_tech_area")  # type: ignore[attr-defined]
+        await send_keys(pilot, *["down"] * index, "space")
+        await wait_for(pilot, lambda: choice.selected == ["high_tech_area"], "the option ticked")  # type: ignore[attr-defined]
+        await steady(pilot)
+
+    app = build_app(lang="en", as_of=AS_OF, rule_base=rule_base)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=ticked)
