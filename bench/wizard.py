@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/wizard.py [--rules DIR] [--runs N] [--json FILE]
 
-Startup: a fresh interpreter per run (``--child``) imports the wizard, builds the app headless at
-80x24, waits until the rule base is loaded, presses Ctrl+N (new case) at once and reports when the
-first question has been painted. The parent measures from process launch to that report, so the
-number includes interpreter start, imports, loading and compiling the rule base and the first
-paint (a person would spend longer than that reading the start screen).
+Startup: a fresh interpreter per run (``--child``) starts as ``pathways wizard`` does (imports
+``pathways.cli``, holds garbage collection as ``pathways_tui.run()`` does), builds the app
+headless at 80x24, waits until the rule base is loaded, presses Ctrl+N (new case) at once and
+reports when the first question has been painted. The parent measures from process launch to that
+report line (not to the child's exit), so the number includes interpreter start, imports, loading
+and compiling the rule base and the first paint (a person would spend longer than that reading
+the start screen).
 
 Latency: one app walks every scenario of the rule base (``scenarios:`` in its manifest) through the
 UI. For each answer the navigation keys (arrows, Space) go first; the clock then runs from the key
