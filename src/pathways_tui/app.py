@@ -65,6 +65,7 @@ class PathwaysApp(App[None]):
     TITLE = "pathways"
     COMMANDS = App.COMMANDS | {PathwaysCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
+    GIVE_WAY_AT_MOST = 0.25  # seconds per background engine call, in case ui_idle is never set
 
     def __init__(self, rules_dir: Path | None = None, lang: str | None = None, as_of: dt.date | None = None,
                  data_dir: Path | None = None, rule_base: pathways.RuleBase | None = None,
@@ -90,8 +91,6 @@ class PathwaysApp(App[None]):
         # engine work (the prefetch) waits meanwhile instead of taking turns with the UI thread
         self.ui_idle = threading.Event()
         self.ui_idle.set()
-
-    GIVE_WAY_AT_MOST = 0.25  # seconds per background call, in case the screen never sets ui_idle
 
     def giving_way(self) -> Callable[[], None]:
         """A pause for one background engine call (see ``pathways._engine.giving_way``): it

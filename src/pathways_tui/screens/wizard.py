@@ -173,10 +173,10 @@ class WizardScreen(Screen[None]):
             self.papp.ui_idle.set()
 
     async def _on_idle(self, event: events.Idle) -> None:
-        # A new question is painted as soon as the screen's messages are handled, not at the next
-        # tick of the screen's 60 Hz update timer (up to 16.7 ms later, most of all when keys come
-        # fast). Textual 8.2.8 (pinned) internals; tests/tui/test_textual_internals.py guards them.
-        # (the widgets' own refresh requests may reach the screen after its first idle moment)
+        # A new question is painted as soon as its refresh requests have reached the screen (they
+        # may come after its first idle moment), not at the next tick of the screen's 60 Hz update
+        # timer (up to 16.7 ms later). Textual 8.2.8 (pinned) internals, which
+        # tests/tui/test_responsiveness.py checks are still there.
         if self._paint_when_idle and self.is_current and not self.app._batch_count and (
                 self._layout_required or self._dirty_widgets or self._repaint_required):
             self._paint_when_idle = False
