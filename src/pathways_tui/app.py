@@ -112,8 +112,12 @@ class PathwaysApp(App[None]):
     # Measured with the shipped rule base: a full (generation 2) collection took 300-450 ms and,
     # left to CPython's own schedule, landed between an answer and the next question every ~20
     # answers (the p99 of answer -> next question). So full collections run only while the user
-    # is not typing (reading a question), often enough that each stays short.
-    IDLE_GC_AFTER = 0.3      # seconds without input
+    # is not typing: after a reader's pause, and when a case ends (back on the start screen).
+    # Even after freezing what start-up built, one takes 35-170 ms (the screens' and Textual's
+    # caches); started after 0.3 s without input (a pause between choosing and pressing Enter),
+    # one now and then held up the key that answered (bench/wizard.py at a 0.5 s reading time:
+    # max 153 ms).
+    IDLE_GC_AFTER = 1.0      # seconds without input
     IDLE_GC_EVERY = 2.0      # at most one full collection per this many seconds
 
     def _setup_gc(self) -> None:
@@ -126,8 +130,11 @@ class PathwaysApp(App[None]):
     def _collect_when_idle(self) -> None:
         now = time.monotonic()
         if now - self._last_input >= self.IDLE_GC_AFTER and now - self._last_gc >= self.IDLE_GC_EVERY:
-            gc.collect()
-            self._last_gc = time.monotonic()
+            self._collect()
+
+    def _collect(self) -> None:
+        gc.collect()
+        self._last_gc = time.monotonic()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
@@ -257,6 +264,7 @@ class PathwaysApp(App[None]):
             await self.pop_screen()
         self.session = None
         await self.switch_screen(StartScreen())
+        self.call_after_refresh(self._collect)  # the last case's screens are garbage now
 
     async def set_language(self, lang: str) -> None:
         """Switch the wizard and the checklist to ``lang``; remember the choice."""
