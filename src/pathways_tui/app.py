@@ -32,7 +32,7 @@ from .screens.wizard import WizardScreen
 from .session import CaseSession
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
+    from .screens.checklist import ChecklistScreen
 
 __all__ = ["PathwaysApp", "build_app", "run"]
 
@@ -49,11 +49,11 @@ def _default_lang() -> str:
     return "en"
 
 
-def _checklist_screen() -> type[Screen[None]]:
+def _checklist_screen() -> type[ChecklistScreen]:
     # (the checklist, the dialogs and what they import load on first use, not at start-up)
-    from .screens.checklist import ChecklistScreen
+    from .screens.checklist import ChecklistScreen as screen
 
-    return ChecklistScreen
+    return screen
 
 
 class PathwaysApp(App[None]):
@@ -96,14 +96,15 @@ class PathwaysApp(App[None]):
         """A pause for one background engine call (see ``pathways._engine.giving_way``): it
         blocks while the UI is busy, for ``GIVE_WAY_AT_MOST`` seconds in all."""
         idle = self.ui_idle
-        budget = [self.GIVE_WAY_AT_MOST]
+        budget = self.GIVE_WAY_AT_MOST
 
         def pause() -> None:
-            if idle.is_set() or budget[0] <= 0:
+            nonlocal budget
+            if idle.is_set() or budget <= 0:
                 return
             started = time.monotonic()
-            idle.wait(budget[0])
-            budget[0] -= time.monotonic() - started
+            idle.wait(budget)
+            budget -= time.monotonic() - started
 
         return pause
 
@@ -250,7 +251,7 @@ class PathwaysApp(App[None]):
         ChecklistScreen = _checklist_screen()
         if self.session is None or isinstance(self.screen, ChecklistScreen):
             return
-        self.push_screen(ChecklistScreen(self.session))  # type: ignore[call-arg]
+        self.push_screen(ChecklistScreen(self.session))
 
     async def show_questions(self, qid: str | None = None) -> None:
         if isinstance(self.screen, _checklist_screen()):
@@ -289,7 +290,7 @@ class PathwaysApp(App[None]):
             below = self.screen
             qid = below.qid if isinstance(below, WizardScreen) else None
             await self.switch_screen(WizardScreen(session, qid))
-            await self.push_screen(ChecklistScreen(session))  # type: ignore[call-arg]
+            await self.push_screen(ChecklistScreen(session))
 
     # -- export ---------------------------------------------------------------------------------
     def open_export(self, fmt: str = "md") -> None:
@@ -340,6 +341,7 @@ class PathwaysApp(App[None]):
             self.backend.close()
         gc.set_threshold(*self._gc_thresholds)
         gc.unfreeze()
+        gc.enable()  # (if the app ends before the rule base is loaded)
 
     # -- app-wide actions -----------------------------------------------------------------------
     def action_help(self) -> None:

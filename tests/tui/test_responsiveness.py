@@ -84,4 +84,4 @@ async def test_a_new_question_is_painted_when_the_screen_is_idle(mini: pathways.
         await answer(pilot, DEVICE["kind"])
         await wait_for(pilot, lambda: screen.shown >= 2 and not screen.busy, "the second question")
         await pilot.pause()
-        assert screen.shown >= 2 and not screen._paint_pending and not screen._paint_when_idle
+        assert screen.shown >= 2 and not screen._paint_pending

@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["WizardScreen"]
 
-MULTI_NEIGHBOURS = 12  # a multi question's options whose tick or untick is worked out in advance
-
 
 class WizardScreen(Screen[None]):
     """Asks the planner's questions one by one; Back and the sidebar revisit earlier answers."""
@@ -42,6 +40,7 @@ class WizardScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     AUTO_FOCUS = None
     PREFETCH_AFTER = 0.05  # seconds a question is on screen before the likely answers are worked out
+    MULTI_NEIGHBOURS = 12  # a multi question's options whose tick or untick is worked out in advance
 
     BINDINGS = [
         Binding("enter", "next", "Next"),
@@ -64,7 +63,6 @@ class WizardScreen(Screen[None]):
         self._prefetch_timer: Timer | None = None
         self._binding_state: tuple[object, ...] | None = None
         self.shown = 0  # questions shown so far (for tests and the benchmark)
-        self._paint_when_idle = False
         self._paint_pending = False  # a question shown, not yet painted
 
     @property
@@ -164,7 +162,7 @@ class WizardScreen(Screen[None]):
         self.shown += 1
         self.sync_bindings()
         self.call_after_refresh(self._schedule_prefetch)
-        self._paint_when_idle = self._paint_pending = True
+        self._paint_pending = True
 
     def _compositor_refresh(self) -> None:
         super()._compositor_refresh()
@@ -177,10 +175,9 @@ class WizardScreen(Screen[None]):
         # may come after its first idle moment), not at the next tick of the screen's 60 Hz update
         # timer (up to 16.7 ms later). Textual 8.2.8 (pinned) internals, which
         # tests/tui/test_responsiveness.py checks are still there.
-        if self._paint_when_idle and self.is_current and not self.app._batch_count and (
+        if self._paint_pending and self.is_current and not self.app._batch_count and (
                 self._layout_required or self._dirty_widgets or self._repaint_required):
-            self._paint_when_idle = False
-            self._on_timer_update()
+            self._on_timer_update()  # (paints: _compositor_refresh clears _paint_pending)
         await super()._on_idle(event)
 
     # -- actions --------------------------------------------------------------------------------
@@ -296,26 +293,22 @@ class WizardScreen(Screen[None]):
         if view is None or qid is None or self.busy:
             return
         question = view.question
+        reading = view.read()
         candidates: list[Any] = []
         if question.type in ("yes_no", "choice"):
             # the option under the cursor first (the likeliest answer), then the others
-            reading = view.read()
             options: list[Any] = [True, False] if question.type == "yes_no" else [o.value for o in question.options]
             candidates = ([reading.value] if reading.ok else []) + [o for o in options if not reading.ok
                                                                     or o != reading.value]
         elif question.type == "multi":
             # the ticks as they are, then each one tick away from them (most answers are a tick
             # or two; after every tick this is worked out again from the new ticks)
-            reading = view.read()
             ticked = set(reading.value) if reading.ok else set()
-            candidates = [[o.value for o in question.options if o.value in ticked]]
-            for option in question.options[:MULTI_NEIGHBOURS]:
-                changed = ticked ^ {option.value}
-                candidates.append([o.value for o in question.options if o.value in changed])
-        else:
-            reading = view.read()
-            if reading.ok:
-                candidates = [reading.value]
+            neighbours = [ticked ^ {o.value} for o in question.options[:self.MULTI_NEIGHBOURS]]
+            candidates = [[o.value for o in question.options if o.value in chosen]  # in option order
+                          for chosen in (ticked, *neighbours)]
+        elif reading.ok:
+            candidates = [reading.value]
         if question.unknown_allowed:
             candidates.append("unknown")
         if len(self._prefetched) > 300:
@@ -388,8 +381,7 @@ class WizardScreen(Screen[None]):
         view = self.question_view
         if view is None:
             return
-        chosen = set(event.selected)
-        await self.submit([o.value for o in view.question.options if o.value in chosen], given=True)
+        await self.submit(list(event.selected), given=True)  # (in option order)
 
     @on(OptionList.OptionSelected, "AnswersSidebar")
     async def _answer_selected(self, event: OptionList.OptionSelected) -> None:

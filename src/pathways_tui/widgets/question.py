@@ -193,7 +193,8 @@ class QuestionView(Vertical):
         self._show_text("#q-hint", hint)
         if note is None and value is not None:
             note = t(lang, "current_answer", value=display_value(q, value, lang))
-        self._show_text("#q-note", note or "").display = bool(note)
+        note_widget = self._show_text("#q-note", note or "")
+        note_widget.display = bool(note)
         self.show_error(None)
         self.query_one("#dont-know", Button).display = q.unknown_allowed
 
@@ -324,8 +325,7 @@ class QuestionView(Vertical):
             return Reading(False)
         widget = self.answer_widget
         if isinstance(widget, ChoiceList) and widget.multiple:
-            chosen = set(widget.selected)
-            return Reading(True, [o.value for o in q.options if o.value in chosen])
+            return Reading(True, widget.selected)  # (option ids are the option values, in order)
         if isinstance(widget, ChoiceList):
             option = widget.highlighted_option
             if option is None or option.id is None:

@@ -28,28 +28,23 @@ class AnswersSidebar(OptionList):
         order = session.answered_in_order()
         ignored = session.ignored
         shown = tuple((q, repr(session.answers[q]), q in ignored) for q in order)
-        if shown == self._shown:
-            self.highlighted = order.index(current) if current in order else None
-            return
-        previous, self._shown = self._shown, shown
-        self.struck = {q for q in order if q in ignored}
-        if previous and not self.struck and shown[:len(previous)] == previous:
-            # the usual step: one more answer at the end. Appending keeps the options already
-            # drawn (the list caches their rendering), where a rebuild would draw them all again
-            self.add_options([self._option(session, qid) for qid in order[len(previous):]])
-            self.highlighted = order.index(current) if current in order else None
-            return
-        self.set_options([self._option(session, qid) for qid in order])
-        if not order:
-            self.add_option(Option(Content.styled(t(lang, "no_answers"), "dim"), id="_none", disabled=True))
-        elif self.struck:
-            self.add_option(None)
-            self.add_option(Option(Content.styled(t(lang, "struck_legend"), "dim italic"), id="_legend",
-                                   disabled=True))
-        if current in order:
-            self.highlighted = order.index(current)
-        else:
-            self.highlighted = None
+        if shown != self._shown:
+            previous, self._shown = self._shown, shown
+            self.struck = {q for q in order if q in ignored}
+            if previous and not self.struck and shown[:len(previous)] == previous:
+                # the usual step: one more answer at the end. Appending keeps the options already
+                # drawn (the list caches their rendering), where a rebuild would draw them all again
+                self.add_options([self._option(session, qid) for qid in order[len(previous):]])
+            else:
+                self.set_options([self._option(session, qid) for qid in order])
+                if not order:
+                    self.add_option(Option(Content.styled(t(lang, "no_answers"), "dim"), id="_none",
+                                           disabled=True))
+                elif self.struck:
+                    self.add_option(None)
+                    self.add_option(Option(Content.styled(t(lang, "struck_legend"), "dim italic"),
+                                           id="_legend", disabled=True))
+        self.highlighted = order.index(current) if current in order else None
 
     def _option(self, session: CaseSession, qid: str) -> Option:
         question = session.question(qid, self.lang)
