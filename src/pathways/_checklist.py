@@ -12,11 +12,12 @@ from ._loader import ItemDef, RuleBase
 from ._models import STAGES, SourceRef
 from ._outcome import (
     AnswerUsed, AuthorityRef, Conflict, DerivedFact, IgnoredAnswer, ItemResult, Outcome,
-    RouteResult, RuleBaseRef, SourceCitation, TimeLimitOut, Timeline, Trace, TraceFact,
+    RouteResult, RuleBaseRef, SourceCitation, TimeLimitOut, Timeline, TimelineStep, Trace, TraceFact,
 )
+from ._texts import DONT_KNOW, time_limit_text
 from ._run import Run, needed_questions
 
-__all__ = ["build_outcome", "cite", "condition_text", "display_value", "rulebase_ref"]
+__all__ = ["build_outcome", "cite", "condition_text", "display_value", "item_status", "rulebase_ref"]
 
 
 def rulebase_ref(rb: RuleBase) -> RuleBaseRef:
@@ -42,7 +43,7 @@ def cite(rb: RuleBase, refs: list[SourceRef], lang: str) -> list[SourceCitation]
 def display_value(rb: RuleBase, name: str, value: Any, lang: str) -> Any:
     """An engine value as the user would read it (option labels, dates, yes/no)."""
     if value is UNKNOWN:
-        return "不清楚" if lang == "zh" else "don't know"
+        return DONT_KNOW[lang]
     qdef = rb.questions.get(name)
     if qdef is not None:
         q = qdef.model
@@ -159,20 +160,28 @@ class _Builder:
         trace = self.trace(item, firings)
         # an item resting on an unconfirmed rule is only as sure as that rule
         unconfirmed = m.status == "unconfirmed" or any(f.unconfirmed for f in trace.facts)
-        status = "to_determine" if not certain else ("to_be_verified" if unconfirmed else "required")
+        kind = m.kind or "obligation"
+        status = item_status(kind, certain, unconfirmed)
         time_limit = None
         if m.time_limit is not None:
             tl = m.time_limit
-            time_limit = TimeLimitOut.model_construct(
-                days=tl.working_days if tl.working_days is not None else tl.calendar_days or 0,
-                unit="working_days" if tl.working_days is not None else "calendar_days",
-                of=tl.of.get(lang), statutory=tl.statutory, note=tl.note.get(lang) if tl.note else None)
+            common = {"of": tl.of.get(lang), "statutory": tl.statutory,
+                      "note": tl.note.get(lang) if tl.note else None}
+            if tl.range is not None:
+                time_limit = TimeLimitOut.model_construct(days=None, min=tl.range.min, max=tl.range.max,
+                                                          unit=tl.range.unit, **common)
+            elif tl.working_days is not None:
+                time_limit = TimeLimitOut.model_construct(days=tl.working_days, min=None, max=None,
+                                                          unit="working_days", **common)
+            else:
+                time_limit = TimeLimitOut.model_construct(days=tl.calendar_days, min=None, max=None,
+                                                          unit="calendar_days", **common)
         authority = None
         if m.authority:
             a = self.rb.authorities[m.authority]
             authority = AuthorityRef.model_construct(id=a.id, name=a.name.get(lang))
         return ItemResult.model_construct(
-            id=m.id, route=item.route, stage=m.stage, status=status,
+            id=m.id, route=item.route, stage=m.stage, kind=kind, status=status,
             applies="yes" if certain else "maybe", confirmed=not unconfirmed,
             title=m.title.get(lang), detail=m.detail.get(lang) if m.detail else None,
             authority=authority, documents=[d.get(lang) for d in m.documents],
@@ -181,6 +190,18 @@ class _Builder:
             valid_from=m.valid.from_ if m.valid else None, valid_to=m.valid.to if m.valid else None,
             trace=trace,
         )
+
+
+def item_status(kind: str, certain: bool, unconfirmed: bool) -> str:
+    """Only an obligation is ever 'required': an option is one the company may take up, guidance
+    is for information."""
+    if kind == "option":
+        return "eligible" if certain else "possibly_eligible"
+    if kind == "guidance":
+        return "for_information"
+    if not certain:
+        return "to_determine"
+    return "to_be_verified" if unconfirmed else "required"
 
 
 def _order(rb: RuleBase, chosen: list[str]) -> list[str]:
@@ -206,32 +227,49 @@ def _order(rb: RuleBase, chosen: list[str]) -> list[str]:
     return done
 
 
-def _timeline(rb: RuleBase, items: list[ItemResult], lang: str) -> Timeline:
-    by_id = {it.id: it for it in items}
+def _statutory_days(item: ItemResult) -> int:
+    tl = item.time_limit
+    return tl.days or 0 if tl and tl.statutory and tl.unit == "working_days" and tl.days is not None else 0
+
+
+def _timeline(items: list[ItemResult], lang: str) -> Timeline:
+    """Statutory working days along the longest ``after`` chain of the obligations that apply;
+    what may add time (steps to determine, options) and typical durations are listed, never summed."""
+    duties = {it.id: it for it in items if it.kind == "obligation" and it.applies == "yes"}
     best: dict[str, tuple[int, list[str]]] = {}
 
     def longest(iid: str) -> tuple[int, list[str]]:
-        if iid in best:
-            return best[iid]
-        it = by_id[iid]
-        own = it.time_limit.days if it.time_limit and it.time_limit.statutory and it.time_limit.unit == "working_days" else 0
-        prev = max((longest(d) for d in it.after if d in by_id), default=(0, []), key=lambda t: t[0])
-        best[iid] = (prev[0] + own, prev[1] + [iid])
+        if iid not in best:
+            it = duties[iid]
+            prev = max((longest(d) for d in it.after if d in duties), default=(0, []), key=lambda t: t[0])
+            best[iid] = (prev[0] + _statutory_days(it), prev[1] + [iid])
         return best[iid]
 
-    total, path = max((longest(i.id) for i in items), default=(0, []), key=lambda t: t[0])
-    path = [i for i in path if (t := by_id[i].time_limit) and t.statutory and t.unit == "working_days"]
-    other = [f"{it.id}: {it.time_limit.days} {'个日历日' if lang == 'zh' else 'calendar days'} ({it.time_limit.of})"
-             if it.time_limit.unit == "calendar_days" else
-             f"{it.id}: {it.time_limit.days} {'个工作日' if lang == 'zh' else 'working days'} ({it.time_limit.of}; "
-             f"{'非法定，为公布的平均或通常时长' if lang == 'zh' else 'not statutory: an announced average or typical duration'})"
-             for it in items if it.time_limit and (it.time_limit.unit == "calendar_days" or not it.time_limit.statutory)]
-    note = ("法定时限仅计算主管部门的工作日；申请人准备和补正资料、检验检测、专家评审、现场检查等时间通常不计入法定时限。"
-            if lang == "zh" else
-            "Statutory limits count the authorities' working days only; time the applicant spends preparing "
-            "or supplementing documents, and testing, expert review and on-site inspection, are usually "
-            "not counted against statutory clocks.")
-    return Timeline(critical_path=path, statutory_working_days=total, note=note, other_limits=other)
+    total, path = max((longest(i) for i in duties), default=(0, []), key=lambda t: t[0])
+    path = [i for i in path if _statutory_days(duties[i])]
+
+    def step(it: ItemResult) -> TimelineStep:
+        assert it.time_limit is not None
+        return TimelineStep.model_construct(item=it.id, title=it.title, status=it.status, time_limit=it.time_limit)
+
+    typical = [step(it) for it in duties.values() if it.time_limit and not _statutory_days(it)]
+    may_add = [step(it) for it in items if it.time_limit and it.id not in duties and it.kind != "guidance"]
+    if lang == "zh":
+        note = ("法定时限仅计算主管部门的工作日；申请人准备和补正资料、检验检测、专家评审、现场检查等时间通常不计入法定时限。"
+                "关键路径只计入根据答案必须办理的事项；待确定事项和可选项目单列，不计入合计。")
+        lines = [f"{s.title}：{time_limit_text(s.time_limit, lang)}" for s in typical] + [
+            f"{s.title}（{'待确定' if s.status == 'to_determine' else '可选'}，可能增加时间）：{time_limit_text(s.time_limit, lang)}"
+            for s in may_add]
+    else:
+        note = ("Statutory limits count the authorities' working days only; time the applicant spends preparing "
+                "or supplementing documents, and testing, expert review and on-site inspection, are usually "
+                "not counted against statutory clocks. The critical path counts only the obligations that "
+                "apply on these answers; steps still to determine and options are listed apart and not added.")
+        lines = [f"{s.title}: {time_limit_text(s.time_limit, lang)}" for s in typical] + [
+            f"{s.title} ({'to determine' if s.status == 'to_determine' else 'optional'}, may add time): "
+            f"{time_limit_text(s.time_limit, lang)}" for s in may_add]
+    return Timeline(critical_path=path, statutory_working_days=total, note=note, typical=typical,
+                    may_add=may_add, other_limits=lines)
 
 
 def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
@@ -290,7 +328,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
     return Outcome(
         rulebase=rulebase_ref(rb), as_of=as_of, lang=lang, routes=routes, items=items,
         upcoming=upcoming_items, facts=facts, conflicts=conflicts,
-        timeline=_timeline(rb, items, lang), ignored_answers=ignored,
+        timeline=_timeline(items, lang), ignored_answers=ignored,
         unanswered=unanswered,
         complete=not any(i.status == "to_determine" for i in items) and not unanswered,
     )

@@ -120,7 +120,12 @@ def _text(value: Any) -> str:
 def _time_limit(tl: Any) -> str:
     if tl is None:
         return "none"
-    days = f"{tl.working_days} working days" if tl.working_days is not None else f"{tl.calendar_days} calendar days"
+    if tl.range is not None:
+        days = f"{tl.range.min}-{tl.range.max} {tl.range.unit.replace('_', ' ')}"
+    elif tl.working_days is not None:
+        days = f"{tl.working_days} working days"
+    else:
+        days = f"{tl.calendar_days} calendar days"
     return f"{days} ({tl.of.en}{'' if tl.statutory else ', not statutory'})"
 
 
@@ -163,7 +168,7 @@ def _dump(value: Any) -> Any:
 
 ITEM_FIELDS = {"title": _text, "detail": _text, "time_limit": _time_limit, "sources": _sources,
                "valid": _valid, "status": lambda s: s or "confirmed", "stage": str,
-               "authority": lambda a: a or "none", "documents": _texts, "after": _list,
+               "kind": lambda k: k or "obligation (unset)", "authority": lambda a: a or "none", "documents": _texts, "after": _list,
                "replaces": _list}
 QUESTION_FIELDS = {"text": _text, "type": str, "help": _text, "unknown": str,
                    "unit": _text, "min": str, "max": str, "sources": _sources}
@@ -277,7 +282,7 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
 
 # ---- checklist changes ------------------------------------------------------------------------
 
-ITEM_RESULT_FIELDS = ("status", "title", "detail", "authority", "documents", "time_limit", "sources",
+ITEM_RESULT_FIELDS = ("kind", "status", "title", "detail", "authority", "documents", "time_limit", "sources",
                       "valid_from", "valid_to", "stage")
 
 
@@ -465,7 +470,8 @@ def format_diff(d: RuleBaseDiff) -> str:
 
 def _brief(value: Any) -> str:
     if isinstance(value, dict) and "days" in value:
-        return (f"{value['days']} {value['unit'].replace('_', ' ')} ({value.get('of')}"
+        amount = value["days"] if value["days"] is not None else f"{value.get('min')}-{value.get('max')}"
+        return (f"{amount} {value['unit'].replace('_', ' ')} ({value.get('of')}"
                 f"{'' if value.get('statutory') else ', not statutory'})")
     if isinstance(value, list) and value and isinstance(value[0], dict) and "id" in value[0]:
         return ", ".join(v["id"] + (f" art. {v['article']}" if v.get("article") else "") for v in value)

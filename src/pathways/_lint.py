@@ -59,6 +59,7 @@ CODES: dict[str, tuple[str, str]] = {
     "PW315": ("info", "a rule file without the yaml-language-server schema modeline (or pointing to a missing schema)"),
     "PW316": ("warning", "an item comes 'after' an item of its route in a later stage: the checklist lists stages "
                          "in order, so it would be listed before the step it follows"),
+    "PW317": ("warning", "an item without 'kind' (obligation, option or guidance): it is shown as an obligation"),
 }
 
 SCHEMA_FILE = "rules.schema.json"
@@ -580,6 +581,7 @@ class _Checker:
         yield from self.provenance()
         yield from self.modelines()
         yield from self.stage_order()
+        yield from self.item_kinds()
 
     # -- reachability --
 
@@ -873,6 +875,16 @@ class _Checker:
                                  f"in stage {item.model.stage} or earlier, or '{iid}' in stage {other.model.stage} "
                                  "or later, whichever is when the step is done",
                                  self.pos.at("items", iid, "after", index))
+
+    def item_kinds(self) -> Iterator[RuleIssue]:
+        """An item read as "required" must be a duty in law: an expedited programme or a support
+        policy shown that way misleads, so every item says what it is."""
+        for iid, item in self.rb.items.items():
+            if item.model.kind is None:
+                yield self.issue("PW317", f"item '{iid}' has no 'kind': say whether it is an obligation (the law "
+                                 "requires it), an option (a programme or incentive the company may apply for) or "
+                                 "guidance (for information); until then it is shown as an obligation",
+                                 self.pos.at("items", iid))
 
     def modelines(self) -> Iterator[RuleIssue]:
         schema = self.rb.root / SCHEMA_FILE

@@ -13,8 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 __all__ = [
     "Authority",
+    "DurationRange",
     "FactRule",
     "Item",
+    "ItemKind",
+    "ITEM_KINDS",
     "Manifest",
     "Option",
     "Question",
@@ -38,6 +41,11 @@ Stage = Literal["preparation", "classification", "testing", "clinical", "registr
 STAGES: tuple[str, ...] = ("preparation", "classification", "testing", "clinical", "registration",
                            "manufacturing", "post_market", "incentive")
 RESERVED_VALUES = frozenset({"known", "unknown", "none"})
+# obligation: a step the law requires of this product; option: a programme, pilot, support policy or
+# incentive the company may choose to apply for when eligible; guidance: advice, a service window or
+# a precedent, for information
+ItemKind = Literal["obligation", "option", "guidance"]
+ITEM_KINDS: tuple[str, ...] = ("obligation", "option", "guidance")
 
 
 class _Strict(BaseModel):
@@ -192,19 +200,39 @@ class FactRule(_Strict):
         return self
 
 
+class DurationRange(_Strict):
+    """A duration known only as a range (a typical review takes 1 to 3 years)."""
+
+    min: Annotated[int, Field(ge=0, le=10000)]
+    max: Annotated[int, Field(ge=0, le=10000)]
+    unit: Literal["working_days", "calendar_days", "weeks", "months", "years"]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DurationRange:
+        if self.max < self.min:
+            raise ValueError(f"'max' ({self.max}) is below 'min' ({self.min})")
+        return self
+
+
 class TimeLimit(_Strict):
-    """How long a step takes: statutory working or calendar days, or a typical duration."""
+    """How long a step takes: statutory working or calendar days, or a typical duration (one number
+    or a range)."""
 
     working_days: Annotated[int, Field(ge=0, le=10000)] | None = None
     calendar_days: Annotated[int, Field(ge=0, le=10000)] | None = None
+    range: DurationRange | None = None
     of: Text
     statutory: bool
     note: Text | None = None
 
     @model_validator(mode="after")
     def _one_unit(self) -> TimeLimit:
-        if (self.working_days is None) == (self.calendar_days is None):
-            raise ValueError("give exactly one of 'working_days' or 'calendar_days'")
+        given = [self.working_days is not None, self.calendar_days is not None, self.range is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of 'working_days', 'calendar_days' or 'range'")
+        if self.range is not None and self.statutory:
+            # a statutory clock is one number of days; a range is what experience shows
+            raise ValueError("a 'range' is a typical duration: set 'statutory: false'")
         return self
 
 
@@ -214,6 +242,7 @@ class Item(_Strict):
     id: Id
     route: Id | None = None
     stage: Stage
+    kind: ItemKind | None = None   # None reads as obligation; lint asks for it (PW317)
     when: Any = None
     title: Text
     detail: Text | None = None

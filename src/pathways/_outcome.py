@@ -15,10 +15,16 @@ from pydantic import BaseModel, ConfigDict
 __all__ = [
     "AnswerUsed", "AuthorityRef", "Conflict", "DerivedFact", "IgnoredAnswer", "ItemResult",
     "NextQuestion", "OptionOut", "Outcome", "Progress", "QuestionOut", "RouteResult", "RuleBaseRef",
-    "SCHEMA_VERSION", "SourceCitation", "TimeLimitOut", "Timeline", "Trace", "TraceFact",
+    "SCHEMA_VERSION", "ItemStatus", "SourceCitation", "TimeLimitOut", "Timeline", "TimelineStep", "Trace",
+    "TraceFact",
 ]
 
-SCHEMA_VERSION = "1.0"
+# 2.0: items carry a kind (obligation / option / guidance) and options and guidance their own
+# statuses; time limits may be ranges; the timeline separates what may add time (docs/server.md)
+SCHEMA_VERSION = "2.0"
+
+ItemStatus = Literal["required", "to_determine", "to_be_verified", "eligible", "possibly_eligible",
+                     "for_information"]
 
 
 class _Out(BaseModel):
@@ -47,8 +53,10 @@ class AuthorityRef(_Out):
 
 
 class TimeLimitOut(_Out):
-    days: int
-    unit: Literal["working_days", "calendar_days"]
+    days: int | None = None             # one number of days; None for a range
+    min: int | None = None              # a range: from min to max units (typical, never statutory)
+    max: int | None = None
+    unit: Literal["working_days", "calendar_days", "weeks", "months", "years"]
     of: str
     statutory: bool
     note: str | None = None
@@ -87,7 +95,8 @@ class ItemResult(_Out):
     id: str
     route: str
     stage: str
-    status: Literal["required", "to_determine", "to_be_verified"]
+    kind: Literal["obligation", "option", "guidance"]
+    status: ItemStatus
     applies: Literal["yes", "maybe"]
     confirmed: bool
     title: str
@@ -129,13 +138,29 @@ class IgnoredAnswer(_Out):
     reason: str
 
 
+class TimelineStep(_Out):
+    """A step with a time limit that is not summed on the statutory critical path, and why."""
+
+    item: str
+    title: str
+    status: ItemStatus
+    time_limit: TimeLimitOut
+
+
 class Timeline(_Out):
-    """Statutory working days along the longest chain of items (``after``) on the checklist."""
+    """Statutory working days along the longest chain (``after``) of required obligations.
+
+    Steps that may add time are listed apart and never summed: obligations still to determine,
+    options (``may_add``), and steps whose typical duration is a range or not statutory
+    (``typical``).
+    """
 
     critical_path: list[str]
     statutory_working_days: int
     note: str
-    other_limits: list[str] = []
+    typical: list[TimelineStep] = []     # required obligations: calendar-day, non-statutory or range
+    may_add: list[TimelineStep] = []     # to determine, or an option the company may choose
+    other_limits: list[str] = []         # typical and may_add as lines of text
 
 
 class Outcome(_Out):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +35,7 @@ class Expect(BaseModel):
     to_determine: list[str] = []
     not_items: list[str] = []
     upcoming: list[str] = []
+    kinds: dict[str, Literal["obligation", "option", "guidance"]] = {}   # item -> kind (item present)
     asked: list[str] = []
     not_asked: list[str] = []
 
@@ -97,7 +98,8 @@ def load_scenarios(rb: RuleBase, paths: list[Path] | None = None, check_referenc
             scenario = scenario.model_copy(update={"file": name, "line": line})
             known = {"routes": rb.routes, "not_routes": rb.routes, "items": rb.items,
                      "to_determine": rb.items, "not_items": rb.items, "upcoming": rb.items,
-                     "asked": rb.questions, "not_asked": rb.questions, "facts": rb.derived}
+                     "asked": rb.questions, "not_asked": rb.questions, "facts": rb.derived,
+                     "kinds": rb.items}
             for key, table in known.items() if check_references else ():
                 for ref in getattr(scenario.expect, key):
                     if ref not in table:
@@ -146,14 +148,23 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
         if f is None or not f.certain or f.values != [value]:
             got = "nothing" if f is None else (("possibly " if not f.certain else "") + ", ".join(map(str, f.values)))
             result.failures.append(f"fact '{name}' should be {value}; it is {got}")
+    applies = {i.id: i.applies for i in outcome.items}
+    kinds = {i.id: i.kind for i in outcome.items}
     for iid in exp.items:
-        if status.get(iid) not in ("required", "to_be_verified"):
+        if applies.get(iid) != "yes":
             result.failures.append(f"item '{iid}' should be on the checklist; it is "
                                    f"{status.get(iid, 'absent')}")
             result.wrong_items.append(iid)
     for iid in exp.to_determine:
-        if status.get(iid) != "to_determine":
+        if applies.get(iid) != "maybe":
             result.failures.append(f"item '{iid}' should be 'to determine'; it is {status.get(iid, 'absent')}")
+            result.wrong_items.append(iid)
+    for iid, kind in exp.kinds.items():
+        if iid not in kinds:
+            result.failures.append(f"item '{iid}' should be on the checklist as {kind}; it is absent")
+            result.wrong_items.append(iid)
+        elif kinds[iid] != kind:
+            result.failures.append(f"item '{iid}' should be {kind}; it is {kinds[iid]}")
             result.wrong_items.append(iid)
     for iid in exp.not_items:
         if iid in status:

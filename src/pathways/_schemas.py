@@ -128,9 +128,15 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "valid": "Dates between which the rule is law (both inclusive).",
         "status": "'unconfirmed': items resting on this rule are shown as 'to be verified'.",
     },
+    "DurationRange": {
+        "min": "The shortest typical duration.",
+        "max": "The longest typical duration.",
+        "unit": "working_days | calendar_days | weeks | months | years.",
+    },
     "TimeLimit": {
-        "working_days": "Duration in working days (give this or calendar_days).",
-        "calendar_days": "Duration in calendar days (give this or working_days).",
+        "working_days": "Duration in working days (give one of working_days, calendar_days, range).",
+        "calendar_days": "Duration in calendar days (give one of working_days, calendar_days, range).",
+        "range": "A typical duration known only as a range, e.g. {min: 1, max: 3, unit: years} (statutory: false).",
         "of": "What the duration is of, e.g. 'technical review'.",
         "statutory": "true: a time limit set by law; false: a typical or announced average duration.",
         "note": "E.g. how supplementary materials change the clock.",
@@ -140,6 +146,10 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "route": "The item's route, only for items outside their route's file.",
         "stage": "preparation | classification | testing | clinical | registration | manufacturing | "
                  "post_market | incentive.",
+        "kind": "obligation: a step the law requires of this product (shown as required / to determine); "
+                "option: an expedited programme, pilot, support policy or incentive the company may choose to "
+                "apply for when eligible (shown as 'eligible — optional'); guidance: advice, a service window or "
+                "a precedent (shown as 'for information').",
         "when": "Condition under which the item is on the checklist (on top of its route applying); "
                 "absent = whenever the route applies.",
         "title": "What to do, as a short imperative.",
