@@ -55,16 +55,19 @@ def next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "
                   as_of: dt.date | None = None) -> NextQuestion:
     """The next question to ask, and progress.
 
-    A question is asked when its ``ask_when`` holds and some rule, item or ``ask_when`` that
-    mentions it is still undetermined. Answers that are no longer relevant are listed in
-    ``progress.ignored``.
+    A question is asked while its answer can still change the outcome: its ``ask_when`` may hold
+    (not only certainly holds: after a "don't know", the questions that decide the other branches
+    are asked too) and some undecided route, item, fact or ``ask_when`` mentions it. Questions
+    that certainly apply come first. The interview ends when no unasked question can change the
+    checklist. Answers that are no longer relevant are listed in ``progress.ignored``.
     """
     lang = _lang(lang)
     checked = check_answers(rule_base, answers)
     run = run_case(rule_base, checked, as_of or dt.date.today(), try_certain=False)
     needed = needed_questions(rule_base, run)
-    definite = [q for q in needed
-                if rule_base.questions[q].ask_when is None or q in run.strict["ask"]]
+    # stable: questions certainly asked first, each group in rule-base order
+    ordered = sorted(needed, key=lambda q: rule_base.questions[q].ask_when is not None
+                     and q not in run.strict["ask"])
     routes = []
     for rid, route in rule_base.routes.items():
         if f"route.{rid}" in run.strict["derive"]:
@@ -79,7 +82,7 @@ def next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "
                                       i for i, d in rule_base.items.items() if d.route == rid})))
     return NextQuestion(
         rulebase=rulebase_ref(rule_base),
-        question=question_out(rule_base, definite[0], lang) if definite else None,
+        question=question_out(rule_base, ordered[0], lang) if ordered else None,
         progress=Progress(answered=len(run.answers), remaining_at_most=len(needed),
                           ignored=list(run.ignored)),
         routes=routes,

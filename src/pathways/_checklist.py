@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Any
 
 from ._answers import UNKNOWN
-from ._conditions import And, Atom, Cond, Not, Or
+from ._conditions import And, Atom, Cond, Not, Or, facts_of
 from ._engine import Firing
 from ._loader import ItemDef, RuleBase
 from ._models import STAGES, SourceRef
 from ._outcome import (
-    AnswerUsed, AuthorityRef, Conflict, DerivedFact, IgnoredAnswer, ItemResult, Outcome,
+    AnswerUsed, AuthorityRef, Conflict, DerivedFact, IgnoredAnswer, ItemResult, OpenQuestion, Outcome,
     RouteResult, RuleBaseRef, SourceCitation, TimeLimitOut, Timeline, TimelineStep, Trace, TraceFact,
 )
 from ._texts import DONT_KNOW, time_limit_text
@@ -96,11 +96,13 @@ class _Builder:
         self.run = run
         self.lang = lang
         self.rule_defs = rb.fact_rule_index
+        self._needed: set[str] | None = None
 
     def trace(self, item: ItemDef, firings: list[Firing]) -> Trace:
         answers: dict[str, Any] = {}
         facts: dict[tuple[str, Any, str], TraceFact] = {}
         undetermined: set[str] = set()
+        if_values: dict[str, list[Any]] = {}
         seen_rules: set[tuple[str, str]] = set()
 
         def visit(matched: tuple[dict[str, Any], ...], mode: str) -> None:
@@ -113,9 +115,17 @@ class _Builder:
                     given = self.run.answers.get(name)
                     if kind == "m" and given is not None and given is not UNKNOWN:
                         answers[name] = given  # a possible value that is the real answer
+                        if name in self.run.conditional:
+                            undetermined.update(self.opening(name))
                         continue
                     if given is UNKNOWN:
                         answers[name] = UNKNOWN
+                        if name in self.run.conditional:
+                            undetermined.update(self.opening(name))
+                    if kind == "m":  # the item applies if the open question takes this value
+                        values = if_values.setdefault(name, [])
+                        if fact.get("v") not in values:
+                            values.append(fact.get("v"))
                     undetermined.add(name)
                 elif kind in ("d", "p"):
                     self.fact_trace(name, fact.get("v"), "strict" if kind == "d" else "possible",
@@ -123,15 +133,53 @@ class _Builder:
 
         for firing in firings:
             visit(firing.matched, firing.rule.action.mode)
+        lang = self.lang
+        open_ids = sorted(undetermined, key=self._qorder)
         return Trace.model_construct(
             rule=item.model.id, file=item.file, line=item.line,
-            condition=condition_text(item.when, self.lang),
-            answers=[AnswerUsed.model_construct(question=q, text=self.rb.questions[q].model.text.get(self.lang),
-                                value=display_value(self.rb, q, v, self.lang))
+            condition=condition_text(item.when, lang),
+            answers=[AnswerUsed.model_construct(question=q, text=self.question_text(q),
+                                                value=display_value(self.rb, q, v, lang),
+                                                conditional=q in self.run.conditional)
                      for q, v in sorted(answers.items(), key=lambda kv: self._qorder(kv[0]))],
             facts=sorted(facts.values(), key=lambda f: (f.fact, str(f.value), f.rule)),
-            undetermined_by=sorted(undetermined, key=self._qorder),
+            undetermined_by=open_ids,
+            open_questions=[OpenQuestion.model_construct(
+                question=q, text=self.question_text(q),
+                if_values=[display_value(self.rb, q, v, lang) for v in if_values.get(q, ())
+                           if v != "__none__"]) for q in open_ids],
         )
+
+    def question_text(self, qid: str) -> str:
+        return self.rb.questions[qid].model.text.get(self.lang)
+
+    def opening(self, qid: str) -> set[str]:
+        """The open questions that leave a conditional answer's ``ask_when`` undecided."""
+        found: set[str] = set()
+        todo = [qid]
+        seen = {qid}
+        feeders = self.rb.__dict__.setdefault("_feeders", None) or self.rb.__dict__.setdefault(
+            "_feeders", self.rb.feeders())
+        while todo:
+            cond = self.rb.questions[todo.pop()].ask_when
+            names = facts_of(cond) if cond is not None else set()
+            for name in names:
+                for q in (name,) if name in self.rb.questions else feeders.get(name, ()):
+                    if q in seen:
+                        continue
+                    seen.add(q)
+                    given = self.run.answers.get(q)
+                    if q in self.run.conditional:
+                        todo.append(q)
+                    elif given is UNKNOWN or (q not in self.run.answers and q in self.needed):
+                        found.add(q)
+        return found
+
+    @property
+    def needed(self) -> set[str]:
+        if self._needed is None:
+            self._needed = set(needed_questions(self.rb, self.run))
+        return self._needed
 
     def fact_trace(self, name: str, value: Any, mode: str, facts: dict, seen: set, visit: Any) -> None:
         if name.startswith("route."):
@@ -324,12 +372,13 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
         if q not in read_by_run:
             ignored.append(IgnoredAnswer(question=q, value=display_value(rb, q, v, lang),
                                          reason="所属路径不适用" if lang == "zh" else "its route does not apply to this case"))
-    unanswered = needed_questions(rb, run)
+    unanswered = sorted(b.needed, key=b._qorder)
     return Outcome(
         rulebase=rulebase_ref(rb), as_of=as_of, lang=lang, routes=routes, items=items,
         upcoming=upcoming_items, facts=facts, conflicts=conflicts,
         timeline=_timeline(items, lang), ignored_answers=ignored,
         unanswered=unanswered,
+        unanswered_questions=[OpenQuestion(question=q, text=b.question_text(q)) for q in unanswered],
         complete=not any(i.status == "to_determine" for i in items) and not unanswered,
     )
 

@@ -40,7 +40,7 @@ class Limits:
 class Action:
     """What a rule does when it fires."""
 
-    kind: str                 # derive | item | ask | irrelevant | pending
+    kind: str                 # derive | item | ask | asked | irrelevant | pending
     mode: str                 # strict | possible
     target: str               # fact rule id, item id, route id or question id
     sets: tuple[tuple[str, Any], ...] = ()   # for derive: (fact, engine value) pairs
@@ -84,11 +84,13 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
             continue
         qid = q.model.id
         origin = (q.file, q.line)
-        unanswered = [Lit(True, ("a", qid, None)), Lit(True, ("u", qid, "dk"))]
+        unanswered = [Lit(True, ("n", qid, None))]
+        answered = [Lit(False, ("n", qid, None))]
         add(q.partition, qid, q.ask_when, Action("ask", "strict", qid), origin, unanswered)
         add(q.partition, qid, q.ask_when, Action("ask", "possible", qid), origin, unanswered)
-        for answered in (Lit(False, ("a", qid, None)), Lit(False, ("u", qid, "dk"))):
-            add(q.partition, qid, q.ask_when, Action("irrelevant", "strict", qid), origin, [answered])
+        # an answer counts for certain only when its question is certainly asked (see _run)
+        add(q.partition, qid, q.ask_when, Action("asked", "strict", qid), origin, answered)
+        add(q.partition, qid, q.ask_when, Action("irrelevant", "strict", qid), origin, answered)
     for r in rb.fact_rules:
         sets = tuple((name, to_engine_value(rb.derived[name].value_type, value))
                      for name, value in r.model.set.items())
@@ -129,7 +131,7 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
             reads = (facts_of(cond) if cond is not None else set()) | {n for lit in extra for n in pattern_names(lit.pattern)}
             if cond is not None:
                 reads |= {f"pk:{k}" for k in derived_unknown_tested(cond) if kinds[k] == "derived"}
-            if action.kind in ("ask", "irrelevant"):
+            if action.kind in ("ask", "asked", "irrelevant"):
                 reads -= {node}
             node_deps[node] |= reads
         stage: dict[str, int] = {}

@@ -310,8 +310,10 @@ def negated_facts_of(cond: Cond, negated: bool = False) -> set[str]:
 # A pattern matches one engine fact. Patterns are plain conjunctions of tests - never '$or' - so
 # that the engine shares their nodes: a fact may pass at most ~63 unshared tests (error 303).
 #   ("a", q, test)   an answer to question q whose value passes test (None: any value)
-#   ("m", q, test)   closed-choice question q may take a passing value (its answer, or every
-#                    option while it is unknown or not yet answered)
+#   ("m", q, test)   question q may take a passing value: its answer (also an answer that is only
+#                    conditional, see _run), or, for a closed question, every option while it is
+#                    unknown or not yet answered
+#   ("n", q, None)   question q has been answered (a value or "don't know")
 #   ("u", q, w)      question q is undetermined: w = "dk" (answered don't know) or None (dk or pending)
 #   ("d", k, test)   derived fact k definitely holds a passing value
 #   ("p", k, test)   derived fact k may hold a passing value
@@ -361,7 +363,7 @@ def _atom(atom: Atom, kinds: dict[str, str], mode: str) -> Formula:
     if kind == "closed":
         return _alternatives("m", name, atom)
     # an open-domain question (number, date, text) may take any value while undetermined
-    return ("or", (_alternatives("a", name, atom), Lit(False, ("u", name, None))))
+    return ("or", (_alternatives("m", name, atom), Lit(False, ("u", name, None))))
 
 
 def derived_unknown_tested(cond: Cond) -> set[str]:

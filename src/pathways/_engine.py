@@ -104,7 +104,7 @@ def pattern_expression(pattern: Pattern) -> dict[str, Any]:
         if test == "dk":
             tests.append({"w": "dk"})
         return {"$and": tests}
-    if kind in ("w", "pk"):
+    if kind in ("w", "pk", "n"):
         return {"$and": [{"t": kind}, {"q": name}]}
     if kind == "now":
         return {"$and": [{"t": "now"}, *_value_tests(test)]}

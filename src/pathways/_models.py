@@ -292,6 +292,7 @@ class Manifest(_Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80)]
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     released: dt.date
+    in_force_from: dt.date | None = None   # cases dated from this day on are supported (lint PW318)
     title: Text
     languages: list[Literal["zh", "en"]] = ["zh", "en"]
     files: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./\-]+\.ya?ml$")]],

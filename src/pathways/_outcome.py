@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "AnswerUsed", "AuthorityRef", "Conflict", "DerivedFact", "IgnoredAnswer", "ItemResult",
-    "NextQuestion", "OptionOut", "Outcome", "Progress", "QuestionOut", "RouteResult", "RuleBaseRef",
+    "NextQuestion", "OpenQuestion", "OptionOut", "Outcome", "Progress", "QuestionOut", "RouteResult", "RuleBaseRef",
     "SCHEMA_VERSION", "ItemStatus", "SourceCitation", "TimeLimitOut", "Timeline", "TimelineStep", "Trace",
     "TraceFact",
 ]
@@ -66,6 +66,16 @@ class AnswerUsed(_Out):
     question: str
     text: str
     value: Any
+    conditional: bool = False    # given, but its question only may apply (it rests on open answers)
+
+
+class OpenQuestion(_Out):
+    """A question whose answer is still open, by its text; ``if_values``: the answers under which
+    the item applies (empty when any answer, or "don't know" itself, matters)."""
+
+    question: str
+    text: str
+    if_values: list[Any] = []
 
 
 class TraceFact(_Out):
@@ -89,6 +99,7 @@ class Trace(_Out):
     answers: list[AnswerUsed] = []
     facts: list[TraceFact] = []
     undetermined_by: list[str] = []   # questions whose "don't know"/missing answer leaves it open
+    open_questions: list[OpenQuestion] = []   # the same, with their texts and the deciding answers
 
 
 class ItemResult(_Out):
@@ -176,6 +187,7 @@ class Outcome(_Out):
     timeline: Timeline
     ignored_answers: list[IgnoredAnswer] = []
     unanswered: list[str] = []
+    unanswered_questions: list[OpenQuestion] = []   # the same, with their texts
     complete: bool
 
 

@@ -3,6 +3,13 @@
 A case runs partition by partition (common router first, then each route that may apply), each in
 its own short engine session. Answers to questions whose ``ask_when`` cannot hold are dropped and the
 case is re-run without them, so that they are reported and never silently used.
+
+An answer to a question whose ``ask_when`` only *may* hold (it rests on a "don't know" or a missing
+answer) is *conditional*: it narrows what may be (its 'm' facts) but decides nothing for certain (no
+'a' fact), so more answers never make a result more certain than the facts allow. Which answers are
+conditional is found by running: every answer starts as definite, and one whose question the engine
+does not find certainly asked is made conditional and the case re-run. Demoting an answer only
+weakens the strict conclusions, so this settles in at most one pass per answer.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ class Run:
     firings: list[Firing] = field(default_factory=list)
     partitions_run: list[str] = field(default_factory=list)
     certain: bool = False                   # only strict rules ran: possible == strict
+    conditional: frozenset[str] = frozenset()   # answers whose question only may be asked
 
     def __post_init__(self) -> None:
         self.strict: dict[str, set[str]] = defaultdict(set)     # kind -> targets
@@ -78,13 +86,15 @@ class Run:
         return f"route.{route}" in self.possible["derive"]
 
 
-def engine_facts(rb: RuleBase, qid: str, value: Any) -> list[dict[str, Any]]:
-    """The engine facts of one answer: 'a' (the answer) and, for closed questions, 'm' (the values
-    it may take: the answer itself, or every value while unknown)."""
+def engine_facts(rb: RuleBase, qid: str, value: Any, conditional: bool = False) -> list[dict[str, Any]]:
+    """The engine facts of one answer: 'n' (answered); 'a' (the answer, unless it is conditional);
+    'm' (the values it may take: the answer itself, or every option of a closed question while
+    unknown); 'u' for "don't know" (w = 'dk', or 'cdk' when conditional: not definitely unknown)."""
     q = rb.questions[qid].model
     closed = q.type in ("yes_no", "choice", "multi")
+    facts: list[dict[str, Any]] = [{"t": "n", "q": qid}]
     if value is UNKNOWN:
-        facts = [{"t": "u", "q": qid, "w": "dk"}]
+        facts.append({"t": "u", "q": qid, "w": "cdk" if conditional else "dk"})
         if closed:
             facts += [{"t": "m", "q": qid, "v": v} for v in rb.possible_values(qid)]
         return facts
@@ -92,9 +102,9 @@ def engine_facts(rb: RuleBase, qid: str, value: Any) -> list[dict[str, Any]]:
         values = list(value) or ["__none__"]
     else:
         values = [to_engine_value(q.type, value)]
-    facts = [{"t": "a", "q": qid, "v": v} for v in values]
-    if closed:
-        facts += [{"t": "m", "q": qid, "v": v} for v in values]
+    if not conditional:
+        facts += [{"t": "a", "q": qid, "v": v} for v in values]
+    facts += [{"t": "m", "q": qid, "v": v} for v in values]
     return facts
 
 
@@ -114,18 +124,19 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
     """
     comp = compiled(rb)
     dropped: dict[str, Any] = {}
+    conditional: set[str] = set()
     now = {"t": "now", "v": to_engine_value("date", as_of)}
     certain_possible = try_certain
-    for _ in range(2 * len(answers) + 4):
+    for _ in range(3 * len(answers) + 4):
         used = {q: v for q, v in answers.items() if q not in dropped}
         base: list[dict[str, Any]] = []
         for qid, qdef in rb.questions.items():
             if qid in used:
-                base.extend(engine_facts(rb, qid, used[qid]))
+                base.extend(engine_facts(rb, qid, used[qid], qid in conditional))
             elif qdef.ask_when is None:
                 base.extend(pending_facts(rb, qid))
-        # no unknown or missing answer in sight: try running the strict rules only
-        certain = certain_possible and not any(f["t"] == "u" for f in base)
+        # no unknown, missing or conditional answer in sight: try running the strict rules only
+        certain = certain_possible and not conditional and not any(f["t"] == "u" for f in base)
         produced: list[dict[str, Any]] = []
         firings: list[Firing] = []
         ran: list[str] = []
@@ -145,7 +156,6 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
                 values = (rb.possible_values(action.target) if action.kind == "ask"
                           and rb.questions[action.target].model.type in ("yes_no", "choice", "multi") else ())
                 produced.extend(produced_facts(firing.rule, certain, values))
-                action = firing.rule.action
                 if name == CORE and action.kind == "derive" and action.target.startswith("route."):
                     possible_routes.add(action.target[len("route."):])
         if certain and any(f.rule.action.kind == "ask" for f in firings):
@@ -157,7 +167,14 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
             for q in newly:
                 dropped[q] = answers[q]
             continue
-        run = Run(used, dropped, firings, ran, certain)
+        asked = {f.rule.action.target for f in firings if f.rule.action.kind == "asked"}
+        # answers whose question's rules ran but did not find it certainly asked
+        demoted = {q for q in used if q not in conditional and q not in asked
+                   and rb.questions[q].ask_when is not None and rb.questions[q].partition in ran}
+        if demoted:
+            conditional |= demoted
+            continue
+        run = Run(used, dropped, firings, ran, certain, frozenset(conditional))
         # an item applies for certain only where its route does
         for iid in list(run.strict["item"]):
             if f"route.{rb.items[iid].route}" not in run.strict["derive"]:

@@ -62,6 +62,10 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "id": "Stable id of the rule base ([a-z0-9_-]).",
         "version": "Version of this release of the rule base, e.g. 2026.11.0.",
         "released": "Release date (YYYY-MM-DD).",
+        "in_force_from": ("Earliest case date the rule base supports (YYYY-MM-DD): cases dated from this day on "
+                          "get the regime in force on their date. pathways lint (PW318) reports a branch of "
+                          "the rules that has no rule in force for a period on or after this day. Default: "
+                          "the earliest valid.from of any fact rule or item."),
         "title": "Title of the rule base, in Chinese and English.",
         "languages": "Languages every text is written in.",
         "files": "Rule files, loaded in this order; the order is also the question order of the wizard.",
