@@ -267,7 +267,7 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
             worst[name] = (len(tests), kind)
     for name, (count, kind) in worst.items():
         # point at the question (its ask rules come first) or the fact's first rule
-        at = next((first_use[(k, name)] for k in ("a", "d", kind) if (k, name) in first_use), where)
+        at = next((first_use[(k, name)] for k in ("n", "a", "d", kind) if (k, name) in first_use), where)
         if count > limits.tests_per_node:
             issues.append(RuleIssue("PW153", f"'{name}' is tested {count} different ways in {label}; "
                                     f"above {limits.tests_per_node} the engine hangs", at[0], at[1], 1))

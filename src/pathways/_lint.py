@@ -60,6 +60,8 @@ CODES: dict[str, tuple[str, str]] = {
     "PW316": ("warning", "an item comes 'after' an item of its route in a later stage: the checklist lists stages "
                          "in order, so it would be listed before the step it follows"),
     "PW317": ("warning", "an item without 'kind' (obligation, option or guidance): it is shown as an obligation"),
+    "PW318": ("warning", "a validity gap: a dated fact rule or item leaves its branch with nothing in force for a "
+                         "period on or after the rule base's in_force_from"),
 }
 
 SCHEMA_FILE = "rules.schema.json"
@@ -297,6 +299,7 @@ class Analysis:
         self.asked_when = {qid: self.conjunctions(q.ask_when, mode="possible")
                            for qid, q in rb.questions.items() if q.ask_when is not None}
         self.budget = 0
+        self._name_ok: dict[tuple[str, frozenset[Lit]], bool] = {}
 
     def conjunctions(self, cond: Cond | None, valid: Any = None, extra: Iterable[Lit] = (),
                      mode: str = "strict") -> tuple[frozenset[Lit], ...]:
@@ -326,17 +329,33 @@ class Analysis:
             if lit.pattern[0] != "pk":
                 by_name[lit.pattern[1]].append(lit)
         for name, lits in by_name.items():
-            if name == "":
-                ok = self.dates_ok(lits)
-            elif self.kinds.get(name) == "derived":
-                ok = self.derived_ok(name, lits)
-            elif name in self.rb.questions:
-                ok = self.question_ok(name, lits)
-            else:  # pragma: no cover
-                ok = True
-            if not ok:
+            if not self.name_ok(name, frozenset(lits)):
                 return self.why(name, lits)
         return None
+
+    def consistent(self, conj: frozenset[Lit]) -> bool:
+        """``basic(conj) is None``, without saying why."""
+        by_name: dict[str, set[Lit]] = defaultdict(set)
+        for lit in conj:
+            if lit.pattern[0] != "pk":
+                by_name[lit.pattern[1]].add(lit)
+        return all(self.name_ok(name, frozenset(lits)) for name, lits in by_name.items())
+
+    def name_ok(self, name: str, lits: frozenset[Lit]) -> bool:
+        """Whether the literals on one name can hold together (remembered: searches ask again)."""
+        key = (name, lits)
+        ok = self._name_ok.get(key)
+        if ok is None:
+            if name == "":
+                ok = self.dates_ok(list(lits))
+            elif self.kinds.get(name) == "derived":
+                ok = self.derived_ok(name, list(lits))
+            elif name in self.rb.questions:
+                ok = self.question_ok(name, list(lits))
+            else:  # pragma: no cover
+                ok = True
+            self._name_ok[key] = ok
+        return ok
 
     def why(self, name: str, lits: list[Lit]) -> str:
         ordered = sorted(lits, key=lambda l: (l.negated, repr(l.pattern)))
@@ -582,6 +601,7 @@ class _Checker:
         yield from self.modelines()
         yield from self.stage_order()
         yield from self.item_kinds()
+        yield from self.validity_gaps()
 
     # -- reachability --
 
@@ -886,6 +906,80 @@ class _Checker:
                                  "guidance (for information); until then it is shown as an obligation",
                                  self.pos.at("items", iid))
 
+    # -- validity gaps --
+
+    def in_force_from(self) -> dt.date | None:
+        """The first case date the rule base supports: the manifest's ``in_force_from``, else the
+        earliest ``valid.from`` of a fact rule or item (None: nothing is dated)."""
+        declared = getattr(self.rb.manifest, "in_force_from", None)
+        if declared is not None:
+            return declared
+        starts = [v.from_ for v in self.valid_ranges() if v.from_ is not None]
+        return min(starts) if starts else None
+
+    def valid_ranges(self) -> Iterator[Any]:
+        for r in self.rb.fact_rules:
+            if r.model.valid is not None:
+                yield r.model.valid
+        for item in self.rb.items.values():
+            if item.model.valid is not None:
+                yield item.model.valid
+
+    def validity_gaps(self) -> Iterator[RuleIssue]:
+        """PW318: a dated fact rule or item whose branch has nothing else in force for a while.
+
+        For a fact rule R setting fact f (an item I), the *branch* is R's condition (I's condition
+        and its route's), read without R's dates; the *gap periods* are the days on or after
+        ``in_force_from`` on which R is not in force. The branch is covered on a day when, for every
+        case in it, one of these holds on that day: another rule setting f fires (for an item:
+        another item of the same route and stage is on the checklist, even as "to determine"), or a
+        ``kind: guidance`` item (any route, any stage) is on the checklist. Each period not covered
+        is reported, with answers under which nothing is there. An item that replaces another is not
+        checked before its start, nor one another item replaces after its end (PW310 checks those).
+        """
+        rb = self.rb
+        first = self.in_force_from()
+        if first is None or not any(True for _ in self.valid_ranges()):
+            return
+        gaps = _Gaps(rb, Analysis(rb), first)
+        guidance = [iid for iid, item in rb.items.items() if item.model.kind == "guidance"]
+        by_fact: dict[str, list[Any]] = defaultdict(list)
+        for r in rb.fact_rules:
+            for name in r.model.set:
+                by_fact[name].append(r)
+        for r in rb.fact_rules:
+            if r.model.valid is None:
+                continue
+            for name in r.model.set:
+                others = [("rule", o) for o in by_fact[name] if o is not r]
+                closers = others + [("item", rb.items[iid]) for iid in guidance]
+                for start, end, example in gaps.uncovered(("rule", r), closers, before=True, after=True):
+                    period = _period(start, end)
+                    yield self.issue(
+                        "PW318", f"fact '{name}' has no rule in force {period} for cases where rule "
+                        f"'{r.model.id}' applies ({condition_text(r.when)}), e.g. {example or 'any answers'}: "
+                        f"the rule is {_valid_text(r.model.valid)}; encode the regime in force {period} for "
+                        f"these cases, or add a kind: guidance item {_guidance_valid(start, end)} saying that "
+                        "it is not encoded", self.pos.at("facts", r.model.id, "valid"))
+        replaced = {old for item in rb.items.values() for old in item.model.replaces}
+        for iid, item in rb.items.items():
+            if item.model.valid is None:
+                continue
+            before = not item.model.replaces
+            after = iid not in replaced
+            closers = [("item", other) for oid, other in rb.items.items() if oid != iid and (
+                other.model.kind == "guidance" or (other.route == item.route and other.model.stage == item.model.stage))]
+            for start, end, example in gaps.uncovered(("item", item), closers, before=before, after=after):
+                period = _period(start, end)
+                branch = (f"its condition ({condition_text(item.when)})" if item.when is not None
+                          else f"its route '{item.route}'")
+                yield self.issue(
+                    "PW318", f"item '{iid}' is {_valid_text(item.model.valid)}; {period} cases where "
+                    f"{branch} holds, e.g. {example or 'any answers'}, get no item of route '{item.route}' in "
+                    f"stage {item.model.stage} instead; encode the regime in force {period}, or add a kind: "
+                    f"guidance item {_guidance_valid(start, end)} saying that it is not encoded",
+                    self.pos.at("items", iid, "valid"))
+
     def modelines(self) -> Iterator[RuleIssue]:
         schema = self.rb.root / SCHEMA_FILE
         for display, (path, _) in self.pos.files.items():
@@ -923,6 +1017,167 @@ def _overlaps(valid: Any, first: dt.date, end: dt.date | None) -> bool:
     starts_in_time = valid.from_ is None or end is None or valid.from_ < end
     ends_in_time = valid.to is None or valid.to >= first
     return starts_in_time and ends_in_time
+
+
+def _period(start: dt.date, end: dt.date | None) -> str:
+    return f"from {start} on" if end is None else f"from {start} to {end}"
+
+
+def _guidance_valid(start: dt.date, end: dt.date | None) -> str:
+    if end is None:
+        return f"valid: {{from: {start}}}"
+    return f"valid: {{to: {end}}}"
+
+
+DAY = dt.timedelta(days=1)
+GAP_NODES = 2_000   # branches of the covering search per period (beyond: assume covered)
+GAP_LEAVES = 50     # complete candidate cases checked per period
+
+
+class _Gaps:
+    """Whether a branch (a dated rule's condition) has a day on which no closer can hold.
+
+    A branch is the strict form of the rule's condition: a case in which it definitely holds. A
+    closer (another rule, another item) covers a case unless its *possible* form is false there,
+    so "nothing covers" is the branch plus, for each closer conjunction, one of its literals
+    negated: a search over those choices (pruned by the literal checks of ``Analysis.basic``;
+    negated derived facts add the negation of the rules that set them), each complete choice then
+    checked with ``Analysis`` (derived facts expanded into their rules, questions into their
+    ask_when). The search gives up as "covered" past its budget.
+    """
+
+    def __init__(self, rb: RuleBase, analysis: Analysis, first: dt.date) -> None:
+        self.rb = rb
+        self.analysis = analysis
+        self.first = first
+
+    @staticmethod
+    def valid_of(entry: tuple[str, Any]) -> Any:
+        return entry[1].model.valid
+
+    def conjs(self, entry: tuple[str, Any], mode: str) -> tuple[frozenset[Lit], ...]:
+        kind, obj = entry
+        a = self.analysis
+        if kind == "rule":
+            route = [] if obj.partition == CORE else [
+                Lit(False, ("d" if mode == "strict" else "p", f"route.{obj.partition}", ("eq", (True,))))]
+            return a.conjunctions(obj.when, extra=route, mode=mode)
+        route_lit = Lit(False, ("d" if mode == "strict" else "p", f"route.{obj.route}", ("eq", (True,))))
+        return a.conjunctions(obj.when, extra=[route_lit], mode=mode)
+
+    def uncovered(self, entry: tuple[str, Any], closers: list[tuple[str, Any]], before: bool,
+                  after: bool) -> Iterator[tuple[dt.date, dt.date | None, str]]:
+        """Maximal periods (first day, last day or None) in which the branch of ``entry`` is not
+        covered, each with answers under which it is not."""
+        valid = self.valid_of(entry)
+        periods: list[tuple[dt.date, dt.date | None]] = []
+        if before and valid.from_ is not None and valid.from_ > self.first:
+            if valid.to is None or valid.to >= self.first:
+                periods.append((self.first, valid.from_ - DAY))
+        if after and valid.to is not None and valid.to < dt.date.max and valid.to >= self.first:
+            periods.append((max(self.first, valid.to + DAY), None))
+        if not periods:
+            return
+        branch = self.conjs(entry, "strict")
+        for start, end in periods:
+            cuts = {start}
+            for closer in closers:
+                v = self.valid_of(closer)
+                if v is None:
+                    continue
+                for day in (v.from_, v.to + DAY if v.to is not None and v.to < dt.date.max else None):
+                    if day is not None and day > start and (end is None or day <= end):
+                        cuts.add(day)
+            days = sorted(cuts)
+            open_start: dt.date | None = None
+            open_example = ""
+            for index, day in enumerate(days):
+                last = days[index + 1] - DAY if index + 1 < len(days) else end
+                active = [c for c in closers if self.valid_of(c) is None or _overlaps(self.valid_of(c), day,
+                                                                                       day + DAY)]
+                example = self.gap_case(branch, active, day, last)
+                if example is not None:
+                    if open_start is None:
+                        open_start, open_example = day, example
+                    continue
+                if open_start is not None:
+                    yield open_start, day - DAY, open_example
+                    open_start = None
+            if open_start is not None:
+                yield open_start, end, open_example
+
+    def gap_case(self, branch: tuple[frozenset[Lit], ...], closers: list[tuple[str, Any]], first: dt.date,
+                 last: dt.date | None) -> str | None:
+        """Answers under which the branch holds and no closer may hold on days first..last, or None."""
+        ops: list[tuple[str, int]] = [("gte", to_engine_value("date", first))]
+        if last is not None:
+            ops.append(("lte", to_engine_value("date", last)))
+        now = Lit(False, ("now", "", ("cmp", tuple(ops))))
+        clauses: list[frozenset[Lit]] = []
+        for closer in closers:
+            clauses.extend(self.conjs(closer, "possible"))
+        self.nodes = GAP_NODES
+        self.leaves = GAP_LEAVES
+        for conj in branch:
+            try:
+                found = self.search(conj | {now}, tuple(clauses), frozenset())
+            except _GiveUp:
+                return None
+            if found is not None:
+                return found
+        return None
+
+    def search(self, state: frozenset[Lit], clauses: tuple[frozenset[Lit], ...],
+               expanded: frozenset[Lit]) -> str | None:
+        """Extend ``state`` so that every clause has a false literal; a witness if that may hold."""
+        a = self.analysis
+        self.nodes -= 1
+        if self.nodes < 0:
+            raise _GiveUp
+        if not a.consistent(state) or a.forced_negation(state) is not None:
+            return None
+        best: list[Lit] | None = None
+        for clause in clauses:
+            if any(Lit(not l.negated, l.pattern) in state for l in clause):
+                continue  # one of its literals is already false
+            if not a.consistent(state | clause):
+                continue  # its literals cannot all hold here
+            options = [Lit(not l.negated, l.pattern) for l in clause]
+            options = [o for o in options if a.consistent(state | {o})]
+            if best is None or len(options) < len(best):
+                best = options
+                if not best:
+                    return None
+        if best is not None:
+            for option in best:
+                found = self.search(state | {option}, clauses, expanded)
+                if found is not None:
+                    return found
+            return None
+        # every clause is false: a derived fact required not to hold needs its rules not to fire
+        more: list[frozenset[Lit]] = []
+        done = set(expanded)
+        for lit in sorted(state, key=lambda l: repr(l.pattern)):
+            if not lit.negated or lit.pattern[0] not in ("d", "p") or lit in expanded:
+                continue
+            kind, name, test = lit.pattern
+            done.add(lit)
+            for _rule, value, strict_conjs, possible_conjs in a.providers.get(name, ()):
+                if _passes(test, value):
+                    more.extend(strict_conjs if kind == "d" else possible_conjs)
+        if more:
+            return self.search(state, tuple(more), frozenset(done))
+        self.leaves -= 1
+        if self.leaves < 0:
+            raise _GiveUp
+        a.budget = SEARCH_BUDGET
+        try:
+            ok, _, final = a._sat(state, frozenset())
+        except _GiveUp:
+            raise
+        if not ok:
+            return None
+        return _witness(final) or None
 
 
 def _valid_text(valid: Any) -> str:

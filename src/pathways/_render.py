@@ -8,6 +8,7 @@ from typing import Any
 
 from ._models import STAGES
 from ._outcome import ItemResult, Outcome
+from ._texts import KIND_LABELS, STATUS_LABELS, time_limit_text
 
 __all__ = ["FORMATS", "render", "render_json", "render_markdown", "render_html"]
 
@@ -17,7 +18,7 @@ _L = {
     "en": {
         "title": "Regulatory checklist", "rulebase": "Rule base", "as_of": "As of",
         "routes": "Routes", "applies": {"yes": "applies", "maybe": "may apply"},
-        "status": {"required": "required", "to_determine": "to determine", "to_be_verified": "to be verified"},
+        "status": STATUS_LABELS["en"], "kind": KIND_LABELS["en"],
         "stage": {"preparation": "Preparation", "classification": "Classification", "testing": "Testing",
                   "clinical": "Clinical", "registration": "Registration", "manufacturing": "Manufacturing",
                   "post_market": "Post-market", "incentive": "Incentives and support"},
@@ -29,15 +30,20 @@ _L = {
         "derived": "Derived facts", "timeline": "Timeline", "critical": "Statutory working days along the critical path",
         "ignored": "Answers not used", "unanswered": "Questions still open", "conflicts": "Conflicts in the rule base",
         "no_items": "No checklist items for these answers.",
-        "legend": "Status: **required** — applies on these answers; **to determine** — depends on an answer "
-                  "that is unknown or missing; **to be verified** — the underlying rule is not yet confirmed "
-                  "from a primary source and must be verified before you rely on it.",
+        "legend": "Obligations (steps the law requires): **required** — applies on these answers; **to determine** "
+                  "— depends on an answer that is unknown or missing; **to be verified** — the underlying rule is "
+                  "not yet confirmed from a primary source and must be verified before you rely on it. "
+                  "Options (programmes and incentives you may choose to apply for): **eligible — optional** or "
+                  "**possibly eligible — optional**. Guidance: **for information**.",
         "after": "after", "maybe_values": "possibly",
+        "because": "Because", "if": "If", "open": "still open", "conditional": "if this question applies",
+        "rule": "Rule", "typical": "Typical durations (not statutory; not added up)",
+        "may_add": "May add time (to determine, or optional; not added up)",
     },
     "zh": {
         "title": "法规准入清单", "rulebase": "规则库", "as_of": "评估日期",
         "routes": "适用路径", "applies": {"yes": "适用", "maybe": "可能适用"},
-        "status": {"required": "必需", "to_determine": "待确定", "to_be_verified": "待核实"},
+        "status": STATUS_LABELS["zh"], "kind": KIND_LABELS["zh"],
         "stage": {"preparation": "准备", "classification": "分类界定", "testing": "检验",
                   "clinical": "临床", "registration": "注册/备案", "manufacturing": "生产",
                   "post_market": "上市后", "incentive": "激励与支持政策"},
@@ -49,9 +55,12 @@ _L = {
         "derived": "推导事实", "timeline": "时间线", "critical": "关键路径上的法定工作日",
         "ignored": "未采用的答案", "unanswered": "尚未回答的问题", "conflicts": "规则库冲突",
         "no_items": "根据所填答案，没有清单事项。",
-        "legend": "状态：**必需**——根据答案适用；**待确定**——取决于未知或未填写的答案；**待核实**——该规则尚未得到一手来源确认，"
-                  "依赖前须核实。",
+        "legend": "法定义务：**必需**——根据答案适用；**待确定**——取决于未知或未填写的答案；**待核实**——该规则尚未得到一手来源确认，"
+                  "依赖前须核实。可选项目（可自愿申请的程序和激励政策）：**符合条件——可选**或**可能符合条件——可选**。"
+                  "参考信息：**供参考**。",
         "after": "在其后", "maybe_values": "可能",
+        "because": "依据", "if": "如果", "open": "尚未确定", "conditional": "如该问题适用",
+        "rule": "规则", "typical": "通常时长（非法定，不计入合计）", "may_add": "可能增加的时间（待确定或可选事项，不计入合计）",
     },
 }
 
@@ -67,16 +76,41 @@ def _article(lang: str, article: str | None) -> str:
 
 
 def _time_limit(lang: str, item: ItemResult) -> str | None:
-    tl = item.time_limit
-    if tl is None:
-        return None
+    return time_limit_text(item.time_limit, lang) if item.time_limit else None
+
+
+def _status_text(lang: str, item: ItemResult) -> str:
+    """'required', 'eligible — optional (to be verified)', ..."""
+    text = _L[lang]["status"][item.status]
+    if item.kind != "obligation" and not item.confirmed:
+        text += "（" + _L[lang]["status"]["to_be_verified"] + "）" if lang == "zh" else \
+            f" ({_L[lang]['status']['to_be_verified']})"
+    return text
+
+
+def _why(lang: str, item: ItemResult) -> list[str]:
+    """Why an item is there, in words: the answers that put it there, and for an item that hinges on
+    open questions, 'if' those questions take the values that would keep it."""
     L = _L[lang]
-    unit = L["wd"] if tl.unit == "working_days" else L["cd"]
-    kind = L["statutory"] if tl.statutory else L["not_statutory"]
-    space = "" if lang == "zh" else " "
-    text = f"{tl.days}{space}{unit} — {tl.of} ({kind})"
-    if tl.note:
-        text += f"; {tl.note}"
+    sep = "；" if lang == "zh" else "; "
+    colon = "：" if lang == "zh" else ": "
+    lines = []
+    given = [f"{a.text} — {_value(a.value)}" + (f" ({L['conditional']})" if a.conditional else "")
+             for a in item.trace.answers]
+    if given:
+        lines.append(L["because"] + colon + sep.join(given))
+    open_q = [f"{q.text} — {' / '.join(map(_value, q.if_values))}" if q.if_values else f"{q.text} ({L['open']})"
+              for q in item.trace.open_questions]
+    if open_q:
+        lines.append(L["if"] + colon + sep.join(open_q))
+    return lines
+
+
+def _rule_line(lang: str, item: ItemResult) -> str:
+    L = _L[lang]
+    text = f"{L['rule']}: `{item.trace.condition}`"
+    if item.trace.facts:
+        text += " · " + L["facts"] + ": " + "; ".join(f"{f.fact} = {_value(f.value)} ({f.rule})" for f in item.trace.facts)
     return text
 
 
@@ -112,7 +146,7 @@ def render_markdown(outcome: Outcome) -> str:
     out.append("")
 
     def item_md(item: ItemResult, number: str) -> list[str]:
-        lines = [f"#### {number} {item.title} — *{L['status'][item.status]}*", ""]
+        lines = [f"#### {number} {item.title} — *{_status_text(lang, item)}*", ""]
         if item.detail:
             lines += [item.detail, ""]
         if item.authority:
@@ -133,15 +167,10 @@ def render_markdown(outcome: Outcome) -> str:
             number_text = f" {s.number}" if s.number else ""
             link = f" <{s.url}>" if s.url else ""
             lines.append(f"  - {s.title}{number_text}{_article(lang, s.article)}{flag}{link}")
-        why = [f"`{item.trace.condition}`"]
-        if item.trace.answers:
-            why.append(L["answers"] + ": " + "; ".join(f"{a.question} = {_value(a.value)}" for a in item.trace.answers))
-        if item.trace.facts:
-            why.append(L["facts"] + ": " + "; ".join(f"{f.fact} = {_value(f.value)} ({f.rule})" for f in item.trace.facts))
-        if item.trace.undetermined_by:
-            why.append(L["undetermined"] + ": " + ", ".join(item.trace.undetermined_by))
-        lines.append(f"- {L['why']}: " + " · ".join(why))
-        lines.append(f"- id: `{item.id}`")
+        lines.append(f"- {L['why']}:")
+        lines += [f"  - {w}" for w in _why(lang, item)]
+        lines.append(f"  - {_rule_line(lang, item)}")
+        lines.append(f"- id: `{item.id}` · {L['kind'][item.kind]}")
         lines.append("")
         return lines
 
@@ -161,13 +190,17 @@ def render_markdown(outcome: Outcome) -> str:
         out += [f"## {L['upcoming']}", ""]
         for item in outcome.upcoming:
             out += item_md(item, "•")
+    t = outcome.timeline
+    titles = {i.id: i.title for i in outcome.items}
     out += [f"## {L['timeline']}", "",
-            f"{L['critical']}: **{outcome.timeline.statutory_working_days}** "
-            + (" → ".join(f"`{i}`" for i in outcome.timeline.critical_path) or "—"), "",
-            outcome.timeline.note, ""]
-    out += [f"- {o}" for o in outcome.timeline.other_limits]
-    if outcome.timeline.other_limits:
-        out.append("")
+            f"{L['critical']}: **{t.statutory_working_days}** "
+            + (" → ".join(titles.get(i, i) for i in t.critical_path) or "—"), "",
+            t.note, ""]
+    for key, steps in (("typical", t.typical), ("may_add", t.may_add)):
+        if steps:
+            out += [f"{L[key]}:", ""]
+            out += [f"- {s.title}: {time_limit_text(s.time_limit, lang)}" for s in steps]
+            out.append("")
     if outcome.facts:
         out += [f"## {L['derived']}", ""]
         for f in outcome.facts:
@@ -178,8 +211,8 @@ def render_markdown(outcome: Outcome) -> str:
         out += [f"## {L['conflicts']}", ""]
         out += [f"- `{c.fact}`: {', '.join(map(_value, c.values))} ({', '.join(c.rules)})" for c in outcome.conflicts]
         out.append("")
-    if outcome.unanswered:
-        out += [f"## {L['unanswered']}", ""] + [f"- `{q}`" for q in outcome.unanswered] + [""]
+    if outcome.unanswered_questions:
+        out += [f"## {L['unanswered']}", ""] + [f"- {q.text}" for q in outcome.unanswered_questions] + [""]
     if outcome.ignored_answers:
         out += [f"## {L['ignored']}", ""]
         out += [f"- `{a.question}` = {_value(a.value)}: {a.reason}" for a in outcome.ignored_answers]
@@ -195,7 +228,9 @@ h1{font-size:1.6rem}h2{border-bottom:2px solid #ccd;padding-bottom:.2rem;margin-
 .item{border:1px solid #dde;border-radius:6px;padding:.6rem .9rem;margin:.7rem 0;page-break-inside:avoid}
 .item h4{margin:.1rem 0 .4rem 0}.badge{font-size:.75rem;padding:.1rem .45rem;border-radius:4px;margin-left:.4rem;
 white-space:nowrap}.required{background:#e3f2e5;color:#1b5e20}.to_determine{background:#fff4d6;color:#7a5200}
-.to_be_verified{background:#fde2e1;color:#8b1a13}.why{color:#444;font-size:.88rem}code{font-size:.85em}
+.to_be_verified{background:#fde2e1;color:#8b1a13}.eligible,.possibly_eligible{background:#e4eefb;color:#12467a}
+.for_information{background:#eeeeee;color:#444}.kind{font-size:.75rem;color:#666;margin-left:.4rem}
+.why{color:#444;font-size:.88rem}.why p{margin:.1rem 0}code{font-size:.85em}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:.3rem 0}dt{color:#555}dd{margin:0}
 @media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}}
 """
@@ -237,18 +272,15 @@ def render_html(outcome: Outcome) -> str:
                 title += f" <span class=\"badge to_be_verified\">{e(L['status']['to_be_verified'])}</span>"
             cites.append(f"<li>{title}</li>")
         rows.append((L["sources"], "<ul>" + "".join(cites) + "</ul>"))
-        why = [f"<code>{e(item.trace.condition)}</code>"]
-        if item.trace.answers:
-            why.append(e(L["answers"]) + ": " + e("; ".join(f"{a.question} = {_value(a.value)}" for a in item.trace.answers)))
-        if item.trace.facts:
-            why.append(e(L["facts"]) + ": " + e("; ".join(f"{f.fact} = {_value(f.value)} ({f.rule})" for f in item.trace.facts)))
-        if item.trace.undetermined_by:
-            why.append(e(L["undetermined"]) + ": " + e(", ".join(item.trace.undetermined_by)))
+        why = "".join(f"<p>{e(w)}</p>" for w in _why(lang, item))
+        rule = e(_rule_line(lang, item)).replace(f"`{e(item.trace.condition)}`",
+                                                 f"<code>{e(item.trace.condition)}</code>")
         body = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in rows)
         detail = f"<p>{e(item.detail)}</p>" if item.detail else ""
-        return (f"<div class=\"item\" id=\"{e(item.id)}\"><h4>{e(item.title)}<span class=\"badge {item.status}\">"
-                f"{e(L['status'][item.status])}</span></h4>{detail}<dl>{body}</dl>"
-                f"<p class=\"why\">{e(L['why'])}: {' · '.join(why)}</p></div>")
+        return (f"<div class=\"item {item.kind}\" id=\"{e(item.id)}\"><h4>{e(item.title)}<span class=\"badge "
+                f"{item.status}\">{e(_status_text(lang, item))}</span><span class=\"kind\">{e(L['kind'][item.kind])}"
+                f"</span></h4>{detail}<dl>{body}</dl>"
+                f"<div class=\"why\"><p><strong>{e(L['why'])}</strong></p>{why}<p>{rule}</p></div></div>")
 
     current = None
     for route_title, stage, items in _grouped(outcome, outcome.items):
@@ -263,17 +295,20 @@ def render_html(outcome: Outcome) -> str:
         parts.append(f"<h2>{e(L['upcoming'])}</h2>")
         parts += [item_html(i) for i in outcome.upcoming]
     t = outcome.timeline
+    titles = {i.id: i.title for i in outcome.items}
     parts.append(f"<h2>{e(L['timeline'])}</h2><p>{e(L['critical'])}: <strong>{t.statutory_working_days}</strong> "
-                 + e(" → ".join(t.critical_path)) + f"</p><p class=\"meta\">{e(t.note)}</p>")
-    if t.other_limits:
-        parts.append("<ul>" + "".join(f"<li>{e(o)}</li>" for o in t.other_limits) + "</ul>")
+                 + e(" → ".join(titles.get(i, i) for i in t.critical_path)) + f"</p><p class=\"meta\">{e(t.note)}</p>")
+    for key, steps in (("typical", t.typical), ("may_add", t.may_add)):
+        if steps:
+            parts.append(f"<p>{e(L[key])}:</p><ul>" + "".join(
+                f"<li>{e(s.title)}: {e(time_limit_text(s.time_limit, lang))}</li>" for s in steps) + "</ul>")
     if outcome.facts:
         parts.append(f"<h2>{e(L['derived'])}</h2><ul>" + "".join(
             f"<li><code>{e(f.fact)}</code> = {'' if f.certain else e(L['maybe_values']) + ' '}"
             f"{e(', '.join(map(_value, f.values)))}</li>" for f in outcome.facts) + "</ul>")
-    if outcome.unanswered:
+    if outcome.unanswered_questions:
         parts.append(f"<h2>{e(L['unanswered'])}</h2><ul>" + "".join(
-            f"<li><code>{e(q)}</code></li>" for q in outcome.unanswered) + "</ul>")
+            f"<li>{e(q.text)}</li>" for q in outcome.unanswered_questions) + "</ul>")
     if outcome.ignored_answers:
         parts.append(f"<h2>{e(L['ignored'])}</h2><ul>" + "".join(
             f"<li><code>{e(a.question)}</code> = {e(_value(a.value))}: {e(a.reason)}</li>"
