@@ -158,8 +158,7 @@ class _Builder:
         found: set[str] = set()
         todo = [qid]
         seen = {qid}
-        feeders = self.rb.__dict__.setdefault("_feeders", None) or self.rb.__dict__.setdefault(
-            "_feeders", self.rb.feeders())
+        feeders = _feeders(self.rb)
         while todo:
             cond = self.rb.questions[todo.pop()].ask_when
             names = facts_of(cond) if cond is not None else set()
@@ -381,6 +380,14 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
         unanswered_questions=[OpenQuestion(question=q, text=b.question_text(q)) for q in unanswered],
         complete=not any(i.status == "to_determine" for i in items) and not unanswered,
     )
+
+
+def _feeders(rb: RuleBase) -> dict[str, tuple[str, ...]]:
+    """``rb.feeders()``, worked out once per loaded rule base."""
+    cached = rb.__dict__.get("_feeders")
+    if cached is None:
+        cached = rb.__dict__["_feeders"] = rb.feeders()
+    return cached
 
 
 def _partitions(rb: RuleBase) -> dict[str, Any]:

@@ -40,7 +40,7 @@ class Limits:
 class Action:
     """What a rule does when it fires."""
 
-    kind: str                 # derive | item | ask | asked | irrelevant | pending
+    kind: str                 # derive | item | ask | answer | irrelevant | pending
     mode: str                 # strict | possible
     target: str               # fact rule id, item id, route id or question id
     sets: tuple[tuple[str, Any], ...] = ()   # for derive: (fact, engine value) pairs
@@ -85,12 +85,16 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
         qid = q.model.id
         origin = (q.file, q.line)
         unanswered = [Lit(True, ("n", qid, None))]
-        answered = [Lit(False, ("n", qid, None))]
+        given = [Lit(False, ("gv", qid, None))]
         add(q.partition, qid, q.ask_when, Action("ask", "strict", qid), origin, unanswered)
         add(q.partition, qid, q.ask_when, Action("ask", "possible", qid), origin, unanswered)
-        # an answer counts for certain only when its question is certainly asked (see _run)
-        add(q.partition, qid, q.ask_when, Action("asked", "strict", qid), origin, answered)
-        add(q.partition, qid, q.ask_when, Action("irrelevant", "strict", qid), origin, answered)
+        # an answer counts for certain only where its question is certainly asked, and narrows what
+        # may be where it only may be asked: the engine turns the given answer ('gv') into the
+        # answer facts ('a', 'm', 'u') in the question's own stage (see _engine.answer_facts)
+        add(q.partition, qid, q.ask_when, Action("answer", "strict", qid), origin, given)
+        add(q.partition, qid, q.ask_when, Action("answer", "possible", qid), origin, given)
+        add(q.partition, qid, q.ask_when, Action("irrelevant", "strict", qid), origin,
+            [Lit(False, ("n", qid, None))])
     for r in rb.fact_rules:
         sets = tuple((name, to_engine_value(rb.derived[name].value_type, value))
                      for name, value in r.model.set.items())
@@ -131,7 +135,7 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
             reads = (facts_of(cond) if cond is not None else set()) | {n for lit in extra for n in pattern_names(lit.pattern)}
             if cond is not None:
                 reads |= {f"pk:{k}" for k in derived_unknown_tested(cond) if kinds[k] == "derived"}
-            if action.kind in ("ask", "asked", "irrelevant"):
+            if action.kind in ("ask", "answer", "irrelevant"):
                 reads -= {node}
             node_deps[node] |= reads
         stage: dict[str, int] = {}

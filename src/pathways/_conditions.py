@@ -314,6 +314,8 @@ def negated_facts_of(cond: Cond, negated: bool = False) -> set[str]:
 #                    conditional, see _run), or, for a closed question, every option while it is
 #                    unknown or not yet answered
 #   ("n", q, None)   question q has been answered (a value or "don't know")
+#   ("gv", q, None)  the answer given to q, a question with an ask_when: the engine makes it an
+#                    answer ('a'/'m'/'u') only as far as the ask_when holds
 #   ("u", q, w)      question q is undetermined: w = "dk" (answered don't know) or None (dk or pending)
 #   ("d", k, test)   derived fact k definitely holds a passing value
 #   ("p", k, test)   derived fact k may hold a passing value

@@ -30,7 +30,7 @@ from ._compiler import CompiledRule, Partition
 from ._conditions import Pattern
 from ._errors import EngineError
 
-__all__ = ["Engine", "Firing", "fact_key", "giving_way"]
+__all__ = ["Engine", "Firing", "answer_facts", "fact_key", "giving_way", "produced_facts"]
 
 MAX_COLLISION_RETRIES = 3
 
@@ -97,7 +97,7 @@ def _value_tests(test: Any) -> list[dict[str, Any]]:
 def pattern_expression(pattern: Pattern) -> dict[str, Any]:
     """The engine's expression for a pattern (shared between rules: the engine only reads it)."""
     kind, name, test = pattern
-    if kind in ("a", "m", "d", "p"):
+    if kind in ("a", "m", "d", "p", "gv"):
         return {"$and": [{"t": kind}, {"q": name}, *_value_tests(test)]}
     if kind == "u":
         tests: list[dict[str, Any]] = [{"t": "u"}, {"q": name}]
@@ -109,6 +109,25 @@ def pattern_expression(pattern: Pattern) -> dict[str, Any]:
     if kind == "now":
         return {"$and": [{"t": "now"}, *_value_tests(test)]}
     raise ValueError(f"unknown pattern kind {kind}")
+
+
+def answer_facts(rule: CompiledRule, matched: tuple[dict[str, Any], ...],
+                 values: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """The answer facts an 'answer' rule makes of the given answer it matched.
+
+    strict (the question is certainly asked): the answer itself ('a'; "don't know": 'u' with
+    w = 'dk') and what it may be ('m'); possible (the question only may be asked): what it may be
+    only, with "don't know" as w = 'cdk' (undetermined, but not certainly "don't know"). ``values``:
+    a closed question's options (what "don't know" may be).
+    """
+    q = rule.action.target
+    given = next(f for f in matched if f.get("t") == "gv" and f.get("q") == q)
+    strict = rule.action.mode == "strict"
+    if given.get("w") == "dk":
+        return [{"t": "u", "q": q, "w": "dk" if strict else "cdk"}, *({"t": "m", "q": q, "v": v} for v in values)]
+    value = given["v"]
+    return [{"t": "a", "q": q, "v": value}, {"t": "m", "q": q, "v": value}] if strict else [
+        {"t": "m", "q": q, "v": value}]
 
 
 def produced_facts(rule: CompiledRule, certain: bool,
@@ -198,9 +217,10 @@ class Engine:
         return rules
 
     def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
-        values = self._values(rule.action.target) if rule.action.kind == "ask" else ()
+        values = self._values(rule.action.target) if rule.action.kind in ("ask", "answer") else ()
         emits = produced_facts(rule, certain=False, values=values)
         emits_certain = produced_facts(rule, certain=True, values=values)
+        answer = rule.action.kind == "answer"
 
         def run(c: Any) -> None:
             current = self._current
@@ -211,7 +231,8 @@ class Engine:
                 pause()
             matched = tuple(fact for key, fact in sorted(c._m.items()) if key != "g")
             current.append(Firing(rule, matched))
-            for fact in emits_certain if self._certain else emits:
+            for fact in (answer_facts(rule, matched, values) if answer else
+                         emits_certain if self._certain else emits):
                 self._assert_in_action(c, fact)
 
         return run

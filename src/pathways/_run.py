@@ -1,8 +1,8 @@
 """Running one case through the engine: answers in, the rules that fired out.
 
 A case runs partition by partition (common router first, then each route that may apply), each in
-its own short engine session. Answers to questions whose ``ask_when`` cannot hold are dropped and the
-case is re-run without them, so that they are reported and never silently used.
+its own short engine session. Answers to questions whose ``ask_when`` cannot hold are not used, and
+reported, never silently used.
 
 An answer to a question whose ``ask_when`` only *may* hold (it rests on a "don't know" or a missing
 answer) is *conditional*: it narrows what may be (its 'm' facts) but decides nothing for certain (no
@@ -23,7 +23,7 @@ from typing import Any
 from ._answers import UNKNOWN
 from ._compiler import Partition, compile_rules
 from ._conditions import to_engine_value
-from ._engine import Engine, Firing, produced_facts
+from ._engine import Engine, Firing, answer_facts, produced_facts
 from ._loader import CORE, RuleBase
 
 __all__ = ["Compiled", "Run", "compiled", "run_case", "engine_facts"]
@@ -86,15 +86,22 @@ class Run:
         return f"route.{route}" in self.possible["derive"]
 
 
-def engine_facts(rb: RuleBase, qid: str, value: Any, conditional: bool = False) -> list[dict[str, Any]]:
-    """The engine facts of one answer: 'n' (answered); 'a' (the answer, unless it is conditional);
-    'm' (the values it may take: the answer itself, or every option of a closed question while
-    unknown); 'u' for "don't know" (w = 'dk', or 'cdk' when conditional: not definitely unknown)."""
+def engine_facts(rb: RuleBase, qid: str, value: Any) -> list[dict[str, Any]]:
+    """The engine facts of one answer: 'n' (answered) and
+
+    * for a question with an ``ask_when``: 'gv', the answer as given, which the engine turns into
+      answer facts only as far as the ``ask_when`` holds (``_engine.answer_facts``);
+    * otherwise the answer facts: 'a' (the answer), 'm' (the values it may take: the answer itself,
+      or every option of a closed question while unknown), 'u' for "don't know".
+    """
     q = rb.questions[qid].model
     closed = q.type in ("yes_no", "choice", "multi")
     facts: list[dict[str, Any]] = [{"t": "n", "q": qid}]
+    gated = rb.questions[qid].ask_when is not None
     if value is UNKNOWN:
-        facts.append({"t": "u", "q": qid, "w": "cdk" if conditional else "dk"})
+        if gated:
+            return facts + [{"t": "gv", "q": qid, "w": "dk"}]
+        facts.append({"t": "u", "q": qid, "w": "dk"})
         if closed:
             facts += [{"t": "m", "q": qid, "v": v} for v in rb.possible_values(qid)]
         return facts
@@ -102,10 +109,9 @@ def engine_facts(rb: RuleBase, qid: str, value: Any, conditional: bool = False) 
         values = list(value) or ["__none__"]
     else:
         values = [to_engine_value(q.type, value)]
-    if not conditional:
-        facts += [{"t": "a", "q": qid, "v": v} for v in values]
-    facts += [{"t": "m", "q": qid, "v": v} for v in values]
-    return facts
+    if gated:
+        return facts + [{"t": "gv", "q": qid, "v": v} for v in values]
+    return facts + [{"t": "a", "q": qid, "v": v} for v in values] + [{"t": "m", "q": qid, "v": v} for v in values]
 
 
 def pending_facts(rb: RuleBase, qid: str) -> list[dict[str, Any]]:
@@ -116,6 +122,10 @@ def pending_facts(rb: RuleBase, qid: str) -> list[dict[str, Any]]:
     return facts
 
 
+def _closed_values(rb: RuleBase, qid: str) -> tuple[Any, ...]:
+    return rb.possible_values(qid) if rb.questions[qid].model.type in ("yes_no", "choice", "multi") else ()
+
+
 def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain: bool = True) -> Run:
     """Evaluate checked answers (see ``check_answers``) as of a date.
 
@@ -123,20 +133,17 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
     whose answers are usually incomplete, passes False to skip a pass that would be thrown away).
     """
     comp = compiled(rb)
-    dropped: dict[str, Any] = {}
-    conditional: set[str] = set()
     now = {"t": "now", "v": to_engine_value("date", as_of)}
-    certain_possible = try_certain
-    for _ in range(3 * len(answers) + 4):
-        used = {q: v for q, v in answers.items() if q not in dropped}
-        base: list[dict[str, Any]] = []
-        for qid, qdef in rb.questions.items():
-            if qid in used:
-                base.extend(engine_facts(rb, qid, used[qid], qid in conditional))
-            elif qdef.ask_when is None:
-                base.extend(pending_facts(rb, qid))
-        # no unknown, missing or conditional answer in sight: try running the strict rules only
-        certain = certain_possible and not conditional and not any(f["t"] == "u" for f in base)
+    base: list[dict[str, Any]] = []
+    for qid, qdef in rb.questions.items():
+        if qid in answers:
+            base.extend(engine_facts(rb, qid, answers[qid]))
+        elif qdef.ask_when is None:
+            base.extend(pending_facts(rb, qid))
+    gated = [q for q in answers if rb.questions[q].ask_when is not None]
+    # no unknown or missing answer in sight: try running the strict rules only
+    certain = try_certain and not any(f["t"] == "u" or f.get("w") == "dk" for f in base)
+    while True:
         produced: list[dict[str, Any]] = []
         firings: list[Firing] = []
         ran: list[str] = []
@@ -153,34 +160,32 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
             firings.extend(part_firings)
             for firing in part_firings:
                 action = firing.rule.action
-                values = (rb.possible_values(action.target) if action.kind == "ask"
-                          and rb.questions[action.target].model.type in ("yes_no", "choice", "multi") else ())
-                produced.extend(produced_facts(firing.rule, certain, values))
+                if action.kind == "answer":
+                    produced.extend(answer_facts(firing.rule, firing.matched, _closed_values(rb, action.target)))
+                else:
+                    values = _closed_values(rb, action.target) if action.kind == "ask" else ()
+                    produced.extend(produced_facts(firing.rule, certain, values))
                 if name == CORE and action.kind == "derive" and action.target.startswith("route."):
                     possible_routes.add(action.target[len("route."):])
-        if certain and any(f.rule.action.kind == "ask" for f in firings):
-            certain_possible = False  # a question waits to be asked: undetermined after all
+        run = Run({}, {}, firings, ran, certain)
+        ran_set = set(ran)
+        # an answer whose question's rules ran: certain where its ask_when certainly holds,
+        # conditional where it only may hold, not used where it cannot
+        dropped = {q for q in gated if rb.questions[q].partition in ran_set
+                   and q not in run.possible["answer"] and (not certain or q in run.strict["irrelevant"])}
+        conditional = {q for q in gated if rb.questions[q].partition in ran_set
+                       and q not in dropped and q not in run.strict["answer"]}
+        if certain and (conditional or run.strict["ask"]):
+            certain = False  # an answer only may count, or a question waits: undetermined after all
             continue
-        irrelevant = {f.rule.action.target for f in firings if f.rule.action.kind == "irrelevant"}
-        newly = irrelevant - set(dropped)
-        if newly:
-            for q in newly:
-                dropped[q] = answers[q]
-            continue
-        asked = {f.rule.action.target for f in firings if f.rule.action.kind == "asked"}
-        # answers whose question's rules ran but did not find it certainly asked
-        demoted = {q for q in used if q not in conditional and q not in asked
-                   and rb.questions[q].ask_when is not None and rb.questions[q].partition in ran}
-        if demoted:
-            conditional |= demoted
-            continue
-        run = Run(used, dropped, firings, ran, certain, frozenset(conditional))
+        run.answers = {q: v for q, v in answers.items() if q not in dropped}
+        run.ignored = {q: answers[q] for q in rb.questions if q in dropped}   # rule-base order
+        run.conditional = frozenset(conditional)
         # an item applies for certain only where its route does
         for iid in list(run.strict["item"]):
             if f"route.{rb.items[iid].route}" not in run.strict["derive"]:
                 run.strict["item"].discard(iid)
         return run
-    raise AssertionError("dropping irrelevant answers did not settle")  # pragma: no cover
 
 
 def undecided_conditions(rb: RuleBase, run: Run) -> list[Any]:
