@@ -34,12 +34,20 @@ def mini(tmp_path: Path, *edits: tuple[str, str, str]) -> Path:
     root = tmp_path / "mini"
     if not root.exists():
         shutil.copytree(FIXTURES / "mini", root)
+        _classify(root / DEV)
     for file, old, new in edits:
         path = root / file
         text = path.read_text(encoding="utf-8")
         assert text.count(old) == 1, f"{old!r} must occur once in {file}"
         path.write_text(text.replace(old, new), encoding="utf-8")
     return root
+
+
+def _classify(path: Path) -> None:
+    """Give the fixture's items a kind (PW317) unless it already does."""
+    text = path.read_text(encoding="utf-8")
+    if "\n    kind: " not in text:
+        path.write_text(text.replace("\n    stage: ", "\n    kind: obligation\n    stage: "), encoding="utf-8")
 
 
 def append(tmp_path: Path, file: str, text: str) -> Path:
@@ -139,7 +147,7 @@ def test_pw302_not_for_used_questions(tmp_path: Path) -> None:
 # ---- PW303 / PW304 / PW305: rules that can never fire -------------------------------------------
 
 def _item(ident: str, when: str, extra: str = "") -> str:
-    return (f"  - id: {ident}\n    stage: preparation\n    when: {when}\n"
+    return (f"  - id: {ident}\n    kind: obligation\n    stage: preparation\n    when: {when}\n"
             f"    title: {{zh: 事项, en: Item {ident}}}\n    sources: [law]\n{extra}")
 
 
@@ -363,6 +371,118 @@ def test_pw316_after_an_item_of_a_later_stage(tmp_path: Path) -> None:
 def test_pw316_not_for_earlier_or_same_stages(tmp_path: Path) -> None:
     assert issues(mini(tmp_path), "PW316") == []   # reg (registration) after testing (testing)
     assert issues(pathways.load_rule_base().root, "PW316") == []
+
+
+# ---- PW318: validity gaps -----------------------------------------------------------------------
+
+SUPPORTED = ("rulebase.yaml", "released: 2026-11-01\n", "released: 2026-11-01\nin_force_from: 2021-01-01\n")
+# the Class III rule starts on 2022-01-01: from in_force_from (2021-01-01) to 2021-12-31 a Class III
+# case (active implant) gets no class at all, since c2 and c1 exclude class_iii
+C3_FROM_2022 = (DEV, "    set: {dev_class: III}\n", "    set: {dev_class: III}\n    valid: {from: 2022-01-01}\n")
+
+
+def _guidance(ident: str, when: str, valid: str) -> str:
+    return (f"  - id: {ident}\n    kind: guidance\n    stage: classification\n    when: {when}\n"
+            f"    title: {{zh: 此前的分类规则未收录, en: The earlier classification rules are not encoded}}\n"
+            f"    sources: [law]\n    valid: {valid}\n")
+
+
+def test_pw318_fact_with_no_rule_before_its_dated_rule_starts(tmp_path: Path) -> None:
+    root = mini(tmp_path, SUPPORTED, C3_FROM_2022)
+    issue = only(issues(root, "PW318"), "PW318")
+    assert issue.file == "mini/routes/dev.yaml" and issue.line == line_of(root, DEV, "valid: {from: 2022-01-01}")
+    assert "fact 'dev_class'" in issue.message and "rule 'c3' (valid from 2022-01-01)" in issue.message
+    assert "from 2021-01-01 to 2021-12-31" in issue.message
+    assert "class_iii = true" in issue.message                       # the branch
+    assert "active: true" in issue.message and "implant: true" in issue.message   # answers in it
+    assert "valid: {to: 2021-12-31}" in issue.message               # how to close it
+    # the outcome agrees: such a case dated in the gap has no class, one dated after it has
+    answers = {"kind": "device", "made_in": "tianjin", "active": True, "implant": True, "features": []}
+    from pathways._run import run_case
+    rb = pathways.load_rule_base(root)
+    checked = pathways.check_answers(rb, answers)
+    assert set(run_case(rb, checked, dt.date(2021, 6, 1)).derived.get("dev_class", {})) == set()
+    assert set(run_case(rb, checked, dt.date(2022, 1, 1)).derived["dev_class"]) == {"III"}
+
+
+def test_pw318_not_when_the_earlier_regime_is_encoded(tmp_path: Path) -> None:
+    old = ("  - id: c3_old\n    when: {class_iii: true}\n    set: {dev_class: III}\n"
+           "    valid: {to: 2021-12-31}\n  - id: c3\n")
+    root = mini(tmp_path, SUPPORTED, C3_FROM_2022, (DEV, "  - id: c3\n", old))
+    assert issues(root, "PW318") == []
+    # an earlier regime that stops short leaves the rest of the period open, and only that: seen
+    # from both sides (after the old rule ends, before the new one starts)
+    short = mini(tmp_path / "short", SUPPORTED, C3_FROM_2022, (DEV, "  - id: c3\n", old.replace("2021-12-31", "2021-06-30")))
+    found = issues(short, "PW318")
+    assert sorted(i.message.split("'")[3] for i in found) == ["c3", "c3_old"]
+    assert all("from 2021-07-01 to 2021-12-31" in i.message and "2021-01-01" not in i.message for i in found)
+    assert {i.line for i in found} == {line_of(short, DEV, "valid: {to: 2021-06-30}"),
+                                       line_of(short, DEV, "valid: {from: 2022-01-01}")}
+
+
+def test_pw318_guidance_item_covering_the_gap_silences_it(tmp_path: Path) -> None:
+    root = mini(tmp_path, SUPPORTED, C3_FROM_2022)
+    with (root / DEV).open("a", encoding="utf-8") as handle:
+        handle.write(_guidance("earlier_rules_not_encoded", "{class_iii: true}", "{to: 2021-12-31}"))
+    assert issues(root, "PW318") == []
+    # an item that is not guidance, one that ends too early or one whose condition misses part of
+    # the branch does not
+    for ident, when, valid, words in [
+            ("partial", "{class_iii: true}", "{to: 2021-05-31}", "from 2021-06-01 to 2021-12-31"),
+            ("narrow", "{made_in: abroad}", "{to: 2021-12-31}", "made_in: tianjin")]:
+        other = mini(tmp_path / ident, SUPPORTED, C3_FROM_2022)
+        with (other / DEV).open("a", encoding="utf-8") as handle:
+            handle.write(_guidance(ident, when, valid))
+        assert words in only(issues(other, "PW318"), "PW318").message
+    duty = mini(tmp_path / "duty", SUPPORTED, C3_FROM_2022)
+    with (duty / DEV).open("a", encoding="utf-8") as handle:
+        handle.write(_guidance("duty", "{class_iii: true}", "{to: 2021-12-31}").replace("kind: guidance",
+                                                                                        "kind: obligation"))
+    only([i for i in issues(duty, "PW318") if "fact 'dev_class'" in i.message], "PW318")
+
+
+def test_pw318_item_with_nothing_in_its_stage_before_it_starts(tmp_path: Path) -> None:
+    clinical = ("  - id: clinical_eval\n    kind: obligation\n    stage: clinical\n    when: {dev_class: III}\n"
+                "    title: {zh: 临床评价, en: Clinical evaluation}\n    sources: [law]\n    valid: {from: 2022-01-01}\n")
+    root = mini(tmp_path, SUPPORTED)
+    with (root / DEV).open("a", encoding="utf-8") as handle:
+        handle.write(clinical)
+    issue = only(issues(root, "PW318"), "PW318")
+    assert issue.line == line_of(root, DEV, "valid: {from: 2022-01-01}")
+    assert "item 'clinical_eval' is valid from 2022-01-01" in issue.message
+    assert "from 2021-01-01 to 2021-12-31" in issue.message and "stage clinical" in issue.message
+    assert "dev_class = III" in issue.message and "implant: true" in issue.message
+    # in the registration stage 'reg' covers Class III cases all along: no gap
+    covered = mini(tmp_path / "covered", SUPPORTED)
+    with (covered / DEV).open("a", encoding="utf-8") as handle:
+        handle.write(clinical.replace("clinical_eval", "reg_2022").replace("stage: clinical", "stage: registration"))
+    assert issues(covered, "PW318") == []
+
+
+def test_pw318_not_for_replacements_indicators_guidance_or_undated_rule_bases(tmp_path: Path) -> None:
+    # old_gmp (to 2026-10-31) and new_gmp (from 2026-11-01) follow each other; an indicator fact
+    # (class_iii is only ever set to true) reads as "no" before its rule starts
+    root = mini(tmp_path, SUPPORTED, REPLACES,
+                (DEV, "    set: {class_iii: true}\n", "    set: {class_iii: true}\n    valid: {from: 2022-01-01}\n"))
+    with (root / DEV).open("a", encoding="utf-8") as handle:
+        handle.write(_guidance("note_2022", "{kind: device}", "{from: 2022-01-01}"))
+    assert issues(root, "PW318") == []
+    # nothing dated: nothing to check, whatever in_force_from says
+    undated = mini(tmp_path / "undated", SUPPORTED, (DEV, "    valid: {from: 2026-11-01}\n", ""),
+                   (DEV, "    valid: {to: 2026-10-31}\n", ""))
+    assert issues(undated, "PW318") == []
+
+
+def test_pw318_default_start_is_the_earliest_valid_from(tmp_path: Path) -> None:
+    # without in_force_from the rule base supports cases from its earliest valid.from: c3's own
+    root = mini(tmp_path, C3_FROM_2022)
+    assert issues(root, "PW318") == []
+    # ... or an earlier one
+    early = mini(tmp_path / "early", C3_FROM_2022, (DEV, "    title: {zh: 代理人, en: Chinese agent}\n",
+                                                    "    title: {zh: 代理人, en: Chinese agent}\n"
+                                                    "    valid: {from: 2021-09-01}\n"))
+    issue = only([i for i in issues(early, "PW318") if "dev_class" in i.message], "PW318")
+    assert "from 2021-09-01 to 2021-12-31" in issue.message
 
 
 # ---- PW315: schema modeline ---------------------------------------------------------------------

@@ -89,7 +89,8 @@ def test_an_answer_resting_on_dont_know_does_not_make_an_expedited_route_certain
     with_answer = pathways.evaluate(shipped, {**answers, "rare_urgent_abroad": True}, as_of=AS_OF)
     assert without.get(rare) in ("to_determine", "possibly_eligible")
     assert status(with_answer)[rare] in ("to_determine", "possibly_eligible")
-    assert status(with_answer)["nda_standard"] == "to_determine"
+    # the standard review stays as it was without the answer
+    assert status(with_answer)["nda_standard"] == without["nda_standard"]
     why = pathways.explain(shipped, {**answers, "rare_urgent_abroad": True}, rare, as_of=AS_OF)
     assert why.on_checklist and "does not hold" not in why.reason
     assert "originator_or_copy" in item(with_answer, rare).trace.undetermined_by
@@ -146,10 +147,16 @@ def test_interviews_with_dont_know_end_only_when_nothing_unasked_can_change_the_
     variants = _dont_know_variants(shipped)
     assert len(variants) > 100
     failures = []
+    steps: dict[Any, pathways.NextQuestion] = {}   # variants of one case share their first steps
     for name, case, as_of in variants:
         given: dict[str, Any] = {}
+        promised: list[int] = []
         for _ in range(len(shipped.questions) + 1):
-            step = pathways.next_question(shipped, given, as_of=as_of)
+            key = (as_of, tuple((q, tuple(v) if isinstance(v, list) else v) for q, v in given.items()))
+            step = steps.get(key)
+            if step is None:
+                step = steps[key] = pathways.next_question(shipped, given, as_of=as_of)
+            promised.append(step.progress.remaining_at_most)
             if step.question is None:
                 break
             qid = step.question.id
@@ -158,6 +165,11 @@ def test_interviews_with_dont_know_end_only_when_nothing_unasked_can_change_the_
         else:
             failures.append(f"{name}: the interview did not end")
             continue
+        # progress is honest: "at most N to go" is never exceeded
+        broken = [i for i, n in enumerate(promised) if len(promised) - 1 - i > n]
+        if broken:
+            failures.append(f"{name}: at step {broken[0]} at most {promised[broken[0]]} questions were left, "
+                            f"but {len(promised) - 1 - broken[0]} were asked")
         outcome = pathways.evaluate(shipped, given, as_of=as_of)
         if outcome.unanswered:
             failures.append(f"{name}: the planner stopped with {outcome.unanswered} unanswered")
@@ -284,9 +296,15 @@ def test_a_range_must_not_claim_to_be_statutory(mini_copy: Path) -> None:
 def test_lint_asks_for_the_kind_of_every_item(mini_copy: Path) -> None:
     from pathways._lint import lint
 
-    result = lint(mini_copy)
-    unkinded = {i.message.split("'")[1] for i in result.issues if i.code == "PW317"}
-    assert "reg" in unkinded and "filing" in unkinded
+    assert not [i for i in lint(mini_copy).issues if i.code == "PW317"]
+    dev = mini_copy / "routes" / "dev.yaml"
+    text = dev.read_text(encoding="utf-8")
+    dev.write_text(text.replace("    stage: registration\n    kind: obligation\n", "    stage: registration\n"),
+                   encoding="utf-8")
+    found = [i for i in lint(mini_copy).issues if i.code == "PW317"]
+    assert sorted(i.message.split("'")[1] for i in found) == ["filing", "reg"]
+    line = text.splitlines().index("  - id: filing") + 1
+    assert [(i.file, i.line) for i in found if "'filing'" in i.message] == [("mini/routes/dev.yaml", line)]
 
 
 def test_every_shipped_item_has_a_kind(shipped: pathways.RuleBase) -> None:

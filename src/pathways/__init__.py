@@ -24,6 +24,7 @@ from ._errors import AnswerIssue, AnswersError, EngineError, PathwaysError, Rule
 from ._loader import RuleBase, default_rules_dir, load_rule_base
 from ._outcome import SCHEMA_VERSION, ItemResult, NextQuestion, Outcome
 from ._render import render
+from ._texts import duration_text, time_limit_text
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -42,6 +43,7 @@ __all__ = [
     "RuleIssue",
     "check_answers",
     "default_rules_dir",
+    "duration_text",
     "evaluate",
     "explain",
     "load_rule_base",
@@ -49,6 +51,7 @@ __all__ = [
     "parse_answers_document",
     "read_answers_file",
     "render",
+    "time_limit_text",
 ]
 
 __version__ = "0.1.0"

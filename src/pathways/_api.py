@@ -15,6 +15,7 @@ from ._errors import AnswerIssue, AnswersError
 from ._loader import RuleBase
 from ._outcome import NextQuestion, OptionOut, Outcome, Progress, QuestionOut, RouteResult, Trace
 from ._run import needed_questions, run_case
+from ._texts import value_text
 
 __all__ = ["Explanation", "evaluate", "explain", "next_question", "question_out"]
 
@@ -123,13 +124,20 @@ def explain(rule_base: RuleBase, answers: Mapping[str, Any], item_id: str,
     relevant = {q: display_value(rule_base, q, v, lang) for q, v in checked.items() if q in mentioned}
     en = lang == "en"
     if found is not None:
-        reason = {"required": "its condition holds for these answers" if en else "根据所填答案，其条件成立",
-                  "to_be_verified": "its condition holds; the rule itself is marked unconfirmed and must be verified"
-                  if en else "其条件成立；该规则尚未确认，需核实",
-                  "to_determine": "its condition may hold: it depends on answers that are unknown or missing ("
-                  + ", ".join(found.trace.undetermined_by) + ")" if en else
-                  "其条件可能成立，取决于未知或未填写的答案（" + "、".join(found.trace.undetermined_by) + "）",
-                  }[found.status]
+        # an open question by its text, and the answers that would keep the item: "if X is a"
+        opens = [q.text + (" — " + " / ".join(value_text(v, lang) for v in q.if_values) if q.if_values else "")
+                 for q in found.trace.open_questions]
+        sure = {"required": "its condition holds for these answers" if en else "根据所填答案，其条件成立",
+                "to_be_verified": "its condition holds; the rule itself is marked unconfirmed and must be verified"
+                if en else "其条件成立；该规则尚未确认，需核实",
+                "eligible": "the product is eligible on these answers; applying is the company's choice" if en
+                else "根据所填答案符合条件；是否申请由企业自行决定",
+                "for_information": "it is guidance for information on these answers" if en else "根据所填答案，供参考"}
+        if found.applies == "yes":
+            reason = sure.get(found.status, sure["required"])
+        else:
+            reason = ("its condition may hold: it applies only if " + "; ".join(opens) + " (still open)" if en else
+                      "其条件可能成立：仅当" + "；".join(opens) + "时适用（尚未确定）")
     elif upcoming is not None:
         reason = (f"it applies, but takes effect only on {upcoming.valid_from}" if en
                   else f"适用，但自 {upcoming.valid_from} 起才生效")

@@ -928,56 +928,63 @@ class _Checker:
     def validity_gaps(self) -> Iterator[RuleIssue]:
         """PW318: a dated fact rule or item whose branch has nothing else in force for a while.
 
-        For a fact rule R setting fact f (an item I), the *branch* is R's condition (I's condition
-        and its route's), read without R's dates; the *gap periods* are the days on or after
-        ``in_force_from`` on which R is not in force. The branch is covered on a day when, for every
-        case in it, one of these holds on that day: another rule setting f fires (for an item:
-        another item of the same route and stage is on the checklist, even as "to determine"), or a
-        ``kind: guidance`` item (any route, any stage) is on the checklist. Each period not covered
-        is reported, with answers under which nothing is there. An item that replaces another is not
-        checked before its start, nor one another item replaces after its end (PW310 checks those).
+        Checked: each fact rule with a ``valid`` range that sets a fact which rules set to two or
+        more values (a classification such as ``device_class``: without a rule the case has no
+        class; a fact only ever set to one value, such as ``eligible: true``, reads as "no" without
+        one), and each item with a ``valid`` range that is not ``kind: guidance``. The *branch* is the
+        rule's condition (the item's condition and its route's) read without the dates, as it holds
+        for certain; the *gap periods* are the days on or after ``in_force_from`` on which the rule
+        is not in force. On such a day the branch is covered when, for every case in it, something
+        may hold: another rule setting the same fact (for an item: another item of the same route
+        and stage, even as "to determine"), or a ``kind: guidance`` item of any route and stage.
+        Every period not covered is reported with answers under which nothing holds. An item that
+        ``replaces`` another is not checked before its start, nor an item another one replaces after
+        its end: PW310 checks where they meet.
         """
         rb = self.rb
         first = self.in_force_from()
         if first is None or not any(True for _ in self.valid_ranges()):
             return
         gaps = _Gaps(rb, Analysis(rb), first)
-        guidance = [iid for iid, item in rb.items.items() if item.model.kind == "guidance"]
+        guidance = [("item", item) for item in rb.items.values() if item.model.kind == "guidance"]
         by_fact: dict[str, list[Any]] = defaultdict(list)
+        values: dict[str, set[Any]] = defaultdict(set)
         for r in rb.fact_rules:
-            for name in r.model.set:
+            for name, value in r.model.set.items():
                 by_fact[name].append(r)
+                values[name].add((type(value), value))
         for r in rb.fact_rules:
             if r.model.valid is None:
                 continue
             for name in r.model.set:
-                others = [("rule", o) for o in by_fact[name] if o is not r]
-                closers = others + [("item", rb.items[iid]) for iid in guidance]
+                if len(values[name]) < 2:
+                    continue
+                closers = [("rule", o) for o in by_fact[name] if o is not r] + guidance
                 for start, end, example in gaps.uncovered(("rule", r), closers, before=True, after=True):
-                    period = _period(start, end)
                     yield self.issue(
-                        "PW318", f"fact '{name}' has no rule in force {period} for cases where rule "
-                        f"'{r.model.id}' applies ({condition_text(r.when)}), e.g. {example or 'any answers'}: "
-                        f"the rule is {_valid_text(r.model.valid)}; encode the regime in force {period} for "
-                        f"these cases, or add a kind: guidance item {_guidance_valid(start, end)} saying that "
-                        "it is not encoded", self.pos.at("facts", r.model.id, "valid"))
+                        "PW318", f"validity gap: no rule sets fact '{name}' {_period(start, end)} for cases "
+                        f"where rule '{r.model.id}' ({_valid_phrase(r.model.valid)}) applies: "
+                        f"{condition_text(r.when)}; e.g. {example}. Encode the regime in "
+                        f"force then for these cases, or add a kind: guidance item "
+                        f"{_guidance_valid(start, end)} whose condition covers them, saying that it is not "
+                        "encoded", self.pos.at("facts", r.model.id, "valid"))
         replaced = {old for item in rb.items.values() for old in item.model.replaces}
         for iid, item in rb.items.items():
-            if item.model.valid is None:
+            if item.model.valid is None or item.model.kind == "guidance":
                 continue
-            before = not item.model.replaces
-            after = iid not in replaced
             closers = [("item", other) for oid, other in rb.items.items() if oid != iid and (
-                other.model.kind == "guidance" or (other.route == item.route and other.model.stage == item.model.stage))]
-            for start, end, example in gaps.uncovered(("item", item), closers, before=before, after=after):
-                period = _period(start, end)
-                branch = (f"its condition ({condition_text(item.when)})" if item.when is not None
-                          else f"its route '{item.route}'")
+                other.model.kind == "guidance"
+                or (other.route == item.route and other.model.stage == item.model.stage))]
+            for start, end, example in gaps.uncovered(("item", item), closers, before=not item.model.replaces,
+                                                      after=iid not in replaced):
+                branch = (f"its condition holds ({condition_text(item.when)})" if item.when is not None
+                          else f"route '{item.route}' applies")
                 yield self.issue(
-                    "PW318", f"item '{iid}' is {_valid_text(item.model.valid)}; {period} cases where "
-                    f"{branch} holds, e.g. {example or 'any answers'}, get no item of route '{item.route}' in "
-                    f"stage {item.model.stage} instead; encode the regime in force {period}, or add a kind: "
-                    f"guidance item {_guidance_valid(start, end)} saying that it is not encoded",
+                    "PW318", f"validity gap: item '{iid}' is {_valid_phrase(item.model.valid)}, and "
+                    f"{_period(start, end)} cases where {branch} get no item of route '{item.route}' in "
+                    f"stage {item.model.stage} in its place; e.g. {example}. Encode the "
+                    f"regime in force then, or add a kind: guidance item {_guidance_valid(start, end)} whose "
+                    "condition covers these cases, saying that it is not encoded",
                     self.pos.at("items", iid, "valid"))
 
     def modelines(self) -> Iterator[RuleIssue]:
@@ -1023,6 +1030,12 @@ def _period(start: dt.date, end: dt.date | None) -> str:
     return f"from {start} on" if end is None else f"from {start} to {end}"
 
 
+def _valid_phrase(valid: Any) -> str:
+    if valid.from_ is not None and valid.to is not None:
+        return f"valid from {valid.from_} to {valid.to}"
+    return f"valid from {valid.from_}" if valid.from_ is not None else f"valid to {valid.to}"
+
+
 def _guidance_valid(start: dt.date, end: dt.date | None) -> str:
     if end is None:
         return f"valid: {{from: {start}}}"
@@ -1031,7 +1044,7 @@ def _guidance_valid(start: dt.date, end: dt.date | None) -> str:
 
 DAY = dt.timedelta(days=1)
 GAP_NODES = 2_000   # branches of the covering search per period (beyond: assume covered)
-GAP_LEAVES = 50     # complete candidate cases checked per period
+GAP_LEAVES = 200     # complete candidate cases checked per period
 
 
 class _Gaps:
@@ -1177,7 +1190,26 @@ class _Gaps:
             raise
         if not ok:
             return None
-        return _witness(final) or None
+        return self.example(final)
+
+    def example(self, conj: frozenset[Lit]) -> str:
+        """Answers under which a conjunction holds: its required answers, plus a value for each
+        closed question it only requires not to take some values."""
+        text = _witness(conj)
+        named = {l.pattern[1] for l in conj if not l.negated and l.pattern[0] in ("a", "m")}
+        extra: list[str] = []
+        for qid in sorted({l.pattern[1] for l in conj if l.negated and l.pattern[0] in ("a", "m")} - named):
+            q = self.rb.questions[qid].model
+            lits = [l for l in conj if l.pattern[1] == qid and l.pattern[0] in ("a", "m")]
+            if q.type == "multi":
+                extra.append(f"{qid}: []")
+                continue
+            domain: list[Any] = [True, False] if q.type == "yes_no" else list(q.option_values) \
+                if q.type == "choice" else []
+            fit = next((v for v in domain if all(_passes(l.pattern[2], v) != l.negated for l in lits)), None)
+            if fit is not None:
+                extra.append(f"{qid}: {_fmt_value(fit)}")
+        return ", ".join(p for p in [text, *extra] if p) or "any answers"
 
 
 def _valid_text(valid: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._models import STAGES
 from ._outcome import ItemResult, Outcome
-from ._texts import KIND_LABELS, STATUS_LABELS, time_limit_text
+from ._texts import KIND_LABELS, STATUS_LABELS, time_limit_text, value_text
 
 __all__ = ["FORMATS", "render", "render_json", "render_markdown", "render_html"]
 
@@ -95,12 +95,12 @@ def _why(lang: str, item: ItemResult) -> list[str]:
     sep = "；" if lang == "zh" else "; "
     colon = "：" if lang == "zh" else ": "
     lines = []
-    given = [f"{a.text} — {_value(a.value)}" + (f" ({L['conditional']})" if a.conditional else "")
+    given = [f"{a.text} — {_value(a.value, lang)}" + (f" ({L['conditional']})" if a.conditional else "")
              for a in item.trace.answers]
     if given:
         lines.append(L["because"] + colon + sep.join(given))
-    open_q = [f"{q.text} — {' / '.join(map(_value, q.if_values))}" if q.if_values else f"{q.text} ({L['open']})"
-              for q in item.trace.open_questions]
+    open_q = [f"{q.text} — {' / '.join(_value(v, lang) for v in q.if_values)}" if q.if_values
+              else f"{q.text} ({L['open']})" for q in item.trace.open_questions]
     if open_q:
         lines.append(L["if"] + colon + sep.join(open_q))
     return lines
@@ -123,12 +123,8 @@ def _grouped(outcome: Outcome, items: list[ItemResult]) -> Iterator[tuple[str, s
                 yield titles.get(route, route), stage, chosen
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) if value else "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+def _value(value: Any, lang: str = "en") -> str:
+    return value_text(value, lang)
 
 
 def render_markdown(outcome: Outcome) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from ._outcome import TimeLimitOut
 
-__all__ = ["DONT_KNOW", "KIND_LABELS", "STATUS_LABELS", "UNIT_LABELS", "duration_text", "time_limit_text"]
+__all__ = ["DONT_KNOW", "KIND_LABELS", "STATUS_LABELS", "UNIT_LABELS", "duration_text", "time_limit_text",
+           "value_text"]
 
 DONT_KNOW = {"en": "don't know", "zh": "不清楚"}
 
@@ -31,6 +32,15 @@ UNIT_LABELS = {
     "zh": {"working_days": ("个工作日", "个工作日"), "calendar_days": ("个日历日", "个日历日"),
            "weeks": ("周", "周"), "months": ("个月", "个月"), "years": ("年", "年")},
 }
+
+
+def value_text(value: object, lang: str) -> str:
+    """An answer as shown to a reader: yes/no, a list joined, '—' for nothing chosen."""
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, list):
+        return ("、" if lang == "zh" else ", ").join(map(str, value)) if value else "—"
+    return str(value)
 
 
 def duration_text(tl: TimeLimitOut, lang: str) -> str:

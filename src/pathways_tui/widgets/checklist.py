@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from pathways import duration_text, time_limit_text
 from pathways._models import STAGES
 from pathways._outcome import ItemResult, Outcome
 
@@ -19,7 +20,8 @@ from .question import cite_text
 __all__ = ["ChecklistList", "ItemDetail", "STATUS_STYLE", "SummaryView", "TimelineView", "grouped",
            "stage_name", "status_text"]
 
-STATUS_STYLE = {"required": "$success", "to_determine": "$warning", "to_be_verified": "$error"}
+STATUS_STYLE = {"required": "$success", "to_determine": "$warning", "to_be_verified": "$error",
+                "eligible": "$accent", "possibly_eligible": "$accent", "for_information": "$foreground-muted"}
 
 _STAGE = {
     "en": {"preparation": "Preparation", "classification": "Classification", "testing": "Testing",
@@ -50,24 +52,15 @@ def grouped(outcome: Outcome) -> Iterator[tuple[str, str, str, list[ItemResult]]
 
 
 def _time_limit(item: ItemResult, lang: str) -> str | None:
-    tl = item.time_limit
-    if tl is None:
-        return None
-    unit = t(lang, "wd" if tl.unit == "working_days" else "cd")
-    kind = t(lang, "statutory" if tl.statutory else "not_statutory")
-    if lang == "zh":
-        text = f"{tl.days}{unit}：{tl.of}（{kind}）"
-        return text + (f"；{tl.note}" if tl.note else "")
-    if tl.days == 1:
-        unit = unit.replace("days", "day")
-    text = f"{tl.days} {unit}: {tl.of} ({kind})"
-    return text + (f"; {tl.note}" if tl.note else "")
+    return time_limit_text(item.time_limit, lang) if item.time_limit else None
 
 
 def _short_limit(item: ItemResult, lang: str) -> str | None:
     tl = item.time_limit
     if tl is None:
         return None
+    if tl.days is None:
+        return duration_text(tl, lang)
     if lang == "zh":
         return f"{tl.days}{'个工作日' if tl.unit == 'working_days' else '天'}"
     return f"{tl.days} {'wd' if tl.unit == 'working_days' else 'days'}"
@@ -157,7 +150,8 @@ class ItemDetail(VerticalScroll):
         route_title = next((r.title for r in outcome.routes if r.id == item.route), item.route)
         blocks: list[Content] = [
             Content.assemble(Content.styled(item.title, "bold"), "\n", status_text(item.status, lang), "  ",
-                             Content.styled(f"{route_title} / {stage_name(item.stage, lang)}", "dim")),
+                             Content.styled(f"{t(lang, 'kind_' + item.kind)} · {route_title} / "
+                                            f"{stage_name(item.stage, lang)}", "dim")),
         ]
         if item.detail:
             blocks.append(Content(item.detail))
@@ -187,9 +181,11 @@ class ItemDetail(VerticalScroll):
             if f.explain:
                 line = Content.assemble(line, "\n  ", Content.styled(f.explain, "italic"))
             why.append(line)
-        if trace.undetermined_by:
-            why.append(Content.assemble(bullet(lang), (t(lang, "open_until"), "$warning"), colon,
-                                        ", ".join(question_text.get(q, q) for q in trace.undetermined_by)))
+        for q in trace.open_questions:  # "if X is a", never "because X = a" for an open X
+            text = question_text.get(q.question, q.text)
+            if q.if_values:
+                text += " = " + " / ".join(_value(v, lang) for v in q.if_values)
+            why.append(Content.assemble(bullet(lang), (t(lang, "open_until"), "$warning"), colon, text))
         why.append(Content.assemble(bullet(lang), (t(lang, "condition"), "dim"), colon, Content.styled(trace.condition, "italic")))
         why.append(Content.assemble(bullet(lang), (t(lang, "rule"), "dim"), colon, f"{trace.rule} ({trace.file}:{trace.line})"))
         blocks.append(Content("\n").join(why))
@@ -231,7 +227,7 @@ class TimelineView(VerticalScroll):
             title = item.title if item else iid
             days = 0
             if item and item.time_limit and item.time_limit.statutory and item.time_limit.unit == "working_days":
-                days = item.time_limit.days
+                days = item.time_limit.days or 0
             start = cumulative
             cumulative += days
             lead = round(start / total * width)
