@@ -37,7 +37,7 @@ _L = {
                   "**possibly eligible — optional**. Guidance: **for information**.",
         "after": "after", "maybe_values": "possibly",
         "because": "Because", "if": "If", "open": "still open", "conditional": "if this question applies",
-        "rule": "Rule", "typical": "Typical durations (not statutory; not added up)",
+        "rule": "Rule", "kind_label": "Kind", "typical": "Typical durations (not statutory; not added up)",
         "may_add": "May add time (to determine, or optional; not added up)",
     },
     "zh": {
@@ -60,7 +60,7 @@ _L = {
                   "参考信息：**供参考**。",
         "after": "在其后", "maybe_values": "可能",
         "because": "依据", "if": "如果", "open": "尚未确定", "conditional": "如该问题适用",
-        "rule": "规则", "typical": "通常时长（非法定，不计入合计）", "may_add": "可能增加的时间（待确定或可选事项，不计入合计）",
+        "rule": "规则", "kind_label": "性质", "typical": "通常时长（非法定，不计入合计）", "may_add": "可能增加的时间（待确定或可选事项，不计入合计）",
     },
 }
 
@@ -166,7 +166,8 @@ def render_markdown(outcome: Outcome) -> str:
         lines.append(f"- {L['why']}:")
         lines += [f"  - {w}" for w in _why(lang, item)]
         lines.append(f"  - {_rule_line(lang, item)}")
-        lines.append(f"- id: `{item.id}` · {L['kind'][item.kind]}")
+        lines.append(f"- {L['kind_label']}: {L['kind'][item.kind]}")
+        lines.append(f"- id: `{item.id}`")
         lines.append("")
         return lines
 

@@ -114,9 +114,13 @@ async def test_dont_know_by_key_and_by_button(mini: pathways.RuleBase) -> None:
         assert app.session.answers["active"] == "unknown"
         assert screen.qid == "features"
         await answer(pilot, [])
+        # 'implant' is asked only for active devices; with 'active' unknown it may apply and can
+        # still rule class III out, so it is asked too
+        assert screen.qid == "implant"
+        await answer(pilot, True)
         outcome = (await checklist(pilot)).outcome
         assert outcome == expected(mini, {"kind": "device", "made_in": "tianjin", "active": "unknown",
-                                          "features": []})
+                                          "features": [], "implant": True})
         status = {i.id: i.status for i in outcome.items}
         assert status["reg"] == "to_determine" and status["determine"] == "required"
 
