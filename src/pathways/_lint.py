@@ -946,7 +946,11 @@ class _Checker:
         if first is None or not any(True for _ in self.valid_ranges()):
             return
         gaps = _Gaps(rb, Analysis(rb), first)
-        guidance = [("item", item) for item in rb.items.values() if item.model.kind == "guidance"]
+        guidance: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+        for item in rb.items.values():
+            if item.model.kind == "guidance":
+                guidance[item.route].append(("item", item))
+                guidance[CORE].append(("item", item))
         by_fact: dict[str, list[Any]] = defaultdict(list)
         values: dict[str, set[Any]] = defaultdict(set)
         for r in rb.fact_rules:
@@ -959,7 +963,7 @@ class _Checker:
             for name in r.model.set:
                 if len(values[name]) < 2:
                     continue
-                closers = [("rule", o) for o in by_fact[name] if o is not r] + guidance
+                closers = [("rule", o) for o in by_fact[name] if o is not r] + guidance[r.partition]
                 for start, end, example in gaps.uncovered(("rule", r), closers, before=True, after=True):
                     yield self.issue(
                         "PW318", f"validity gap: no rule sets fact '{name}' {_period(start, end)} for cases "
@@ -972,9 +976,8 @@ class _Checker:
         for iid, item in rb.items.items():
             if item.model.valid is None or item.model.kind == "guidance":
                 continue
-            closers = [("item", other) for oid, other in rb.items.items() if oid != iid and (
-                other.model.kind == "guidance"
-                or (other.route == item.route and other.model.stage == item.model.stage))]
+            closers = [("item", other) for oid, other in rb.items.items() if oid != iid and other.route == item.route
+                       and (other.model.kind == "guidance" or other.model.stage == item.model.stage)]
             for start, end, example in gaps.uncovered(("item", item), closers, before=not item.model.replaces,
                                                       after=iid not in replaced):
                 branch = (f"its condition holds ({condition_text(item.when)})" if item.when is not None
@@ -1044,7 +1047,9 @@ def _guidance_valid(start: dt.date, end: dt.date | None) -> str:
 
 DAY = dt.timedelta(days=1)
 GAP_NODES = 2_000   # branches of the covering search per period (beyond: assume covered)
-GAP_LEAVES = 200     # complete candidate cases checked per period
+GAP_LEAVES = 8       # complete candidate cases checked per period (a gap is found at the first)
+LEAF_BUDGET = 3_000  # literal-set expansions to check one of them
+TOTAL_LEAVES = 1_000  # ... and in one lint, so that lint stays fast on any rule base
 
 
 class _Gaps:
@@ -1063,6 +1068,7 @@ class _Gaps:
         self.rb = rb
         self.analysis = analysis
         self.first = first
+        self.spent = 0   # complete candidate cases checked in this lint (at most TOTAL_LEAVES)
 
     @staticmethod
     def valid_of(entry: tuple[str, Any]) -> Any:
@@ -1091,23 +1097,38 @@ class _Gaps:
             periods.append((max(self.first, valid.to + DAY), None))
         if not periods:
             return
-        branch = self.conjs(entry, "strict")
+        branch = self.expand(self.conjs(entry, "strict"))
+        # a closer none of whose forms can hold together with the branch never covers it
+        closers = [c for c in closers if any(self.analysis.consistent(b | c_conj)
+                                             for b in branch for c_conj in self.conjs(c, "possible"))]
+        names = self.names_under([*branch, *(c for closer in closers for c in self.conjs(closer, "possible"))])
+        dated = [r.model.valid for r in self.rb.fact_rules if r.model.valid is not None
+                 and names & set(r.model.set)]
         for start, end in periods:
             cuts = {start}
-            for closer in closers:
-                v = self.valid_of(closer)
+            for v in [self.valid_of(c) for c in closers] + dated:
                 if v is None:
                     continue
                 for day in (v.from_, v.to + DAY if v.to is not None and v.to < dt.date.max else None):
                     if day is not None and day > start and (end is None or day <= end):
                         cuts.add(day)
             days = sorted(cuts)
-            open_start: dt.date | None = None
-            open_example = ""
+            # stretches with the same closers and the same dated fact rules in force are one
+            stretches: list[tuple[dt.date, dt.date | None, list[tuple[str, Any]]]] = []
+            signature: Any = None
             for index, day in enumerate(days):
                 last = days[index + 1] - DAY if index + 1 < len(days) else end
-                active = [c for c in closers if self.valid_of(c) is None or _overlaps(self.valid_of(c), day,
-                                                                                       day + DAY)]
+                active = [c for c in closers if self.valid_of(c) is None
+                          or _overlaps(self.valid_of(c), day, day + DAY)]
+                sig = ([id(c[1]) for c in active], [_overlaps(v, day, day + DAY) for v in dated])
+                if stretches and sig == signature:
+                    stretches[-1] = (stretches[-1][0], last, active)
+                else:
+                    stretches.append((day, last, active))
+                signature = sig
+            open_start: dt.date | None = None
+            open_example = ""
+            for day, last, active in stretches:
                 example = self.gap_case(branch, active, day, last)
                 if example is not None:
                     if open_start is None:
@@ -1118,6 +1139,47 @@ class _Gaps:
                     open_start = None
             if open_start is not None:
                 yield open_start, end, open_example
+
+    def names_under(self, conjs: list[frozenset[Lit]]) -> set[str]:
+        """The derived facts these conjunctions read, directly or through the rules that set them."""
+        a = self.analysis
+        todo = [l.pattern[1] for c in conjs for l in c if l.pattern[0] in ("d", "p", "pk")]
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for _rule, _value, strict_conjs, possible_conjs in a.providers.get(name, ()):
+                todo.extend(l.pattern[1] for c in (*strict_conjs, *possible_conjs) for l in c
+                            if l.pattern[0] in ("d", "p", "pk"))
+        return seen
+
+    def expand(self, branch: tuple[frozenset[Lit], ...], limit: int = 64) -> tuple[frozenset[Lit], ...]:
+        """The branch with the derived facts (and routes) it requires replaced by the rules that set
+        them, level by level while that stays small: the search then sees the answers they need."""
+        a = self.analysis
+        todo = [(conj, frozenset()) for conj in branch]
+        for _ in range(4):
+            out: list[tuple[frozenset[Lit], frozenset[Lit]]] = []
+            grew = False
+            for conj, done in todo:
+                lit = next((l for l in sorted(conj, key=lambda l: repr(l.pattern)) if not l.negated
+                            and l.pattern[0] == "d" and l.pattern[1] in a.providers and l not in done), None)
+                if lit is None:
+                    out.append((conj, done))
+                    continue
+                grew = True
+                for _rule, value, strict_conjs, _ in a.providers[lit.pattern[1]]:
+                    if not _passes(lit.pattern[2], value):
+                        continue
+                    for c in strict_conjs:
+                        if a.consistent(conj | c):
+                            out.append((conj | c, done | {lit}))
+            if not grew or len(out) > limit:
+                break
+            todo = out
+        return tuple(dict.fromkeys(conj for conj, _ in todo)) or branch
 
     def gap_case(self, branch: tuple[frozenset[Lit], ...], closers: list[tuple[str, Any]], first: dt.date,
                  last: dt.date | None) -> str | None:
@@ -1155,7 +1217,7 @@ class _Gaps:
                 continue  # one of its literals is already false
             if not a.consistent(state | clause):
                 continue  # its literals cannot all hold here
-            options = [Lit(not l.negated, l.pattern) for l in clause]
+            options = sorted((Lit(not l.negated, l.pattern) for l in clause), key=_option_order)
             options = [o for o in options if a.consistent(state | {o})]
             if best is None or len(options) < len(best):
                 best = options
@@ -1181,13 +1243,14 @@ class _Gaps:
         if more:
             return self.search(state, tuple(more), frozenset(done))
         self.leaves -= 1
-        if self.leaves < 0:
+        self.spent += 1
+        if self.leaves < 0 or self.spent > TOTAL_LEAVES:
             raise _GiveUp
-        a.budget = SEARCH_BUDGET
+        a.budget = LEAF_BUDGET
         try:
             ok, _, final = a._sat(state, frozenset())
         except _GiveUp:
-            raise
+            return None   # too long to tell: not a witness
         if not ok:
             return None
         return self.example(final)
@@ -1210,6 +1273,14 @@ class _Gaps:
             if fit is not None:
                 extra.append(f"{qid}: {_fmt_value(fit)}")
         return ", ".join(p for p in [text, *extra] if p) or "any answers"
+
+
+def _option_order(lit: Lit) -> tuple[int, str]:
+    """Try first what constrains least: an answer not taken, then a derived fact not holding, then
+    one that must hold (its rules must fire)."""
+    kind = lit.pattern[0]
+    rank = 0 if kind in ("a", "m", "u", "now") else 1 if lit.negated else 2
+    return (rank, repr(lit.pattern))
 
 
 def _valid_text(valid: Any) -> str:
