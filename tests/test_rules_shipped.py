@@ -60,7 +60,11 @@ def test_unconfirmed_items_are_never_shown_as_settled() -> None:
         for item in outcome.items:
             if SHIPPED.items[item.id].model.status == "unconfirmed":
                 seen += 1
-                assert item.status in ("to_be_verified", "to_determine")
+                if item.kind == "obligation":
+                    assert item.status in ("to_be_verified", "to_determine")
+                else:  # an option or guidance says so beside its own status
+                    assert f"{item.title} — *" in (md := pathways.render(outcome, "md"))
+                    assert md.split(f"{item.title} — *", 1)[1].split("*", 1)[0].endswith("(to be verified)")
                 assert not item.confirmed
     assert seen, "the scenarios should exercise at least one unconfirmed item"
 

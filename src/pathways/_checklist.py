@@ -183,6 +183,9 @@ class _Builder:
     def fact_trace(self, name: str, value: Any, mode: str, facts: dict, seen: set, visit: Any) -> None:
         if name.startswith("route."):
             return  # every item of a route needs its route: not news in a trace
+        if mode == "possible" and value in self.run.derived.get(name, {}):
+            # certain already: the ways it might also have been derived decide nothing
+            mode = "strict"
         for target in (self.run.derived if mode == "strict" else self.run.maybe_derived)[name].get(value, []):
             if (target, mode) in seen:
                 continue
