@@ -270,7 +270,7 @@ CASES: list[Case] = [
          code="PW123", at="tesing", suggestion="testing", message="unknown item 'tesing'"),
     Case("duplicate-item-id", DEV, "  - id: old_gmp\n", "  - id: testing\n",
          code="PW125", at="^testing\n    stage: manufacturing",
-         message="duplicate item id 'testing' (first defined at mini/routes/dev.yaml:58)"),
+         message="duplicate item id 'testing' (first defined at mini/routes/dev.yaml:61)"),
     Case("common-question-uses-route-question", BASE,
          "    type: choice\n    options:\n      - {value: tianjin",
          "    type: choice\n    ask_when: {active: true}\n    options:\n      - {value: tianjin",

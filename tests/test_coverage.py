@@ -36,7 +36,7 @@ def test_mini_coverage_numbers(mini: pathways.RuleBase) -> None:
     assert [u[0] for u in cov["items"].uncovered] == ["determine", "filing", "old_gmp"]
     assert ("features=sterile", "mini/routes/dev.yaml", 20) in cov["options"].uncovered
     assert ("c2_indicated", "mini/routes/dev.yaml", 26) in cov["fact_rules"].uncovered
-    assert ("filing", "mini/routes/dev.yaml", 44) in cov["items"].uncovered
+    assert ("filing", "mini/routes/dev.yaml", 45) in cov["items"].uncovered
     assert round(cov["items"].percent, 1) == 57.1
 
 
@@ -44,7 +44,7 @@ def test_coverage_table_and_json(mini: pathways.RuleBase) -> None:
     _, cov = _mini_coverage(mini)
     table = coverage_table(cov, ("items",))
     assert "  items on a checklist         4       7   57.1 %" in table
-    assert "mini/routes/dev.yaml:44: not covered: item 'filing'" in table
+    assert "mini/routes/dev.yaml:45: not covered: item 'filing'" in table
     assert "option" not in table.split("\n", 6)[-1]
     doc = coverage_json(cov)
     assert doc["questions"] == {"covered": 5, "total": 5, "percent": 100.0, "uncovered": []}

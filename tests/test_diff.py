@@ -156,10 +156,11 @@ def test_cli_diff_with_saved_cases(tmp_path: Path) -> None:
     (cases / "class_ii_tianjin.yaml").write_text(
         "case: {name: Acme sterile dressing}\nas_of: 2026-11-24\nanswers:\n  product_kind: device\n"
         "  made_in: tianjin\n  tianjin_zone: other_district\n  device_category: general\n"
-        "  device_catalogue_class: listed_ii\n", encoding="utf-8")
+        "  device_class_settled: not_settled\n  device_catalogue_class: listed_ii\n", encoding="utf-8")
     (cases / "class_i_binhai.json").write_text(json.dumps({"as_of": "2026-11-24", "answers": {
         "product_kind": "device", "made_in": "tianjin", "tianjin_zone": "binhai_ftz",
-        "device_category": "general", "device_catalogue_class": "listed_i"}}), encoding="utf-8")
+        "device_category": "general", "device_class_settled": "not_settled",
+        "device_catalogue_class": "listed_i"}}), encoding="utf-8")
     result = _cli("diff", str(RULES), str(new), "--cases", str(cases), "--no-scenarios", "--format", "json")
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)

@@ -49,8 +49,9 @@ def display_value(rb: RuleBase, name: str, value: Any, lang: str) -> Any:
         q = qdef.model
         if q.type in ("choice", "multi"):
             labels = {o.value: o.label.get(lang) for o in q.options or ()}
-            if isinstance(value, list):
-                return [labels.get(v, v) for v in value]
+            if isinstance(value, list):  # in option order, whatever order they were given in
+                rank = {v: i for i, v in enumerate(labels)}
+                return [labels.get(v, v) for v in sorted(value, key=lambda v: rank.get(v, len(rank)))]
             return labels.get(value, value)
         if q.type == "date" and isinstance(value, int):
             return dt.date(value // 10000, value // 100 % 100, value % 100).isoformat()
