@@ -352,12 +352,27 @@ def test_the_critical_path_counts_required_obligations_only(kinds_rb: pathways.R
     assert [(s.item, s.time_limit.min, s.time_limit.max, s.time_limit.unit) for s in t.typical
             if s.item == "expert_review"] == [("expert_review", 1, 3, "years")]
     assert [s.item for s in t.may_add] == ["priority_review"]
+    assert t.longest_typical is not None and t.longest_typical.item == "expert_review"
     assert any("1–3 years" in line for line in t.other_limits)
     open_case = pathways.evaluate(kinds_rb, {"kind": "device", "made_in": "tianjin", "active": "unknown",
                                              "features": []}, as_of=AS_OF)
     # Class I filing or Class II/III registration: to determine, so nothing is on the critical path
     assert open_case.timeline.statutory_working_days == 0
     assert {"reg", "filing"} <= {s.item for s in open_case.timeline.may_add}
+
+
+def test_the_2fl_timeline_shows_the_realistic_range_not_only_the_acceptance_days(shipped: pathways.RuleBase) -> None:
+    answers = _example("food_hmo_infant_formula_cosmetic.yaml")
+    outcome = pathways.evaluate(shipped, answers, as_of=AS_OF)
+    t = outcome.timeline
+    assert t.longest_typical is not None
+    assert (t.longest_typical.time_limit.min, t.longest_typical.time_limit.max, t.longest_typical.time_limit.unit) == (
+        1, 3, "years")
+    assert not t.longest_typical.time_limit.statutory
+    md = pathways.render(outcome, "md")
+    assert "In practice the whole takes at least **1–3 years**" in md
+    zh = pathways.render(pathways.evaluate(shipped, answers, as_of=AS_OF, lang="zh"), "html")
+    assert "1–3年" in zh
 
 
 def test_a_range_must_not_claim_to_be_statutory(mini_copy: Path) -> None:

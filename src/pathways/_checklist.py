@@ -304,6 +304,7 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
         return TimelineStep.model_construct(item=it.id, title=it.title, status=it.status, time_limit=it.time_limit)
 
     typical = [step(it) for it in duties.values() if it.time_limit and not _statutory_days(it)]
+    longest = max(typical, key=lambda s: _rough_days(s.time_limit), default=None)
     may_add = [step(it) for it in items if it.time_limit and it.id not in duties and it.kind != "guidance"]
     if lang == "zh":
         note = ("法定时限仅计算主管部门的工作日；申请人准备和补正资料、检验检测、专家评审、现场检查等时间通常不计入法定时限。"
@@ -319,8 +320,16 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
         lines = [f"{s.title}: {time_limit_text(s.time_limit, lang)}" for s in typical] + [
             f"{s.title} ({'to determine' if s.status == 'to_determine' else 'optional'}, may add time): "
             f"{time_limit_text(s.time_limit, lang)}" for s in may_add]
+    if longest is not None and _rough_days(longest.time_limit) <= total * 1.4:
+        longest = None  # the statutory path is longer: no step says more about the whole
     return Timeline(critical_path=path, statutory_working_days=total, note=note, typical=typical,
-                    may_add=may_add, other_limits=lines)
+                    longest_typical=longest, may_add=may_add, other_limits=lines)
+
+
+def _rough_days(tl: TimeLimitOut) -> float:
+    """Calendar days, roughly, to compare durations of different units (the upper end of a range)."""
+    per = {"working_days": 1.4, "calendar_days": 1, "weeks": 7, "months": 30.4, "years": 365}[tl.unit]
+    return (tl.days if tl.days is not None else tl.max or 0) * per
 
 
 def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:

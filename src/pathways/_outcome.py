@@ -170,6 +170,7 @@ class Timeline(_Out):
     statutory_working_days: int
     note: str
     typical: list[TimelineStep] = []     # required obligations: calendar-day, non-statutory or range
+    longest_typical: TimelineStep | None = None   # of those, the longest: what the whole takes at least
     may_add: list[TimelineStep] = []     # to determine, or an option the company may choose
     other_limits: list[str] = []         # typical and may_add as lines of text
 

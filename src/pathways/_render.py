@@ -8,7 +8,7 @@ from typing import Any
 
 from ._models import STAGES
 from ._outcome import ItemResult, Outcome
-from ._texts import KIND_LABELS, STATUS_LABELS, time_limit_text, value_text
+from ._texts import KIND_LABELS, STATUS_LABELS, duration_text, time_limit_text, value_text
 
 __all__ = ["FORMATS", "render", "render_json", "render_markdown", "render_html"]
 
@@ -37,7 +37,8 @@ _L = {
                   "**possibly eligible — optional**. Guidance: **for information**.",
         "after": "after", "maybe_values": "possibly",
         "because": "Because", "if": "If", "open": "still open", "conditional": "if this question applies",
-        "rule": "Rule", "kind_label": "Kind", "typical": "Typical durations (not statutory; not added up)",
+        "rule": "Rule", "kind_label": "Kind", "typical": "Other time limits and typical durations (not added up)",
+        "in_practice": "In practice the whole takes at least",
         "may_add": "May add time (to determine, or optional; not added up)",
     },
     "zh": {
@@ -60,7 +61,8 @@ _L = {
                   "参考信息：**供参考**。",
         "after": "在其后", "maybe_values": "可能",
         "because": "依据", "if": "如果", "open": "尚未确定", "conditional": "如该问题适用",
-        "rule": "规则", "kind_label": "性质", "typical": "通常时长（非法定，不计入合计）", "may_add": "可能增加的时间（待确定或可选事项，不计入合计）",
+        "rule": "规则", "kind_label": "性质", "typical": "其他时限和通常时长（不计入合计）",
+        "in_practice": "实际整体至少需要", "may_add": "可能增加的时间（待确定或可选事项，不计入合计）",
     },
 }
 
@@ -191,8 +193,11 @@ def render_markdown(outcome: Outcome) -> str:
     titles = {i.id: i.title for i in outcome.items}
     out += [f"## {L['timeline']}", "",
             f"{L['critical']}: **{t.statutory_working_days}** "
-            + (" → ".join(titles.get(i, i) for i in t.critical_path) or "—"), "",
-            t.note, ""]
+            + (" → ".join(titles.get(i, i) for i in t.critical_path) or "—"), ""]
+    if t.longest_typical:
+        out += [f"{L['in_practice']} **{duration_text(t.longest_typical.time_limit, lang)}** "
+                f"({t.longest_typical.title})", ""]
+    out += [t.note, ""]
     for key, steps in (("typical", t.typical), ("may_add", t.may_add)):
         if steps:
             out += [f"{L[key]}:", ""]
@@ -294,7 +299,11 @@ def render_html(outcome: Outcome) -> str:
     t = outcome.timeline
     titles = {i.id: i.title for i in outcome.items}
     parts.append(f"<h2>{e(L['timeline'])}</h2><p>{e(L['critical'])}: <strong>{t.statutory_working_days}</strong> "
-                 + e(" → ".join(titles.get(i, i) for i in t.critical_path)) + f"</p><p class=\"meta\">{e(t.note)}</p>")
+                 + e(" → ".join(titles.get(i, i) for i in t.critical_path)) + "</p>")
+    if t.longest_typical:
+        parts.append(f"<p>{e(L['in_practice'])} <strong>{e(duration_text(t.longest_typical.time_limit, lang))}"
+                     f"</strong> ({e(t.longest_typical.title)})</p>")
+    parts.append(f"<p class=\"meta\">{e(t.note)}</p>")
     for key, steps in (("typical", t.typical), ("may_add", t.may_add)):
         if steps:
             parts.append(f"<p>{e(L[key])}:</p><ul>" + "".join(

@@ -241,6 +241,10 @@ class TimelineView(VerticalScroll):
             blocks.append(Content("\n").join(lines))
         else:
             blocks.append(Content.styled(t(lang, "timeline_none"), "dim"))
+        if tl.longest_typical is not None:
+            blocks.append(Content.assemble((t(lang, "in_practice"), "bold"), " ",
+                                           (duration_text(tl.longest_typical.time_limit, lang), "bold $warning"),
+                                           f" ({tl.longest_typical.title})"))
         blocks.append(Content.styled(tl.note, "italic"))
         if tl.other_limits:
             blocks.append(Content("\n").join([Content.styled(t(lang, "other_limits"), "bold")]
