@@ -18,7 +18,7 @@ from ..i18n import bullet, gap, t
 from .question import cite_text
 
 __all__ = ["ChecklistList", "ItemDetail", "STATUS_STYLE", "SummaryView", "TimelineView", "grouped",
-           "stage_name", "status_text"]
+           "item_status_text", "stage_name", "status_text"]
 
 STATUS_STYLE = {"required": "$success", "to_determine": "$warning", "to_be_verified": "$error",
                 "eligible": "$accent", "possibly_eligible": "$accent", "for_information": "$foreground-muted"}
@@ -39,6 +39,16 @@ def stage_name(stage: str, lang: str) -> str:
 
 def status_text(status: str, lang: str) -> Content:
     return Content.styled(t(lang, f"status_{status}"), f"bold {STATUS_STYLE[status]}")
+
+
+def item_status_text(item: ItemResult, lang: str) -> Content:
+    """The status; an option or guidance resting on an unconfirmed rule says so beside it."""
+    text = status_text(item.status, lang)
+    if item.kind != "obligation" and not item.confirmed:
+        text = Content.assemble(text, Content.styled(
+            f"（{t(lang, 'status_to_be_verified')}）" if lang == "zh" else f" ({t(lang, 'status_to_be_verified')})",
+            f"bold {STATUS_STYLE['to_be_verified']}"))
+    return text
 
 
 def grouped(outcome: Outcome) -> Iterator[tuple[str, str, str, list[ItemResult]]]:
@@ -103,7 +113,7 @@ class ChecklistList(OptionList):
         box = Content.styled("☑" + gap(lang), "$success") if done else Content("☐" + gap(lang))
         title = Content.styled(item.title, "strike dim" if done else "")
         sep = "｜" if lang == "zh" else "  "
-        meta: list[Content | str] = [status_text(item.status, lang)]
+        meta: list[Content | str] = [item_status_text(item, lang)]
         if item.authority:
             meta += [sep, Content.styled(item.authority.name, "dim")]
         limit = _short_limit(item, lang)
@@ -149,7 +159,7 @@ class ItemDetail(VerticalScroll):
         titles = {i.id: i.title for i in outcome.items + outcome.upcoming}
         route_title = next((r.title for r in outcome.routes if r.id == item.route), item.route)
         blocks: list[Content] = [
-            Content.assemble(Content.styled(item.title, "bold"), "\n", status_text(item.status, lang), "  ",
+            Content.assemble(Content.styled(item.title, "bold"), "\n", item_status_text(item, lang), "  ",
                              Content.styled(f"{t(lang, 'kind_' + item.kind)} · {route_title} / "
                                             f"{stage_name(item.stage, lang)}", "dim")),
         ]
