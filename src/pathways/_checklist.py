@@ -279,8 +279,11 @@ def _order(rb: RuleBase, chosen: list[str]) -> list[str]:
 
 
 def _statutory_days(item: ItemResult) -> int:
+    """The statutory working days of an item's time limit; 0 for anything else."""
     tl = item.time_limit
-    return tl.days or 0 if tl and tl.statutory and tl.unit == "working_days" and tl.days is not None else 0
+    if tl is None or not tl.statutory or tl.unit != "working_days" or tl.days is None:
+        return 0
+    return tl.days
 
 
 def _timeline(items: list[ItemResult], lang: str) -> Timeline:

@@ -6,10 +6,10 @@ reported, never silently used.
 
 An answer to a question whose ``ask_when`` only *may* hold (it rests on a "don't know" or a missing
 answer) is *conditional*: it narrows what may be (its 'm' facts) but decides nothing for certain (no
-'a' fact), so more answers never make a result more certain than the facts allow. Which answers are
-conditional is found by running: every answer starts as definite, and one whose question the engine
-does not find certainly asked is made conditional and the case re-run. Demoting an answer only
-weakens the strict conclusions, so this settles in at most one pass per answer.
+'a' fact), so more answers never make a result more certain than the facts allow. This is decided
+inside the engine, in one run: the answer to a question with an ``ask_when`` goes in as given
+('gv'), and the question's own rules, staged after everything its ``ask_when`` reads, turn it into a
+certain answer, a conditional one, or nothing (the answer is then reported as not used).
 """
 
 from __future__ import annotations
