@@ -121,3 +121,30 @@ def test_failing_scenario_exits_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "item 'reg' should not be on the checklist" in result.stdout
     assert result.stdout.strip().endswith("1 passed, 1 failed")
+
+
+def test_scenarios_check_statuses_time_limits_and_authorities(tmp_path: Path) -> None:
+    """A consultant pins an item's status, clock and authority; a wrong one fails and says how."""
+    import shutil
+
+    root = tmp_path / "mini"
+    shutil.copytree(FIXTURES / "mini", root)
+    path = root / "scenarios.yaml"
+    text = path.read_text()
+    good = ("    not_items: [filing]\n"
+            "    statuses: {reg: required, agent: required}\n"
+            "    time_limits: {reg: {working_days: 60, statutory: true}, testing: {statutory: false}, agent: null}\n"
+            "    authorities: {}\n")
+    path.write_text(text.replace("    not_items: [filing]\n", good))
+    assert run("test", str(root)).returncode == 0
+    wrong = good.replace("reg: required", "reg: to_be_verified").replace("working_days: 60", "working_days: 20")
+    path.write_text(text.replace("    not_items: [filing]\n", wrong))
+    result = run("test", str(root))
+    assert result.returncode == 1
+    assert "item 'reg' should be to_be_verified; it is required" in result.stdout
+    assert "item 'reg' time limit: days is 60, expected 20" in result.stdout
+    typo = good.replace("authorities: {}", "authorities: {reg: auht}")
+    path.write_text(text.replace("    not_items: [filing]\n", typo))
+    result = run("test", str(root))
+    assert result.returncode == 2 and "unknown authority 'auht'" in result.stderr + result.stdout
+    assert "did you mean 'auth'" in result.stderr + result.stdout

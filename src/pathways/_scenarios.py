@@ -19,10 +19,38 @@ from ._api import next_question
 from ._checklist import build_outcome
 from ._errors import AnswersError, RuleBaseError, RuleIssue, suggest
 from ._loader import RuleBase, validation_issues
+from ._outcome import ItemStatus, TimeLimitOut
 from ._run import run_case
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
 
 __all__ = ["Scenario", "ScenarioResult", "load_scenarios", "run_scenario", "run_scenarios"]
+
+
+class ExpectedTimeLimit(BaseModel):
+    """The parts of an item's time limit a scenario pins down; parts left out are not compared."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    working_days: int | None = None
+    calendar_days: int | None = None
+    min: int | None = None
+    max: int | None = None
+    unit: Literal["working_days", "calendar_days", "weeks", "months", "years"] | None = None
+    statutory: bool | None = None
+
+    def mismatches(self, got: TimeLimitOut | None) -> list[str]:
+        """What differs from ``got``, in words (empty when it matches)."""
+        if got is None:
+            return ["it has no time limit"]
+        wanted: dict[str, Any] = {}
+        if self.working_days is not None:
+            wanted.update(days=self.working_days, unit="working_days")
+        if self.calendar_days is not None:
+            wanted.update(days=self.calendar_days, unit="calendar_days")
+        wanted.update({k: v for k, v in (("min", self.min), ("max", self.max), ("unit", self.unit),
+                                         ("statutory", self.statutory)) if v is not None})
+        return [f"{key} is {getattr(got, key)}, expected {value}"
+                for key, value in wanted.items() if getattr(got, key) != value]
 
 
 class Expect(BaseModel):
@@ -36,6 +64,9 @@ class Expect(BaseModel):
     not_items: list[str] = []
     upcoming: list[str] = []
     kinds: dict[str, Literal["obligation", "option", "guidance"]] = {}   # item -> kind (item present)
+    statuses: dict[str, ItemStatus] = {}                                  # item -> status (item present)
+    time_limits: dict[str, ExpectedTimeLimit | None] = {}                # item -> clock (None: no clock)
+    authorities: dict[str, str] = {}                                      # item -> authority id
     asked: list[str] = []
     not_asked: list[str] = []
 
@@ -99,12 +130,18 @@ def load_scenarios(rb: RuleBase, paths: list[Path] | None = None, check_referenc
             known = {"routes": rb.routes, "not_routes": rb.routes, "items": rb.items,
                      "to_determine": rb.items, "not_items": rb.items, "upcoming": rb.items,
                      "asked": rb.questions, "not_asked": rb.questions, "facts": rb.derived,
-                     "kinds": rb.items}
+                     "kinds": rb.items, "statuses": rb.items, "time_limits": rb.items,
+                     "authorities": rb.items}
             for key, table in known.items() if check_references else ():
                 for ref in getattr(scenario.expect, key):
                     if ref not in table:
                         issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.{key} names "
                                                 f"unknown '{ref}'", name, line, 1, suggest(ref, table)))
+            for iid, authority in scenario.expect.authorities.items() if check_references else ():
+                if authority not in rb.authorities:
+                    issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.authorities.{iid} "
+                                            f"names unknown authority '{authority}'", name, line, 1,
+                                            suggest(authority, rb.authorities)))
             scenarios.append(scenario)
     if issues:
         raise RuleBaseError(issues)
@@ -165,6 +202,29 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
             result.wrong_items.append(iid)
         elif kinds[iid] != kind:
             result.failures.append(f"item '{iid}' should be {kind}; it is {kinds[iid]}")
+            result.wrong_items.append(iid)
+    by_id = {i.id: i for i in outcome.items}
+    for iid, wanted in exp.statuses.items():
+        if status.get(iid) != wanted:
+            result.failures.append(f"item '{iid}' should be {wanted}; it is {status.get(iid, 'absent')}")
+            result.wrong_items.append(iid)
+    for iid, clock in exp.time_limits.items():
+        if iid not in by_id:
+            result.failures.append(f"item '{iid}' should be on the checklist (its time limit is checked); "
+                                   "it is absent")
+            result.wrong_items.append(iid)
+            continue
+        got = by_id[iid].time_limit
+        problems = (["it has a time limit, expected none"] if got is not None else []) if clock is None \
+            else clock.mismatches(got)
+        if problems:
+            result.failures.append(f"item '{iid}' time limit: {'; '.join(problems)}")
+            result.wrong_items.append(iid)
+    for iid, authority in exp.authorities.items():
+        got_authority = by_id[iid].authority.id if iid in by_id and by_id[iid].authority else None
+        if got_authority != authority:
+            result.failures.append(f"item '{iid}' should be handled by '{authority}'; it is "
+                                   f"{'absent' if iid not in by_id else repr(got_authority)}")
             result.wrong_items.append(iid)
     for iid in exp.not_items:
         if iid in status:
