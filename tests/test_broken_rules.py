@@ -62,6 +62,7 @@ class Case:
     message: str = ""              # a substring of the expected message
     count: int | None = 1          # distinct issues expected in all (None: do not check)
     compile: bool = False          # the error comes from compiling for the engine, not loading
+    lint: bool = False             # the error comes from lint's analysis (the rule base still loads)
     xfail: str | None = None       # a known loader bug: the reason
 
 
@@ -97,7 +98,10 @@ def expected_position(case: Case, root: Path) -> tuple[int, int]:
     return line, case.col if case.col is not None else column
 
 
-def issues_of(root: Path, compile_: bool) -> list[RuleIssue]:
+def issues_of(root: Path, compile_: bool, lint: bool = False) -> list[RuleIssue]:
+    if lint:
+        from pathways._lint import lint as run_lint
+        return [i for i in run_lint(root).issues if i.severity == "error"]
     if compile_:
         rb = pathways.load_rule_base(root)  # a limit error must pass the loader ...
         with pytest.raises(RuleBaseError) as info:  # ... and be caught before the engine sees it
@@ -326,6 +330,11 @@ CASES: list[Case] = [
          code="PW151", at="^  - id: all_checks", message="the engine joins at most 14"),
     Case("too-many-any-alternatives", DEV, rewrite=_too_many_alternatives, compile=True,
          code="PW134", at="^  - id: any_checks", message="more than 64 alternatives"),
+    # ---- legal-basis links (lint: the rule base loads, the link may not ship) ----
+    Case("source-link-to-a-spam-domain", BASE, "https://example.org/law", "https://www.777hrrr.com/law",
+         lint=True, code="PW319", at='"https://www.777hrrr.com/law', message="'www.777hrrr.com', which is on neither"),
+    Case("source-link-not-classified", BASE, ", kind: official,\n     checked", ",\n     checked",
+         lint=True, code="PW320", at='"https://example.org/law', message="has a url but no 'kind'"),
 ]
 
 CASE_BY_ID = {case.id: case for case in CASES}
@@ -349,7 +358,7 @@ def test_the_fixture_itself_is_valid(mini_copy: Path) -> None:
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_broken_rule_base(case: Case, mini_copy: Path) -> None:
     root = _broken(case, mini_copy)
-    issues = issues_of(root, case.compile)
+    issues = issues_of(root, case.compile, case.lint)
     line, col = expected_position(case, root)
     file = f"mini/{case.issue_file or case.file}"
     listing = "\n".join(str(i) for i in issues)
@@ -443,6 +452,25 @@ def test_three_mistakes_in_one_file_are_all_reported(kind: str, mini_copy: Path)
 
 
 # ---- the command line ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case_id", ["source-link-to-a-spam-domain", "source-link-not-classified"])
+def test_cli_lint_refuses_an_untrusted_link_but_the_checklist_still_works(case_id: str, mini_copy: Path,
+                                                                         tmp_path: Path) -> None:
+    """A bad link is the consultant's to fix before release; a company's checklist is not blocked."""
+    case = CASE_BY_ID[case_id]
+    root = _broken(case, mini_copy)
+    line, col = expected_position(case, root)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
+    lint = subprocess.run([*_pathways_command(), "lint", str(root)], capture_output=True, text=True,
+                          encoding="utf-8", env=env, timeout=60)
+    assert lint.returncode == 1 and "Traceback" not in lint.stdout + lint.stderr
+    assert f"mini/{case.file}:{line}:{col}: {case.code}: " in lint.stdout, lint.stdout
+    assert "1 error(s)" in lint.stderr
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("answers: {kind: device, made_in: abroad}\n", encoding="utf-8")
+    checklist = subprocess.run([*_pathways_command(), "checklist", str(answers), "--rules", str(root)],
+                               capture_output=True, text=True, encoding="utf-8", env=env, timeout=60)
+    assert checklist.returncode == 0, checklist.stderr
 
 from .conftest import pathways_command as _pathways_command  # noqa: E402
 

@@ -123,6 +123,31 @@ def test_markdown_and_html(mini: pathways.RuleBase) -> None:
     assert "法规准入清单" in zh and "必需" in zh
 
 
+def test_every_link_says_whether_it_is_the_official_text_or_whose_summary(mini_copy) -> None:
+    base = mini_copy / "base.yaml"
+    base.write_text(base.read_text().replace(
+        "sources:\n",
+        "sources:\n  - {id: guide, title: {zh: 指南解读, en: Guide summary}, url: \"https://example.com/guide\",\n"
+        "     kind: secondary}\n"))
+    dev = mini_copy / "routes" / "dev.yaml"
+    dev.write_text(dev.read_text().replace("    sources: [{id: law, article: \"3\"}]\n",
+                                           "    sources: [{id: law, article: \"3\"}, guide]\n", 1))
+    rb = pathways.load_rule_base(mini_copy)
+    outcome = pathways.evaluate(rb, {"kind": "device", "made_in": "tianjin", "active": False,
+                                     "features": []}, as_of=AS_OF)
+    cites = {c.id: c for item in outcome.items for c in item.sources}
+    assert cites["law"].link_kind == "official" and cites["law"].publisher is None
+    assert cites["guide"].link_kind == "secondary" and cites["guide"].publisher == "Example Law Firm"
+    md = pathways.render(outcome, "md")
+    assert "— official text <https://example.org/law>" in md
+    assert "— summary by Example Law Firm <https://example.com/guide>" in md
+    page = pathways.render(outcome, "html")
+    assert "official text · example.org</span>" in page and "summary by Example Law Firm · example.com" in page
+    zh = pathways.render(pathways.evaluate(rb, {"kind": "device", "made_in": "tianjin", "active": False,
+                                                "features": []}, as_of=AS_OF, lang="zh"), "md")
+    assert "官方文本 <https://example.org/law>" in zh and "示例律师事务所的解读或译文" in zh
+
+
 def test_html_escapes_rule_text(mini_copy) -> None:
     path = mini_copy / "routes" / "dev.yaml"
     path.write_text(path.read_text().replace("title: {zh: 检验, en: Testing}",

@@ -602,3 +602,76 @@ def test_rule_files_validate_against_the_schema() -> None:
             assert errors == [], f"{root.name}/{name}: {errors[:3]}"
     bad = {"items": [{"id": "x", "stage": "registraton", "title": {"zh": "甲", "en": "A"}, "sources": ["law"]}]}
     assert any("registraton" in e.message for e in validator.iter_errors(bad))
+
+
+# ---- PW319-PW323: where legal-basis links may point ----------------------------------------------
+
+LAW = '  - {id: law, title: {zh: 法, en: Law}, number: "No. 1", url: "https://example.org/law", kind: official,\n'
+
+
+def test_pw319_link_to_a_host_on_neither_allow_list_is_an_error(tmp_path: Path) -> None:
+    root = mini(tmp_path, (BASE, "https://example.org/law", "https://m.oub88888.com/law"))
+    issue = only(issues(root, "PW319"), "PW319")
+    assert issue.severity == "error" and "'m.oub88888.com'" in issue.message
+    assert issue.line == line_of(root, BASE, "m.oub88888.com")
+    assert lint(root, today=TODAY).errors == 1
+    # errors cannot be switched off
+    assert issues(root, "PW319", disable=["PW319"])
+
+
+def test_pw319_subdomains_of_an_allowed_host_are_allowed(tmp_path: Path) -> None:
+    root = mini(tmp_path, (BASE, "https://example.org/law", "https://www.example.org/law"))
+    assert issues(root, "PW319") == [] and issues(root, "PW320") == []
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("kind: official,\n", "\n", "has a url but no 'kind'"),
+    ("url: \"https://example.org/law\", kind: official", "url: \"https://example.com/law\", kind: official",
+     "is not an official host"),
+])
+def test_pw320_link_not_classified(tmp_path: Path, old: str, new: str, words: str) -> None:
+    root = mini(tmp_path, (BASE, old, new))
+    issue = only(issues(root, "PW320"), "PW320")
+    assert words in issue.message and issue.severity == "error"
+
+
+def test_pw320_secondary_needs_a_publisher_unless_its_host_names_one(tmp_path: Path) -> None:
+    named_by_host = mini(tmp_path, (BASE, "https://example.org/law\", kind: official",
+                                    "https://example.com/law\", kind: secondary"))
+    assert issues(named_by_host, "PW320") == []
+    shutil.rmtree(named_by_host)
+    unnamed = mini(tmp_path, (BASE, "https://example.org/law\", kind: official",
+                              "https://www.example.org/en/law\", kind: secondary"))
+    assert "names no publisher" in only(issues(unnamed, "PW320"), "PW320").message
+    shutil.rmtree(unnamed)
+    named = mini(tmp_path, (BASE, "https://example.org/law\", kind: official",
+                            "https://www.example.org/en/law\", kind: secondary,\n"
+                            "     publisher: {zh: 英文版, en: the regulator's English page}"))
+    assert issues(named, "PW320") == []
+
+
+def test_pw321_item_resting_only_on_summaries(tmp_path: Path) -> None:
+    root = mini(tmp_path, (BASE, "https://example.org/law\", kind: official",
+                           "https://example.com/law\", kind: secondary"))
+    found = issues(root, "PW321")
+    assert found and all(i.severity == "warning" and "only on secondary sources" in i.message for i in found)
+    assert issues(mini(tmp_path / "other"), "PW321") == []
+
+
+def test_pw322_and_pw323_when_the_text_was_last_checked(tmp_path: Path) -> None:
+    assert issues(mini(tmp_path), "PW322") == [] and issues(mini(tmp_path), "PW323") == []
+    stale = mini(tmp_path, (BASE, "checked: 2026-11-01", "checked: 2025-11-23"))
+    issue = only(issues(stale, "PW322"), "PW322")
+    assert "2025-11-23" in issue.message and "12 months" in issue.message
+    assert [i for i in lint(stale, today=dt.date(2026, 11, 23)).issues if i.code == "PW322"] == []
+    never = mini(tmp_path / "never", (BASE, ",\n     checked: 2026-11-01}", "}"))
+    assert only(issues(never, "PW323"), "PW323").severity == "info"
+
+
+def test_the_allow_lists_live_in_the_manifest(tmp_path: Path) -> None:
+    root = mini(tmp_path, (BASE, "https://example.org/law", "https://law.example.net/law"))
+    assert issues(root, "PW319")
+    text = (root / "rulebase.yaml").read_text(encoding="utf-8")
+    (root / "rulebase.yaml").write_text(text.replace("official_hosts: [example.org]",
+                                                     "official_hosts: [example.org, example.net]"), encoding="utf-8")
+    assert issues(root, "PW319") == []

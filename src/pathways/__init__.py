@@ -24,7 +24,7 @@ from ._errors import AnswerIssue, AnswersError, EngineError, PathwaysError, Rule
 from ._loader import RuleBase, default_rules_dir, load_rule_base
 from ._outcome import SCHEMA_VERSION, ItemResult, NextQuestion, Outcome
 from ._render import render
-from ._texts import duration_text, time_limit_text
+from ._texts import duration_text, link_kind_text, time_limit_text
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -46,6 +46,7 @@ __all__ = [
     "duration_text",
     "evaluate",
     "explain",
+    "link_kind_text",
     "load_rule_base",
     "next_question",
     "parse_answers_document",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._answers import UNKNOWN
 from ._conditions import And, Atom, Cond, Not, Or, facts_of
 from ._engine import Firing
 from ._loader import ItemDef, RuleBase
-from ._models import STAGES, SourceRef
+from ._models import STAGES, SourceRef, Text
 from ._outcome import (
     AnswerUsed, AuthorityRef, Conflict, DerivedFact, IgnoredAnswer, ItemResult, OpenQuestion, Outcome,
     RouteResult, RuleBaseRef, SourceCitation, TimeLimitOut, Timeline, TimelineStep, Trace, TraceFact,
@@ -33,11 +34,21 @@ def cite(rb: RuleBase, refs: list[SourceRef], lang: str) -> list[SourceCitation]
         citation = cache.get(key)
         if citation is None:
             source = rb.sources[ref.id]
+            publisher = None
+            if source.url is not None and source.kind == "secondary":
+                named = source.publisher or _host_publisher(rb, source.url)
+                publisher = named.get(lang) if named else None
             citation = cache[key] = SourceCitation(
                 id=source.id, title=source.title.get(lang), number=source.number, article=ref.article,
-                url=source.url, effective=source.effective, unconfirmed=source.status == "unconfirmed")
+                url=source.url, link_kind=source.kind if source.url else None, publisher=publisher,
+                effective=source.effective, checked=source.checked, unconfirmed=source.status == "unconfirmed")
         out.append(citation)
     return out
+
+
+def _host_publisher(rb: RuleBase, url: str) -> Text | None:
+    entry = rb.manifest.sources_policy.secondary((urlsplit(url).hostname or "").lower())
+    return entry.publisher if entry else None
 
 
 def display_value(rb: RuleBase, name: str, value: Any, lang: str) -> Any:

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from ._compiler import Limits, Partition, PatternUsage
@@ -62,7 +63,14 @@ CODES: dict[str, tuple[str, str]] = {
     "PW317": ("warning", "an item without 'kind' (obligation, option or guidance): it is shown as an obligation"),
     "PW318": ("warning", "a validity gap: a dated fact rule or item leaves its branch with nothing in force for a "
                          "period on or after the rule base's in_force_from"),
+    "PW319": ("error", "a source links to a host on neither allow-list of the manifest's sources_policy"),
+    "PW320": ("error", "a linked source is not classified: 'kind' missing, 'official' on a host that is not an "
+                       "official one, or 'secondary' without a publisher"),
+    "PW321": ("warning", "an item whose legal basis cites only secondary sources (summaries, translations)"),
+    "PW322": ("warning", "a source whose text was last checked longer ago than the review period"),
+    "PW323": ("info", "a linked source without a 'checked' date"),
 }
+ERROR_CODES = frozenset(code for code, (severity, _) in CODES.items() if severity == "error")
 
 SCHEMA_FILE = "rules.schema.json"
 MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)\s*$")
@@ -121,9 +129,16 @@ def lint_rule_base(rb: RuleBase, today: dt.date | None = None, disable: Iterable
     skip = set(disable)
     checker = _Checker(rb, partitions, today or dt.date.today(), limits)
     for issue in checker.run():
-        if issue.code not in skip:
+        if issue.code not in skip or issue.code in ERROR_CODES:
             issues.append(issue)
     return LintResult(rb, _sorted(issues))
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
 
 
 def _sorted(issues: list[RuleIssue]) -> list[RuleIssue]:
@@ -602,6 +617,7 @@ class _Checker:
         yield from self.stage_order()
         yield from self.item_kinds()
         yield from self.validity_gaps()
+        yield from self.source_links()
 
     # -- reachability --
 
@@ -856,6 +872,47 @@ class _Checker:
             if source.status == "unconfirmed":
                 yield self.issue("PW311", f"source '{sid}' is unconfirmed: the instrument itself needs "
                                  "verification", self.pos.key_at("sources", sid, "status"))
+
+    def source_links(self) -> Iterator[RuleIssue]:
+        """Legal-basis links go where a regulatory professional trusts them: the issuing body's own
+        text, or a named publisher's summary; the allow-lists live in the manifest, not here."""
+        rb = self.rb
+        policy = rb.manifest.sources_policy
+        for sid, source in rb.sources.items():
+            if source.url is None:
+                continue
+            host = (urlsplit(source.url).hostname or "").lower()
+            official, secondary = policy.official(host), policy.secondary(host)
+            where = self.pos.at("sources", sid, "url")
+            if not official and secondary is None:
+                yield self.issue("PW319", f"source '{sid}' links to '{host}', which is on neither allow-list of "
+                                 "rulebase.yaml (sources_policy): link the official text, or a reputable "
+                                 "publisher's summary added to secondary_hosts with its name, or give no url "
+                                 "(the number, issuer and dates identify the instrument)", where)
+                continue
+            if source.kind is None:
+                guess = "official" if official else "secondary"
+                yield self.issue("PW320", f"source '{sid}' has a url but no 'kind': say whether it leads to the "
+                                 f"official text or to a summary (its host '{host}' suggests kind: {guess})", where)
+            elif source.kind == "official" and not official:
+                yield self.issue("PW320", f"source '{sid}' is 'official' but '{host}' is not an official host: "
+                                 "a summary is kind: secondary", self.pos.at("sources", sid, "kind"))
+            elif source.kind == "secondary" and source.publisher is None and secondary is None:
+                yield self.issue("PW320", f"source '{sid}' is 'secondary' but names no publisher: add "
+                                 "'publisher' (who wrote the summary)", self.pos.at("sources", sid, "kind"))
+            if source.checked is None:
+                yield self.issue("PW323", f"source '{sid}' has no 'checked' date: when was its text last read "
+                                 "against the rules?", where)
+            elif _months_before(self.today, policy.review_months) > source.checked:
+                yield self.issue("PW322", f"source '{sid}' was last checked on {source.checked}, more than "
+                                 f"{policy.review_months} months ago: re-read it and update 'checked'",
+                                 self.pos.at("sources", sid, "checked"))
+        for iid, item in rb.items.items():
+            cited = [rb.sources[ref.id] for ref in item.model.sources if ref.id in rb.sources]
+            if cited and all(src.kind == "secondary" for src in cited):
+                yield self.issue("PW321", f"item '{iid}' rests only on secondary sources "
+                                 f"({', '.join(src.id for src in cited)}): cite the instrument itself",
+                                 self.pos.key_at("items", iid, "sources"))
 
     def engine_limits(self) -> Iterator[RuleIssue]:
         for name, part in self.partitions.items():
@@ -1341,8 +1398,8 @@ def parse_disable(values: Iterable[str]) -> list[str]:
     """``--disable PW301,PW302 --disable PW309`` -> codes; raises ValueError for unknown codes."""
     codes = [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
     for code in codes:
-        if code not in CODES:
-            known = ", ".join(CODES)
+        if code not in CODES or code in ERROR_CODES:
+            known = ", ".join(c for c in CODES if c not in ERROR_CODES)
             raise ValueError(f"'{code}' is not a lint warning code that can be disabled ({known}); "
                              "errors (PW1xx) cannot be disabled")
     return codes

@@ -24,7 +24,10 @@ __all__ = [
     "QuestionType",
     "Route",
     "RuleFile",
+    "SecondaryHost",
     "Source",
+    "SourceKind",
+    "SourcePolicy",
     "SourceRef",
     "Stage",
     "Text",
@@ -98,8 +101,18 @@ class SourceRef(_Strict):
         return data
 
 
+SourceKind = Literal["official", "secondary"]
+
+
 class Source(_Strict):
-    """A legal instrument or authoritative text."""
+    """A legal instrument or authoritative text.
+
+    ``kind`` says what the ``url`` leads to: ``official``, the text on the issuing body's (or the
+    national law database's) own site; ``secondary``, a named publisher's summary or translation
+    (``publisher``, or the publisher the manifest's allow-list gives its host). Anything else has no
+    url: the number, issuer and dates identify the instrument. ``checked``: the day its text was
+    last read against the rule.
+    """
 
     id: Id
     title: Text
@@ -108,6 +121,9 @@ class Source(_Strict):
     issued: dt.date | None = None
     effective: dt.date | None = None
     url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
+    kind: SourceKind | None = None
+    publisher: Text | None = None
+    checked: dt.date | None = None
     status: Literal["unconfirmed"] | None = None
     note: Text | None = None
 
@@ -286,6 +302,34 @@ class RuleFile(_Strict):
         return self
 
 
+class SecondaryHost(_Strict):
+    """A publisher whose summaries the rule base may link to, and the host its pages are on."""
+
+    host: Annotated[str, StringConstraints(pattern=r"^[a-z0-9.\-]+$", max_length=253)]
+    publisher: Text
+
+
+class SourcePolicy(_Strict):
+    """Where legal-basis links may point (lint PW319-PW322): hosts match themselves and their
+    subdomains (``gov.cn`` covers ``www.nmpa.gov.cn``)."""
+
+    official_hosts: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9.\-]+$", max_length=253)]] = []
+    secondary_hosts: list[SecondaryHost] = []
+    review_months: Annotated[int, Field(ge=1, le=120)] = 12   # a source's text is re-read this often
+
+    def secondary(self, host: str) -> SecondaryHost | None:
+        """The publisher of a secondary host. A secondary entry wins over a broader official one:
+        ``english.nmpa.gov.cn`` (a translation) is secondary although ``gov.cn`` is official."""
+        return next((h for h in self.secondary_hosts if _host_matches(host, h.host)), None)
+
+    def official(self, host: str) -> bool:
+        return self.secondary(host) is None and any(_host_matches(host, h) for h in self.official_hosts)
+
+
+def _host_matches(host: str, allowed: str) -> bool:
+    return host == allowed or host.endswith("." + allowed)
+
+
 class Manifest(_Strict):
     """rulebase.yaml: the rule base's id and version and the files it is made of, in order."""
 
@@ -298,6 +342,7 @@ class Manifest(_Strict):
     files: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./\-]+\.ya?ml$")]],
                      Field(min_length=1)]
     scenarios: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./\-]+\.ya?ml$")]] = []
+    sources_policy: SourcePolicy = SourcePolicy()
 
     @model_validator(mode="before")
     @classmethod

@@ -21,7 +21,8 @@ __all__ = [
 
 # 2.0: items carry a kind (obligation / option / guidance) and options and guidance their own
 # statuses; time limits may be ranges; the timeline separates what may add time (docs/server.md)
-SCHEMA_VERSION = "2.0"
+# 2.1: a source citation says what its link leads to (link_kind, publisher) and when it was checked
+SCHEMA_VERSION = "2.1"
 
 ItemStatus = Literal["required", "to_determine", "to_be_verified", "eligible", "possibly_eligible",
                      "for_information"]
@@ -43,7 +44,10 @@ class SourceCitation(_Out):
     number: str | None = None
     article: str | None = None
     url: str | None = None
+    link_kind: Literal["official", "secondary"] | None = None   # what url leads to
+    publisher: str | None = None       # who wrote the summary a secondary link leads to
     effective: dt.date | None = None
+    checked: dt.date | None = None     # the day the text was last read against the rules
     unconfirmed: bool = False
 
 

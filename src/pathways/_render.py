@@ -8,7 +8,8 @@ from typing import Any
 
 from ._models import STAGES
 from ._outcome import ItemResult, Outcome
-from ._texts import KIND_LABELS, STATUS_LABELS, duration_text, time_limit_text, value_text
+from ._texts import (KIND_LABELS, STATUS_LABELS, duration_text, link_host, link_kind_text, time_limit_text,
+                     value_text)
 
 __all__ = ["FORMATS", "render", "render_json", "render_markdown", "render_html"]
 
@@ -161,7 +162,7 @@ def render_markdown(outcome: Outcome) -> str:
         for s in item.sources:
             flag = f" ({L['status']['to_be_verified']})" if s.unconfirmed else ""
             number_text = f" {s.number}" if s.number else ""
-            link = f" <{s.url}>" if s.url else ""
+            link = f" — {link_kind_text(s, lang)} <{s.url}>" if s.url else ""
             lines.append(f"  - {s.title}{number_text}{_article(lang, s.article)}{flag}{link}")
         lines.append(f"- {L['why']}:")
         lines += [f"  - {w}" for w in _why(lang, item)]
@@ -230,6 +231,7 @@ h1{font-size:1.6rem}h2{border-bottom:2px solid #ccd;padding-bottom:.2rem;margin-
 white-space:nowrap}.required{background:#e3f2e5;color:#1b5e20}.to_determine{background:#fff4d6;color:#7a5200}
 .to_be_verified{background:#fde2e1;color:#8b1a13}.eligible,.possibly_eligible{background:#e4eefb;color:#12467a}
 .for_information{background:#eeeeee;color:#444}.kind{font-size:.75rem;color:#666;margin-left:.4rem}
+.source-kind{font-size:.75rem;color:#555;margin-left:.4rem;white-space:nowrap}.source-kind.official{color:#12467a}
 .why{color:#444;font-size:.88rem}.why p{margin:.1rem 0}code{font-size:.85em}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:.3rem 0}dt{color:#555}dd{margin:0}
 @media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}}
@@ -270,6 +272,9 @@ def render_html(outcome: Outcome) -> str:
                 title = f"<a href=\"{e(s.url)}\">{title}</a>"
             if s.unconfirmed:
                 title += f" <span class=\"badge to_be_verified\">{e(L['status']['to_be_verified'])}</span>"
+            if s.url:
+                title += (f" <span class=\"source-kind {e(s.link_kind or '')}\">{e(link_kind_text(s, lang))}"
+                          f" · {e(link_host(s.url))}</span>")
             cites.append(f"<li>{title}</li>")
         rows.append((L["sources"], "<ul>" + "".join(cites) + "</ul>"))
         why = "".join(f"<p>{e(w)}</p>" for w in _why(lang, item))

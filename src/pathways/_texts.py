@@ -5,10 +5,12 @@ One place, so that the JSON, Markdown, HTML and the timeline say the same thing 
 
 from __future__ import annotations
 
-from ._outcome import TimeLimitOut
+from urllib.parse import urlsplit
 
-__all__ = ["DONT_KNOW", "KIND_LABELS", "STATUS_LABELS", "UNIT_LABELS", "duration_text", "time_limit_text",
-           "value_text"]
+from ._outcome import SourceCitation, TimeLimitOut
+
+__all__ = ["DONT_KNOW", "KIND_LABELS", "STATUS_LABELS", "UNIT_LABELS", "duration_text", "link_kind_text",
+           "link_host", "time_limit_text", "value_text"]
 
 DONT_KNOW = {"en": "don't know", "zh": "不清楚"}
 
@@ -32,6 +34,22 @@ UNIT_LABELS = {
     "zh": {"working_days": ("个工作日", "个工作日"), "calendar_days": ("个日历日", "个日历日"),
            "weeks": ("周", "周"), "months": ("个月", "个月"), "years": ("年", "年")},
 }
+
+
+def link_kind_text(source: SourceCitation, lang: str) -> str:
+    """What a legal-basis link leads to: 'official text', 'summary by CIRS Group', or '' (no link)."""
+    if source.url is None or source.link_kind is None:
+        return ""
+    if source.link_kind == "official":
+        return "官方文本" if lang == "zh" else "official text"
+    if lang == "zh":
+        return f"{source.publisher}的解读或译文" if source.publisher else "解读或译文"
+    return f"summary by {source.publisher}" if source.publisher else "summary"
+
+
+def link_host(url: str) -> str:
+    """The host a link goes to, as printed beside it ('www.nmpa.gov.cn')."""
+    return urlsplit(url).hostname or url
 
 
 def value_text(value: object, lang: str) -> str:

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pathways._answers import MAX_TEXT
+from pathways import link_kind_text
 from pathways._outcome import QuestionOut, SourceCitation
 
 from ..i18n import bullet, localize_bindings, t
@@ -385,7 +386,8 @@ def cite_text(source: SourceCitation, lang: str) -> Content:
         parts.append(("  [" + t(lang, "unconfirmed") + "]", "$warning"))
     line = Content.assemble(*parts)
     if source.url:
-        line = Content.assemble(line, "\n  ", Content.styled(source.url, Style(link=source.url, dim=True)))
+        line = Content.assemble(line, "\n  ", Content.styled(link_kind_text(source, lang), "italic"), "  ",
+                                Content.styled(source.url, Style(link=source.url, dim=True)))
     return line
 
 
