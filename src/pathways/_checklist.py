@@ -47,7 +47,7 @@ def cite(rb: RuleBase, refs: list[SourceRef], lang: str) -> list[SourceCitation]
 
 
 def _host_publisher(rb: RuleBase, url: str) -> Text | None:
-    entry = rb.manifest.sources_policy.secondary((urlsplit(url).hostname or "").lower())
+    entry = rb.manifest.sources_policy.secondary((urlsplit(url).hostname or "").lower().rstrip("."))
     return entry.publisher if entry else None
 
 

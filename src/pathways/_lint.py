@@ -881,7 +881,7 @@ class _Checker:
         for sid, source in rb.sources.items():
             if source.url is None:
                 continue
-            host = (urlsplit(source.url).hostname or "").lower()
+            host = (urlsplit(source.url).hostname or "").lower().rstrip(".")
             official, secondary = policy.official(host), policy.secondary(host)
             where = self.pos.at("sources", sid, "url")
             if not official and secondary is None:
