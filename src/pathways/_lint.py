@@ -25,14 +25,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._compiler import Limits, Partition, PatternUsage
 from ._checklist import condition_text
-from ._conditions import Cond, Lit, TooComplex, dnf, facts_of, possible, strict, to_engine_value
+from ._conditions import Cond, Lit, TooComplex, dnf, facts_of, from_engine_date, possible, strict, to_engine_value
 from ._errors import RuleBaseError, RuleIssue
 from ._loader import CORE, RuleBase, load_rule_base
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
@@ -238,19 +238,28 @@ def _passes(test: Any, value: Any) -> bool:
     return False  # pragma: no cover
 
 
-def _fmt_value(value: Any) -> str:
+def _fmt_value(value: Any, date: bool = False) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int) and value > 10_000_000:
-        return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+    if date and isinstance(value, int):
+        return from_engine_date(value)
     return str(value)
 
 
-def describe_literal(lit: Lit) -> str:
-    """One engine literal as a consultant reads it: ``made_in = abroad``, ``device_class may be III``."""
+def date_facts(rb: RuleBase) -> frozenset[str]:
+    """The facts whose engine values are dates (YYYYMMDD numbers): the date questions."""
+    return frozenset(name for name, info in rb.symbols.items() if info.value_type == "date")
+
+
+def describe_literal(lit: Lit, dates: Collection[str] = ()) -> str:
+    """One engine literal as a consultant reads it: ``made_in = abroad``, ``device_class may be III``.
+
+    ``dates``: the facts whose values are dates (``date_facts``); other numbers are numbers.
+    """
     kind, name, test = lit.pattern
+    date = name in dates
     if kind == "now":
-        text = "the date is " + " and ".join(f"{_OPS[op]} {_fmt_value(v)}" for op, v in test[1])
+        text = "the date is " + " and ".join(f"{_OPS[op]} {_fmt_value(v, True)}" for op, v in test[1])
     elif kind == "u":
         text = f"{name} is 'don't know'" if test == "dk" else f"{name} is unanswered or 'don't know'"
     elif kind == "pk":
@@ -260,12 +269,12 @@ def describe_literal(lit: Lit) -> str:
         if test is None:
             text = f"{name} {'may hold a value' if maybe else 'is known'}"
         elif test[0] == "eq":
-            text = f"{name} {'may be' if maybe else '='} {_fmt_value(test[1][0])}"
+            text = f"{name} {'may be' if maybe else '='} {_fmt_value(test[1][0], date)}"
         elif test[0] == "neq":
-            text = f"{name} {'may be' if maybe else 'is'} not " + "/".join(_fmt_value(v) for v in test[1])
+            text = f"{name} {'may be' if maybe else 'is'} not " + "/".join(_fmt_value(v, date) for v in test[1])
         else:
             text = f"{name} {'may be ' if maybe else ''}" + " and ".join(
-                f"{_OPS[op]} {_fmt_value(v)}" for op, v in test[1])
+                f"{_OPS[op]} {_fmt_value(v, date)}" for op, v in test[1])
     return f"not ({text})" if lit.negated else text
 
 
@@ -278,6 +287,7 @@ class Analysis:
     def __init__(self, rb: RuleBase) -> None:
         self.rb = rb
         self.kinds = rb.kinds()
+        self.dates = date_facts(rb)
         self.settable: dict[str, list[Any]] = defaultdict(list)
         # derived fact -> (rule, value, strict conjunctions, possible conjunctions)
         self.providers: dict[str, list[tuple[str, Any, tuple[frozenset[Lit], ...],
@@ -365,9 +375,9 @@ class Analysis:
             values = self.settable.get(name, [])
             if len(wanted) == 1 and len(lits) == 1 and wanted[0].pattern[2] is not None and not any(
                     _passes(wanted[0].pattern[2], v) for v in values):
-                return (f"{describe_literal(wanted[0])}, but no rule sets {name} to such a value "
+                return (f"{describe_literal(wanted[0], self.dates)}, but no rule sets {name} to such a value "
                         f"(rules set it to: {', '.join(map(_fmt_value, values)) or 'nothing'})")
-        return " and ".join(describe_literal(l) for l in ordered) + " cannot hold at once"
+        return " and ".join(describe_literal(l, self.dates) for l in ordered) + " cannot hold at once"
 
     def dates_ok(self, lits: list[Lit]) -> bool:
         bounds = [v for l in lits for _, v in l.pattern[2][1]]
@@ -508,8 +518,8 @@ class Analysis:
                 need = f"route '{name[len('route.'):]}' must {'apply' if kind == 'd' else 'be able to apply'}"
             else:
                 names = list(dict.fromkeys(tried))
-                need = (f"{describe_literal(todo)} needs rule '{names[0]}'" if len(names) == 1 else
-                        f"{describe_literal(todo)} needs one of the rules " + ", ".join(f"'{n}'" for n in names))
+                need = (f"{describe_literal(todo, self.dates)} needs rule '{names[0]}'" if len(names) == 1 else
+                        f"{describe_literal(todo, self.dates)} needs one of the rules " + ", ".join(f"'{n}'" for n in names))
             return False, need + ", but then " + _first(failures), conj
         # a question that is answered, unknown or waiting: its ask_when may hold
         todo = next((l for l in ordered if not l.negated and l.pattern[0] in ("a", "m", "u")
@@ -534,7 +544,7 @@ class Analysis:
             name, test = lit.pattern[1], lit.pattern[2]
             for rule, value, conjs, _ in self.providers.get(name, ()):
                 if _passes(test, value) and any(c <= conj for c in conjs):
-                    return f"{describe_literal(lit)}, but the rest of the condition makes rule {rule} set it"
+                    return f"{describe_literal(lit, self.dates)}, but the rest of the condition makes rule {rule} set it"
         return None
 
     def never(self, conjs: Iterable[frozenset[Lit]]) -> str | None:
@@ -559,8 +569,8 @@ def _first(reasons: list[str]) -> str:
                         "too)" if more else "")
 
 
-def _witness(conj: frozenset[Lit]) -> str:
-    """A few answers under which a conjunction holds."""
+def _witness(conj: frozenset[Lit], dates: Collection[str] = ()) -> str:
+    """A few answers under which a conjunction holds (``dates``: see ``describe_literal``)."""
     values: dict[str, list[str]] = defaultdict(list)
     for kind in ("a", "m"):
         for lit in sorted(conj, key=lambda l: repr(l.pattern)):
@@ -569,7 +579,7 @@ def _witness(conj: frozenset[Lit]) -> str:
                 continue
             if kind == "m" and name in values:
                 continue
-            value = _fmt_value(test[1][0])
+            value = _fmt_value(test[1][0], name in dates)
             if value not in values[name] and not (kind == "m" and values[name]):
                 values[name].append(value)
     return ", ".join(f"{name}: {vs[0] if len(vs) == 1 else '[' + ', '.join(vs) + ']'}"
@@ -751,7 +761,7 @@ class _Checker:
                             break
                     if witness is None:
                         continue
-                    example = _witness(witness)
+                    example = _witness(witness, analysis.dates)
                     yield self.issue(
                         "PW306", f"rules '{r1.model.id}' ({r1.file}:{r1.line}) and '{r2.model.id}' can set "
                         f"'{name}' to {_fmt_value(v1)} and {_fmt_value(v2)} in the same case"
@@ -1258,7 +1268,7 @@ class _Gaps:
     def example(self, conj: frozenset[Lit]) -> str:
         """Answers under which a conjunction holds: its required answers, plus a value for each
         closed question it only requires not to take some values."""
-        text = _witness(conj)
+        text = _witness(conj, self.analysis.dates)
         named = {l.pattern[1] for l in conj if not l.negated and l.pattern[0] in ("a", "m")}
         extra: list[str] = []
         for qid in sorted({l.pattern[1] for l in conj if l.negated and l.pattern[0] in ("a", "m")} - named):

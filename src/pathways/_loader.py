@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import typing
 from collections import defaultdict
@@ -20,7 +21,9 @@ from pydantic import BaseModel
 
 from ._conditions import Cond, FactInfo, facts_of, negated_facts_of, parse_condition
 from ._errors import RuleBaseError, RuleIssue, suggest
-from ._models import Authority, FactRule, Item, Manifest, Question, Route, RuleFile, Source, SourceRef
+from ._models import (
+    MAX_NUMBER, Authority, FactRule, Item, Manifest, Question, Route, RuleFile, Source, SourceRef,
+)
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file, position
 
 __all__ = ["FactRuleDef", "ItemDef", "QuestionDef", "RouteDef", "RuleBase", "load_rule_base",
@@ -601,6 +604,11 @@ class _Loader:
         derived_values: dict[str, list[tuple[Any, str, Any, tuple[int, int]]]] = defaultdict(list)
         for r, filename, raw, line, partition in fact_rules:
             for name, value in r.set.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and not (
+                        math.isfinite(value) and abs(value) <= MAX_NUMBER):
+                    self.error("PW132", f"fact rule '{r.id}' sets '{name}' to {value}: a number must be finite "
+                               f"and at most {MAX_NUMBER:.0e} in size", filename, position(raw, ("set", name)))
+                    continue
                 derived_values[name].append((value, filename, raw, position(raw, ("set", name))))
         derived: dict[str, FactInfo] = {}
         derived_partition: dict[str, str] = {}
