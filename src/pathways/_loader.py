@@ -389,10 +389,7 @@ class _Loader:
         files: list[tuple[str, Any, RuleFile]] = []
         for index, name in enumerate(manifest.files):
             path = (self.root / name)
-            if ".." in Path(name).parts:
-                line, col = position(raw_manifest, ("files", index))
-                self.issues.append(RuleIssue("PW160", f"'{name}' points outside the rule base",
-                                             self.rel(manifest_path), line, col))
+            if not self.inside(name, path, raw_manifest, ("files", index)):
                 continue
             if not path.is_file():
                 line, col = position(raw_manifest, ("files", index))
@@ -409,6 +406,8 @@ class _Loader:
         scenario_files = []
         for index, name in enumerate(manifest.scenarios):
             path = self.root / name
+            if not self.inside(name, path, raw_manifest, ("scenarios", index)):
+                continue
             if not path.is_file():
                 line, col = position(raw_manifest, ("scenarios", index))
                 self.issues.append(RuleIssue("PW160", f"listed scenario file '{name}' does not exist",
@@ -421,6 +420,25 @@ class _Loader:
         assert rule_base is not None
         rule_base.scenario_files = scenario_files
         return rule_base
+
+    def inside(self, name: str, path: Path, raw_manifest: Any, where: tuple[Any, ...]) -> bool:
+        """Whether a file the manifest lists lies inside the rule base (else a PW160 at its entry):
+        not absolute, no '..', and no symlink out of it."""
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            why = "an absolute path" if Path(name).is_absolute() else "a path through '..'"
+        else:
+            try:
+                outside = not path.resolve().is_relative_to(self.root.resolve())
+            except (OSError, RuntimeError):  # a symlink loop
+                outside = True
+            if not outside:
+                return True
+            why = "a link to a file elsewhere"
+        line, col = position(raw_manifest, where)
+        self.issues.append(RuleIssue("PW160", f"'{name}' points outside the rule base ({why}); list files "
+                                     "by their path inside the rule base directory",
+                                     self.rel(self.root / "rulebase.yaml"), line, col))
+        return False
 
     def without_follow_on_errors(self) -> list[RuleIssue]:
         """Drop "unknown X" errors about entries that are already reported as invalid."""
@@ -552,6 +570,7 @@ class _Loader:
         items: dict[str, tuple[Item, str, str, Any, int]] = {}
         ids_seen: dict[str, tuple[str, str, int]] = {}
         q_partition_of: dict[str, str] = {}
+        parent_at: dict[str, tuple[str, tuple[int, int]]] = {}  # authority -> where its parent is named
 
         def claim(kind: str, ident: str, filename: str, pos: tuple[int, int]) -> bool:
             key = f"{kind}:{ident}"
@@ -572,6 +591,7 @@ class _Loader:
             for i, a in enumerate(model.authorities):
                 if claim("authority", a.id, filename, position(data, ("authorities", i, "id"))):
                     authorities[a.id] = a
+                    parent_at[a.id] = (filename, position(data, ("authorities", i, "parent")))
             for i, s in enumerate(model.sources):
                 if claim("source", s.id, filename, position(data, ("sources", i, "id"))):
                     sources[s.id] = s
@@ -686,7 +706,7 @@ class _Loader:
         for a in authorities.values():
             if a.parent and a.parent not in authorities:
                 self.error("PW122", f"authority '{a.id}' names unknown parent '{a.parent}'",
-                           "authorities", (0, 0), suggest(a.parent, authorities))
+                           *parent_at[a.id], suggest(a.parent, authorities))
         for iid, (it, route_id, filename, raw, line) in items.items():
             check_sources(it.sources, filename, raw, ("sources",))
             if it.authority and it.authority not in authorities:
