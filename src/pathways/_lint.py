@@ -62,6 +62,7 @@ CODES: dict[str, tuple[str, str]] = {
     "PW317": ("warning", "an item without 'kind' (obligation, option or guidance): it is shown as an obligation"),
     "PW318": ("warning", "a validity gap: a dated fact rule or item leaves its branch with nothing in force for a "
                          "period on or after the rule base's in_force_from"),
+    "PW324": ("warning", "a route with no items: when it applies, the checklist shows it with nothing to do"),
 }
 
 SCHEMA_FILE = "rules.schema.json"
@@ -612,6 +613,7 @@ class _Checker:
         yield from self.stage_order()
         yield from self.item_kinds()
         yield from self.validity_gaps()
+        yield from self.empty_routes()
 
     # -- reachability --
 
@@ -915,6 +917,15 @@ class _Checker:
                                  "requires it), an option (a programme or incentive the company may apply for) or "
                                  "guidance (for information); until then it is shown as an obligation",
                                  self.pos.at("items", iid))
+
+    def empty_routes(self) -> Iterator[RuleIssue]:
+        """A route no item belongs to (its items forgotten, or all moved to another route)."""
+        used = {item.route for item in self.rb.items.values()}
+        for rid in self.rb.routes:
+            if rid not in used:
+                yield self.issue("PW324", f"route '{rid}' has no items: when it applies, the checklist names it "
+                                 "with nothing to do; add its items (with 'route: " + rid + "' outside its "
+                                 "file) or remove the route", self.pos.at("route", rid))
 
     # -- validity gaps --
 
