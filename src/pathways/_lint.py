@@ -1321,10 +1321,12 @@ def limit_usage(part: Partition, limits: Limits) -> list[tuple[str, int, int, tu
     usage = PatternUsage.of(part)
     fan, first, names = usage.fan, usage.first, usage.names_per_kind
     tests, first_use = usage.tests_per_fact, usage.first_use
-    key, count = max(fan.items(), key=lambda kv: kv[1])
-    out.append(("rules sharing one test", count, limits.rules_per_pattern, first[key]))
-    kind, members = max(names.items(), key=lambda kv: len(kv[1]))
-    out.append(("different facts tested", len(members), limits.tests_per_node, where))
+    if fan:  # none when every rule is unconditional (a route whose only item has no 'when')
+        key, count = max(fan.items(), key=lambda kv: kv[1])
+        out.append(("rules sharing one test", count, limits.rules_per_pattern, first[key]))
+    if names:
+        kind, members = max(names.items(), key=lambda kv: len(kv[1]))
+        out.append(("different facts tested", len(members), limits.tests_per_node, where))
     if tests:
         (kind, name), values = max(tests.items(), key=lambda kv: len(kv[1]))
         out.append((f"different tests on '{name}'", len(values), limits.tests_per_fact, first_use[(kind, name)]))
