@@ -173,6 +173,25 @@ def _alias_bomb(text: str) -> str:
     return "\n".join(lines) + "\n" + text
 
 
+def _deep_nesting(depth: int) -> Callable[[str], str]:
+    """A list nested ``depth`` deep: composing 900 recurses past Python's limit, 1,000 is LibYAML's."""
+    return lambda text: "deep: " + "[" * depth + "]" * depth + "\n" + text
+
+
+def _number_question(condition: str) -> Callable[[str], str]:
+    """A number question 'units', asked for devices, whose features question adds ``condition``."""
+    def rewrite(text: str) -> str:
+        return text.replace(FEATURES_Q_FULL,
+                            "  - id: units\n    text: {zh: 年产量, en: Annual output}\n    type: number\n"
+                            "    ask_when: {kind: device}\n"
+                            + FEATURES_Q_FULL.replace("{kind: device}\n", "{kind: device, units: " + condition + "}\n"))
+    return rewrite
+
+
+UNITS_MIN = ("  - id: units\n    text: {zh: 年产量, en: Annual output}\n    type: number\n    min: .nan\n"
+             "    ask_when: {kind: device}\n")
+
+
 CASES: list[Case] = [
     # ---- YAML syntax ----
     Case("yaml-over-indented-key", DEV, "    type: yes_no\n    unknown: allowed\n",
@@ -322,6 +341,53 @@ CASES: list[Case] = [
          code="PW102", at="doc_201, stage: testing, documents: [^*ifu]", message="more than 200 aliases"),
     Case("alias-bomb", DEV, rewrite=_alias_bomb,
          code="PW102", at="l0: &l0 [^lol,", message="more than 200000 values"),
+    # ---- found by fuzzing (issue 20): refused where they are, never an internal error ----
+    Case("impossible-date-february-30", DEV, "    valid: {from: 2026-11-01}\n", "    valid: {from: 2026-02-30}\n",
+         code="PW100", at="2026-02-30", message="invalid date '2026-02-30': day is out of range for month"),
+    Case("impossible-month-13", DEV, "    valid: {from: 2026-11-01}\n", "    valid: {from: 2026-13-01}\n",
+         code="PW100", at="2026-13-01", message="month must be in 1..12"),
+    Case("impossible-hour-25", DEV, "    valid: {from: 2026-11-01}\n", "    valid: {from: 2026-11-01 25:00:00}\n",
+         code="PW100", at="2026-11-01 25:00:00", message="hour must be in 0..23"),
+    Case("timestamp-where-a-date-is-expected", DEV, "    valid: {from: 2026-11-01}\n",
+         "    valid: {from: 2026-11-01 09:30:00}\n",
+         code="PW111", at="2026-11-01 09:30:00", message="should have zero time"),
+    Case("nesting-900-deep", DEV, rewrite=_deep_nesting(900),
+         code="PW102", line=1, col=len("deep: ") + 65, message="nesting deeper than 64 levels"),
+    Case("nesting-5000-deep", DEV, rewrite=_deep_nesting(5000),
+         code="PW102", line=1, col=len("deep: ") + 65, message="nesting deeper than 64 levels"),
+    Case("control-character-in-a-text", DEV, TESTING_TITLE, "    title: {zh: 检验, en: Test\x07ing}\n",
+         code="PW100", at="\x07", message="character U+0007 is not allowed in YAML"),
+    Case("escape-character-in-a-text", DEV, TESTING_TITLE, "    title: {zh: 检验, en: \x1b[31mTesting}\n",
+         code="PW100", at="\x1b", message="character U+001B"),
+    Case("infinity-in-a-condition", DEV, rewrite=_number_question("{gte: .inf}"),
+         code="PW132", at="units: ^{gte: .inf}", message="a finite number of at most 1e+15 in size"),
+    Case("nan-in-a-condition", DEV, rewrite=_number_question("{lt: .nan}"),
+         code="PW132", at="units: ^{lt: .nan}", message="not nan"),
+    Case("number-beyond-2-to-the-53-in-a-condition", DEV, rewrite=_number_question("{gte: 9007199254740993}"),
+         code="PW132", at="units: ^{gte: 9007", message="not 9007199254740993"),
+    Case("nan-as-a-minimum", DEV, FEATURES_Q, UNITS_MIN + FEATURES_Q,
+         code="PW111", at=".nan", message="question 'units': min: Input should be a finite number"),
+    Case("nan-as-a-derived-value", BASE, "set: {origin: imported}", "set: {origin: imported, score: .nan}",
+         code="PW132", at=".nan", message="fact rule 'imported' sets 'score' to nan"),
+    Case("infinity-as-a-derived-value", BASE, "set: {origin: imported}", "set: {origin: imported, score: -.inf}",
+         code="PW132", at="-.inf", message="a number must be finite"),
+    Case("unknown-parent-authority", BASE, "level: national}", "level: national, parent: nmpa}",
+         code="PW122", at="nmpa", message="authority 'auth' names unknown parent 'nmpa'"),
+    Case("tag-on-a-list", DEV, "    after: [testing]\n", "    after: !ids [testing]\n",
+         code="PW100", at="!ids", message="unknown tag '!ids' on a list"),
+    Case("tag-on-a-mapping", DEV, TESTING_TITLE, "    title: !text {zh: 检验, en: Testing}\n",
+         code="PW100", at="!text", message="unknown tag '!text' on a mapping"),
+    Case("base-60-option-value", DEV, MEASURING, MEASURING + "      - {value: 1:20, label: {zh: 比例, en: Ratio}}\n",
+         code="PW111", at="1:20", message="String should match pattern"),  # the text '1:20', never 80
+    Case("manifest-lists-an-absolute-path", MANIFEST, "files: [base.yaml, routes/dev.yaml]\n",
+         "files: [base.yaml, routes/dev.yaml, /etc/pathways/extra.yaml]\n",
+         code="PW160", at="/etc/pathways/extra.yaml", message="points outside the rule base (an absolute path)"),
+    Case("manifest-climbs-out-with-dot-dot", MANIFEST, "files: [base.yaml, routes/dev.yaml]\n",
+         "files: [base.yaml, routes/dev.yaml, ../other/extra.yaml]\n",
+         code="PW160", at="../other/extra.yaml", message="points outside the rule base (a path through '..')"),
+    Case("scenarios-listed-by-an-absolute-path", MANIFEST, "scenarios: [scenarios.yaml]\n",
+         "scenarios: [/etc/pathways/scenarios.yaml]\n",
+         code="PW160", at="/etc/pathways/scenarios.yaml", message="an absolute path"),
     # ---- engine limits (compile) ----
     # every item also tests 'route.dev', so 242 items trip PW152 for it too (count not checked)
     Case("242-items-same-condition", DEV, rewrite=_same_condition_items, compile=True, count=None,
@@ -373,6 +439,57 @@ def test_broken_rule_base(case: Case, mini_copy: Path) -> None:
     assert issue.severity == "error"
     if case.count is not None:
         assert len(set(issues)) == case.count, f"expected {case.count} issue(s), got:\n{listing}"
+
+
+# ---- bytes, links and YAML 1.1 leftovers (issue 20) ----------------------------------------------
+
+def test_bytes_that_are_not_utf8_are_named_on_their_line(mini_copy: Path) -> None:
+    path = mini_copy / DEV
+    raw = path.read_bytes()
+    path.write_bytes(raw.replace("en: Testing}".encode(), b"en: Test\xffing}"))
+    with pytest.raises(RuleBaseError) as info:
+        pathways.load_rule_base(mini_copy)
+    (issue,) = info.value.issues
+    line, column = locate(raw.decode("utf-8"), "en: Test^ing}")
+    assert (issue.code, issue.file, issue.line, issue.column) == ("PW100", "mini/" + DEV, line, column)
+    assert "not UTF-8 text (byte 0xff)" in issue.message
+
+
+def test_manifest_refuses_files_outside_the_rule_base(mini_copy: Path, tmp_path: Path) -> None:
+    """A real rule file elsewhere, listed by its absolute path or reached through a symlink."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outside = elsewhere / "extra.yaml"
+    outside.write_text("questions:\n  - {id: extra, text: {zh: 额外, en: Extra}, type: yes_no}\n", encoding="utf-8")
+    (mini_copy / "routes" / "linked.yaml").symlink_to(outside)
+    manifest = mini_copy / MANIFEST
+    good = manifest.read_text(encoding="utf-8")
+    for listed, why in ((str(outside), "an absolute path"), ("routes/linked.yaml", "a link to a file elsewhere")):
+        manifest.write_text(good.replace("routes/dev.yaml]", f"routes/dev.yaml, {listed}]"), encoding="utf-8")
+        with pytest.raises(RuleBaseError) as info:
+            pathways.load_rule_base(mini_copy)
+        (issue,) = info.value.issues
+        line, column = locate(manifest.read_text(encoding="utf-8"), listed)
+        assert (issue.code, issue.file, issue.line, issue.column) == ("PW160", "mini/" + MANIFEST, line, column)
+        assert f"points outside the rule base ({why})" in issue.message
+    # a link that stays inside the rule base is fine
+    (mini_copy / "routes" / "linked.yaml").unlink()
+    (mini_copy / "routes" / "linked.yaml").symlink_to(mini_copy / DEV)
+    manifest.write_text(good.replace("routes/dev.yaml]", "routes/linked.yaml]"), encoding="utf-8")
+    assert "dev" in pathways.load_rule_base(mini_copy).routes
+
+
+def test_yaml_11_numbers_stay_text(mini_copy: Path) -> None:
+    """``1:20`` is not 80 (base 60) and ``010`` not 8 (octal): an option value keeps what was written."""
+    from pathways._yaml import load_yaml_text
+
+    data = load_yaml_text("a: 1:20\nb: 010\nc: 1:20:30.5\nd: 10\ne: 0x1F\nf: 1.5\ng: 1_000\nh: -7\n", "x.yaml")
+    assert data == {"a": "1:20", "b": "010", "c": "1:20:30.5", "d": 10, "e": 31, "f": 1.5, "g": 1000, "h": -7}
+    path = mini_copy / DEV
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        MEASURING, MEASURING + "      - {value: 010, label: {zh: 其他, en: Other}}\n"), encoding="utf-8")
+    assert pathways.load_rule_base(mini_copy).questions["features"].model.option_values == (
+        "sterile", "measuring", "010")
 
 
 # ---- over-limit rulesets must fail fast, never reach (and hang) the engine ----------------------
@@ -481,6 +598,8 @@ CLI_CASES = [
     "file-larger-than-2-MiB", "condition-joins-16-facts",
     "bad-option-devise-in-route-when",  # crashed with KeyError: 'dev' (a traceback from lint)
     "empty-file",
+    # issue 20: each was "internal error", exit 3
+    "impossible-date-february-30", "nesting-900-deep", "infinity-in-a-condition", "infinity-as-a-derived-value",
 ]
 
 

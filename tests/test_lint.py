@@ -485,6 +485,25 @@ def test_pw318_default_start_is_the_earliest_valid_from(tmp_path: Path) -> None:
     assert "from 2021-09-01 to 2021-12-31" in issue.message
 
 
+# ---- PW324: a route with no items ------------------------------------------------------------------
+
+FOOD_ROUTE = ("route:\n  id: food\n  title: {zh: 食品, en: Food}\n  when: {kind: food}\n"
+              "  owner: Jane Doe\n  reviewed: 2026-11-01\n  review_by: 2027-05-01\n")
+
+
+def test_pw324_route_without_items(tmp_path: Path) -> None:
+    root = mini(tmp_path, ("rulebase.yaml", "routes/dev.yaml]", "routes/dev.yaml, routes/food.yaml]"))
+    (root / "routes" / "food.yaml").write_text(FOOD_ROUTE, encoding="utf-8")
+    issue = only(issues(root, "PW324"), "PW324")
+    assert issue.file == "mini/routes/food.yaml" and issue.line == line_of(root, "routes/food.yaml", "id: food")
+    assert "route 'food' has no items" in issue.message
+    # an item of the route in another file counts
+    root = append(tmp_path, BASE, "items:\n  - {id: food_licence, route: food, kind: obligation, stage: manufacturing,"
+                                  " title: {zh: 食品许可, en: Food licence}, sources: [law]}\n")
+    assert issues(root, "PW324") == []
+    assert issues(mini(tmp_path / "plain"), "PW324") == []
+
+
 # ---- PW315: schema modeline ---------------------------------------------------------------------
 
 def _with_modelines(root: Path, schema: bool = True) -> None:

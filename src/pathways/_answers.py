@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._dates import parse_date
 from ._errors import AnswerIssue, AnswersError, suggest
 from ._loader import RuleBase
-from ._yaml import YamlFailure, load_yaml_text
+from ._models import MAX_NUMBER
+from ._yaml import YamlFailure, decode_utf8, load_yaml_text
 
 __all__ = ["AnswerSet", "Unknown", "UNKNOWN", "MAX_ANSWERS", "MAX_TEXT", "check_answers",
            "read_answers_file", "parse_answers_document"]
 
 MAX_ANSWERS = 500
 MAX_TEXT = 2000
-MAX_NUMBER = 1e15
 MAX_ANSWERS_BYTES = 1024 * 1024
 
 
@@ -58,6 +60,15 @@ class AnswerSet:
     warnings: list[str] = field(default_factory=list)
 
 
+_SHOW = reprlib.Repr()
+_SHOW.maxlevel, _SHOW.maxstring, _SHOW.maxother = 3, 60, 60
+
+
+def _show(value: Any) -> str:
+    """A value in a message: short, and safe however deeply it nests."""
+    return _SHOW.repr(value)
+
+
 def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) -> Any:
     where = f"answers.{qid}"
     q = rb.questions[qid].model
@@ -71,12 +82,12 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
             return value
         if isinstance(value, str) and value.lower() in ("yes", "no"):
             return value.lower() == "yes"
-        issues.append(AnswerIssue("PA202", f"expected yes or no (true/false), got {value!r}", where))
+        issues.append(AnswerIssue("PA202", f"expected yes or no (true/false), got {_show(value)}", where))
         return None
     if q.type == "choice":
         if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value) in q.option_values:
             return str(value)
-        issues.append(AnswerIssue("PA203", f"{value!r} is not an option; options: "
+        issues.append(AnswerIssue("PA203", f"{_show(value)} is not an option; options: "
                                   + ", ".join(q.option_values), where,
                                   suggest(str(value), q.option_values)))
         return None
@@ -84,12 +95,12 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            issues.append(AnswerIssue("PA202", f"expected a list of options, got {value!r}", where))
+            issues.append(AnswerIssue("PA202", f"expected a list of options, got {_show(value)}", where))
             return None
         chosen = []
         for index, item in enumerate(value):
             if not isinstance(item, (str, int, float)) or isinstance(item, bool) or str(item) not in q.option_values:
-                issues.append(AnswerIssue("PA203", f"{item!r} is not an option; options: "
+                issues.append(AnswerIssue("PA203", f"{_show(item)} is not an option; options: "
                                           + ", ".join(q.option_values), f"{where}[{index}]",
                                           suggest(str(item), q.option_values)))
                 return None
@@ -103,7 +114,7 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
             except ValueError:
                 pass
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            issues.append(AnswerIssue("PA202", f"expected a number, got {value!r}", where))
+            issues.append(AnswerIssue("PA202", f"expected a number, got {_show(value)}", where))
             return None
         if abs(value) > MAX_NUMBER:  # also infinity: the engine compares only finite doubles
             issues.append(AnswerIssue("PA205", f"{value} is too large (at most {MAX_NUMBER:.0e})", where))
@@ -113,19 +124,13 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
             return None
         return value
     if q.type == "date":
-        if isinstance(value, dt.datetime):
-            value = value.date()
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        if isinstance(value, dt.date):
-            return value
-        issues.append(AnswerIssue("PA202", f"expected a date YYYY-MM-DD, got {value!r}", where))
-        return None
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            issues.append(AnswerIssue("PA202", str(exc), where))
+            return None
     if not isinstance(value, str):
-        issues.append(AnswerIssue("PA202", f"expected text, got {value!r}", where))
+        issues.append(AnswerIssue("PA202", f"expected text, got {_show(value)}", where))
         return None
     try:
         value.encode("utf-8")
@@ -176,13 +181,12 @@ def parse_answers_document(data: Any, source: str = "answers") -> AnswerSet:
     if "answers" not in data:
         issues.append(AnswerIssue("PA200", "missing 'answers'", "answers"))
     as_of = data.get("as_of")
-    if isinstance(as_of, str):
+    if as_of is not None:
         try:
-            as_of = dt.date.fromisoformat(as_of)
-        except ValueError:
-            issues.append(AnswerIssue("PA202", f"expected a date YYYY-MM-DD, got {as_of!r}", "as_of"))
-    elif as_of is not None and not isinstance(as_of, dt.date):
-        issues.append(AnswerIssue("PA202", f"expected a date YYYY-MM-DD, got {as_of!r}", "as_of"))
+            as_of = parse_date(as_of)
+        except ValueError as exc:
+            issues.append(AnswerIssue("PA202", str(exc), "as_of"))
+            as_of = None
     rulebase = data.get("rulebase")
     if rulebase is not None and not (isinstance(rulebase, Mapping) and set(rulebase) <= {"id", "version", "hash"}):
         issues.append(AnswerIssue("PA200", "rulebase must be {id, version}", "rulebase"))
@@ -200,30 +204,41 @@ def parse_answers_document(data: Any, source: str = "answers") -> AnswerSet:
                      {k: str(v) for k, v in rulebase.items()} if rulebase else None, dict(case))
 
 
-def read_answers_file(path: str | Path, text: str | None = None) -> AnswerSet:
-    """Read an answers file (YAML or JSON; ``-`` with ``text`` for stdin)."""
+def read_answers_file(path: str | Path, text: str | bytes | None = None) -> AnswerSet:
+    """Read an answers file (YAML or JSON; ``-`` with ``text`` for stdin, as text or as bytes)."""
     name = str(path)
-    if text is None:
-        p = Path(path)
-        try:
-            if p.stat().st_size > MAX_ANSWERS_BYTES:
-                raise AnswersError([AnswerIssue("PA200", "answers file larger than 1 MiB", name)])
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise AnswersError([AnswerIssue("PA200", "file not found", name)]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise AnswersError([AnswerIssue("PA200", f"cannot read: {exc}", name)]) from None
-    if name.endswith(".json"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise AnswersError([AnswerIssue("PA200", f"invalid JSON at line {exc.lineno} column "
-                                            f"{exc.colno}: {exc.msg}", name)]) from None
-    else:
-        try:
+    try:
+        if text is None:
+            p = Path(path)
+            try:
+                if p.stat().st_size > MAX_ANSWERS_BYTES:
+                    raise AnswersError([AnswerIssue("PA200", "answers file larger than 1 MiB", name)])
+                text = p.read_bytes()
+            except FileNotFoundError:
+                raise AnswersError([AnswerIssue("PA200", "file not found", name)]) from None
+            except OSError as exc:
+                raise AnswersError([AnswerIssue("PA200", f"cannot read: {exc.strerror}", name)]) from None
+        if isinstance(text, bytes):
+            if len(text) > MAX_ANSWERS_BYTES:
+                raise AnswersError([AnswerIssue("PA200", "answers larger than 1 MiB", name)])
+            text = decode_utf8(text, name)
+        if name.endswith(".json"):
+            data = _json(text, name)
+        else:
             data = load_yaml_text(text, name)
-        except YamlFailure as failure:
-            issue = failure.issue
-            raise AnswersError([AnswerIssue("PA200", f"line {issue.line} column {issue.column}: "
-                                            f"{issue.message}", name)]) from None
+    except YamlFailure as failure:
+        issue = failure.issue
+        raise AnswersError([AnswerIssue("PA200", f"line {issue.line} column {issue.column}: "
+                                        f"{issue.message}", name)]) from None
     return parse_answers_document(data, name)
+
+
+def _json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AnswersError([AnswerIssue("PA200", f"invalid JSON at line {exc.lineno} column "
+                                        f"{exc.colno}: {exc.msg}", name)]) from None
+    except RecursionError:
+        raise AnswersError([AnswerIssue("PA200", "nested too deeply (more than a few hundred levels)",
+                                        name)]) from None

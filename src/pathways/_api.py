@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from ._answers import check_answers
 from ._checklist import build_outcome, cite, condition_text, display_value, rulebase_ref
 from ._conditions import facts_of
+from ._dates import parse_date
 from ._errors import AnswerIssue, AnswersError
 from ._loader import RuleBase
 from ._outcome import NextQuestion, OptionOut, Outcome, Progress, QuestionOut, RouteResult, Trace
@@ -28,6 +29,16 @@ def _lang(lang: str) -> Lang:
     return lang  # type: ignore[return-value]
 
 
+def _day(as_of: object) -> dt.date:
+    """``as_of`` checked (a date, never a timestamp or a number), or today."""
+    if as_of is None:
+        return dt.date.today()
+    try:
+        return parse_date(as_of)
+    except ValueError as exc:
+        raise AnswersError([AnswerIssue("PA202", str(exc), "as_of")]) from None
+
+
 def evaluate(rule_base: RuleBase, answers: Mapping[str, Any], as_of: dt.date | None = None,
              lang: str = "en") -> Outcome:
     """The checklist for ``answers`` as the rule base stood on ``as_of`` (default: today).
@@ -36,8 +47,8 @@ def evaluate(rule_base: RuleBase, answers: Mapping[str, Any], as_of: dt.date | N
     byte-identical JSON document. Raises AnswersError for invalid answers.
     """
     lang = _lang(lang)
+    day = _day(as_of)
     checked = check_answers(rule_base, answers)
-    day = as_of or dt.date.today()
     run = run_case(rule_base, checked, day)
     return build_outcome(rule_base, run, day, lang)
 
@@ -63,8 +74,9 @@ def next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "
     checklist. Answers that are no longer relevant are listed in ``progress.ignored``.
     """
     lang = _lang(lang)
+    day = _day(as_of)
     checked = check_answers(rule_base, answers)
-    run = run_case(rule_base, checked, as_of or dt.date.today(), try_certain=False)
+    run = run_case(rule_base, checked, day, try_certain=False)
     needed = needed_questions(rule_base, run)
     # stable: questions certainly asked first, each group in rule-base order
     ordered = sorted(needed, key=lambda q: rule_base.questions[q].ask_when is not None

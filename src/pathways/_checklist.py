@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._answers import UNKNOWN
-from ._conditions import And, Atom, Cond, Not, Or, facts_of
+from ._conditions import And, Atom, Cond, Not, Or, facts_of, from_engine_date
 from ._engine import Firing
 from ._loader import ItemDef, RuleBase
 from ._models import STAGES, SourceRef, Text
@@ -65,7 +65,7 @@ def display_value(rb: RuleBase, name: str, value: Any, lang: str) -> Any:
                 return [labels.get(v, v) for v in sorted(value, key=lambda v: rank.get(v, len(rank)))]
             return labels.get(value, value)
         if q.type == "date" and isinstance(value, int):
-            return dt.date(value // 10000, value // 100 % 100, value % 100).isoformat()
+            return from_engine_date(value)
         if isinstance(value, dt.date):
             return value.isoformat()
     return value
@@ -76,7 +76,7 @@ def condition_text(cond: Cond | None, lang: str = "en") -> str:
     if cond is None:
         return "always" if lang == "en" else "总是"
     if isinstance(cond, Atom):
-        values = ", ".join(_fmt(v) for v in cond.values) if cond.test != "cmp" else ""
+        values = ", ".join(_fmt(v, cond.date) for v in cond.values) if cond.test != "cmp" else ""
         if cond.test == "eq":
             return f"{cond.fact} = {values}" if len(cond.values) == 1 else f"{cond.fact} in [{values}]"
         if cond.test == "neq":
@@ -85,7 +85,7 @@ def condition_text(cond: Cond | None, lang: str = "en") -> str:
             return f"{cond.fact} includes {values}" if len(cond.values) == 1 else f"{cond.fact} includes any of [{values}]"
         if cond.test == "cmp":
             signs = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}
-            return " and ".join(f"{cond.fact} {signs[op]} {_fmt(v)}" for op, v in cond.values)
+            return " and ".join(f"{cond.fact} {signs[op]} {_fmt(v, cond.date)}" for op, v in cond.values)
         return f"{cond.fact} is {cond.test}"
     if isinstance(cond, Not):
         return f"not ({condition_text(cond.part, lang)})"
@@ -94,11 +94,11 @@ def condition_text(cond: Cond | None, lang: str = "en") -> str:
                        for p in cond.parts)
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, date: bool = False) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int) and value > 10000000:
-        return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+    if date and isinstance(value, int):
+        return from_engine_date(value)
     return str(value)
 
 

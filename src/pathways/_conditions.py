@@ -15,10 +15,12 @@ its possible form holds. ``dnf`` flattens a formula into the conjunctions the en
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from ._errors import RuleIssue, suggest
+from ._models import MAX_NUMBER
 from ._yaml import LocDict, LocList
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "Pattern",
     "dnf",
     "facts_of",
+    "from_engine_date",
     "parse_condition",
     "possible",
     "strict",
@@ -58,6 +61,7 @@ class Atom:
     fact: str
     test: str  # eq | neq | cmp | has | known | unknown
     values: tuple[Any, ...] = ()  # engine values; for cmp: ((op, value), ...)
+    date: bool = False  # the fact is a date: its engine values are YYYYMMDD numbers (see from_engine_date)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,11 @@ def to_engine_value(value_type: str, value: Any) -> Any:
             return value.year * 10000 + value.month * 100 + value.day
         raise TypeError("not a date")
     return value
+
+
+def from_engine_date(value: int) -> str:
+    """A date's engine value (YYYYMMDD) as the date it stands for, YYYY-MM-DD."""
+    return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
 
 
 class _Parser:
@@ -165,9 +174,9 @@ class _Parser:
                 self.error("PW130", "an empty list of values never matches", pos)
                 return None
             values = self.values(info, value, pos)
-            return None if values is None else Atom(info.name, "eq", values)
+            return None if values is None else Atom(info.name, "eq", values, _is_date(info))
         values = self.values(info, [value], pos)
-        return None if values is None else Atom(info.name, "eq", values)
+        return None if values is None else Atom(info.name, "eq", values, _is_date(info))
 
     def parse_operator(self, info: FactInfo, value: dict[str, Any], pos: tuple[int, int]) -> Atom | None:
         keys = set(value)
@@ -183,7 +192,7 @@ class _Parser:
                     if checked is None:
                         return None
                     ops.append((op, checked[0]))
-            return Atom(info.name, "cmp", tuple(ops))
+            return Atom(info.name, "cmp", tuple(ops), _is_date(info))
         if keys == {"not"}:
             if info.value_type == "multi":
                 self.error("PW133", f"'{info.name}' is multi-choice: write not: {{{info.name}: "
@@ -191,7 +200,7 @@ class _Parser:
                 return None
             raw = value["not"]
             values = self.values(info, raw if isinstance(raw, list) else [raw], pos)
-            return None if values is None else Atom(info.name, "neq", values)
+            return None if values is None else Atom(info.name, "neq", values, _is_date(info))
         if keys == {"has"}:
             if info.value_type != "multi":
                 self.error("PW133", f"'has' tests a multi-choice question; '{info.name}' is "
@@ -225,6 +234,10 @@ class _Parser:
             return _BAD
         if vt == "number":
             if isinstance(item, (int, float)) and not isinstance(item, bool):
+                if not math.isfinite(item) or abs(item) > MAX_NUMBER:
+                    self.error("PW132", f"'{info.name}' is a number: compare it with a finite number of at "
+                               f"most {MAX_NUMBER:.0e} in size (as answers are), not {item}", pos)
+                    return _BAD
                 return item
             self.error("PW132", f"'{info.name}' is a number: cannot compare it with {_describe(item)}", pos)
             return _BAD
@@ -257,6 +270,10 @@ class _Parser:
 
 
 _BAD = object()
+
+
+def _is_date(info: FactInfo) -> bool:
+    return info.value_type == "date"
 
 
 def _describe(value: Any) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +33,7 @@ from typing import Any
 
 from ._compiler import Limits, Partition, PatternUsage
 from ._checklist import condition_text
-from ._conditions import Cond, Lit, TooComplex, dnf, facts_of, possible, strict, to_engine_value
+from ._conditions import Cond, Lit, TooComplex, dnf, facts_of, from_engine_date, possible, strict, to_engine_value
 from ._errors import RuleBaseError, RuleIssue
 from ._loader import CORE, RuleBase, load_rule_base
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
@@ -69,6 +69,7 @@ CODES: dict[str, tuple[str, str]] = {
     "PW321": ("warning", "an item whose legal basis cites only secondary sources (summaries, translations)"),
     "PW322": ("warning", "a source whose text was last checked longer ago than the review period"),
     "PW323": ("info", "a linked source without a 'checked' date"),
+    "PW324": ("warning", "a route with no items: when it applies, the checklist shows it with nothing to do"),
 }
 ERROR_CODES = frozenset(code for code, (severity, _) in CODES.items() if severity == "error")
 
@@ -253,19 +254,28 @@ def _passes(test: Any, value: Any) -> bool:
     return False  # pragma: no cover
 
 
-def _fmt_value(value: Any) -> str:
+def _fmt_value(value: Any, date: bool = False) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int) and value > 10_000_000:
-        return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+    if date and isinstance(value, int):
+        return from_engine_date(value)
     return str(value)
 
 
-def describe_literal(lit: Lit) -> str:
-    """One engine literal as a consultant reads it: ``made_in = abroad``, ``device_class may be III``."""
+def date_facts(rb: RuleBase) -> frozenset[str]:
+    """The facts whose engine values are dates (YYYYMMDD numbers): the date questions."""
+    return frozenset(name for name, info in rb.symbols.items() if info.value_type == "date")
+
+
+def describe_literal(lit: Lit, dates: Collection[str] = ()) -> str:
+    """One engine literal as a consultant reads it: ``made_in = abroad``, ``device_class may be III``.
+
+    ``dates``: the facts whose values are dates (``date_facts``); other numbers are numbers.
+    """
     kind, name, test = lit.pattern
+    date = name in dates
     if kind == "now":
-        text = "the date is " + " and ".join(f"{_OPS[op]} {_fmt_value(v)}" for op, v in test[1])
+        text = "the date is " + " and ".join(f"{_OPS[op]} {_fmt_value(v, True)}" for op, v in test[1])
     elif kind == "u":
         text = f"{name} is 'don't know'" if test == "dk" else f"{name} is unanswered or 'don't know'"
     elif kind == "pk":
@@ -275,12 +285,12 @@ def describe_literal(lit: Lit) -> str:
         if test is None:
             text = f"{name} {'may hold a value' if maybe else 'is known'}"
         elif test[0] == "eq":
-            text = f"{name} {'may be' if maybe else '='} {_fmt_value(test[1][0])}"
+            text = f"{name} {'may be' if maybe else '='} {_fmt_value(test[1][0], date)}"
         elif test[0] == "neq":
-            text = f"{name} {'may be' if maybe else 'is'} not " + "/".join(_fmt_value(v) for v in test[1])
+            text = f"{name} {'may be' if maybe else 'is'} not " + "/".join(_fmt_value(v, date) for v in test[1])
         else:
             text = f"{name} {'may be ' if maybe else ''}" + " and ".join(
-                f"{_OPS[op]} {_fmt_value(v)}" for op, v in test[1])
+                f"{_OPS[op]} {_fmt_value(v, date)}" for op, v in test[1])
     return f"not ({text})" if lit.negated else text
 
 
@@ -293,6 +303,7 @@ class Analysis:
     def __init__(self, rb: RuleBase) -> None:
         self.rb = rb
         self.kinds = rb.kinds()
+        self.dates = date_facts(rb)
         self.settable: dict[str, list[Any]] = defaultdict(list)
         # derived fact -> (rule, value, strict conjunctions, possible conjunctions)
         self.providers: dict[str, list[tuple[str, Any, tuple[frozenset[Lit], ...],
@@ -380,9 +391,9 @@ class Analysis:
             values = self.settable.get(name, [])
             if len(wanted) == 1 and len(lits) == 1 and wanted[0].pattern[2] is not None and not any(
                     _passes(wanted[0].pattern[2], v) for v in values):
-                return (f"{describe_literal(wanted[0])}, but no rule sets {name} to such a value "
+                return (f"{describe_literal(wanted[0], self.dates)}, but no rule sets {name} to such a value "
                         f"(rules set it to: {', '.join(map(_fmt_value, values)) or 'nothing'})")
-        return " and ".join(describe_literal(l) for l in ordered) + " cannot hold at once"
+        return " and ".join(describe_literal(l, self.dates) for l in ordered) + " cannot hold at once"
 
     def dates_ok(self, lits: list[Lit]) -> bool:
         bounds = [v for l in lits for _, v in l.pattern[2][1]]
@@ -523,8 +534,8 @@ class Analysis:
                 need = f"route '{name[len('route.'):]}' must {'apply' if kind == 'd' else 'be able to apply'}"
             else:
                 names = list(dict.fromkeys(tried))
-                need = (f"{describe_literal(todo)} needs rule '{names[0]}'" if len(names) == 1 else
-                        f"{describe_literal(todo)} needs one of the rules " + ", ".join(f"'{n}'" for n in names))
+                need = (f"{describe_literal(todo, self.dates)} needs rule '{names[0]}'" if len(names) == 1 else
+                        f"{describe_literal(todo, self.dates)} needs one of the rules " + ", ".join(f"'{n}'" for n in names))
             return False, need + ", but then " + _first(failures), conj
         # a question that is answered, unknown or waiting: its ask_when may hold
         todo = next((l for l in ordered if not l.negated and l.pattern[0] in ("a", "m", "u")
@@ -549,7 +560,7 @@ class Analysis:
             name, test = lit.pattern[1], lit.pattern[2]
             for rule, value, conjs, _ in self.providers.get(name, ()):
                 if _passes(test, value) and any(c <= conj for c in conjs):
-                    return f"{describe_literal(lit)}, but the rest of the condition makes rule {rule} set it"
+                    return f"{describe_literal(lit, self.dates)}, but the rest of the condition makes rule {rule} set it"
         return None
 
     def never(self, conjs: Iterable[frozenset[Lit]]) -> str | None:
@@ -574,8 +585,8 @@ def _first(reasons: list[str]) -> str:
                         "too)" if more else "")
 
 
-def _witness(conj: frozenset[Lit]) -> str:
-    """A few answers under which a conjunction holds."""
+def _witness(conj: frozenset[Lit], dates: Collection[str] = ()) -> str:
+    """A few answers under which a conjunction holds (``dates``: see ``describe_literal``)."""
     values: dict[str, list[str]] = defaultdict(list)
     for kind in ("a", "m"):
         for lit in sorted(conj, key=lambda l: repr(l.pattern)):
@@ -584,7 +595,7 @@ def _witness(conj: frozenset[Lit]) -> str:
                 continue
             if kind == "m" and name in values:
                 continue
-            value = _fmt_value(test[1][0])
+            value = _fmt_value(test[1][0], name in dates)
             if value not in values[name] and not (kind == "m" and values[name]):
                 values[name].append(value)
     return ", ".join(f"{name}: {vs[0] if len(vs) == 1 else '[' + ', '.join(vs) + ']'}"
@@ -618,6 +629,7 @@ class _Checker:
         yield from self.item_kinds()
         yield from self.validity_gaps()
         yield from self.source_links()
+        yield from self.empty_routes()
 
     # -- reachability --
 
@@ -767,7 +779,7 @@ class _Checker:
                             break
                     if witness is None:
                         continue
-                    example = _witness(witness)
+                    example = _witness(witness, analysis.dates)
                     yield self.issue(
                         "PW306", f"rules '{r1.model.id}' ({r1.file}:{r1.line}) and '{r2.model.id}' can set "
                         f"'{name}' to {_fmt_value(v1)} and {_fmt_value(v2)} in the same case"
@@ -962,6 +974,15 @@ class _Checker:
                                  "requires it), an option (a programme or incentive the company may apply for) or "
                                  "guidance (for information); until then it is shown as an obligation",
                                  self.pos.at("items", iid))
+
+    def empty_routes(self) -> Iterator[RuleIssue]:
+        """A route no item belongs to (its items forgotten, or all moved to another route)."""
+        used = {item.route for item in self.rb.items.values()}
+        for rid in self.rb.routes:
+            if rid not in used:
+                yield self.issue("PW324", f"route '{rid}' has no items: when it applies, the checklist names it "
+                                 "with nothing to do; add its items (with 'route: " + rid + "' outside its "
+                                 "file) or remove the route", self.pos.at("route", rid))
 
     # -- validity gaps --
 
@@ -1315,7 +1336,7 @@ class _Gaps:
     def example(self, conj: frozenset[Lit]) -> str:
         """Answers under which a conjunction holds: its required answers, plus a value for each
         closed question it only requires not to take some values."""
-        text = _witness(conj)
+        text = _witness(conj, self.analysis.dates)
         named = {l.pattern[1] for l in conj if not l.negated and l.pattern[0] in ("a", "m")}
         extra: list[str] = []
         for qid in sorted({l.pattern[1] for l in conj if l.negated and l.pattern[0] in ("a", "m")} - named):
@@ -1357,10 +1378,12 @@ def limit_usage(part: Partition, limits: Limits) -> list[tuple[str, int, int, tu
     usage = PatternUsage.of(part)
     fan, first, names = usage.fan, usage.first, usage.names_per_kind
     tests, first_use = usage.tests_per_fact, usage.first_use
-    key, count = max(fan.items(), key=lambda kv: kv[1])
-    out.append(("rules sharing one test", count, limits.rules_per_pattern, first[key]))
-    kind, members = max(names.items(), key=lambda kv: len(kv[1]))
-    out.append(("different facts tested", len(members), limits.tests_per_node, where))
+    if fan:  # none when every rule is unconditional (a route whose only item has no 'when')
+        key, count = max(fan.items(), key=lambda kv: kv[1])
+        out.append(("rules sharing one test", count, limits.rules_per_pattern, first[key]))
+    if names:
+        kind, members = max(names.items(), key=lambda kv: len(kv[1]))
+        out.append(("different facts tested", len(members), limits.tests_per_node, where))
     if tests:
         (kind, name), values = max(tests.items(), key=lambda kv: len(kv[1]))
         out.append((f"different tests on '{name}'", len(values), limits.tests_per_fact, first_use[(kind, name)]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import typing
 from collections import defaultdict
@@ -20,7 +21,9 @@ from pydantic import BaseModel
 
 from ._conditions import Cond, FactInfo, facts_of, negated_facts_of, parse_condition
 from ._errors import RuleBaseError, RuleIssue, suggest
-from ._models import Authority, FactRule, Item, Manifest, Question, Route, RuleFile, Source, SourceRef
+from ._models import (
+    MAX_NUMBER, Authority, FactRule, Item, Manifest, Question, Route, RuleFile, Source, SourceRef,
+)
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file, position
 
 __all__ = ["FactRuleDef", "ItemDef", "QuestionDef", "RouteDef", "RuleBase", "load_rule_base",
@@ -386,10 +389,7 @@ class _Loader:
         files: list[tuple[str, Any, RuleFile]] = []
         for index, name in enumerate(manifest.files):
             path = (self.root / name)
-            if ".." in Path(name).parts:
-                line, col = position(raw_manifest, ("files", index))
-                self.issues.append(RuleIssue("PW160", f"'{name}' points outside the rule base",
-                                             self.rel(manifest_path), line, col))
+            if not self.inside(name, path, raw_manifest, ("files", index)):
                 continue
             if not path.is_file():
                 line, col = position(raw_manifest, ("files", index))
@@ -406,6 +406,8 @@ class _Loader:
         scenario_files = []
         for index, name in enumerate(manifest.scenarios):
             path = self.root / name
+            if not self.inside(name, path, raw_manifest, ("scenarios", index)):
+                continue
             if not path.is_file():
                 line, col = position(raw_manifest, ("scenarios", index))
                 self.issues.append(RuleIssue("PW160", f"listed scenario file '{name}' does not exist",
@@ -418,6 +420,25 @@ class _Loader:
         assert rule_base is not None
         rule_base.scenario_files = scenario_files
         return rule_base
+
+    def inside(self, name: str, path: Path, raw_manifest: Any, where: tuple[Any, ...]) -> bool:
+        """Whether a file the manifest lists lies inside the rule base (else a PW160 at its entry):
+        not absolute, no '..', and no symlink out of it."""
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            why = "an absolute path" if Path(name).is_absolute() else "a path through '..'"
+        else:
+            try:
+                outside = not path.resolve().is_relative_to(self.root.resolve())
+            except (OSError, RuntimeError):  # a symlink loop
+                outside = True
+            if not outside:
+                return True
+            why = "a link to a file elsewhere"
+        line, col = position(raw_manifest, where)
+        self.issues.append(RuleIssue("PW160", f"'{name}' points outside the rule base ({why}); list files "
+                                     "by their path inside the rule base directory",
+                                     self.rel(self.root / "rulebase.yaml"), line, col))
+        return False
 
     def without_follow_on_errors(self) -> list[RuleIssue]:
         """Drop "unknown X" errors about entries that are already reported as invalid."""
@@ -549,6 +570,7 @@ class _Loader:
         items: dict[str, tuple[Item, str, str, Any, int]] = {}
         ids_seen: dict[str, tuple[str, str, int]] = {}
         q_partition_of: dict[str, str] = {}
+        parent_at: dict[str, tuple[str, tuple[int, int]]] = {}  # authority -> where its parent is named
 
         def claim(kind: str, ident: str, filename: str, pos: tuple[int, int]) -> bool:
             key = f"{kind}:{ident}"
@@ -569,6 +591,7 @@ class _Loader:
             for i, a in enumerate(model.authorities):
                 if claim("authority", a.id, filename, position(data, ("authorities", i, "id"))):
                     authorities[a.id] = a
+                    parent_at[a.id] = (filename, position(data, ("authorities", i, "parent")))
             for i, s in enumerate(model.sources):
                 if claim("source", s.id, filename, position(data, ("sources", i, "id"))):
                     sources[s.id] = s
@@ -601,6 +624,11 @@ class _Loader:
         derived_values: dict[str, list[tuple[Any, str, Any, tuple[int, int]]]] = defaultdict(list)
         for r, filename, raw, line, partition in fact_rules:
             for name, value in r.set.items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and not (
+                        math.isfinite(value) and abs(value) <= MAX_NUMBER):
+                    self.error("PW132", f"fact rule '{r.id}' sets '{name}' to {value}: a number must be finite "
+                               f"and at most {MAX_NUMBER:.0e} in size", filename, position(raw, ("set", name)))
+                    continue
                 derived_values[name].append((value, filename, raw, position(raw, ("set", name))))
         derived: dict[str, FactInfo] = {}
         derived_partition: dict[str, str] = {}
@@ -678,7 +706,7 @@ class _Loader:
         for a in authorities.values():
             if a.parent and a.parent not in authorities:
                 self.error("PW122", f"authority '{a.id}' names unknown parent '{a.parent}'",
-                           "authorities", (0, 0), suggest(a.parent, authorities))
+                           *parent_at[a.id], suggest(a.parent, authorities))
         for iid, (it, route_id, filename, raw, line) in items.items():
             check_sources(it.sources, filename, raw, ("sources",))
             if it.authority and it.authority not in authorities:

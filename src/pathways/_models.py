@@ -18,6 +18,7 @@ __all__ = [
     "Item",
     "ItemKind",
     "ITEM_KINDS",
+    "MAX_NUMBER",
     "Manifest",
     "Option",
     "Question",
@@ -43,6 +44,11 @@ Stage = Literal["preparation", "classification", "testing", "clinical", "registr
                 "manufacturing", "post_market", "incentive"]
 STAGES: tuple[str, ...] = ("preparation", "classification", "testing", "clinical", "registration",
                            "manufacturing", "post_market", "incentive")
+# the largest number an answer, a condition or a rule may hold: beyond it (and beyond 2^53) doubles no
+# longer count every unit, and the engine compares doubles
+MAX_NUMBER = 1e15
+# a number a rule writes (a question's min or max): finite, and no larger than an answer may be
+Bound = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER)]
 RESERVED_VALUES = frozenset({"known", "unknown", "none"})
 # obligation: a step the law requires of this product; option: a programme, pilot, support policy or
 # incentive the company may choose to apply for when eligible; guidance: advice, a service window or
@@ -173,8 +179,8 @@ class Question(_Strict):
     unknown: Literal["allowed", "forbidden"] = "forbidden"
     ask_when: Any = None
     unit: Text | None = None
-    min: float | None = None
-    max: float | None = None
+    min: Bound | None = None
+    max: Bound | None = None
     sources: list[SourceRef] = []
 
     @model_validator(mode="after")

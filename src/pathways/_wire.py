@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from ._dates import parse_date
 from ._outcome import QuestionOut, RuleBaseRef
 
 __all__ = [
@@ -26,6 +27,8 @@ API_VERSION = "v1"
 RULEBASE_HEADERS = ("X-Rulebase-Id", "X-Rulebase-Version", "X-Rulebase-Hash")
 
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# YYYY-MM-DD only: not 0 (a Unix timestamp to pydantic), not a date and time, not 20261124
+Day = Annotated[dt.date, BeforeValidator(parse_date)]
 Lang = Literal["zh", "en"]
 
 _ANSWERS_DOC = ("Question id → answer. yes/no: true/false; choice: the option value; multi: a list of "
@@ -45,7 +48,7 @@ class CheckRequest(_In):
     """POST /v1/checklist."""
 
     answers: dict[Ident, Any] = Field(default_factory=dict, description=_ANSWERS_DOC)
-    as_of: dt.date | None = Field(None, description="Evaluate the rules as they stood on this date "
+    as_of: Day | None = Field(None, description="Evaluate the rules as they stood on this date "
                                                     "(default: today, on the server).")
     lang: Lang = "en"
     format: Literal["json", "md", "html"] = Field(
@@ -56,7 +59,7 @@ class NextRequest(_In):
     """POST /v1/next."""
 
     answers: dict[Ident, Any] = Field(default_factory=dict, description=_ANSWERS_DOC)
-    as_of: dt.date | None = None
+    as_of: Day | None = None
     lang: Lang = "en"
 
 
@@ -65,7 +68,7 @@ class ExplainRequest(_In):
 
     answers: dict[Ident, Any] = Field(default_factory=dict, description=_ANSWERS_DOC)
     item: Ident = Field(description="The checklist item to explain (an item id of the rule base).")
-    as_of: dt.date | None = None
+    as_of: Day | None = None
     lang: Lang = "en"
 
 

@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 
 import click
 
-from ._answers import AnswerSet, read_answers_file
+from ._answers import MAX_ANSWERS_BYTES, AnswerSet, read_answers_file
+from ._dates import parse_date
 from ._errors import AnswersError, EngineError, PathwaysError, RuleBaseError
+from ._files import terminal_safe, write_file
 from ._loader import RuleBase, load_rule_base
 
 __all__ = ["main"]
@@ -28,7 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _err(message: str) -> None:
-    click.echo(message, err=True)
+    _echo(message, err=True)
 
 
 def _guard(func: F) -> F:
@@ -78,9 +80,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+        return parse_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 as_of_option = click.option("--as-of", "as_of", callback=_date, default=None, metavar="DATE",
@@ -93,7 +95,7 @@ def _load(rules_dir: Path | None) -> RuleBase:
 
 
 def _answers(path: str, rb: RuleBase) -> AnswerSet:
-    answer_set = read_answers_file(path, sys.stdin.read() if path == "-" else None)
+    answer_set = read_answers_file(path, _stdin() if path == "-" else None)
     wanted = answer_set.rulebase
     if wanted and (wanted.get("id") not in (None, rb.id) or wanted.get("version") not in (None, rb.version)):
         _err(f"warning: the answers were written for rule base {wanted.get('id')} {wanted.get('version')}; "
@@ -101,14 +103,24 @@ def _answers(path: str, rb: RuleBase) -> AnswerSet:
     return answer_set
 
 
+def _stdin() -> bytes:
+    """Standard input as bytes: the answers reader decodes them and names the line of a bad byte."""
+    return sys.stdin.buffer.read(MAX_ANSWERS_BYTES + 1)
+
+
+def _echo(text: str, nl: bool = True, err: bool = False) -> None:
+    """Print to standard output (or error); on a terminal without the control characters of rule or
+    answer texts (an escape sequence could rewrite the screen or the terminal's title)."""
+    stream = sys.stderr if err else sys.stdout
+    click.echo(terminal_safe(text) if stream.isatty() else text, nl=nl, err=err)
+
+
 def _write(text: str, output: Path | None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
         return
     try:
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(output)
+        write_file(output, text)
     except OSError as exc:
         raise PathwaysError(f"cannot write {output}: {exc.strerror}") from None
     _err(f"wrote {output}")
@@ -160,7 +172,7 @@ def next_(answers: str, rules_dir: Path | None, lang: str, as_of: dt.date | None
     rb = _load(rules_dir)
     answer_set = _answers(answers, rb)
     step = next_question(rb, answer_set.answers, lang, as_of or answer_set.as_of)
-    click.echo(step.model_dump_json(indent=2))
+    _echo(step.model_dump_json(indent=2))
 
 
 @cli.command()
@@ -180,23 +192,23 @@ def explain(answers: str, item_id: str, rules_dir: Path | None, lang: str, as_of
     answer_set = _answers(answers, rb)
     result = explain_item(rb, answer_set.answers, item_id, as_of or answer_set.as_of, lang)
     if fmt == "json":
-        click.echo(result.model_dump_json(indent=2))
+        _echo(result.model_dump_json(indent=2))
         return
     mark = "ON the checklist" if result.on_checklist else "NOT on the checklist"
-    click.echo(f"{result.item}: {result.title}")
-    click.echo(f"  {mark}" + (f" ({result.status})" if result.status else "") + f": {result.reason}")
-    click.echo(f"  route: {result.route} ({result.route_applies})")
-    click.echo(f"  condition: {result.condition}")
+    _echo(f"{result.item}: {result.title}")
+    _echo(f"  {mark}" + (f" ({result.status})" if result.status else "") + f": {result.reason}")
+    _echo(f"  route: {result.route} ({result.route_applies})")
+    _echo(f"  condition: {result.condition}")
     for q, v in result.answers.items():
-        click.echo(f"  answer {q} = {v}")
+        _echo(f"  answer {q} = {v}")
     if result.trace:
         for a in result.trace.answers:
-            click.echo(f"  because {a.question} = {a.value}  ({a.text})")
+            _echo(f"  because {a.question} = {a.value}  ({a.text})")
         for f in result.trace.facts:
-            click.echo(f"  because {f.fact} = {f.value}  (rule {f.rule}, {f.file}:{f.line})")
+            _echo(f"  because {f.fact} = {f.value}  (rule {f.rule}, {f.file}:{f.line})")
         if result.trace.undetermined_by:
-            click.echo("  open until answered: " + ", ".join(result.trace.undetermined_by))
-        click.echo(f"  rule: {result.trace.file}:{result.trace.line}")
+            _echo("  open until answered: " + ", ".join(result.trace.undetermined_by))
+        _echo(f"  rule: {result.trace.file}:{result.trace.line}")
 
 
 @cli.command()
@@ -221,7 +233,7 @@ def test(rules_dir: Path | None, fmt: str, min_coverage: float | None, show_all:
     low = [f"{kind.replace('_', ' ')} {cov[kind].percent:.1f} %" for kind in ("items", "fact_rules")
            if min_coverage is not None and cov[kind].percent < min_coverage]
     if fmt == "json":
-        click.echo(json.dumps({"passed": len(results) - len(failed), "failed": len(failed), "results": [
+        _echo(json.dumps({"passed": len(results) - len(failed), "failed": len(failed), "results": [
             {"name": r.scenario.name, "file": r.scenario.file, "line": r.scenario.line, "passed": r.passed,
              "failures": r.failures, "asked": r.asked, "items": r.items,
              "wrong_items": traces.get(id(r), {})} for r in results],
@@ -229,17 +241,17 @@ def test(rules_dir: Path | None, fmt: str, min_coverage: float | None, show_all:
             indent=2, ensure_ascii=False))
     else:
         for r in results:
-            click.echo(f"{'PASS' if r.passed else 'FAIL'} {r.scenario.file}:{r.scenario.line} {r.scenario.name}")
+            _echo(f"{'PASS' if r.passed else 'FAIL'} {r.scenario.file}:{r.scenario.line} {r.scenario.name}")
             for failure in r.failures:
-                click.echo(f"     - {failure}")
+                _echo(f"     - {failure}")
             for why in traces.get(id(r), {}).values():
-                click.echo("\n".join("         " + ("" if i == 0 else "  ") + line
+                _echo("\n".join("         " + ("" if i == 0 else "  ") + line
                                       for i, line in enumerate(why["trace"])))
         shown = None if show_all else ("items", "fact_rules")
-        click.echo(coverage_table(cov, shown), nl=False)
+        _echo(coverage_table(cov, shown), nl=False)
         if low:
-            click.echo(f"coverage below {min_coverage:g} %: " + ", ".join(low))
-        click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+            _echo(f"coverage below {min_coverage:g} %: " + ", ".join(low))
+        _echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     sys.exit(EXIT_FINDINGS if failed or low else EXIT_OK)
 
 
@@ -274,11 +286,11 @@ def lint(rules_dir: Path | None, fmt: str, warnings_as_errors: bool, disable: tu
         sys.exit(EXIT_INTERNAL)
     failed = result.errors > 0 or (warnings_as_errors and result.count("warning") > 0)
     if fmt == "json":
-        click.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False))
+        _echo(json.dumps(to_json(result), indent=2, ensure_ascii=False))
     else:
         for issue in result.issues:
-            click.echo(format_issue(issue))
-        click.echo(summary(result), err=failed)
+            _echo(format_issue(issue))
+        _echo(summary(result), err=failed)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
@@ -304,9 +316,9 @@ def diff(old_dir: Path, new_dir: Path, cases_dir: Path | None, fmt: str, as_of: 
     old, new = _load(old_dir), _load(new_dir)
     result = diff_rule_bases(old, new, cases_dir, as_of, scenarios=not no_scenarios)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
+        _echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(format_diff(result), nl=False)
+        _echo(format_diff(result), nl=False)
     sys.exit(EXIT_FINDINGS if result.changed else EXIT_OK)
 
 
@@ -324,7 +336,7 @@ def schema(what: str, rules_dir: Path | None) -> None:
         document = rules_schema()
     else:
         document = outcome_schema()
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    _echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 @cli.command()
@@ -370,7 +382,7 @@ def _remote_checklist(server: str, answers: str, fmt: str, lang: str, as_of: dt.
     from ._render import render
     from .client import PathwaysClient
 
-    answer_set = read_answers_file(answers, sys.stdin.read() if answers == "-" else None)
+    answer_set = read_answers_file(answers, _stdin() if answers == "-" else None)
     with PathwaysClient(server, token=os.environ.get("PATHWAYS_TOKEN") or None) as client:
         outcome = client.checklist(answer_set.answers, as_of=as_of or answer_set.as_of, lang=lang)
     wanted, used = answer_set.rulebase, outcome.rulebase

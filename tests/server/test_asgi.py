@@ -196,6 +196,19 @@ async def test_values_the_engine_cannot_take_are_422(client: httpx.AsyncClient) 
     error(await client.post("/v1/checklist", json=nested), 422, "invalid_answers")
 
 
+@pytest.mark.parametrize("as_of", [0, 1764000000, "1764000000", "2026-11-24T00:00:00", "2026-11-24 10:00",
+                                   "20261124", "2026-W48-2", "2026-02-30", True])
+@pytest.mark.parametrize("path", ["/v1/checklist", "/v1/next", "/v1/explain"])
+async def test_as_of_is_a_date_not_a_timestamp(client: httpx.AsyncClient, path: str, as_of: object) -> None:
+    """Issue 20: ``as_of: 0`` was read as 1970-01-01 (a Unix timestamp)."""
+    request = {"answers": CASE, **({"item": "reg"} if path == "/v1/explain" else {})}
+    body = error(await client.post(path, json={**request, "as_of": as_of}), 422, "invalid_request")
+    assert body.field == "as_of" and "Value error" not in body.message, body
+    assert "date" in body.message
+    r = await client.post(path, json={**request, "as_of": "2026-11-24"})
+    assert r.status_code == 200, r.text
+
+
 async def test_unknown_item(client: httpx.AsyncClient) -> None:
     body = error(await client.post("/v1/explain", json={"answers": CASE, "item": "regg"}), 422, "unknown_item")
     assert body.field == "item" and body.suggestion == "reg"
@@ -291,6 +304,47 @@ async def test_admin_reload_swaps_and_refuses(tmp_path: Path) -> None:
         assert body.issues and "base.yaml" in (body.issues[0].field or "")
         r = await c.post("/v1/checklist", json={"answers": CASE})
         assert r.status_code == 200 and r.headers["x-rulebase-hash"] == result.current.hash
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# each was "internal error" or a 500 with a traceback (issue 20): (file, old, new, where, code)
+BROKEN_FOR_RELOAD = [
+    ("routes/dev.yaml", "valid: {from: 2026-11-01}", "valid: {from: 2026-02-30}", "routes/dev.yaml:78:", "PW100"),
+    ("routes/dev.yaml", "valid: {from: 2026-11-01}", "valid: {from: 2026-11-01 25:00:00}", "routes/dev.yaml:78:",
+     "PW100"),
+    ("base.yaml", "set: {origin: imported}", "set: {origin: imported, n: .inf}", "base.yaml:22:", "PW132"),
+    ("base.yaml", "set: {origin: imported}", "set: {origin: imported, n: .nan}", "base.yaml:22:", "PW132"),
+    ("routes/dev.yaml", "  when: {kind: device}", "  when: {kind: device}\n  deep: " + "[" * 900 + "]" * 900,
+     "routes/dev.yaml:5:", "PW102"),
+    ("routes/dev.yaml", "en: Testing}", "en: Test\x07ing}", "routes/dev.yaml:65:", "PW100"),
+    ("base.yaml", "level: national}", "level: national, parent: nmpa}", "base.yaml:2:", "PW122"),
+    ("routes/dev.yaml", "after: [testing]", "after: !ids [testing]", "routes/dev.yaml:58:", "PW100"),
+    ("rulebase.yaml", "routes/dev.yaml]", "routes/dev.yaml, /etc/extra.yaml]", "rulebase.yaml:5:", "PW160"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "where", "code"), BROKEN_FOR_RELOAD,
+                         ids=["february-30", "hour-25", "inf-derived", "nan-derived", "nesting-900",
+                              "control-character", "unknown-parent", "tag-on-list", "absolute-path"])
+async def test_admin_reload_refuses_what_fuzzing_found_with_422(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, file: str, old: str, new: str, where: str,
+        code: str) -> None:
+    rules = tmp_path / "mini"
+    shutil.copytree(MINI, rules)
+    app = create_app(Settings(rules_dir=rules, admin_tokens=[ADMIN_TOKEN], check_in_subprocess=False))
+    _edit(rules / file, old, new)
+    caplog.set_level(logging.INFO, logger="pathways")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        body = error(await c.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}),
+                     422, "rulebase_invalid")
+        assert [(i.code, (i.field or "").startswith("mini/" + where)) for i in body.issues] == [(code, True)], body
+        assert (await c.get("/v1/rulebase")).json()["version"] == "1"      # the old one keeps serving
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
 
 
 @pytest.mark.parametrize(("argv", "words"), [

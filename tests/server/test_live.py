@@ -393,6 +393,39 @@ def test_broken_rule_base_is_refused_old_keeps_serving(reloading: Live) -> None:
         base.write_text(good)
 
 
+def test_what_fuzzing_found_is_refused_with_422_and_no_traceback(reloading: Live) -> None:
+    """Issue 20: each of these rule files was an internal error (a 500, a traceback on the console);
+    now a 422 naming the file and line, and the old rule base keeps serving."""
+    serving = hashes(reloading)
+    dev = reloading.rules / "routes" / "dev.yaml"
+    good = dev.read_bytes()
+    units = (b"  - id: units\n    text: {zh: a, en: Units}\n    type: number\n    ask_when: {kind: device}\n"
+             b"  - id: features\n")
+    cases = [  # (the file's new bytes, a piece of it where the issue must point, the code)
+        (good.replace(b"valid: {from: 2026-11-01}", b"valid: {from: 2026-02-30}"), b"2026-02-30", "PW100"),
+        (good.replace(b"en: Testing}", b"en: Test\xffing}"), b"\xff", "PW100"),
+        (good.replace(b"  when: {kind: device}\n", b"  when: {kind: device}\n  deep: " + b"[" * 900 + b"]" * 900
+                      + b"\n", 1), b"  deep:", "PW102"),
+        (good.replace(b"  - id: features\n", units, 1).replace(b"when: {origin: imported}",
+                                                              b"when: {origin: imported, units: {gte: .inf}}"),
+         b"{gte: .inf}", "PW132"),
+    ]
+    log_start = len(reloading.log_text())
+    try:
+        with httpx.Client(base_url=reloading.url, headers=reloading.headers(ADMIN_TOKEN), timeout=60) as c:
+            for text, at, code in cases:
+                dev.write_bytes(text)
+                r = c.post("/v1/admin/reload")
+                assert r.status_code == 422 and r.json()["code"] == "rulebase_invalid", r.text
+                line = text[:text.index(at)].count(b"\n") + 1
+                assert [(i["code"], i["field"].split(":")[:2]) for i in r.json()["issues"]] == [
+                    (code, ["mini/routes/dev.yaml", str(line)])], r.json()["issues"]
+        assert hashes(reloading) == serving
+    finally:
+        dev.write_bytes(good)
+    assert "Traceback" not in reloading.log_text()[log_start:]
+
+
 def test_admin_reload_reaches_every_worker(reloading: Live) -> None:
     set_version(reloading.rules, "3")
     expected = pathways.load_rule_base(reloading.rules).content_hash

@@ -155,6 +155,8 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
         message = str(e.get("msg", "invalid"))
         if kind == "extra_forbidden":
             message = f"unknown field '{field.rsplit('.', 1)[-1]}'"
+        elif kind == "value_error":
+            message = message.removeprefix("Value error, ")
         issues.append(ErrorIssue(code=kind, message=_clip(message), field=_clip(field, 250)))
     message = "; ".join(f"{i.field}: {i.message}" for i in issues[:3])
     return _error(request, 422, "invalid_request", _clip(message, 600), issues)

@@ -1,0 +1,59 @@
+"""Writing output files safely, and text safe to print on a terminal.
+
+``write_file`` writes to a temporary file created exclusively (``mkstemp``: a new name, ``O_EXCL``,
+never through a symlink someone planted) in the target's own directory, then renames it over the
+target: a reader sees the old file or the new one, never half of one, and a planted ``FILE.tmp``
+symlink is not followed. ``terminal_safe`` drops the control characters that rule and answer
+texts could carry to a terminal (escape sequences that move the cursor, rewrite the screen or the
+window title).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tempfile
+from pathlib import Path
+
+__all__ = ["terminal_safe", "write_file"]
+
+# C0 controls but tab and newline, DEL, and C1 controls (U+0080-U+009F: 0x9B is a one-character CSI)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without control characters, but tabs and newlines."""
+    return _CONTROL.sub("", text)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) atomically; OSError if it cannot be written.
+
+    The new file keeps the mode of the file it replaces, else gets the usual one (0666 less the
+    umask); a symlink at ``path`` itself is replaced by the file, not followed.
+    """
+    directory = path.parent
+    try:
+        mode = stat.S_IMODE(path.lstat().st_mode) if path.is_file() and not path.is_symlink() else None
+    except OSError:
+        mode = None
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            if hasattr(os, "fchmod"):  # not on Windows (before Python 3.13)
+                os.fchmod(handle.fileno(), mode)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
