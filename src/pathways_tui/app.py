@@ -343,6 +343,24 @@ class PathwaysApp(App[None]):
         gc.unfreeze()
         gc.enable()  # (if the app ends before the rule base is loaded)
 
+    # -- crashes --------------------------------------------------------------------------------
+    def _fatal_error(self) -> None:
+        """Textual's report of an unexpected error, without the values of local variables.
+
+        Textual prints the traceback with every frame's local variables: in the wizard those are
+        the user's answers and case files, printed on the terminal and pasted from there into bug
+        reports. The frames and the error are what a report needs. (Textual 8.2.8, pinned:
+        ``App._fatal_error`` with ``show_locals=False``; tests/tui/test_case_files.py checks it.)
+        """
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     # -- app-wide actions -----------------------------------------------------------------------
     def action_help(self) -> None:
         from .screens.dialogs import HelpScreen
