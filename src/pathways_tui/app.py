@@ -82,6 +82,7 @@ class PathwaysApp(App[None]):
         self._given_rule_base = rule_base
         self.warm_step: tuple[str, NextQuestion] | None = None
         self.session: CaseSession | None = None
+        self._opening_case = False  # a saved case is being opened (resume_case)
         self.pending_product = ""
         self.export_dir = export_dir
         self.rule_base_error: list[str] | None = None
@@ -212,20 +213,51 @@ class PathwaysApp(App[None]):
         self.pending_product = ""
         self.switch_screen(WizardScreen(session))
 
-    @work(exclusive=True, group="resume")
-    async def resume_case(self, case: Case) -> None:
-        backend = self.backend
-        if backend is None:
+    def resume_case(self, case: Case) -> None:
+        """Open a listed case (one at a time: a second Enter while one opens does nothing)."""
+        if self.backend is None or case.path is None or self._opening_case:
             return
-        case.lang = self.lang
-        session = CaseSession(backend, self.store, case, self.lang, self.as_of or case.as_of)
-        try:  # in the engine thread: a server is asked over the network
-            dropped = await asyncio.get_running_loop().run_in_executor(self.engine, session.drop_invalid_answers)
+        self._opening_case = True
+        self._resume(case)
+
+    @work(group="resume")
+    async def _resume(self, case: Case) -> None:
+        """Read the case again (it may have changed since the list was read) and leave out answers
+        the rule base no longer takes."""
+        try:
+            await self._open_case(case)
+        finally:
+            self._opening_case = False
+
+    async def _open_case(self, case: Case) -> None:
+        backend = self.backend
+        assert backend is not None and case.path is not None
+        lang = self.lang
+        path, listed_id = case.path, case.id
+
+        def open_case() -> tuple[CaseSession, list[str]]:
+            # in the engine thread: after the saves of a case just closed (the same one, maybe),
+            # and off the UI thread for reading and parsing
+            fresh = self.store.load(path)
+            fresh.id = listed_id  # (the id the list gave a copy of another case: see cases.py)
+            fresh.lang = lang
+            session = CaseSession(backend, self.store, fresh, lang, self.as_of or fresh.as_of)
+            return session, session.drop_invalid_answers()  # (a server is asked over the network)
+
+        try:
+            session, dropped = await asyncio.get_running_loop().run_in_executor(self.engine, open_case)
         except pathways.PathwaysError as exc:
-            self.notify(failure_text(self.lang, exc), severity="error", timeout=10)
+            self.notify(failure_text(lang, exc), severity="error", timeout=10)
+            return
+        except Exception as exc:  # unreadable now, or answers the core trips over: never the end
+            reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            self.notify(t(lang, "open_failed", name=path.name, reason=reason[:300]), severity="error",
+                        timeout=15)
+            if isinstance(self.screen, StartScreen):
+                self.screen.refresh_cases()
             return
         if dropped:
-            self.notify(t(self.lang, "answers_dropped", fields=", ".join(dropped)), severity="warning", timeout=10)
+            self.notify(t(lang, "answers_dropped", fields=", ".join(dropped)), severity="warning", timeout=10)
         self.session = session
         await self.switch_screen(WizardScreen(session, open_checklist=True))
 

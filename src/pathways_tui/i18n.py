@@ -31,9 +31,11 @@ _T: dict[str, tuple[str, str]] = {
     "connecting": ("Connecting to the pathways server {url}...", "正在连接 pathways 服务器 {url}..."),
     "server_line": ("Evaluated on the server {url}; the answers are saved on this computer.",
                     "由服务器 {url} 评估；答案保存在本机。"),
-    "corrupt": ("Saved case {name} could not be read ({reason}). It was kept aside as {moved}.",
-                "无法读取已保存的案例 {name}（{reason}），已移至 {moved}。"),
-    "corrupt_title": ("Damaged saved case", "已保存案例损坏"),
+    "case_file": ("file {name}", "文件 {name}"),
+    "unreadable": ("{name}: not a case the wizard can open", "{name}：无法作为案例打开"),
+    "unreadable_hint": ("Left as it is in the cases folder: fix the file or remove it.",
+                        "文件保持原样，仍在案例文件夹中：请修正或删除该文件。"),
+    "open_failed": ("The case {name} could not be opened: {reason}", "无法打开案例 {name}：{reason}"),
     "start_intro": ("Answer a few questions about your product, one at a time. At the end you get the "
                     "checklist of approvals, authorities, documents and time limits, with the legal "
                     "basis for each. Your answers are saved after every step.",

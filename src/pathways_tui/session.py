@@ -8,6 +8,7 @@ network) and must be made from the engine thread, never from the UI thread.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 import pathways
@@ -59,6 +60,10 @@ class CaseSession:
         self.step: NextQuestion | None = None
         self.step_lang: str | None = None
         self.revision = 0
+        # Saves come from the UI thread and the engine thread; a snapshot older than one already
+        # on disk (the slower thread's) is skipped. Per session: a case opened again starts at 0.
+        self._save_lock = threading.Lock()
+        self._saved_revision = -1
 
     # -- facts about the case -------------------------------------------------------------------
     @property
@@ -157,10 +162,16 @@ class CaseSession:
         return self.case.snapshot(), self.revision
 
     def save(self, snapshot: Case | None = None, revision: int | None = None) -> None:
+        """Save ``snapshot`` (default: the case now) of ``revision``, unless a later one is saved."""
         if snapshot is None:
             snapshot, revision = self.snapshot()
-        path = self.store.save(snapshot, revision or 0)
-        self.case.path = path
+        elif revision is None:
+            revision = self.revision
+        with self._save_lock:
+            if revision < self._saved_revision:
+                return None
+            self.case.path = self.store.save(snapshot)
+            self._saved_revision = revision
 
     def drop_invalid_answers(self) -> list[str]:
         """Leave out saved answers the rule base no longer accepts; return their question ids."""
