@@ -6,6 +6,7 @@ directory so that a developer's own cases never leak in).
 
     <data dir>/config.yaml          language and theme
     <data dir>/cases/<id>.yaml      one saved case each
+    <data dir>/locks/<file>.lock    the case a running wizard has open (see ``locks``)
 
 A saved case *is* a portable answers file (``{rulebase, as_of?, answers, case}``): ``pathways
 checklist <file>`` accepts it as it is. The free-form ``case`` mapping carries the wizard's own
@@ -19,7 +20,9 @@ the reason, and left exactly as it is (to be fixed, or from a newer wizard): no 
 can stop the wizard. Other files are not cases and are left alone.
 
 Every write is atomic (a temporary file in the same directory, then ``os.replace``), so a killed
-terminal leaves either the previous or the new version, never half a file.
+terminal leaves either the previous or the new version, never half a file. A save also checks that
+the file is still the one this wizard last read or wrote there; if something else replaced it
+meanwhile, the case is saved beside it instead (``CaseStore.save``), so that neither is lost.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ import yaml
 import pathways
 from pathways._answers import MAX_ANSWERS_BYTES
 
+from .locks import CaseLock
+
 __all__ = [
     "Case",
     "CaseStore",
@@ -57,6 +62,14 @@ DATA_DIR_ENV = "PATHWAYS_DATA_DIR"
 CASE_FORMAT = 1
 _ID = re.compile(r"[\w.-]{1,80}")  # an id names a file (``<id>.yaml``): no separators, nothing odd
 
+# A file as this wizard last saw it: device, inode, size, modification time. An atomic write makes a
+# new inode, an edit in place changes the size or the time: either way the stamp changes.
+Stamp = tuple[int, int, int, int]
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
 
 def data_dir() -> Path:
     """The wizard's data directory (``$PATHWAYS_DATA_DIR`` or the platform's user data dir)."""
@@ -68,8 +81,9 @@ def data_dir() -> Path:
     return platformdirs.user_data_path("pathways", appauthor=False)
 
 
-def atomic_write(path: Path, text: str, *, durable: bool = True) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never a torn one.
+def atomic_write(path: Path, text: str, *, durable: bool = True) -> os.stat_result:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never a torn one;
+    return the new file's status (as it was written: the rename keeps it).
 
     ``durable`` also fsyncs the data before the rename (survives a power cut, costs 10-50 ms
     here). Autosave skips it: the rename alone already survives a killed process or terminal.
@@ -82,7 +96,9 @@ def atomic_write(path: Path, text: str, *, durable: bool = True) -> None:
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
+            written = os.fstat(handle.fileno())
         os.replace(tmp, path)
+        return written
     except BaseException:
         try:
             os.unlink(tmp)
@@ -193,8 +209,8 @@ def case_document(case: Case, as_of: dt.date | None = None) -> dict[str, Any]:
     return doc
 
 
-def _read_text(path: Path) -> str:
-    """The text of a case file; ValueError (with a reason) if it is not a readable
+def _read_text(path: Path) -> tuple[str, Stamp]:
+    """The text of a case file and its stamp; ValueError (with a reason) if it is not a readable
     UTF-8 file of at most 1 MiB. A FIFO or a device named ``*.yaml`` is refused, not read: reading
     one would hang the wizard or never end."""
     try:
@@ -214,7 +230,7 @@ def _read_text(path: Path) -> str:
     if len(data) > MAX_ANSWERS_BYTES:
         raise ValueError("larger than 1 MiB")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), _stamp(st)
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start + 1})") from None
 
@@ -283,7 +299,7 @@ def _id_from_name(path: Path) -> str:
     return re.sub(r"[^\w.-]+", "-", path.stem).strip("-.")[:80] or "case"
 
 
-def _read_case(path: Path) -> Case:
+def _read_case(path: Path) -> tuple[Case, Stamp]:
     """Read a case file; ValueError with the reason for whatever makes it no case.
 
     A file may trip the core's reader in ways it does not report as an answers error (nesting
@@ -291,7 +307,8 @@ def _read_case(path: Path) -> Case:
     never the wizard's end (issue 20).
     """
     try:
-        return _case_from_text(path, _read_text(path))
+        text, stamp = _read_text(path)
+        return _case_from_text(path, text), stamp
     except ValueError as exc:
         raise ValueError(str(exc) or type(exc).__name__) from None
     except RecursionError:
@@ -338,7 +355,7 @@ class CaseStore:
         self.cases_dir = self.root / "cases"
         self.config_path = self.root / "config.yaml"
         self._lock = threading.Lock()
-
+        self._on_disk: dict[Path, Stamp] = {}  # each case file as this wizard last read or wrote it
 
     # -- config ---------------------------------------------------------------------------------
     def load_config(self) -> Config:
@@ -365,7 +382,7 @@ class CaseStore:
             return cases, [UnreadableCase(self.cases_dir, f"cannot read the folder: {exc.strerror or exc}")]
         for path in paths:
             try:
-                cases.append(_read_case(path))
+                cases.append(_read_case(path)[0])
             except ValueError as exc:
                 unreadable.append(UnreadableCase(path, str(exc)))
         _give_distinct_ids(cases)
@@ -375,15 +392,42 @@ class CaseStore:
     def load(self, path: Path) -> Case:
         """Read the case in ``path`` to open it (ValueError if it cannot be read): what is on disk
         now, which another wizard may have changed since the list was read."""
-        return _read_case(path)
+        case, stamp = _read_case(path)
+        with self._lock:
+            self._on_disk[path] = stamp
+        return case
+
+    def lock(self, case: Case) -> CaseLock:
+        """Take the lock on ``case`` (raises ``locks.CaseInUse`` if another wizard has it open)."""
+        return CaseLock.acquire(self.root / "locks" / f"{case.key}.lock")
 
     def save(self, case: Case) -> Path:
-        """Write ``case`` atomically to its file; return the file written."""
+        """Write ``case`` atomically to its file; return the file written.
+
+        If the file is not the one this wizard last read or wrote there (replaced by an editor, a
+        sync tool, or a second wizard where there is no lock), it is left alone and the case is
+        written beside it as ``<name>-conflict-N.yaml``: the user keeps both versions. (The lock
+        makes this rare; the check is what still holds where there is no lock.)
+        """
         path = case.path or self.path_for(case.id)
         text = dump_yaml(case_document(case))
         with self._lock:
-            atomic_write(path, text, durable=False)
+            try:
+                on_disk: Stamp | None = _stamp(os.stat(path))
+            except FileNotFoundError:
+                on_disk = None  # (a new case, or removed meanwhile: written again)
+            if on_disk is not None and on_disk != self._on_disk.get(path):
+                path = self._free_path(path, "conflict")
+            self._on_disk[path] = _stamp(atomic_write(path, text, durable=False))
         return path
+
+    def _free_path(self, path: Path, label: str) -> Path:
+        n = 1
+        while True:
+            candidate = path.with_name(f"{path.stem}-{label}{'' if n == 1 else f'-{n}'}{path.suffix}")
+            if not candidate.exists():
+                return candidate
+            n += 1
 
     def delete(self, case: Case) -> None:
         path = case.path or self.path_for(case.id)

@@ -285,3 +285,6 @@ async def back_to_start(pilot: Pilot[Any]) -> StartScreen:
                    "the start screen")
     return await start_screen(pilot)
 
+
+def notifications(app: PathwaysApp) -> list[str]:
+    return [n.message for n in app._notifications]

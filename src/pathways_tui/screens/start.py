@@ -49,6 +49,7 @@ class StartScreen(Screen[None]):
         super().__init__()
         self.cases: list[Case] = []
         self.unreadable: list[UnreadableCase] = []
+        self.in_use: dict[str, str] = {}  # case key -> who has it open (found when it would not open)
         self._mounted = False
         self._focused_once = False
 
@@ -127,6 +128,9 @@ class StartScreen(Screen[None]):
             if case.copy_of or case.key != f"{case.id}.yaml":  # a copy, or a renamed file: which one
                 line2 += "  |  " + t(lang, "case_file", name=_one_line(case.key))
             prompt = Content.assemble((name, "bold"), "  ", (_date(case.updated), "dim"), "\n  ", (line2, "dim"))
+            if case.key in self.in_use:
+                prompt = Content.assemble(prompt, "\n  ", (t(lang, "in_use_line", who=self.in_use[case.key]),
+                                                           "$warning"))
             options.append(Option(prompt, id=case.key, disabled=other))
         for bad in unreadable:
             # listed, never opened, never moved: the user sees why and decides (issue 20)
@@ -148,6 +152,12 @@ class StartScreen(Screen[None]):
             widget.focus()
         if not options:
             widget.add_option(Option(Content.styled(t(lang, "no_cases"), "dim"), id="_none", disabled=True))
+
+    def mark_in_use(self, key: str, who: str) -> None:
+        """The case ``key`` would not open: another wizard has it. Say so on its line too."""
+        self.in_use[key] = who
+        if self._mounted:
+            self.refresh_cases()
 
     # -- events ---------------------------------------------------------------------------------
     @on(RadioSet.Changed, "#lang")
