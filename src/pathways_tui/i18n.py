@@ -233,6 +233,10 @@ a YAML file that `pathways checklist FILE` accepts. **Esc** goes back to the que
 **Everywhere.** **Ctrl+P** opens the command palette (jump to a question, save, export, language,
 theme). **F1** or **?** shows this help. **Ctrl+Q** quits; everything answered is already saved.
 
+**Saved cases.** A case is open in one wizard at a time: a second wizard says which process has it.
+A copy of a case file is a case of its own. A file there that cannot be read is listed with the
+reason and left as it is, for you to fix or remove.
+
 Cases are saved in: `{data_dir}`
 """
 
@@ -253,6 +257,9 @@ JSON；**s** 将答案另存为 YAML 文件，可用于 `pathways checklist FILE
 
 **通用。** **Ctrl+P** 打开命令面板（跳转问题、保存、导出、语言、主题）。**F1** 或 **?** 显示本帮助。
 **Ctrl+Q** 退出；已回答的内容均已保存。
+
+**已保存的案例。** 同一案例同一时间只能在一个向导中打开：另一个向导会说明由哪个进程打开。案例文件的副本是独立的案例。
+无法读取的文件会连同原因列出，并保持原样，供您修正或删除。
 
 案例保存在：`{data_dir}`
 """
