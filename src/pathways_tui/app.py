@@ -25,7 +25,8 @@ from .cases import Case, CaseStore, atomic_write, case_document, dump_yaml
 from . import _textual_fixes
 from .backend import Backend, LocalBackend, RemoteBackend
 from .commands import PathwaysCommands
-from .i18n import failure_text, localize_bindings, t
+from .i18n import failure_text, holder_text, localize_bindings, t
+from .locks import CaseInUse
 from .screens.errors import RuleBaseErrorScreen
 from .screens.start import StartScreen
 from .screens.wizard import WizardScreen
@@ -82,6 +83,8 @@ class PathwaysApp(App[None]):
         self._given_rule_base = rule_base
         self.warm_step: tuple[str, NextQuestion] | None = None
         self.session: CaseSession | None = None
+        self._opening_case = False  # a saved case is being opened (resume_case)
+        self._cases_closing: set[CaseSession] = set()  # cases closed, to be let go after their last save
         self.pending_product = ""
         self.export_dir = export_dir
         self.rule_base_error: list[str] | None = None
@@ -205,29 +208,84 @@ class PathwaysApp(App[None]):
             return
         case = Case(id=Case.new_id(), rulebase={"id": backend.id, "version": backend.version},
                     product=product, lang=self.lang, as_of=self.as_of, path=None)
-        session = CaseSession(backend, self.store, case, self.lang, self.as_of)
+        try:
+            lock = self.store.lock(case)
+        except CaseInUse as exc:  # (a new id: only if the clock and 16 random bits repeat)
+            self._in_use(case, exc)
+            return
+        session = CaseSession(backend, self.store, case, self.lang, self.as_of, lock=lock)
         if self.warm_step is not None and self.warm_step[0] == self.lang:
             session.apply_step(self.warm_step[1], self.lang)
         self.session = session
         self.pending_product = ""
         self.switch_screen(WizardScreen(session))
 
-    @work(exclusive=True, group="resume")
-    async def resume_case(self, case: Case) -> None:
-        backend = self.backend
-        if backend is None:
+    def resume_case(self, case: Case) -> None:
+        """Open a listed case (one at a time: a second Enter while one opens does nothing)."""
+        if self.backend is None or case.path is None or self._opening_case:
             return
-        case.lang = self.lang
-        session = CaseSession(backend, self.store, case, self.lang, self.as_of or case.as_of)
-        try:  # in the engine thread: a server is asked over the network
-            dropped = await asyncio.get_running_loop().run_in_executor(self.engine, session.drop_invalid_answers)
+        self._opening_case = True
+        self._resume(case)
+
+    @work(group="resume")
+    async def _resume(self, case: Case) -> None:
+        """Take the case's lock, then read it again (another wizard may have changed it since the
+        list was read) and leave out answers the rule base no longer takes."""
+        try:
+            await self._open_case(case)
+        finally:
+            self._opening_case = False
+
+    async def _open_case(self, case: Case) -> None:
+        backend = self.backend
+        assert backend is not None and case.path is not None
+        lang = self.lang
+        path, listed_id = case.path, case.id
+
+        def open_case() -> tuple[CaseSession, list[str]]:
+            # In the engine thread: after the saves and the release of a case just closed (the
+            # same one, maybe: see close_case), and off the UI thread for reading and parsing.
+            lock = self.store.lock(case)
+            try:
+                fresh = self.store.load(path)
+                fresh.id = listed_id  # (the id the list gave a copy of another case: see cases.py)
+                fresh.lang = lang
+                session = CaseSession(backend, self.store, fresh, lang, self.as_of or fresh.as_of, lock=lock)
+                return session, session.drop_invalid_answers()  # (a server is asked over the network)
+            except BaseException:
+                lock.release()
+                raise
+
+        opening = asyncio.get_running_loop().run_in_executor(self.engine, open_case)
+        try:
+            session, dropped = await asyncio.shield(opening)
+        except asyncio.CancelledError:  # (the app ends meanwhile): the case must not stay locked
+            opening.add_done_callback(_close_unopened)
+            raise
+        except CaseInUse as exc:
+            self._in_use(case, exc)
+            return
         except pathways.PathwaysError as exc:
-            self.notify(failure_text(self.lang, exc), severity="error", timeout=10)
+            self.notify(failure_text(lang, exc), severity="error", timeout=10)
+            return
+        except Exception as exc:  # unreadable now, or answers the core trips over: never the end
+            reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            self.notify(t(lang, "open_failed", name=path.name, reason=reason[:300]), severity="error",
+                        timeout=15)
+            if isinstance(self.screen, StartScreen):
+                self.screen.refresh_cases()
             return
         if dropped:
-            self.notify(t(self.lang, "answers_dropped", fields=", ".join(dropped)), severity="warning", timeout=10)
+            self.notify(t(lang, "answers_dropped", fields=", ".join(dropped)), severity="warning", timeout=10)
         self.session = session
         await self.switch_screen(WizardScreen(session, open_checklist=True))
+
+    def _in_use(self, case: Case, exc: CaseInUse) -> None:
+        who = holder_text(self.lang, exc.holder)
+        self.notify(t(self.lang, "in_use", who=who), title=t(self.lang, "in_use_title"), severity="warning",
+                    timeout=15)
+        if isinstance(self.screen, StartScreen):
+            self.screen.mark_in_use(case.key, who)
 
     def autosave(self) -> None:
         """Save the case now (after a tick-off, a language change...), off the UI thread."""
@@ -242,9 +300,34 @@ class PathwaysApp(App[None]):
         if session is None:
             return
         try:
-            await asyncio.get_running_loop().run_in_executor(self.engine, session.save, snapshot, revision)
+            moved = await asyncio.get_running_loop().run_in_executor(self.engine, session.save, snapshot, revision)
         except OSError as exc:
             self.notify(t(self.lang, "save_failed", error=exc), severity="error", timeout=10)
+            return
+        self.saved_elsewhere(snapshot.path, moved)
+
+    def saved_elsewhere(self, original: Path | None, moved: Path | None) -> None:
+        """Tell the user when a save went to a new file (``CaseSession.save``)."""
+        if moved is not None:
+            self.notify(t(self.lang, "saved_elsewhere", original=original.name if original else "?", name=moved.name),
+                        title=t(self.lang, "saved_elsewhere_title"), severity="warning", timeout=20)
+
+    def close_case(self) -> None:
+        """The case on screen is closed (back to the start, or the app ends): let it go once the
+        saves already queued in the engine thread are written."""
+        session, self.session = self.session, None
+        if session is None:
+            return
+        self._cases_closing.add(session)
+
+        def close() -> None:
+            session.close()
+            self._cases_closing.discard(session)
+
+        try:
+            self.engine.submit(close)
+        except RuntimeError:  # (the engine is shut down: the app is ending)
+            close()
 
     # -- moving between screens -----------------------------------------------------------------
     def show_checklist(self) -> None:
@@ -263,7 +346,7 @@ class PathwaysApp(App[None]):
     async def show_start(self) -> None:
         while len(self.screen_stack) > 2:
             await self.pop_screen()
-        self.session = None
+        self.close_case()
         await self.switch_screen(StartScreen())
         self.call_after_refresh(self._collect)  # the last case's screens are garbage now
 
@@ -337,11 +420,33 @@ class PathwaysApp(App[None]):
 
     async def on_unmount(self) -> None:
         self.engine.shutdown(wait=False, cancel_futures=True)
+        # (the process's end would let go too; another app in this process may want the case)
+        for session in [self.session, *self._cases_closing]:
+            if session is not None:
+                session.close()
         if self.backend is not None:
             self.backend.close()
         gc.set_threshold(*self._gc_thresholds)
         gc.unfreeze()
         gc.enable()  # (if the app ends before the rule base is loaded)
+
+    # -- crashes --------------------------------------------------------------------------------
+    def _fatal_error(self) -> None:
+        """Textual's report of an unexpected error, without the values of local variables.
+
+        Textual prints the traceback with every frame's local variables: in the wizard those are
+        the user's answers and case files, printed on the terminal and pasted from there into bug
+        reports. The frames and the error are what a report needs. (Textual 8.2.8, pinned:
+        ``App._fatal_error`` with ``show_locals=False``; tests/tui/test_case_files.py checks it.)
+        """
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
 
     # -- app-wide actions -----------------------------------------------------------------------
     def action_help(self) -> None:
@@ -357,6 +462,11 @@ class PathwaysApp(App[None]):
         if self.config.theme != theme.name:
             self.config.theme = theme.name
             self.store.save_config(self.config)
+
+
+def _close_unopened(opening: asyncio.Future[tuple[CaseSession, list[str]]]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result()[0].close()
 
 
 def build_app(rules_dir: Path | str | None = None, lang: str | None = None, as_of: dt.date | None = None,

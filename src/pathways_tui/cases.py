@@ -6,22 +6,32 @@ directory so that a developer's own cases never leak in).
 
     <data dir>/config.yaml          language and theme
     <data dir>/cases/<id>.yaml      one saved case each
+    <data dir>/locks/<file>.lock    the case a running wizard has open (see ``locks``)
 
 A saved case *is* a portable answers file (``{rulebase, as_of?, answers, case}``): ``pathways
 checklist <file>`` accepts it as it is. The free-form ``case`` mapping carries the wizard's own
 metadata (product name, timestamps, language, the order questions were answered in, progress and
 the tick-off state of checklist items).
 
+A case is its file. A copy of a case file (a user's backup, ``X copy.yaml``) is a case of its own,
+listed, opened and saved on its own; as it carries the same id inside, it is given one of its own
+(from its file name). A ``*.yaml`` file that cannot be read as a case is listed as unreadable, with
+the reason, and left exactly as it is (to be fixed, or from a newer wizard): no file in the folder
+can stop the wizard. Other files are not cases and are left alone.
+
 Every write is atomic (a temporary file in the same directory, then ``os.replace``), so a killed
-terminal leaves either the previous or the new version, never half a file. A case file that cannot
-be read is moved aside to ``<name>.corrupt`` and reported; the other cases stay usable.
+terminal leaves either the previous or the new version, never half a file. A save also checks that
+the file is still the one this wizard last read or wrote there; if something else replaced it
+meanwhile, the case is saved beside it instead (``CaseStore.save``), so that neither is lost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
+import stat
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -32,13 +42,16 @@ from typing import Any
 import yaml
 
 import pathways
+from pathways._answers import MAX_ANSWERS_BYTES
+
+from .locks import CaseLock
 
 __all__ = [
     "Case",
     "CaseStore",
     "Config",
-    "CorruptCase",
     "DATA_DIR_ENV",
+    "UnreadableCase",
     "atomic_write",
     "case_document",
     "data_dir",
@@ -47,6 +60,15 @@ __all__ = [
 
 DATA_DIR_ENV = "PATHWAYS_DATA_DIR"
 CASE_FORMAT = 1
+_ID = re.compile(r"[\w.-]{1,80}")  # an id names a file (``<id>.yaml``): no separators, nothing odd
+
+# A file as this wizard last saw it: device, inode, size, modification time. An atomic write makes a
+# new inode, an edit in place changes the size or the time: either way the stamp changes.
+Stamp = tuple[int, int, int, int]
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def data_dir() -> Path:
@@ -59,8 +81,9 @@ def data_dir() -> Path:
     return platformdirs.user_data_path("pathways", appauthor=False)
 
 
-def atomic_write(path: Path, text: str, *, durable: bool = True) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never a torn one.
+def atomic_write(path: Path, text: str, *, durable: bool = True) -> os.stat_result:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never a torn one;
+    return the new file's status (as it was written: the rename keeps it).
 
     ``durable`` also fsyncs the data before the rename (survives a power cut, costs 10-50 ms
     here). Autosave skips it: the rename alone already survives a killed process or terminal.
@@ -73,7 +96,9 @@ def atomic_write(path: Path, text: str, *, durable: bool = True) -> None:
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
+            written = os.fstat(handle.fileno())
         os.replace(tmp, path)
+        return written
     except BaseException:
         try:
             os.unlink(tmp)
@@ -140,6 +165,12 @@ class Case:
     remaining_at_most: int | None = None
     complete: bool = False
     path: Path | None = None
+    copy_of: str | None = None  # the id in the file, when another file has it too (and keeps it)
+
+    @property
+    def key(self) -> str:
+        """What tells this case from every other: its file's name (two files may hold one id)."""
+        return self.path.name if self.path is not None else f"{self.id}.yaml"
 
     @staticmethod
     def new_id() -> str:
@@ -178,47 +209,142 @@ def case_document(case: Case, as_of: dt.date | None = None) -> dict[str, Any]:
     return doc
 
 
-def _case_from_file(path: Path) -> Case:
-    """Read a saved case; raise ValueError (with a readable reason) if it is not one."""
+def _read_text(path: Path) -> tuple[str, Stamp]:
+    """The text of a case file and its stamp; ValueError (with a reason) if it is not a readable
+    UTF-8 file of at most 1 MiB. A FIFO or a device named ``*.yaml`` is refused, not read: reading
+    one would hang the wizard or never end."""
     try:
-        answer_set = pathways.read_answers_file(path)
-    except pathways.AnswersError as exc:
-        raise ValueError("; ".join(str(i) for i in exc.issues)) from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ValueError(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_ANSWERS_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_ANSWERS_BYTES:
+        raise ValueError("larger than 1 MiB")
+    try:
+        return data.decode("utf-8"), _stamp(st)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start + 1})") from None
+
+
+def _case_from_text(path: Path, text: str) -> Case:
+    """A saved case from its file's text; ValueError (with a reason for the user) if it is none.
+
+    Only what a case cannot do without makes it unreadable: YAML, answers, the rule base's id.
+    Metadata of the wrong kind (``progress.answered: [1]`` or ``.inf``, a list for the product
+    name) is left out instead: it is what a list line shows, and the wizard works the progress out
+    again when the case is opened.
+    """
+    try:
+        answer_set = pathways.read_answers_file(path.name, text)
+    except pathways.AnswersError as exc:  # (the list names the file already)
+        raise ValueError("; ".join(str(i).removeprefix(f"{path.name}: ") for i in exc.issues)) from None
     meta = answer_set.case
     rulebase = answer_set.rulebase or {}
     if not rulebase.get("id"):
         raise ValueError("no rule base named (rulebase.id)")
-    order = meta.get("order") or []
-    ticked = meta.get("ticked") or []
-    progress = meta.get("progress") or {}
-    if not isinstance(order, list) or not isinstance(ticked, list) or not isinstance(progress, Mapping):
-        raise ValueError("case metadata has the wrong shape")
-    remaining = progress.get("remaining_at_most")
+    progress = meta.get("progress")
+    if not isinstance(progress, Mapping):
+        progress = {}
+    as_of = answer_set.as_of
+    if isinstance(as_of, dt.datetime):  # (a timestamp where the date was expected)
+        as_of = as_of.date()
+    case_id = meta.get("id")
     return Case(
-        id=str(meta.get("id") or path.stem),
-        rulebase={k: str(v) for k, v in rulebase.items()},
+        id=case_id if isinstance(case_id, str) and _ID.fullmatch(case_id) else _id_from_name(path),
+        rulebase=dict(rulebase),
         answers=dict(answer_set.answers),
-        product=str(meta.get("product") or ""),
-        created=str(meta.get("created") or ""),
-        updated=str(meta.get("updated") or ""),
-        lang=meta.get("lang") if meta.get("lang") in ("zh", "en") else "en",
-        order=[str(q) for q in order],
-        ticked=[str(i) for i in ticked],
-        as_of=answer_set.as_of if meta.get("pinned_as_of") else None,
-        answered=int(progress.get("answered") or 0),
-        remaining_at_most=int(remaining) if isinstance(remaining, int) else None,
-        complete=bool(progress.get("complete")),
+        product=_text(meta.get("product")),
+        created=_text(meta.get("created")),
+        updated=_text(meta.get("updated")),
+        lang=meta["lang"] if meta.get("lang") in ("zh", "en") else "en",
+        order=_names(meta.get("order")),
+        ticked=_names(meta.get("ticked")),
+        as_of=as_of if meta.get("pinned_as_of") is True else None,
+        answered=_count(progress.get("answered")) or 0,
+        remaining_at_most=_count(progress.get("remaining_at_most")),
+        complete=progress.get("complete") is True,
         path=path,
     )
 
 
-@dataclass(frozen=True)
-class CorruptCase:
-    """A case file that could not be read, and where it was moved."""
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, dt.date)):
+        return ""
+    return str(value)
 
-    original: Path
-    moved_to: Path | None
+
+def _names(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(v) for v in value if isinstance(v, (str, int)) and not isinstance(v, bool)]
+
+
+def _count(value: Any) -> int | None:
+    """A plain count (``answered``, ``remaining_at_most``), or None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1_000_000:
+        return None
+    return value
+
+
+def _id_from_name(path: Path) -> str:
+    return re.sub(r"[^\w.-]+", "-", path.stem).strip("-.")[:80] or "case"
+
+
+def _read_case(path: Path) -> tuple[Case, Stamp]:
+    """Read a case file; ValueError with the reason for whatever makes it no case.
+
+    A file may trip the core's reader in ways it does not report as an answers error (nesting
+    deeper than Python's recursion limit, an impossible date): that too is the file's reason,
+    never the wizard's end (issue 20).
+    """
+    try:
+        text, stamp = _read_text(path)
+        return _case_from_text(path, text), stamp
+    except ValueError as exc:
+        raise ValueError(str(exc) or type(exc).__name__) from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except Exception as exc:
+        raise ValueError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _give_distinct_ids(cases: list[Case]) -> None:
+    """Two files with one id (a copy): the file named after the id keeps it, the others get one
+    from their file names. Only in memory, until such a case is saved."""
+    owners = [c for c in cases if c.path is not None and c.path.stem == c.id]
+    owned = {id(c) for c in owners}
+    others = sorted((c for c in cases if id(c) not in owned), key=lambda c: c.key)
+    taken: set[str] = set()
+    for case in owners + others:
+        if case.id in taken:
+            base = _id_from_name(case.path) if case.path is not None else case.id
+            new, n = base, 1
+            while new in taken:
+                n += 1
+                new = f"{base}-{n}"
+            case.copy_of, case.id = case.id, new
+        taken.add(case.id)
+
+
+@dataclass(frozen=True)
+class UnreadableCase:
+    """A file in the cases folder that is not a case the wizard can open, and why."""
+
+    path: Path
     reason: str
+
+    @property
+    def key(self) -> str:
+        return self.path.name
 
 
 class CaseStore:
@@ -229,7 +355,7 @@ class CaseStore:
         self.cases_dir = self.root / "cases"
         self.config_path = self.root / "config.yaml"
         self._lock = threading.Lock()
-        self._saved_revision: dict[str, int] = {}
+        self._on_disk: dict[Path, Stamp] = {}  # each case file as this wizard last read or wrote it
 
     # -- config ---------------------------------------------------------------------------------
     def load_config(self) -> Config:
@@ -245,45 +371,63 @@ class CaseStore:
     def path_for(self, case_id: str) -> Path:
         return self.cases_dir / f"{case_id}.yaml"
 
-    def list_cases(self) -> tuple[list[Case], list[CorruptCase]]:
-        """The readable cases, newest first, and the unreadable ones (moved aside)."""
+    def list_cases(self) -> tuple[list[Case], list[UnreadableCase]]:
+        """The readable cases, newest first, and the files that are not (by name). Nothing on disk
+        changes: an unreadable file stays where it is, for the user to fix or remove."""
         cases: list[Case] = []
-        corrupt: list[CorruptCase] = []
-        if not self.cases_dir.is_dir():
-            return cases, corrupt
-        for path in sorted(self.cases_dir.glob("*.yaml")):
-            try:
-                cases.append(_case_from_file(path))
-            except ValueError as exc:
-                corrupt.append(self.move_aside(path, str(exc)))
-        cases.sort(key=lambda c: c.updated, reverse=True)
-        return cases, corrupt
-
-    def load(self, case_id: str) -> Case:
-        path = self.path_for(case_id)
-        return _case_from_file(path)
-
-    def move_aside(self, path: Path, reason: str) -> CorruptCase:
-        target = path.with_name(path.name + ".corrupt")
-        n = 1
-        while target.exists():
-            n += 1
-            target = path.with_name(f"{path.name}.{n}.corrupt")
+        unreadable: list[UnreadableCase] = []
         try:
-            os.replace(path, target)
-        except OSError:
-            return CorruptCase(path, None, reason)
-        return CorruptCase(path, target, reason)
+            paths = sorted(self.cases_dir.glob("*.yaml")) if self.cases_dir.is_dir() else []
+        except OSError as exc:
+            return cases, [UnreadableCase(self.cases_dir, f"cannot read the folder: {exc.strerror or exc}")]
+        for path in paths:
+            try:
+                cases.append(_read_case(path)[0])
+            except ValueError as exc:
+                unreadable.append(UnreadableCase(path, str(exc)))
+        _give_distinct_ids(cases)
+        cases.sort(key=lambda c: c.updated, reverse=True)
+        return cases, unreadable
 
-    def save(self, case: Case, revision: int = 0) -> Path:
-        """Write ``case`` atomically. Older revisions arriving late (from a slower thread) are skipped."""
-        path = case.path or self.path_for(case.id)
+    def load(self, path: Path) -> Case:
+        """Read the case in ``path`` to open it (ValueError if it cannot be read): what is on disk
+        now, which another wizard may have changed since the list was read."""
+        case, stamp = _read_case(path)
         with self._lock:
-            if revision and self._saved_revision.get(case.id, 0) > revision:
-                return path
-            atomic_write(path, dump_yaml(case_document(case)), durable=False)
-            self._saved_revision[case.id] = revision
+            self._on_disk[path] = stamp
+        return case
+
+    def lock(self, case: Case) -> CaseLock:
+        """Take the lock on ``case`` (raises ``locks.CaseInUse`` if another wizard has it open)."""
+        return CaseLock.acquire(self.root / "locks" / f"{case.key}.lock")
+
+    def save(self, case: Case) -> Path:
+        """Write ``case`` atomically to its file; return the file written.
+
+        If the file is not the one this wizard last read or wrote there (replaced by an editor, a
+        sync tool, or a second wizard where there is no lock), it is left alone and the case is
+        written beside it as ``<name>-conflict-N.yaml``: the user keeps both versions. (The lock
+        makes this rare; the check is what still holds where there is no lock.)
+        """
+        path = case.path or self.path_for(case.id)
+        text = dump_yaml(case_document(case))
+        with self._lock:
+            try:
+                on_disk: Stamp | None = _stamp(os.stat(path))
+            except FileNotFoundError:
+                on_disk = None  # (a new case, or removed meanwhile: written again)
+            if on_disk is not None and on_disk != self._on_disk.get(path):
+                path = self._free_path(path, "conflict")
+            self._on_disk[path] = _stamp(atomic_write(path, text, durable=False))
         return path
+
+    def _free_path(self, path: Path, label: str) -> Path:
+        n = 1
+        while True:
+            candidate = path.with_name(f"{path.stem}-{label}{'' if n == 1 else f'-{n}'}{path.suffix}")
+            if not candidate.exists():
+                return candidate
+            n += 1
 
     def delete(self, case: Case) -> None:
         path = case.path or self.path_for(case.id)

@@ -6,7 +6,12 @@ layouts stay aligned in terminals that draw East-Asian ambiguous characters doub
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "LANG_NAMES", "bullet", "gap", "help_markdown", "localize_bindings", "t"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .locks import Holder
+
+__all__ = ["LANGS", "LANG_NAMES", "bullet", "gap", "help_markdown", "holder_text", "localize_bindings", "t"]
 
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -31,9 +36,25 @@ _T: dict[str, tuple[str, str]] = {
     "connecting": ("Connecting to the pathways server {url}...", "正在连接 pathways 服务器 {url}..."),
     "server_line": ("Evaluated on the server {url}; the answers are saved on this computer.",
                     "由服务器 {url} 评估；答案保存在本机。"),
-    "corrupt": ("Saved case {name} could not be read ({reason}). It was kept aside as {moved}.",
-                "无法读取已保存的案例 {name}（{reason}），已移至 {moved}。"),
-    "corrupt_title": ("Damaged saved case", "已保存案例损坏"),
+    "case_file": ("file {name}", "文件 {name}"),
+    "unreadable": ("{name}: not a case the wizard can open", "{name}：无法作为案例打开"),
+    "unreadable_hint": ("Left as it is in the cases folder: fix the file or remove it.",
+                        "文件保持原样，仍在案例文件夹中：请修正或删除该文件。"),
+    "open_failed": ("The case {name} could not be opened: {reason}", "无法打开案例 {name}：{reason}"),
+    "in_use_title": ("Case open elsewhere", "案例已在别处打开"),
+    "in_use": ("This case is open in another pathways wizard ({who}). Continue there, or close it "
+               "there first: two wizards on one case would overwrite each other's answers.",
+               "此案例已在另一个 pathways 向导中打开（{who}）。请在那里继续，或先在那里关闭它："
+               "两个向导同时编辑同一案例会互相覆盖答案。"),
+    "in_use_line": ("open in another wizard ({who})", "已在另一个向导中打开（{who}）"),
+    "who_here": ("process {pid} on this computer, since {since}", "本机进程 {pid}，自 {since} 起"),
+    "who_host": ("process {pid} on {host}, since {since}", "{host} 上的进程 {pid}，自 {since} 起"),
+    "who_unknown": ("another process", "另一进程"),
+    "saved_elsewhere_title": ("Case saved as a copy", "案例已另存为副本"),
+    "saved_elsewhere": ("{original} was changed by another program while this case was open. Your "
+                        "answers are saved in {name} from now on; the other version stays in {original}.",
+                        "此案例打开期间，{original} 被其他程序修改。您的答案此后保存在 {name}；"
+                        "另一版本仍保留在 {original}。"),
     "start_intro": ("Answer a few questions about your product, one at a time. At the end you get the "
                     "checklist of approvals, authorities, documents and time limits, with the legal "
                     "basis for each. Your answers are saved after every step.",
@@ -212,6 +233,10 @@ a YAML file that `pathways checklist FILE` accepts. **Esc** goes back to the que
 **Everywhere.** **Ctrl+P** opens the command palette (jump to a question, save, export, language,
 theme). **F1** or **?** shows this help. **Ctrl+Q** quits; everything answered is already saved.
 
+**Saved cases.** A case is open in one wizard at a time: a second wizard says which process has it.
+A copy of a case file is a case of its own. A file there that cannot be read is listed with the
+reason and left as it is, for you to fix or remove.
+
 Cases are saved in: `{data_dir}`
 """
 
@@ -232,6 +257,9 @@ JSON；**s** 将答案另存为 YAML 文件，可用于 `pathways checklist FILE
 
 **通用。** **Ctrl+P** 打开命令面板（跳转问题、保存、导出、语言、主题）。**F1** 或 **?** 显示本帮助。
 **Ctrl+Q** 退出；已回答的内容均已保存。
+
+**已保存的案例。** 同一案例同一时间只能在一个向导中打开：另一个向导会说明由哪个进程打开。案例文件的副本是独立的案例。
+无法读取的文件会连同原因列出，并保持原样，供您修正或删除。
 
 案例保存在：`{data_dir}`
 """
@@ -265,6 +293,16 @@ def failure_text(lang: str, exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         return t(lang, "server_error", error=exc)
     return t(lang, "engine_error", error=exc)
+
+
+def holder_text(lang: str, holder: Holder | None) -> str:
+    """Who has a case open, as far as its lock file says."""
+    if holder is None:
+        return t(lang, "who_unknown")
+    since = holder.since.replace("T", " ")[:16]
+    if holder.here:
+        return t(lang, "who_here", pid=holder.pid, since=since)
+    return t(lang, "who_host", pid=holder.pid, host=holder.host, since=since)
 
 
 def help_markdown(lang: str, data_dir: str) -> str:

@@ -8,6 +8,8 @@ network) and must be made from the engine thread, never from the UI thread.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from pathlib import Path
 from typing import Any
 
 import pathways
@@ -16,6 +18,7 @@ from pathways._outcome import NextQuestion, Outcome, QuestionOut
 from .backend import Backend
 from .cases import Case, CaseStore
 from .i18n import t
+from .locks import CaseLock
 
 __all__ = ["CaseSession", "display_value"]
 
@@ -50,7 +53,7 @@ class CaseSession:
     """One case: its answers, the order they were given in, and what the planner said last."""
 
     def __init__(self, backend: Backend, store: CaseStore, case: Case, lang: str,
-                 as_of: dt.date | None = None) -> None:
+                 as_of: dt.date | None = None, lock: CaseLock | None = None) -> None:
         self.backend = backend
         self.store = store
         self.case = case
@@ -59,6 +62,17 @@ class CaseSession:
         self.step: NextQuestion | None = None
         self.step_lang: str | None = None
         self.revision = 0
+        self.lock = lock  # held while the case is open: no second wizard opens it meanwhile
+        # Saves come from the UI thread and the engine thread; a snapshot older than one already
+        # on disk (the slower thread's) is skipped. Per session: a case opened again starts at 0.
+        self._save_lock = threading.Lock()
+        self._saved_revision = -1
+
+    def close(self) -> None:
+        """The case is closed: let another wizard open it."""
+        lock, self.lock = self.lock, None
+        if lock is not None:
+            lock.release()
 
     # -- facts about the case -------------------------------------------------------------------
     @property
@@ -156,11 +170,25 @@ class CaseSession:
     def snapshot(self) -> tuple[Case, int]:
         return self.case.snapshot(), self.revision
 
-    def save(self, snapshot: Case | None = None, revision: int | None = None) -> None:
+    def save(self, snapshot: Case | None = None, revision: int | None = None) -> Path | None:
+        """Save ``snapshot`` (default: the case now) of ``revision``, unless a later one is saved.
+
+        Returns the file the case is saved in from now on if that is not its file any more
+        (something else replaced the file while the case was open: ``CaseStore.save``), else None.
+        """
         if snapshot is None:
             snapshot, revision = self.snapshot()
-        path = self.store.save(snapshot, revision or 0)
-        self.case.path = path
+        elif revision is None:
+            revision = self.revision
+        with self._save_lock:
+            if revision < self._saved_revision:
+                return None
+            before = self.case.path
+            snapshot.path = before  # (the snapshot may predate a move to another file)
+            path = self.store.save(snapshot)
+            self.case.path = path
+            self._saved_revision = revision
+        return path if before is not None and path != before else None
 
     def drop_invalid_answers(self) -> list[str]:
         """Leave out saved answers the rule base no longer accepts; return their question ids."""

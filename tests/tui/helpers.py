@@ -260,3 +260,31 @@ def screen_text(app: PathwaysApp) -> str:
         visual = widget.visual
         parts.append(str(getattr(visual, "plain", visual)))
     return "\n".join(parts)
+
+
+async def open_listed(pilot: Pilot[Any], key: str) -> None:
+    """On the start screen: move to the saved case ``key`` (its file name) and press Enter."""
+    start = await start_screen(pilot)
+    cases = start.query_one("#cases", OptionList)
+    await focus(pilot, cases)
+    index = cases.get_option_index(key)
+    for _ in range(cases.option_count):
+        if cases.highlighted == index:
+            break
+        await send_keys(pilot, "down" if (cases.highlighted or 0) < index else "up")
+    assert cases.highlighted == index, f"cannot reach {key!r} in the list"
+    await send_keys(pilot, "enter")
+
+
+async def back_to_start(pilot: Pilot[Any]) -> StartScreen:
+    """Close the case and go back to the start screen (the palette's "Start screen"), run by the
+    app itself: a screen made in the test's context would belong to whichever app ran last there."""
+    app = pilot.app
+    app.call_later(app.show_start)
+    await wait_for(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen._mounted and app.session is None,
+                   "the start screen")
+    return await start_screen(pilot)
+
+
+def notifications(app: PathwaysApp) -> list[str]:
+    return [n.message for n in app._notifications]

@@ -14,8 +14,8 @@ from pathways_tui.cases import CaseStore
 from pathways_tui.screens.start import StartScreen
 from pathways_tui.screens.wizard import WizardScreen
 
-from .helpers import (AS_OF, answer, checklist, focus, new_case, send_keys, settle, start_screen, wait_for,
-                      walk, wizard)
+from .helpers import (AS_OF, answer, back_to_start, checklist, focus, new_case, open_listed, send_keys, settle,
+                      start_screen, wait_for, walk, wizard)
 
 DEVICE_III = {"kind": "device", "made_in": "abroad", "active": True, "implant": True, "features": []}
 
@@ -59,7 +59,7 @@ async def test_resume_after_a_crash_gives_the_same_answers(data_dir: Path, mini:
         [case] = start.cases
         assert case.product == "Implant" and case.answers == {k: DEVICE_III[k] for k in ("kind", "made_in", "active")}
         cases = start.query_one("#cases")
-        prompt = cases.get_option(case.id).prompt.plain
+        prompt = cases.get_option(case.key).prompt.plain
         assert "Implant" in prompt and "3 answered" in prompt and "mini 1" in prompt
         await focus(pilot, cases)
         await send_keys(pilot, "enter")
@@ -73,6 +73,25 @@ async def test_resume_after_a_crash_gives_the_same_answers(data_dir: Path, mini:
         assert app.session.answers == DEVICE_III
         assert outcome == pathways.evaluate(mini, DEVICE_III, AS_OF, "en")
         assert len(case_files(data_dir)) == 1          # the same case, not a new one
+
+
+async def test_a_case_opened_again_in_the_same_run_saves_every_answer(data_dir: Path,
+                                                                     mini: pathways.RuleBase) -> None:
+    # (saves used to be ordered by a counter kept per case id for the whole run: a case opened a
+    # second time counted from 0 again, and its answers were skipped until it caught up)
+    app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await new_case(pilot, "Twice")
+        for qid in ("kind", "made_in", "active"):
+            await answer(pilot, DEVICE_III[qid])
+        [path] = case_files(data_dir)
+        await back_to_start(pilot)
+        await open_listed(pilot, path.name)
+        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "implant"
+                       and not app.screen.busy, "the case open again")
+        await answer(pilot, True)
+        assert pathways.read_answers_file(path).answers == {**{q: DEVICE_III[q] for q in ("kind", "made_in", "active")},
+                                                            "implant": True}
 
 
 async def test_a_complete_case_resumes_on_its_checklist_and_ticks_are_saved(data_dir: Path,
@@ -96,7 +115,7 @@ async def test_a_complete_case_resumes_on_its_checklist_and_ticks_are_saved(data
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
         start = await start_screen(pilot)
-        assert "complete" in start.query_one("#cases").get_option(start.cases[0].id).prompt.plain
+        assert "complete" in start.query_one("#cases").get_option(start.cases[0].key).prompt.plain
         await focus(pilot, start.query_one("#cases"))
         await send_keys(pilot, "enter")
         screen = await checklist(pilot)
@@ -105,8 +124,8 @@ async def test_a_complete_case_resumes_on_its_checklist_and_ticks_are_saved(data
         assert prompt.startswith("☑")
 
 
-async def test_a_damaged_case_file_is_kept_aside_and_the_app_stays_usable(data_dir: Path,
-                                                                          mini: pathways.RuleBase) -> None:
+async def test_a_damaged_case_file_is_listed_as_it_is_and_the_app_stays_usable(data_dir: Path,
+                                                                               mini: pathways.RuleBase) -> None:
     good_app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with good_app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot, "Good")
@@ -114,21 +133,20 @@ async def test_a_damaged_case_file_is_kept_aside_and_the_app_stays_usable(data_d
     cases = data_dir / "cases"
     (cases / "broken.yaml").write_text("rulebase: {id: mini\nanswers: [unclosed\n", encoding="utf-8")
     (cases / "wrong.yaml").write_text("just a string\n", encoding="utf-8")
-    store = CaseStore(data_dir)
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
-    messages: list[str] = []
-    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         start = await start_screen(pilot)
-        messages = [n.message for n in app._notifications]
         assert [c.product for c in start.cases] == ["Good"]
+        assert [u.key for u in start.unreadable] == ["broken.yaml", "wrong.yaml"]
+        options = start.query_one("#cases")
+        assert options.get_option("broken.yaml").disabled
+        assert "line 2" in options.get_option("broken.yaml").prompt.plain       # where, and what
+        assert "expected a mapping" in options.get_option("wrong.yaml").prompt.plain
         await new_case(pilot, "Still works")
         await answer(pilot, "device")
-    assert sorted(p.name for p in cases.iterdir()) == sorted(
-        ["broken.yaml.corrupt", "wrong.yaml.corrupt", *[p.name for p in case_files(data_dir)]])
-    assert len(case_files(data_dir)) == 2
-    assert any("broken.yaml" in m and "broken.yaml.corrupt" in m for m in messages)
-    assert any("wrong.yaml" in m for m in messages)
-    assert store.list_cases()[1] == []                 # nothing left to complain about
+    assert len(case_files(data_dir)) == 4                # left as they were, for the user to fix
+    assert (cases / "wrong.yaml").read_text(encoding="utf-8") == "just a string\n"
+    assert len(CaseStore(data_dir).list_cases()[1]) == 2
 
 
 async def test_a_case_of_another_rule_base_is_listed_but_not_resumable(data_dir: Path, mini: pathways.RuleBase,
@@ -140,7 +158,7 @@ async def test_a_case_of_another_rule_base_is_listed_but_not_resumable(data_dir:
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
         start = await start_screen(pilot)
-        option = start.query_one("#cases").get_option(start.cases[0].id)
+        option = start.query_one("#cases").get_option(start.cases[0].key)
         assert option.disabled and "types 1" in option.prompt.plain
 
 

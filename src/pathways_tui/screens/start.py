@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 
 from textual.widgets.option_list import Option
 
-from ..cases import Case
+from ..cases import Case, UnreadableCase
 from ..widgets.footer import Footer
 from ..i18n import LANG_NAMES, LANGS, localize_bindings, t
 
@@ -26,6 +26,14 @@ __all__ = ["StartScreen"]
 
 def _date(text: str) -> str:
     return text.replace("T", " ")[:16] if text else ""
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """A file's name, or why it cannot be read (which may quote it), as one printable line of
+    reasonable length: nothing from a file reaches the terminal as a control character."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class StartScreen(Screen[None]):
@@ -40,6 +48,8 @@ class StartScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.cases: list[Case] = []
+        self.unreadable: list[UnreadableCase] = []
+        self.in_use: dict[str, str] = {}  # case key -> who has it open (found when it would not open)
         self._mounted = False
         self._focused_once = False
 
@@ -100,16 +110,12 @@ class StartScreen(Screen[None]):
 
     def refresh_cases(self) -> None:
         app, lang = self.papp, self.papp.lang
-        cases, corrupt = app.store.list_cases()
-        for bad in corrupt:
-            moved = bad.moved_to.name if bad.moved_to else "-"
-            app.notify(t(lang, "corrupt", name=bad.original.name, reason=bad.reason[:200], moved=moved),
-                       title=t(lang, "corrupt_title"), severity="warning", timeout=15)
-        self.cases = cases
+        cases, unreadable = app.store.list_cases()
+        self.cases, self.unreadable = cases, unreadable
         rb = app.backend
         options: list[Option] = []
         for case in cases:
-            name = case.product or t(lang, "unnamed")
+            name = _one_line(case.product, 100) or t(lang, "unnamed")
             progress = (t(lang, "done") if case.complete
                         else t(lang, "to_go", n=case.remaining_at_most if case.remaining_at_most is not None else "?"))
             rb_text = f"{case.rulebase.get('id', '?')} {case.rulebase.get('version', '')}".strip()
@@ -119,11 +125,26 @@ class StartScreen(Screen[None]):
                 line2 = t(lang, "other_rulebase", rb=rb_text)
             elif rb is not None and case.rulebase.get("version") != rb.version:
                 line2 += f"  ({rb.version})"
+            if case.copy_of or case.key != f"{case.id}.yaml":  # a copy, or a renamed file: which one
+                line2 += "  |  " + t(lang, "case_file", name=_one_line(case.key))
             prompt = Content.assemble((name, "bold"), "  ", (_date(case.updated), "dim"), "\n  ", (line2, "dim"))
-            options.append(Option(prompt, id=case.id, disabled=other))
+            if case.key in self.in_use:
+                prompt = Content.assemble(prompt, "\n  ", (t(lang, "in_use_line", who=self.in_use[case.key]),
+                                                           "$warning"))
+            options.append(Option(prompt, id=case.key, disabled=other))
+        for bad in unreadable:
+            # listed, never opened, never moved: the user sees why and decides (issue 20)
+            prompt = Content.assemble((t(lang, "unreadable", name=_one_line(bad.key)), "bold $warning"),
+                                      "\n  ", (_one_line(bad.reason), "dim"),
+                                      "\n  ", (t(lang, "unreadable_hint"), "dim"))
+            options.append(Option(prompt, id=bad.key, disabled=True))
         widget = self.query_one("#cases", OptionList)
+        highlighted = widget.highlighted_option.id if widget.highlighted_option is not None else None
         widget.set_options(options)
-        first = next((i for i, o in enumerate(options) if not o.disabled), None)
+        enabled = [i for i, o in enumerate(options) if not o.disabled]
+        # (the same case stays highlighted when the list is read again, else the most recent)
+        keep = next((i for i in enabled if options[i].id == highlighted), None)
+        first = keep if keep is not None else (enabled[0] if enabled else None)
         widget.highlighted = first
         if first is not None and not self._focused_once:
             # a returning user most likely resumes: Enter on the most recent case does it
@@ -131,6 +152,12 @@ class StartScreen(Screen[None]):
             widget.focus()
         if not options:
             widget.add_option(Option(Content.styled(t(lang, "no_cases"), "dim"), id="_none", disabled=True))
+
+    def mark_in_use(self, key: str, who: str) -> None:
+        """The case ``key`` would not open: another wizard has it. Say so on its line too."""
+        self.in_use[key] = who
+        if self._mounted:
+            self.refresh_cases()
 
     # -- events ---------------------------------------------------------------------------------
     @on(RadioSet.Changed, "#lang")
@@ -160,6 +187,6 @@ class StartScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#cases")
     def _case_selected(self, event: OptionList.OptionSelected) -> None:
-        case = next((c for c in self.cases if c.id == event.option.id), None)
+        case = next((c for c in self.cases if c.key == event.option.id), None)
         if case is not None and self.papp.backend is not None:
             self.papp.resume_case(case)

@@ -272,9 +272,11 @@ class WizardScreen(Screen[None]):
             snapshot.remaining_at_most = step.progress.remaining_at_most
             snapshot.complete = step.question is None
         try:
-            session.save(snapshot, revision)
+            moved = session.save(snapshot, revision)
         except OSError as exc:
             self.app.notify(t(self.lang, "save_failed", error=exc), severity="error", timeout=10)
+            return
+        self.papp.saved_elsewhere(snapshot.path, moved)
 
     # -- prefetch: the next question for each likely answer, while the question is being read ---
     def _answers_key(self, answers: dict[str, Any]) -> tuple[object, ...]:
