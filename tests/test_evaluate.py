@@ -140,9 +140,9 @@ def test_every_link_says_whether_it_is_the_official_text_or_whose_summary(mini_c
     assert cites["guide"].link_kind == "secondary" and cites["guide"].publisher == "Example Law Firm"
     md = pathways.render(outcome, "md")
     assert "— official text <https://example.org/law>" in md
-    assert "— summary by Example Law Firm <https://example.com/guide>" in md
+    assert "— summary or translation by Example Law Firm <https://example.com/guide>" in md
     page = pathways.render(outcome, "html")
-    assert "official text · example.org</span>" in page and "summary by Example Law Firm · example.com" in page
+    assert "official text · example.org</span>" in page and "summary or translation by Example Law Firm · example.com" in page
     zh = pathways.render(pathways.evaluate(rb, {"kind": "device", "made_in": "tianjin", "active": False,
                                                 "features": []}, as_of=AS_OF, lang="zh"), "md")
     assert "官方文本 <https://example.org/law>" in zh and "示例律师事务所的解读或译文" in zh

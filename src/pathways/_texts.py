@@ -37,14 +37,14 @@ UNIT_LABELS = {
 
 
 def link_kind_text(source: SourceCitation, lang: str) -> str:
-    """What a legal-basis link leads to: 'official text', 'summary by CIRS Group', or '' (no link)."""
+    """What a legal-basis link leads to: 'official text', 'summary or translation by CIRS Group', or '' (no link)."""
     if source.url is None or source.link_kind is None:
         return ""
     if source.link_kind == "official":
         return "官方文本" if lang == "zh" else "official text"
     if lang == "zh":
         return f"{source.publisher}的解读或译文" if source.publisher else "解读或译文"
-    return f"summary by {source.publisher}" if source.publisher else "summary"
+    return f"summary or translation by {source.publisher}" if source.publisher else "summary or translation"
 
 
 def link_host(url: str) -> str:
