@@ -9,6 +9,9 @@ Reload: SIGHUP to the supervisor (``systemctl reload``) is forwarded to every wo
 reloads in place (``State.reload``): no worker is restarted and no request fails. With one worker
 there is no supervisor: the worker handles SIGHUP itself. ``POST /v1/admin/reload`` reloads the
 worker that received it and then signals the supervisor, which tells all the others.
+
+Workers end with their supervisor, even one killed with SIGKILL (``worker.WorkerProcess``: a
+parent-death signal on Linux, and a parent-pid watch everywhere): no orphan keeps listening.
 """
 
 from __future__ import annotations
@@ -86,7 +89,9 @@ def serve(settings: Settings) -> int:
     """Run the server until SIGINT/SIGTERM. Returns an exit code (0; 3 if workers failed to start)."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
-    from uvicorn.supervisors.multiprocess import Multiprocess, Process
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    from .worker import WorkerProcess
 
     checked = preflight(settings)
     env = os.environ
@@ -123,9 +128,10 @@ def serve(settings: Settings) -> int:
             super().__init__(config, sockets=slots[:1])
             self.slots = slots
 
-        def _process(self, index: int) -> Process:
+        def _process(self, index: int) -> WorkerProcess:
+            # a worker that ends with the supervisor, even a SIGKILLed one (worker.die_with_parent)
             sockets = [self.slots[index]] if len(self.slots) == self.processes_num else self.slots
-            return Process(self.config, sockets)
+            return WorkerProcess(self.config, sockets)
 
         def init_processes(self) -> None:
             for index in range(self.processes_num):
