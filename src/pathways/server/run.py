@@ -91,6 +91,7 @@ def serve(settings: Settings) -> int:
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors.multiprocess import Multiprocess
 
+    from .protocol import GuardedHttpToolsProtocol, Limits
     from .worker import WorkerProcess
 
     checked = preflight(settings)
@@ -103,7 +104,13 @@ def serve(settings: Settings) -> int:
         "pathways.server.app:worker_app", factory=True, host=settings.host, port=settings.port,
         workers=settings.workers, log_config=log_config(settings.log_level), log_level=settings.log_level,
         access_log=False, server_header=False, timeout_keep_alive=settings.timeout_keep_alive,
-        timeout_graceful_shutdown=settings.timeout_graceful_shutdown)
+        timeout_graceful_shutdown=settings.timeout_graceful_shutdown,
+        http=GuardedHttpToolsProtocol, h11_max_incomplete_event_size=settings.max_header_bytes)
+    # the connection limits (server/protocol.py); the config, with them, is pickled to each worker
+    config.pathways_limits = Limits(  # type: ignore[attr-defined]
+        max_head_bytes=settings.max_header_bytes, max_headers=settings.max_headers,
+        timeout_headers=settings.timeout_headers, timeout_body=settings.timeout_body,
+        max_connections=settings.max_connections)
 
     if settings.workers == 1:
         env.pop("PATHWAYS__SUPERVISOR_PID", None)
