@@ -407,13 +407,24 @@ def _remote_checklist(server: str, answers: str, fmt: str, lang: str, as_of: dt.
               help="Listen beyond loopback without tokens (only behind a proxy that authenticates).")
 @click.option("--max-body", type=click.IntRange(256, 16 * 1024 * 1024), default=64 * 1024, show_default=True,
               help="Largest request body in bytes.")
+@click.option("--max-header-bytes", type=click.IntRange(1024, 1024 * 1024), default=32 * 1024, show_default=True,
+              help="Largest request head (request line and headers) in bytes; beyond it: 431.")
+@click.option("--max-connections", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help="Open connections per worker; beyond it a new one gets 503 and is closed.")
+@click.option("--timeout-headers", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True,
+              help="Seconds a connection has to send a complete request head (idle new connections too).")
+@click.option("--timeout-body", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
+              help="Seconds a request has to send its body after its head.")
+@click.option("--timeout-keep-alive", type=click.IntRange(1, 3600), default=5, show_default=True,
+              help="Seconds an idle kept-alive connection stays open between requests.")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Allow browser calls from ORIGIN (repeatable); CORS is off by default.")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True)
 def serve(rules_dir: Path | None, host: str, port: int, workers: int, token_file: Path | None,
-          admin_token_file: Path | None, allow_anonymous: bool, max_body: int, cors_origins: tuple[str, ...],
-          log_level: str) -> None:
+          admin_token_file: Path | None, allow_anonymous: bool, max_body: int, max_header_bytes: int,
+          max_connections: int, timeout_headers: float, timeout_body: float, timeout_keep_alive: int,
+          cors_origins: tuple[str, ...], log_level: str) -> None:
     """Serve the HTTP API (FastAPI on uvicorn): /v1/checklist, /v1/next, /v1/explain, /docs.
 
     SIGHUP (or POST /v1/admin/reload) reloads the rule base in place: it is compiled in a
@@ -424,7 +435,9 @@ def serve(rules_dir: Path | None, host: str, port: int, workers: int, token_file
 
     settings = Settings(rules_dir=rules_dir, host=host, port=port, workers=workers, token_file=token_file,
                         admin_token_file=admin_token_file, allow_anonymous=allow_anonymous,
-                        max_body_bytes=max_body, cors_origins=list(cors_origins), log_level=log_level)
+                        max_body_bytes=max_body, max_header_bytes=max_header_bytes, max_connections=max_connections,
+                        timeout_headers=timeout_headers, timeout_body=timeout_body,
+                        timeout_keep_alive=timeout_keep_alive, cors_origins=list(cors_origins), log_level=log_level)
     sys.exit(main_errors(settings))
 
 

@@ -552,3 +552,70 @@ def test_server_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     server.proc.send_signal(signal.SIGTERM)
     assert server.proc.wait(20) in (0, -signal.SIGTERM)
     wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 10)
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (no longer exists, or a zombie waiting to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_die_with_a_sigkilled_supervisor(tmp_path: Path) -> None:
+    """Issue 20 item 7: `kill -9` of the supervisor leaves no worker running or listening."""
+    rules = tmp_path / "mini"
+    shutil.copytree(MINI, rules)
+    server = start_server(tmp_path, rules, workers=2, tokens=False, admin=False)
+    workers: list[int] = []
+    try:
+        wait_for(lambda: len(worker_pids(server)) == 2, 30)
+        workers = worker_pids(server)
+        assert _listening(server.port)
+        server.proc.send_signal(signal.SIGKILL)
+        assert server.proc.wait(20) == -signal.SIGKILL
+        wait_for(lambda: all(_gone(pid) for pid in workers), 10)
+        assert not _listening(server.port)
+    finally:
+        server.stop()
+        for pid in workers:
+            if not _gone(pid):   # pragma: no cover - the failure case: leave no orphan behind
+                os.kill(pid, signal.SIGKILL)
+
+
+_ORPHAN_CHILD = """
+import os, sys, time
+from pathways.server import worker
+worker.set_parent_death_signal = lambda sig: False    # the portable guard alone
+worker.die_with_parent(os.getppid(), grace=5)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+_ORPHAN_PARENT = """
+import subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]], stdout=subprocess.PIPE)
+assert child.stdout.readline().strip() == b"ready"
+print(child.pid, flush=True)
+import os; os._exit(0)    # no shutdown: the child is orphaned
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_parent_pid_guard_without_the_death_signal() -> None:
+    """Where there is no PR_SET_PDEATHSIG, the parent-pid watch alone ends an orphaned worker."""
+    done = subprocess.run([sys.executable, "-c", _ORPHAN_PARENT, _ORPHAN_CHILD], capture_output=True,
+                          text=True, env=clean_env(), timeout=60)
+    assert done.returncode == 0, done.stderr
+    pid = int(done.stdout.split()[0])
+    wait_for(lambda: _gone(pid), 10)

@@ -9,6 +9,9 @@ Reload: SIGHUP to the supervisor (``systemctl reload``) is forwarded to every wo
 reloads in place (``State.reload``): no worker is restarted and no request fails. With one worker
 there is no supervisor: the worker handles SIGHUP itself. ``POST /v1/admin/reload`` reloads the
 worker that received it and then signals the supervisor, which tells all the others.
+
+Workers end with their supervisor, even one killed with SIGKILL (``worker.WorkerProcess``: a
+parent-death signal on Linux, and a parent-pid watch everywhere): no orphan keeps listening.
 """
 
 from __future__ import annotations
@@ -86,7 +89,10 @@ def serve(settings: Settings) -> int:
     """Run the server until SIGINT/SIGTERM. Returns an exit code (0; 3 if workers failed to start)."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
-    from uvicorn.supervisors.multiprocess import Multiprocess, Process
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    from .protocol import GuardedHttpToolsProtocol, Limits
+    from .worker import WorkerProcess
 
     checked = preflight(settings)
     env = os.environ
@@ -98,7 +104,13 @@ def serve(settings: Settings) -> int:
         "pathways.server.app:worker_app", factory=True, host=settings.host, port=settings.port,
         workers=settings.workers, log_config=log_config(settings.log_level), log_level=settings.log_level,
         access_log=False, server_header=False, timeout_keep_alive=settings.timeout_keep_alive,
-        timeout_graceful_shutdown=settings.timeout_graceful_shutdown)
+        timeout_graceful_shutdown=settings.timeout_graceful_shutdown,
+        http=GuardedHttpToolsProtocol, h11_max_incomplete_event_size=settings.max_header_bytes)
+    # the connection limits (server/protocol.py); the config, with them, is pickled to each worker
+    config.pathways_limits = Limits(  # type: ignore[attr-defined]
+        max_head_bytes=settings.max_header_bytes, max_headers=settings.max_headers,
+        timeout_headers=settings.timeout_headers, timeout_body=settings.timeout_body,
+        max_connections=settings.max_connections)
 
     if settings.workers == 1:
         env.pop("PATHWAYS__SUPERVISOR_PID", None)
@@ -123,9 +135,10 @@ def serve(settings: Settings) -> int:
             super().__init__(config, sockets=slots[:1])
             self.slots = slots
 
-        def _process(self, index: int) -> Process:
+        def _process(self, index: int) -> WorkerProcess:
+            # a worker that ends with the supervisor, even a SIGKILLed one (worker.die_with_parent)
             sockets = [self.slots[index]] if len(self.slots) == self.processes_num else self.slots
-            return Process(self.config, sockets)
+            return WorkerProcess(self.config, sockets)
 
         def init_processes(self) -> None:
             for index in range(self.processes_num):

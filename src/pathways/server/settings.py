@@ -100,7 +100,15 @@ class Settings(BaseModel):
                           "the rules directory is appended")
     log_level: str = "info"
     docs: bool = True
-    timeout_keep_alive: int = 5
+    timeout_keep_alive: int = Field(5, ge=1, le=3600, description="seconds an idle kept-alive connection stays open")
+    # limits on connections, before any authentication (server/protocol.py)
+    max_header_bytes: int = Field(32 * 1024, ge=1024, le=1024 * 1024,
+                                  description="largest request head (request line and headers), bytes")
+    max_headers: int = Field(100, ge=10, le=1000, description="most request headers")
+    timeout_headers: float = Field(10.0, gt=0, le=3600,
+                                   description="seconds for a connection to send a complete request head")
+    timeout_body: float = Field(30.0, gt=0, le=3600, description="seconds to send the request body")
+    max_connections: int = Field(1000, ge=1, le=100_000, description="open connections per worker")
     timeout_graceful_shutdown: int = 30
 
     # ---- derived ----
