@@ -20,6 +20,7 @@ if _sys.version_info >= (3, 13):  # pragma: no cover - depends on the interprete
 
 from ._answers import UNKNOWN, AnswerSet, check_answers, parse_answers_document, read_answers_file
 from ._api import Explanation, evaluate, explain, next_question
+from ._files import write_file
 from ._errors import AnswerIssue, AnswersError, EngineError, PathwaysError, RuleBaseError, RuleIssue
 from ._loader import RuleBase, default_rules_dir, load_rule_base
 from ._outcome import SCHEMA_VERSION, ItemResult, NextQuestion, Outcome
@@ -53,6 +54,7 @@ __all__ = [
     "read_answers_file",
     "render",
     "time_limit_text",
+    "write_file",
 ]
 
 __version__ = "0.1.0"

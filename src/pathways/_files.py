@@ -27,30 +27,36 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def write_file(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) atomically; OSError if it cannot be written.
+def write_file(path: Path, text: str, *, durable: bool = True, mode: int | None = None) -> os.stat_result:
+    """Replace ``path`` with ``text`` (UTF-8, ``\n`` line ends) atomically; return the new file's
+    status (as written: the rename keeps it). OSError if it cannot be written.
 
-    The new file keeps the mode of the file it replaces, else gets the usual one (0666 less the
-    umask); a symlink at ``path`` itself is replaced by the file, not followed.
+    ``mode``: the new file's permissions; by default those of the file it replaces, else the usual
+    ones (0666 less the umask). A symlink at ``path`` itself is replaced by the file, not followed.
+    ``durable`` also fsyncs before the rename (survives a power cut, costs 10-50 ms); without it
+    the rename alone still survives a killed process.
     """
-    directory = path.parent
-    try:
-        mode = stat.S_IMODE(path.lstat().st_mode) if path.is_file() and not path.is_symlink() else None
-    except OSError:
-        mode = None
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(path.lstat().st_mode) if path.is_file() and not path.is_symlink() else None
+        except OSError:
+            mode = None
     if mode is None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             if hasattr(os, "fchmod"):  # not on Windows (before Python 3.13)
                 os.fchmod(handle.fileno(), mode)
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
+            written = os.fstat(handle.fileno())
         os.replace(tmp, path)
+        return written
     except BaseException:
         try:
             os.unlink(tmp)

@@ -32,7 +32,6 @@ import os
 import re
 import secrets
 import stat
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,28 +82,10 @@ def data_dir() -> Path:
 
 def atomic_write(path: Path, text: str, *, durable: bool = True) -> os.stat_result:
     """Write ``text`` to ``path`` so that readers see the old or the new file, never a torn one;
-    return the new file's status (as it was written: the rename keeps it).
-
-    ``durable`` also fsyncs the data before the rename (survives a power cut, costs 10-50 ms
-    here). Autosave skips it: the rename alone already survives a killed process or terminal.
-    """
+    return the new file's status. Case data is private: the file is readable by its owner only.
+    ``durable=False`` (autosave) skips the fsync: the rename alone survives a killed process."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-            written = os.fstat(handle.fileno())
-        os.replace(tmp, path)
-        return written
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    return pathways.write_file(path, text, durable=durable, mode=0o600)
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
