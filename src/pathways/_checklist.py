@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlsplit
 
 from ._answers import UNKNOWN
 from ._conditions import And, Atom, Cond, Not, Or, facts_of, from_engine_date
@@ -47,7 +46,8 @@ def cite(rb: RuleBase, refs: list[SourceRef], lang: str) -> list[SourceCitation]
 
 
 def _host_publisher(rb: RuleBase, url: str) -> Text | None:
-    entry = rb.manifest.sources_policy.secondary((urlsplit(url).hostname or "").lower().rstrip("."))
+    policy = rb.manifest.sources_policy
+    entry = policy.secondary(policy.host_of(url))
     return entry.publisher if entry else None
 
 

@@ -28,7 +28,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Any
 
 from ._compiler import Limits, Partition, PatternUsage
@@ -893,7 +892,7 @@ class _Checker:
         for sid, source in rb.sources.items():
             if source.url is None:
                 continue
-            host = (urlsplit(source.url).hostname or "").lower().rstrip(".")
+            host = policy.host_of(source.url)
             official, secondary = policy.official(host), policy.secondary(host)
             where = self.pos.at("sources", sid, "url")
             if not official and secondary is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -322,6 +323,11 @@ class SourcePolicy(_Strict):
     official_hosts: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9.\-]+$", max_length=253)]] = []
     secondary_hosts: list[SecondaryHost] = []
     review_months: Annotated[int, Field(ge=1, le=120)] = 12   # a source's text is re-read this often
+
+    @staticmethod
+    def host_of(url: str) -> str:
+        """The host a link goes to, as the allow-lists name it (lower case, no trailing dot)."""
+        return (urlsplit(url).hostname or "").lower().rstrip(".")
 
     def secondary(self, host: str) -> SecondaryHost | None:
         """The publisher of a secondary host. A secondary entry wins over a broader official one:
