@@ -6,6 +6,7 @@ The headless core. It never imports the wizard (textual) or the server (fastapi,
     >>> rb = pathways.load_rule_base()               # the shipped rule base
     >>> outcome = pathways.evaluate(rb, {"product_kind": "device", ...}, lang="en")
     >>> pathways.render(outcome, "md")
+    >>> pathways.export(outcome, "pdf", case=pathways.CaseDetails(product="X"))   # bytes: pdf, xlsx, ...
 """
 
 from __future__ import annotations
@@ -20,21 +21,26 @@ if _sys.version_info >= (3, 13):  # pragma: no cover - depends on the interprete
 
 from ._answers import UNKNOWN, AnswerSet, check_answers, parse_answers_document, read_answers_file
 from ._api import Explanation, evaluate, explain, next_question
+from ._document import CaseDetails, ItemProgress
 from ._files import write_file
 from ._errors import AnswerIssue, AnswersError, EngineError, PathwaysError, RuleBaseError, RuleIssue
 from ._loader import RuleBase, default_rules_dir, load_rule_base
 from ._outcome import SCHEMA_VERSION, ItemResult, NextQuestion, Outcome
-from ._render import render
+from ._render import FORMATS, MEDIA_TYPES, export, render
 from ._texts import duration_text, link_kind_text, time_limit_text
 
 __all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
     "SCHEMA_VERSION",
     "UNKNOWN",
     "AnswerIssue",
     "AnswerSet",
     "AnswersError",
+    "CaseDetails",
     "EngineError",
     "Explanation",
+    "ItemProgress",
     "ItemResult",
     "NextQuestion",
     "Outcome",
@@ -47,6 +53,7 @@ __all__ = [
     "duration_text",
     "evaluate",
     "explain",
+    "export",
     "link_kind_text",
     "load_rule_base",
     "next_question",

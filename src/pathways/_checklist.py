@@ -11,7 +11,7 @@ from ._engine import Firing
 from ._loader import ItemDef, RuleBase
 from ._models import STAGES, SourceRef, Text
 from ._outcome import (
-    AnswerUsed, AuthorityRef, Conflict, DerivedFact, IgnoredAnswer, ItemResult, OpenQuestion, Outcome,
+    AnswerGiven, AnswerUsed, AuthorityRef, Conflict, DerivedFact, IgnoredAnswer, ItemResult, OpenQuestion, Outcome,
     RouteResult, RuleBaseRef, SourceCitation, TimeLimitOut, Timeline, TimelineStep, Trace, TraceFact,
 )
 from ._texts import DONT_KNOW, time_limit_text
@@ -399,6 +399,11 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
             ignored.append(IgnoredAnswer(question=q, value=display_value(rb, q, v, lang),
                                          reason="所属路径不适用" if lang == "zh" else "its route does not apply to this case"))
     unanswered = sorted(b.needed, key=b._qorder)
+    not_used = {a.question for a in ignored}
+    given = {**run.answers, **run.ignored}
+    answers = [AnswerGiven(question=q, text=b.question_text(q), value=display_value(rb, q, given[q], lang),
+                           unknown=given[q] is UNKNOWN, used=q not in not_used)
+               for q in rb.questions if q in given]
     return Outcome(
         rulebase=rulebase_ref(rb), as_of=as_of, lang=lang, routes=routes, items=items,
         upcoming=upcoming_items, facts=facts, conflicts=conflicts,
@@ -406,6 +411,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
         unanswered=unanswered,
         unanswered_questions=[OpenQuestion(question=q, text=b.question_text(q)) for q in unanswered],
         complete=not any(i.status == "to_determine" for i in items) and not unanswered,
+        answers=answers,
     )
 
 

@@ -27,8 +27,8 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def write_file(path: Path, text: str, *, durable: bool = True, mode: int | None = None) -> os.stat_result:
-    """Replace ``path`` with ``text`` (UTF-8, ``\n`` line ends) atomically; return the new file's
+def write_file(path: Path, text: str | bytes, *, durable: bool = True, mode: int | None = None) -> os.stat_result:
+    """Replace ``path`` with ``text`` (UTF-8, ``\n`` line ends; bytes as they are) atomically; return the new file's
     status (as written: the rename keeps it). OSError if it cannot be written.
 
     ``mode``: the new file's permissions; by default those of the file it replaces, else the usual
@@ -47,7 +47,8 @@ def write_file(path: Path, text: str, *, durable: bool = True, mode: int | None 
         mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        opened = os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        with opened as handle:
             if hasattr(os, "fchmod"):  # not on Windows (before Python 3.13)
                 os.fchmod(handle.fileno(), mode)
             handle.write(text)

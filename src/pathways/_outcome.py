@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
-    "AnswerUsed", "AuthorityRef", "Conflict", "DerivedFact", "IgnoredAnswer", "ItemResult",
+    "AnswerGiven", "AnswerUsed", "AuthorityRef", "Conflict", "DerivedFact", "IgnoredAnswer", "ItemResult",
     "NextQuestion", "OpenQuestion", "OptionOut", "Outcome", "Progress", "QuestionOut", "RouteResult", "RuleBaseRef",
     "SCHEMA_VERSION", "ItemStatus", "SourceCitation", "TimeLimitOut", "Timeline", "TimelineStep", "Trace",
     "TraceFact",
@@ -22,7 +22,8 @@ __all__ = [
 # 2.0: items carry a kind (obligation / option / guidance) and options and guidance their own
 # statuses; time limits may be ranges; the timeline separates what may add time (docs/server.md)
 # 2.1: a source citation says what its link leads to (link_kind, publisher) and when it was checked
-SCHEMA_VERSION = "2.1"
+# 2.2: the outcome lists the answers given (question text, the answer as read, "don't know", used or not)
+SCHEMA_VERSION = "2.2"
 
 ItemStatus = Literal["required", "to_determine", "to_be_verified", "eligible", "possibly_eligible",
                      "for_information"]
@@ -71,6 +72,16 @@ class AnswerUsed(_Out):
     text: str
     value: Any
     conditional: bool = False    # given, but its question only may apply (it rests on open answers)
+
+
+class AnswerGiven(_Out):
+    """One answer of the case, as a reader sees it: the question's text and the answer's label."""
+
+    question: str
+    text: str
+    value: Any                   # option labels, yes/no, dates as ISO text, "don't know"
+    unknown: bool = False        # the company answered "don't know"
+    used: bool = True            # False: the question does not apply to this case (see ignored_answers)
 
 
 class OpenQuestion(_Out):
@@ -193,6 +204,7 @@ class Outcome(_Out):
     ignored_answers: list[IgnoredAnswer] = []
     unanswered: list[str] = []
     unanswered_questions: list[OpenQuestion] = []   # the same, with their texts
+    answers: list[AnswerGiven] = []                 # every answer given, in question order
     complete: bool
 
 

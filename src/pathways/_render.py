@@ -1,337 +1,315 @@
-"""Renderers: an Outcome as JSON, Markdown or one self-contained, printable HTML file."""
+"""Renderers: an Outcome as JSON, or as a document for one case in Markdown, printable HTML, PDF or XLSX.
+
+JSON is the outcome itself (with the technical trace). The other formats draw on one ``Document``
+(``_document.py``): the same title block, summary, answers, numbered checklist, timeline and open
+questions, in the same words. PDF and XLSX are produced by modules imported only when asked for, so
+``import pathways`` stays light.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from typing import Any
 
-from ._models import STAGES
-from ._outcome import ItemResult, Outcome
-from ._texts import (KIND_LABELS, STATUS_LABELS, duration_text, link_host, link_kind_text, time_limit_text,
-                     value_text)
+from ._document import CaseDetails, DocItem, Document, build_document
+from ._outcome import Outcome
 
-__all__ = ["FORMATS", "render", "render_json", "render_markdown", "render_html"]
+__all__ = ["BINARY_FORMATS", "FORMATS", "MEDIA_TYPES", "TEXT_FORMATS", "export", "render", "render_html",
+           "render_json", "render_markdown"]
 
-FORMATS = ("json", "md", "html")
-
-_L = {
-    "en": {
-        "title": "Regulatory checklist", "rulebase": "Rule base", "as_of": "As of",
-        "routes": "Routes", "applies": {"yes": "applies", "maybe": "may apply"},
-        "status": STATUS_LABELS["en"], "kind": KIND_LABELS["en"],
-        "stage": {"preparation": "Preparation", "classification": "Classification", "testing": "Testing",
-                  "clinical": "Clinical", "registration": "Registration", "manufacturing": "Manufacturing",
-                  "post_market": "Post-market", "incentive": "Incentives and support"},
-        "authority": "Authority", "documents": "Documents", "time_limit": "Time limit",
-        "sources": "Legal basis", "article": "Art.",
-        "why": "Why", "facts": "derived",
-        "upcoming": "Coming into force later", "from": "from", "until": "until",
-        "derived": "Derived facts", "timeline": "Timeline", "critical": "Statutory working days along the critical path",
-        "ignored": "Answers not used", "unanswered": "Questions still open", "conflicts": "Conflicts in the rule base",
-        "no_items": "No checklist items for these answers.",
-        "legend": "Obligations (steps the law requires): **required** — applies on these answers; **to determine** "
-                  "— depends on an answer that is unknown or missing; **to be verified** — the underlying rule is "
-                  "not yet confirmed from a primary source and must be verified before you rely on it. "
-                  "Options (programmes and incentives you may choose to apply for): **eligible — optional** or "
-                  "**possibly eligible — optional**. Guidance: **for information**.",
-        "after": "after", "maybe_values": "possibly",
-        "because": "Because", "if": "If", "open": "still open", "conditional": "if this question applies",
-        "rule": "Rule", "kind_label": "Kind", "typical": "Other time limits and typical durations (not added up)",
-        "in_practice": "In practice the whole takes at least",
-        "may_add": "May add time (to determine, or optional; not added up)",
-    },
-    "zh": {
-        "title": "法规准入清单", "rulebase": "规则库", "as_of": "评估日期",
-        "routes": "适用路径", "applies": {"yes": "适用", "maybe": "可能适用"},
-        "status": STATUS_LABELS["zh"], "kind": KIND_LABELS["zh"],
-        "stage": {"preparation": "准备", "classification": "分类界定", "testing": "检验",
-                  "clinical": "临床", "registration": "注册/备案", "manufacturing": "生产",
-                  "post_market": "上市后", "incentive": "激励与支持政策"},
-        "authority": "主管部门", "documents": "所需资料", "time_limit": "时限",
-        "sources": "法律依据", "article": "第",
-        "why": "原因", "facts": "推导",
-        "upcoming": "将来生效", "from": "自", "until": "至",
-        "derived": "推导事实", "timeline": "时间线", "critical": "关键路径上的法定工作日",
-        "ignored": "未采用的答案", "unanswered": "尚未回答的问题", "conflicts": "规则库冲突",
-        "no_items": "根据所填答案，没有清单事项。",
-        "legend": "法定义务：**必需**——根据答案适用；**待确定**——取决于未知或未填写的答案；**待核实**——该规则尚未得到一手来源确认，"
-                  "依赖前须核实。可选项目（可自愿申请的程序和激励政策）：**符合条件——可选**或**可能符合条件——可选**。"
-                  "参考信息：**供参考**。",
-        "after": "在其后", "maybe_values": "可能",
-        "because": "依据", "if": "如果", "open": "尚未确定", "conditional": "如该问题适用",
-        "rule": "规则", "kind_label": "性质", "typical": "其他时限和通常时长（不计入合计）",
-        "in_practice": "实际整体至少需要", "may_add": "可能增加的时间（待确定或可选事项，不计入合计）",
-    },
+TEXT_FORMATS = ("json", "md", "html")
+BINARY_FORMATS = ("pdf", "xlsx")
+FORMATS = TEXT_FORMATS + BINARY_FORMATS
+MEDIA_TYPES = {
+    "json": "application/json",
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+SUFFIXES = {"json": ".json", "md": ".md", "html": ".html", "pdf": ".pdf", "xlsx": ".xlsx"}
 
 
 def render_json(outcome: Outcome) -> str:
     return outcome.model_dump_json(indent=2) + "\n"
 
 
-def _article(lang: str, article: str | None) -> str:
-    if not article:
-        return ""
-    return f" 第{article}条" if lang == "zh" else f", Art. {article}"
+# -- Markdown ----------------------------------------------------------------------------------------
 
-
-def _time_limit(lang: str, item: ItemResult) -> str | None:
-    return time_limit_text(item.time_limit, lang) if item.time_limit else None
-
-
-def _status_text(lang: str, item: ItemResult) -> str:
-    """'required', 'eligible — optional (to be verified)', ..."""
-    text = _L[lang]["status"][item.status]
-    if item.kind != "obligation" and not item.confirmed:
-        text += "（" + _L[lang]["status"]["to_be_verified"] + "）" if lang == "zh" else \
-            f" ({_L[lang]['status']['to_be_verified']})"
-    return text
-
-
-def _why(lang: str, item: ItemResult) -> list[str]:
-    """Why an item is there, in words: the answers that put it there, and for an item that hinges on
-    open questions, 'if' those questions take the values that would keep it."""
-    L = _L[lang]
-    sep = "；" if lang == "zh" else "; "
-    colon = "：" if lang == "zh" else ": "
-    lines = []
-    given = [f"{a.text} — {_value(a.value, lang)}" + (f" ({L['conditional']})" if a.conditional else "")
-             for a in item.trace.answers]
-    if given:
-        lines.append(L["because"] + colon + sep.join(given))
-    open_q = [f"{q.text} — {' / '.join(_value(v, lang) for v in q.if_values)}" if q.if_values
-              else f"{q.text} ({L['open']})" for q in item.trace.open_questions]
-    if open_q:
-        lines.append(L["if"] + colon + sep.join(open_q))
+def _md_item(doc: Document, item: DocItem) -> list[str]:
+    w = doc.words
+    number = f"{item.number}." if item.number else "•"
+    lines = [f"#### {number} {item.title} — *{item.status_text}*", ""]
+    if item.detail:
+        lines += [item.detail, ""]
+    lines.append(f"- {w['kind_label']}: {item.kind_text}")
+    if item.authority:
+        lines.append(f"- {w['authority']}: {item.authority}")
+    if item.time_limit:
+        lines.append(f"- {w['time_limit']}: {item.time_limit}")
+    if item.depends_on:
+        lines.append(f"- {w['depends_on']}: " + "; ".join(item.depends_on))
+    if item.in_force:
+        lines.append(f"- {w['in_force']}: {item.in_force}")
+    if item.documents:
+        lines.append(f"- {w['documents']}:")
+        lines += [f"  - {d}" for d in item.documents]
+    lines.append(f"- {w['sources']}:")
+    for s in item.sources:
+        flag = f" ({w['status']['to_be_verified']})" if s.unconfirmed else ""
+        link = f" — {s.link_text} <{s.url}>" if s.url else ""
+        lines.append(f"  - {s.text}{flag}{link}")
+    lines.append(f"- {w['why']}:")
+    lines += [f"  - {line}" for line in item.why]
+    if item.progress is not None:
+        state = ("✓ " + w["done"]) if item.progress.done else ("□ " + w["not_done"])
+        lines.append(f"- {w['progress']}: {state}" + (f" — {item.progress.note}" if item.progress.note else ""))
+    lines.append("")
     return lines
 
 
-def _rule_line(lang: str, item: ItemResult) -> str:
-    L = _L[lang]
-    text = f"{L['rule']}: `{item.trace.condition}`"
-    if item.trace.facts:
-        text += " · " + L["facts"] + ": " + "; ".join(f"{f.fact} = {_value(f.value)} ({f.rule})" for f in item.trace.facts)
-    return text
-
-
-def _grouped(outcome: Outcome, items: list[ItemResult]) -> Iterator[tuple[str, str, list[ItemResult]]]:
-    titles = {r.id: r.title for r in outcome.routes}
-    for route in [r.id for r in outcome.routes] + sorted({i.route for i in items} - set(titles)):
-        for stage in STAGES:
-            chosen = [i for i in items if i.route == route and i.stage == stage]
-            if chosen:
-                yield titles.get(route, route), stage, chosen
-
-
-def _value(value: Any, lang: str = "en") -> str:
-    return value_text(value, lang)
-
-
-def render_markdown(outcome: Outcome) -> str:
-    lang = outcome.lang
-    L = _L[lang]
-    rb = outcome.rulebase
-    out = [f"# {L['title']}", "",
-           f"{L['rulebase']}: `{rb.id}` {rb.version} (sha256 `{rb.hash[:12]}`) · {L['as_of']}: {outcome.as_of}", "",
-           L["legend"], ""]
-    out += [f"## {L['routes']}", ""]
-    for r in outcome.routes:
-        out.append(f"- **{r.title}** (`{r.id}`): {L['applies'][r.applies]}")
-    if not outcome.routes:
-        out.append(f"- {L['no_items']}")
+def _markdown(doc: Document) -> str:
+    w = doc.words
+    out = [f"# {doc.title}", ""]
+    out += _meta_rows_md(doc)
+    out += [f"## {w['summary_heading']}", "", doc.summary, "",
+            f"> **{w['disclaimer_heading']}** {doc.disclaimer}", "", w["legend"], ""]
+    out += [f"## {w['answers']}", ""]
+    if doc.answers:
+        out += [f"| {w['question']} | {w['answer']} |", "|---|---|"]
+        for a in doc.answers:
+            answer = f"*{a.answer}*" if a.unknown else a.answer
+            if not a.used:
+                answer += f" ({w['not_used']})"
+            out.append(f"| {_md_cell(a.text)} | {_md_cell(answer)} |")
+    else:
+        out.append(w["no_answers"])
     out.append("")
-
-    def item_md(item: ItemResult, number: str) -> list[str]:
-        lines = [f"#### {number} {item.title} — *{_status_text(lang, item)}*", ""]
-        if item.detail:
-            lines += [item.detail, ""]
-        if item.authority:
-            lines.append(f"- {L['authority']}: {item.authority.name}")
-        tl = _time_limit(lang, item)
-        if tl:
-            lines.append(f"- {L['time_limit']}: {tl}")
-        if item.after:
-            lines.append(f"- {L['after']}: " + ", ".join(f"`{a}`" for a in item.after))
-        if item.valid_from or item.valid_to:
-            lines.append(f"- {L['from']} {item.valid_from or '…'} {L['until']} {item.valid_to or '…'}")
-        if item.documents:
-            lines.append(f"- {L['documents']}:")
-            lines += [f"  - {d}" for d in item.documents]
-        lines.append(f"- {L['sources']}:")
-        for s in item.sources:
-            flag = f" ({L['status']['to_be_verified']})" if s.unconfirmed else ""
-            number_text = f" {s.number}" if s.number else ""
-            link = f" — {link_kind_text(s, lang)} <{s.url}>" if s.url else ""
-            lines.append(f"  - {s.title}{number_text}{_article(lang, s.article)}{flag}{link}")
-        lines.append(f"- {L['why']}:")
-        lines += [f"  - {w}" for w in _why(lang, item)]
-        lines.append(f"  - {_rule_line(lang, item)}")
-        lines.append(f"- {L['kind_label']}: {L['kind'][item.kind]}")
-        lines.append(f"- id: `{item.id}`")
-        lines.append("")
-        return lines
-
-    count = 0
-    current_route = None
-    for route_title, stage, items in _grouped(outcome, outcome.items):
-        if route_title != current_route:
-            out += [f"## {route_title}", ""]
-            current_route = route_title
-        out += [f"### {L['stage'][stage]}", ""]
-        for item in items:
-            count += 1
-            out += item_md(item, f"{count}.")
-    if not outcome.items:
-        out += [L["no_items"], ""]
-    if outcome.upcoming:
-        out += [f"## {L['upcoming']}", ""]
-        for item in outcome.upcoming:
-            out += item_md(item, "•")
-    t = outcome.timeline
-    titles = {i.id: i.title for i in outcome.items}
-    out += [f"## {L['timeline']}", "",
-            f"{L['critical']}: **{t.statutory_working_days}** "
-            + (" → ".join(titles.get(i, i) for i in t.critical_path) or "—"), ""]
-    if t.longest_typical:
-        out += [f"{L['in_practice']} **{duration_text(t.longest_typical.time_limit, lang)}** "
-                f"({t.longest_typical.title})", ""]
-    out += [t.note, ""]
-    for key, steps in (("typical", t.typical), ("may_add", t.may_add)):
-        if steps:
-            out += [f"{L[key]}:", ""]
-            out += [f"- {s.title}: {time_limit_text(s.time_limit, lang)}" for s in steps]
-            out.append("")
-    if outcome.facts:
-        out += [f"## {L['derived']}", ""]
-        for f in outcome.facts:
-            prefix = "" if f.certain else f"{L['maybe_values']} "
-            out.append(f"- `{f.fact}` = {prefix}{', '.join(map(_value, f.values))} ({', '.join(f.rules)})")
-        out.append("")
-    if outcome.conflicts:
-        out += [f"## {L['conflicts']}", ""]
-        out += [f"- `{c.fact}`: {', '.join(map(_value, c.values))} ({', '.join(c.rules)})" for c in outcome.conflicts]
-        out.append("")
-    if outcome.unanswered_questions:
-        out += [f"## {L['unanswered']}", ""] + [f"- {q.text}" for q in outcome.unanswered_questions] + [""]
-    if outcome.ignored_answers:
-        out += [f"## {L['ignored']}", ""]
-        out += [f"- `{a.question}` = {_value(a.value)}: {a.reason}" for a in outcome.ignored_answers]
-        out.append("")
+    out += [f"## {w['routes']}", ""]
+    out += [f"- **{r.title}**: {r.applies_text}" for r in doc.routes] or [f"- {w['no_items']}"]
+    out.append("")
+    for route in doc.routes:
+        out += [f"## {route.title}", ""]
+        for stage_title, items in route.stages:
+            out += [f"### {stage_title}", ""]
+            for item in items:
+                out += _md_item(doc, item)
+    if not doc.items:
+        out += [w["no_items"], ""]
+    if doc.upcoming:
+        out += [f"## {w['upcoming']}", ""]
+        for item in doc.upcoming:
+            out += _md_item(doc, item)
+    out += [f"## {w['timeline']}", "",
+            f"{w['critical']}: **{doc.statutory_working_days}** " + (" → ".join(doc.critical_path) or "—"), ""]
+    if doc.in_practice:
+        out += [f"{w['in_practice']} **{doc.in_practice}**", ""]
+    out += [doc.timeline_note, ""]
+    for key, lines in (("typical", doc.typical), ("may_add", doc.may_add)):
+        if lines:
+            out += [f"{w[key]}:", ""] + [f"- {line}" for line in lines] + [""]
+    if doc.open_questions:
+        out += [f"## {w['unanswered']}", ""] + [f"- {q}" for q in doc.open_questions] + [""]
     return "\n".join(out).rstrip() + "\n"
 
 
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _meta_rows_md(doc: Document) -> list[str]:
+    return [f"- {k}: {v}" for k, v in doc.meta_rows()] + [""]
+
+
+def render_markdown(outcome: Outcome, case: CaseDetails | None = None) -> str:
+    return _markdown(build_document(outcome, case))
+
+
+# -- HTML --------------------------------------------------------------------------------------------
+
+# Print first: A4 with margins, a running header (product, date) and page numbers in the page
+# margins, headings kept with what follows (an item's title with its first lines; a long item may run
+# on to the next page rather than leave half a page blank). Status colours that do not read as
+# "fine" (green) or "bad" (red): required is dark and solid, to determine amber, to be verified
+# dashed violet, options blue, guidance grey; each badge also says its status in words.
 _CSS = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",system-ui,sans-serif;max-width:60rem;
-margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.5}
-h1{font-size:1.6rem}h2{border-bottom:2px solid #ccd;padding-bottom:.2rem;margin-top:2rem}
-.meta{color:#555;font-size:.9rem}.legend{background:#f5f5fa;padding:.6rem .8rem;border-radius:6px;font-size:.9rem}
-.item{border:1px solid #dde;border-radius:6px;padding:.6rem .9rem;margin:.7rem 0;page-break-inside:avoid}
-.item h4{margin:.1rem 0 .4rem 0}.badge{font-size:.75rem;padding:.1rem .45rem;border-radius:4px;margin-left:.4rem;
-white-space:nowrap}.required{background:#e3f2e5;color:#1b5e20}.to_determine{background:#fff4d6;color:#7a5200}
-.to_be_verified{background:#fde2e1;color:#8b1a13}.eligible,.possibly_eligible{background:#e4eefb;color:#12467a}
-.for_information{background:#eeeeee;color:#444}.kind{font-size:.75rem;color:#666;margin-left:.4rem}
-.source-kind{font-size:.75rem;color:#555;margin-left:.4rem;white-space:nowrap}.source-kind.official{color:#12467a}
-.why{color:#444;font-size:.88rem}.why p{margin:.1rem 0}code{font-size:.85em}
+@page{size:A4;margin:18mm 16mm 18mm 16mm;
+@top-left{content:"__RUNNING__";font-size:8pt;color:#555}
+@bottom-right{content:counter(page) " / " counter(pages);font-size:8pt;color:#555}}
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
+system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.5;font-size:11pt}
+h1{font-size:1.6rem;margin:0 0 .6rem}h2{border-bottom:2px solid #ccd;padding-bottom:.2rem;margin-top:1.8rem;
+font-size:1.25rem}h3{font-size:1.05rem;margin:1.2rem 0 .4rem;color:#333}h4{font-size:1rem;margin:.1rem 0 .4rem}
+h1,h2,h3,h4{break-after:avoid;page-break-after:avoid}
+table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{border:1px solid #d8d8e0;padding:.25rem .45rem;
+text-align:left;vertical-align:top}th{background:#f3f3f7;font-weight:600}tr{break-inside:avoid}
+.meta th{width:11rem}.summary{font-size:1rem}.disclaimer{border:1px solid #999;padding:.5rem .8rem;
+border-radius:4px;font-size:.9rem}.legend{color:#444;font-size:.85rem}
+.unknown{font-style:italic}.unused{color:#777}
+.item{border:1px solid #dde;border-left-width:5px;border-radius:4px;padding:.5rem .8rem;margin:.6rem 0}
+.item h4,.item>p,.item dt{break-after:avoid;page-break-after:avoid}.item li,.item dd p{break-inside:avoid}
+.item.s-required{border-left-color:#1f2937}.item.s-to_determine{border-left-color:#b45309}
+.item.s-to_be_verified{border-left-style:dashed;border-left-color:#6d28d9}
+.item.s-eligible,.item.s-possibly_eligible{border-left-color:#1d4ed8}.item.s-for_information{border-left-color:#9ca3af}
+.num{color:#555;margin-right:.3rem}
+.badge{font-size:.75rem;padding:.05rem .45rem;border-radius:3px;margin-left:.45rem;white-space:nowrap;
+font-weight:600;border:1px solid transparent;vertical-align:middle}
+.badge.required{background:#1f2937;color:#fff}
+.badge.to_determine{background:#fffbeb;color:#92400e;border-color:#b45309}
+.badge.to_be_verified{background:#f5f3ff;color:#5b21b6;border:1px dashed #6d28d9}
+.badge.eligible,.badge.possibly_eligible{background:#eff6ff;color:#1e40af;border-color:#1d4ed8}
+.badge.for_information{background:#f3f4f6;color:#374151;border-color:#9ca3af}
+.kind{font-size:.75rem;color:#555;margin-left:.4rem}
+.source-kind{font-size:.75rem;color:#555;margin-left:.3rem}.source-kind.official{color:#1e3a8a}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:.3rem 0}dt{color:#555}dd{margin:0}
-@media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}}
+dd ul{margin:0;padding-left:1.1rem}.why p{margin:.05rem 0}.progress{font-weight:600}
+.appendix{font-size:.82rem;color:#333}.appendix code{font-size:.95em;word-break:break-all}
+code{font-size:.85em}
+@media print{body{margin:0;padding:0;max-width:none;font-size:9pt;line-height:1.38}
+a{color:inherit;text-decoration:none}h2{margin-top:1.1rem}h3{margin:.8rem 0 .3rem}
+.item{padding:.3rem .6rem;margin:.4rem 0}dl{gap:.05rem .6rem}
+.appendix{break-before:page}}
 """
 
 
-def render_html(outcome: Outcome) -> str:
-    lang = outcome.lang
-    L = _L[lang]
+def _html_item(doc: Document, item: DocItem) -> str:
     e = html.escape
-    rb = outcome.rulebase
-    legend = e(L["legend"]).replace("**", "")
-    parts = [f"<!DOCTYPE html><html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">",
-             f"<title>{e(L['title'])}</title><style>{_CSS}</style></head><body>",
-             f"<h1>{e(L['title'])}</h1>",
-             f"<p class=\"meta\">{e(L['rulebase'])}: <code>{e(rb.id)}</code> {e(rb.version)} (sha256 "
-             f"<code>{e(rb.hash[:12])}</code>) · {e(L['as_of'])}: {outcome.as_of}</p>",
-             f"<p class=\"legend\">{legend}</p>", f"<h2>{e(L['routes'])}</h2><ul>"]
-    parts += [f"<li><strong>{e(r.title)}</strong> (<code>{e(r.id)}</code>): {e(L['applies'][r.applies])}</li>"
-              for r in outcome.routes]
-    parts.append("</ul>")
+    w = doc.words
+    rows: list[tuple[str, str]] = [(w["kind_label"], e(item.kind_text))]
+    if item.authority:
+        rows.append((w["authority"], e(item.authority)))
+    if item.time_limit:
+        rows.append((w["time_limit"], e(item.time_limit)))
+    if item.depends_on:
+        rows.append((w["depends_on"], "; ".join(e(d) for d in item.depends_on)))
+    if item.in_force:
+        rows.append((w["in_force"], e(item.in_force)))
+    if item.documents:
+        rows.append((w["documents"], "<ul>" + "".join(f"<li>{e(d)}</li>" for d in item.documents) + "</ul>"))
+    cites = []
+    for s in item.sources:
+        text = e(s.text)
+        if s.url:
+            text = f"<a href=\"{e(s.url)}\">{text}</a>"
+        if s.unconfirmed:
+            text += f" <span class=\"badge to_be_verified\">{e(w['status']['to_be_verified'])}</span>"
+        if s.url:
+            text += f" <span class=\"source-kind {e(s.link_kind or '')}\">{e(s.link_text)} · {e(s.host)}</span>"
+        cites.append(f"<li>{text}</li>")
+    rows.append((w["sources"], "<ul>" + "".join(cites) + "</ul>"))
+    rows.append((w["why"], "<div class=\"why\">" + "".join(f"<p>{e(line)}</p>" for line in item.why) + "</div>"))
+    if item.progress is not None:
+        state = ("✓ " + w["done"]) if item.progress.done else ("□ " + w["not_done"])
+        note = f" — {e(item.progress.note)}" if item.progress.note else ""
+        rows.append((w["progress"], f"<span class=\"progress\">{e(state)}</span>{note}"))
+    body = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in rows)
+    detail = f"<p>{e(item.detail)}</p>" if item.detail else ""
+    number = f"<span class=\"num\">{item.number}.</span>" if item.number else ""
+    anchor = f"item-{item.id}" if item.number else f"upcoming-{item.id}"
+    return (f"<section class=\"item s-{item.status}\" id=\"{e(anchor)}\"><h4>{number}{e(item.title)}"
+            f"<span class=\"badge {item.status}\">{e(item.status_text)}</span></h4>{detail}<dl>{body}</dl></section>")
 
-    def item_html(item: ItemResult) -> str:
+
+def _html(doc: Document) -> str:
+    e = html.escape
+    w = doc.words
+    # a CSS string: backslash, quote and line breaks escaped; '<' too, so '</style>' cannot end the block
+    running = "".join(c if c.isalnum() or c in " ·-_.,:()（）" else f"\\{ord(c):x} " for c in doc.running_header)
+    parts = [f"<!DOCTYPE html>\n<html lang=\"{'zh-CN' if doc.lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">",
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+             f"<title>{e(doc.title)}</title><style>{_CSS.replace('__RUNNING__', running)}</style></head><body>",
+             f"<header><h1>{e(doc.title)}</h1><table class=\"meta\">"
+             + "".join(f"<tr><th scope=\"row\">{e(k)}</th><td>{e(v)}</td></tr>" for k, v in doc.meta_rows())
+             + "</table></header>",
+             f"<h2>{e(w['summary_heading'])}</h2><p class=\"summary\">{e(doc.summary)}</p>",
+             f"<p class=\"disclaimer\"><strong>{e(w['disclaimer_heading'])}</strong> {e(doc.disclaimer)}</p>",
+             f"<p class=\"legend\">{e(doc.legend)}</p>",
+             f"<h2>{e(w['answers'])}</h2>"]
+    if doc.answers:
         rows = []
-        if item.authority:
-            rows.append((L["authority"], e(item.authority.name)))
-        tl = _time_limit(lang, item)
-        if tl:
-            rows.append((L["time_limit"], e(tl)))
-        if item.valid_from or item.valid_to:
-            rows.append(("", e(f"{L['from']} {item.valid_from or '…'} {L['until']} {item.valid_to or '…'}")))
-        if item.documents:
-            rows.append((L["documents"], "<ul>" + "".join(f"<li>{e(d)}</li>" for d in item.documents) + "</ul>"))
-        cites = []
-        for s in item.sources:
-            title = e(s.title) + (f" {e(s.number)}" if s.number else "") + e(_article(lang, s.article))
-            if s.url:
-                title = f"<a href=\"{e(s.url)}\">{title}</a>"
-            if s.unconfirmed:
-                title += f" <span class=\"badge to_be_verified\">{e(L['status']['to_be_verified'])}</span>"
-            if s.url:
-                title += (f" <span class=\"source-kind {e(s.link_kind or '')}\">{e(link_kind_text(s, lang))}"
-                          f" · {e(link_host(s.url))}</span>")
-            cites.append(f"<li>{title}</li>")
-        rows.append((L["sources"], "<ul>" + "".join(cites) + "</ul>"))
-        why = "".join(f"<p>{e(w)}</p>" for w in _why(lang, item))
-        rule = e(_rule_line(lang, item)).replace(f"`{e(item.trace.condition)}`",
-                                                 f"<code>{e(item.trace.condition)}</code>")
-        body = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in rows)
-        detail = f"<p>{e(item.detail)}</p>" if item.detail else ""
-        return (f"<div class=\"item {item.kind}\" id=\"{e(item.id)}\"><h4>{e(item.title)}<span class=\"badge "
-                f"{item.status}\">{e(_status_text(lang, item))}</span><span class=\"kind\">{e(L['kind'][item.kind])}"
-                f"</span></h4>{detail}<dl>{body}</dl>"
-                f"<div class=\"why\"><p><strong>{e(L['why'])}</strong></p>{why}<p>{rule}</p></div></div>")
-
-    current = None
-    for route_title, stage, items in _grouped(outcome, outcome.items):
-        if route_title != current:
-            parts.append(f"<h2>{e(route_title)}</h2>")
-            current = route_title
-        parts.append(f"<h3>{e(L['stage'][stage])}</h3>")
-        parts += [item_html(i) for i in items]
-    if not outcome.items:
-        parts.append(f"<p>{e(L['no_items'])}</p>")
-    if outcome.upcoming:
-        parts.append(f"<h2>{e(L['upcoming'])}</h2>")
-        parts += [item_html(i) for i in outcome.upcoming]
-    t = outcome.timeline
-    titles = {i.id: i.title for i in outcome.items}
-    parts.append(f"<h2>{e(L['timeline'])}</h2><p>{e(L['critical'])}: <strong>{t.statutory_working_days}</strong> "
-                 + e(" → ".join(titles.get(i, i) for i in t.critical_path)) + "</p>")
-    if t.longest_typical:
-        parts.append(f"<p>{e(L['in_practice'])} <strong>{e(duration_text(t.longest_typical.time_limit, lang))}"
-                     f"</strong> ({e(t.longest_typical.title)})</p>")
-    parts.append(f"<p class=\"meta\">{e(t.note)}</p>")
-    for key, steps in (("typical", t.typical), ("may_add", t.may_add)):
-        if steps:
-            parts.append(f"<p>{e(L[key])}:</p><ul>" + "".join(
-                f"<li>{e(s.title)}: {e(time_limit_text(s.time_limit, lang))}</li>" for s in steps) + "</ul>")
-    if outcome.facts:
-        parts.append(f"<h2>{e(L['derived'])}</h2><ul>" + "".join(
-            f"<li><code>{e(f.fact)}</code> = {'' if f.certain else e(L['maybe_values']) + ' '}"
-            f"{e(', '.join(map(_value, f.values)))}</li>" for f in outcome.facts) + "</ul>")
-    if outcome.unanswered_questions:
-        parts.append(f"<h2>{e(L['unanswered'])}</h2><ul>" + "".join(
-            f"<li>{e(q.text)}</li>" for q in outcome.unanswered_questions) + "</ul>")
-    if outcome.ignored_answers:
-        parts.append(f"<h2>{e(L['ignored'])}</h2><ul>" + "".join(
-            f"<li><code>{e(a.question)}</code> = {e(_value(a.value))}: {e(a.reason)}</li>"
-            for a in outcome.ignored_answers) + "</ul>")
+        for a in doc.answers:
+            cls = " class=\"unknown\"" if a.unknown else (" class=\"unused\"" if not a.used else "")
+            note = "" if a.used else f" ({e(w['not_used'])})"
+            rows.append(f"<tr><td>{e(a.text)}</td><td{cls}>{e(a.answer)}{note}</td></tr>")
+        parts.append(f"<table class=\"answers\"><thead><tr><th>{e(w['question'])}</th><th>{e(w['answer'])}</th>"
+                     f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    else:
+        parts.append(f"<p>{e(w['no_answers'])}</p>")
+    parts.append(f"<h2>{e(w['routes'])}</h2>")
+    if doc.routes:
+        parts.append("<ul>" + "".join(f"<li><strong>{e(r.title)}</strong>: {e(r.applies_text)}</li>"
+                                      for r in doc.routes) + "</ul>")
+    else:
+        parts.append(f"<p>{e(w['no_items'])}</p>")
+    for route in doc.routes:
+        parts.append(f"<h2>{e(route.title)}</h2>")
+        for stage_title, items in route.stages:
+            parts.append(f"<h3>{e(stage_title)}</h3>")
+            parts += [_html_item(doc, i) for i in items]
+    if doc.upcoming:
+        parts.append(f"<h2>{e(w['upcoming'])}</h2>")
+        parts += [_html_item(doc, i) for i in doc.upcoming]
+    parts.append(f"<h2>{e(w['timeline'])}</h2><p>{e(w['critical'])}: <strong>{doc.statutory_working_days}</strong> "
+                 + e(" → ".join(doc.critical_path) or "—") + "</p>")
+    if doc.in_practice:
+        parts.append(f"<p>{e(w['in_practice'])} <strong>{e(doc.in_practice)}</strong></p>")
+    parts.append(f"<p class=\"legend\">{e(doc.timeline_note)}</p>")
+    for key, lines in (("typical", doc.typical), ("may_add", doc.may_add)):
+        if lines:
+            parts.append(f"<p>{e(w[key])}:</p><ul>" + "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul>")
+    if doc.open_questions:
+        parts.append(f"<h2>{e(w['unanswered'])}</h2><ul>"
+                     + "".join(f"<li>{e(q)}</li>" for q in doc.open_questions) + "</ul>")
+    parts.append(_html_appendix(doc))
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def render(outcome: Outcome, fmt: str = "json") -> str:
-    """Render an outcome as ``json``, ``md`` (Markdown) or ``html``."""
+def _html_appendix(doc: Document) -> str:
+    e = html.escape
+    w = doc.words
+    rows = []
+    for item in [*doc.items, *doc.upcoming]:
+        derived = "".join(f"<li><code>{e(f)}</code></li>" for f in item.derived)
+        rows.append(f"<tr><td>{item.number or '•'}</td><td><code>{e(item.rule)}</code>"
+                    + (f"<ul>{derived}</ul>" if derived else "") + "</td></tr>")
+    parts = [f"<section class=\"appendix\"><h2>{e(w['appendix'])}</h2><p>{e(w['appendix_note'])}</p>"]
+    if rows:
+        parts.append(f"<table><thead><tr><th>{e(w['number'])}</th><th>{e(w['rule'])}</th></tr></thead>"
+                     f"<tbody>{''.join(rows)}</tbody></table>")
+    for key, lines in (("derived", doc.derived_facts), ("conflicts", doc.conflicts), ("ignored", doc.ignored_answers)):
+        if lines:
+            parts.append(f"<h3>{e(w[key])}</h3><ul>" + "".join(f"<li><code>{e(x)}</code></li>" for x in lines) + "</ul>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render_html(outcome: Outcome, case: CaseDetails | None = None) -> str:
+    return _html(build_document(outcome, case))
+
+
+# -- dispatch ----------------------------------------------------------------------------------------
+
+def render(outcome: Outcome, fmt: str = "json", *, case: CaseDetails | None = None) -> str:
+    """Render an outcome as text: ``json`` (the outcome itself), ``md`` (Markdown) or ``html``.
+    ``case`` adds what the export knows of the case (product, company, date, tick-offs).
+    PDF and XLSX are binary: use ``export``."""
     if fmt == "json":
         return render_json(outcome)
     if fmt in ("md", "markdown"):
-        return render_markdown(outcome)
+        return render_markdown(outcome, case)
     if fmt == "html":
-        return render_html(outcome)
+        return render_html(outcome, case)
+    if fmt in BINARY_FORMATS:
+        raise ValueError(f"{fmt} is a binary format: use pathways.export(outcome, {fmt!r})")
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def export(outcome: Outcome, fmt: str, *, case: CaseDetails | None = None) -> bytes:
+    """The checklist as a file's bytes in any format: json, md, html (UTF-8), pdf or xlsx."""
+    if fmt == "pdf":
+        from ._pdf import render_pdf
+        return render_pdf(build_document(outcome, case))
+    if fmt == "xlsx":
+        from ._xlsx import render_xlsx
+        return render_xlsx(build_document(outcome, case))
+    return render(outcome, fmt, case=case).encode("utf-8")

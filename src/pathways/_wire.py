@@ -16,7 +16,7 @@ from ._dates import parse_date
 from ._outcome import QuestionOut, RuleBaseRef
 
 __all__ = [
-    "API_VERSION", "CheckRequest", "ErrorBody", "ErrorIssue", "ExplainRequest", "Health", "NextRequest",
+    "API_VERSION", "CheckRequest", "DocumentRequest", "ErrorBody", "ErrorIssue", "ExplainRequest", "Health", "NextRequest",
     "QuestionsOut", "Ready", "ReloadResult", "RouteInfo", "RuleBaseCounts", "RuleBaseInfo",
     "RULEBASE_HEADERS", "error_body", "parse_rulebase_headers",
 ]
@@ -53,6 +53,29 @@ class CheckRequest(_In):
     lang: Lang = "en"
     format: Literal["json", "md", "html"] = Field(
         "json", description="json: the Outcome document; md or html: the rendered checklist.")
+
+
+class ItemProgressIn(_In):
+    done: bool = Field(False, description="Ticked off: the company has done this item.")
+    note: Annotated[str, StringConstraints(max_length=2000)] = Field("", description="The company's own note.")
+
+
+class DocumentRequest(_In):
+    """POST /v1/document: the checklist as a document to send (HTML, PDF, XLSX or Markdown)."""
+
+    answers: dict[Ident, Any] = Field(default_factory=dict, description=_ANSWERS_DOC)
+    as_of: Day | None = Field(None, description="Evaluate the rules as they stood on this date "
+                                                "(default: today, on the server).")
+    lang: Lang = "en"
+    format: Literal["html", "pdf", "xlsx", "md"] = Field(
+        "pdf", description="html (printable), pdf, xlsx (a tracker with owner/due/done columns) or md.")
+    product: Annotated[str, StringConstraints(max_length=200)] = Field("", description="The product's name, "
+                                                                       "for the title and every page's header.")
+    company: Annotated[str, StringConstraints(max_length=200)] = Field("", description="The company, under the title.")
+    case_date: Day | None = Field(None, description="The case's date (YYYY-MM-DD).")
+    progress: dict[Ident, ItemProgressIn] = Field(
+        default_factory=dict, max_length=2000,
+        description="Item id → what the company has done about it (ticked off, a note).")
 
 
 class NextRequest(_In):

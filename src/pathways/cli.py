@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +22,9 @@ from ._dates import parse_date
 from ._errors import AnswersError, EngineError, PathwaysError, RuleBaseError
 from ._files import terminal_safe, write_file
 from ._loader import RuleBase, load_rule_base
+
+if TYPE_CHECKING:
+    from ._outcome import Outcome
 
 __all__ = ["main"]
 
@@ -115,8 +118,15 @@ def _echo(text: str, nl: bool = True, err: bool = False) -> None:
     click.echo(terminal_safe(text) if stream.isatty() else text, nl=nl, err=err)
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str | bytes, output: Path | None) -> None:
     if output is None:
+        if isinstance(text, bytes):
+            if sys.stdout.isatty():
+                raise click.UsageError("a PDF or XLSX is binary: write it to a file with -o FILE "
+                                       "(or pipe standard output elsewhere)")
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         _echo(text, nl=False)
         return
     try:
@@ -135,28 +145,50 @@ def cli() -> None:
 @cli.command()
 @click.argument("answers", type=str)
 @rules_option
-@click.option("--format", "fmt", type=click.Choice(["json", "md", "html"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html", "pdf", "xlsx"]), default=None,
+              help="json (the outcome, with the technical trace), md, html (printable), pdf or xlsx (a "
+                   "tracker). Default: from the -o file's suffix, else md.")
 @lang_option
 @as_of_option
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to FILE instead of standard output.")
+@click.option("--product", default=None, metavar="NAME",
+              help="The product's name for the document's title (default: the case's, if the file has one).")
+@click.option("--company", default=None, metavar="NAME", help="The company, shown under the title.")
+@click.option("--case-date", "case_date", callback=_date, default=None, metavar="DATE",
+              help="The case's date (default: when the case was last saved, if the file says).")
 @click.option("--server", metavar="URL", default=None,
               help="Ask a pathways server (pathways serve) instead of evaluating here; the bearer token, "
                    "if needed, comes from $PATHWAYS_TOKEN.")
 @_guard
-def checklist(answers: str, rules_dir: Path | None, fmt: str, lang: str, as_of: dt.date | None,
-              output: Path | None, server: str | None = None) -> None:
-    """The checklist for an ANSWERS file (YAML or JSON; '-' reads standard input)."""
-    from ._api import evaluate
-    from ._render import render
+def checklist(answers: str, rules_dir: Path | None, fmt: str | None, lang: str, as_of: dt.date | None,
+              output: Path | None, product: str | None = None, company: str | None = None,
+              case_date: dt.date | None = None, server: str | None = None) -> None:
+    """The checklist for an ANSWERS file (YAML or JSON; '-' reads standard input).
 
+    A case saved by the wizard also gives the product's name, the case's date and the items ticked off.
+    """
+    from ._api import evaluate
+    from ._document import CaseDetails
+    from ._render import export
+
+    fmt = fmt or _format_of(output)
     if server:
-        _write(_remote_checklist(server, answers, fmt, lang, as_of), output)
-        return
-    rb = _load(rules_dir)
-    answer_set = _answers(answers, rb)
-    outcome = evaluate(rb, answer_set.answers, as_of or answer_set.as_of, lang)
-    _write(render(outcome, fmt), output)
+        outcome, answer_set = _remote_checklist(server, answers, lang, as_of)
+    else:
+        rb = _load(rules_dir)
+        answer_set = _answers(answers, rb)
+        outcome = evaluate(rb, answer_set.answers, as_of or answer_set.as_of, lang)
+    case = CaseDetails.from_case_metadata(answer_set.case, product=product, company=company, case_date=case_date)
+    data = export(outcome, fmt, case=case)
+    _write(data if fmt in ("pdf", "xlsx") else data.decode("utf-8"), output)
+
+
+def _format_of(output: Path | None) -> str:
+    """The format a file's suffix asks for (``-o checklist.pdf``), else Markdown."""
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    return {"markdown": "md", "htm": "html"}.get(suffix, suffix) if suffix in (
+        "json", "md", "markdown", "html", "htm", "pdf", "xlsx") else "md"
 
 
 @cli.command(name="next")
@@ -375,11 +407,10 @@ def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, serv
 
 # ---- the HTTP API: pathways serve, and checklists from a server ----------------------------
 
-def _remote_checklist(server: str, answers: str, fmt: str, lang: str, as_of: dt.date | None) -> str:
+def _remote_checklist(server: str, answers: str, lang: str, as_of: dt.date | None) -> tuple[Outcome, AnswerSet]:
     """``checklist --server URL``: evaluate on a pathways server; render here, as a local run would."""
     import os
 
-    from ._render import render
     from .client import PathwaysClient
 
     answer_set = read_answers_file(answers, _stdin() if answers == "-" else None)
@@ -389,7 +420,7 @@ def _remote_checklist(server: str, answers: str, fmt: str, lang: str, as_of: dt.
     if wanted and (wanted.get("id") not in (None, used.id) or wanted.get("version") not in (None, used.version)):
         _err(f"warning: the answers were written for rule base {wanted.get('id')} {wanted.get('version')}; "
              f"the server evaluated with {used.id} {used.version}")
-    return render(outcome, fmt)
+    return outcome, answer_set
 
 
 @cli.command()

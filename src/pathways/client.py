@@ -45,7 +45,7 @@ import asyncio
 import datetime as dt
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -66,6 +66,7 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 Format = Literal["md", "html", "json"]
+DocumentFormat = Literal["pdf", "xlsx", "html", "md"]
 
 
 # ---- exceptions ------------------------------------------------------------------------------
@@ -196,6 +197,17 @@ def _body(answers: Mapping[str, Any], as_of: dt.date | str | None, lang: str, **
     return body
 
 
+def _document_body(answers: Mapping[str, Any], format: str, as_of: dt.date | str | None, lang: str, product: str,
+                   company: str, case_date: dt.date | str | None, ticked: Iterable[str],
+                   notes: Mapping[str, str] | None) -> dict[str, Any]:
+    notes = dict(notes or {})
+    progress = {item: {"done": True, "note": notes.pop(item, "")} for item in ticked}
+    progress.update({item: {"done": False, "note": note} for item, note in notes.items()})
+    when = case_date.isoformat() if isinstance(case_date, dt.date) else case_date
+    return _body(answers, as_of, lang, format=format, product=product or None, company=company or None,
+                 case_date=when, progress=progress or None)
+
+
 def _jsonable(value: Any) -> Any:
     from ._answers import UNKNOWN
 
@@ -317,6 +329,14 @@ class PathwaysClient(_Base):
         response = self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang, format=format))
         return response.text
 
+    def document(self, answers: Mapping[str, Any], format: DocumentFormat = "pdf", *,
+                 as_of: dt.date | str | None = None, lang: str = "en", product: str = "", company: str = "",
+                 case_date: dt.date | str | None = None, ticked: Iterable[str] = (),
+                 notes: Mapping[str, str] | None = None) -> bytes:
+        """The checklist as a document to send (``POST /v1/document``): PDF, XLSX, HTML or Markdown bytes."""
+        body = _document_body(answers, format, as_of, lang, product, company, case_date, ticked, notes)
+        return self._call("POST", "/v1/document", json=body).content
+
     def next_question(self, answers: Mapping[str, Any], *, lang: str = "en",
                       as_of: dt.date | str | None = None) -> NextQuestion:
         """The next question and progress (``POST /v1/next``), as a ``pathways.NextQuestion``."""
@@ -399,6 +419,13 @@ class AsyncPathwaysClient(_Base):
                              as_of: dt.date | str | None = None, lang: str = "en") -> str:
         response = await self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang, format=format))
         return response.text
+
+    async def document(self, answers: Mapping[str, Any], format: DocumentFormat = "pdf", *,
+                       as_of: dt.date | str | None = None, lang: str = "en", product: str = "", company: str = "",
+                       case_date: dt.date | str | None = None, ticked: Iterable[str] = (),
+                       notes: Mapping[str, str] | None = None) -> bytes:
+        body = _document_body(answers, format, as_of, lang, product, company, case_date, ticked, notes)
+        return (await self._call("POST", "/v1/document", json=body)).content
 
     async def next_question(self, answers: Mapping[str, Any], *, lang: str = "en",
                             as_of: dt.date | str | None = None) -> NextQuestion:

@@ -392,7 +392,8 @@ class PathwaysApp(App[None]):
 
     @work(group="export")
     async def export(self, fmt: str, path: Path) -> None:
-        """Write the checklist (md/html/json, exactly what ``pathways.render`` gives) or the answers (yaml)."""
+        """Write the checklist (pdf/xlsx/html/md/json, exactly what ``pathways.export`` gives for this case:
+        its product, date and tick-offs) or the answers (yaml)."""
         session = self.session
         if session is None:
             return
@@ -401,12 +402,14 @@ class PathwaysApp(App[None]):
         answers = dict(session.answers)
 
         def write() -> None:  # engine thread: evaluation and file I/O off the UI thread
+            document = case_document(snapshot, as_of=session.day)
+            data: str | bytes
             if fmt == "yaml":
-                text = dump_yaml(case_document(snapshot, as_of=session.day))
+                data = dump_yaml(document)
             else:
                 outcome: Outcome = session.backend.evaluate(answers, session.day, lang)
-                text = pathways.render(outcome, fmt)
-            atomic_write(path, text)
+                data = pathways.export(outcome, fmt, case=pathways.CaseDetails.from_case_metadata(document["case"]))
+            atomic_write(path, data)
 
         try:
             await asyncio.get_running_loop().run_in_executor(self.engine, write)

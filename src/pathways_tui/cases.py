@@ -80,7 +80,7 @@ def data_dir() -> Path:
     return platformdirs.user_data_path("pathways", appauthor=False)
 
 
-def atomic_write(path: Path, text: str, *, durable: bool = True) -> os.stat_result:
+def atomic_write(path: Path, text: str | bytes, *, durable: bool = True) -> os.stat_result:
     """Write ``text`` to ``path`` so that readers see the old or the new file, never a torn one;
     return the new file's status. Case data is private: the file is readable by its owner only.
     ``durable=False`` (autosave) skips the fsync: the rename alone survives a killed process."""

@@ -36,7 +36,7 @@ def palette_commands(app: PathwaysApp, screen: object) -> list[Command]:
         else:
             commands.append((t(lang, "cmd_questions"), "", partial(app.show_questions, None)))
         commands.append((t(lang, "cmd_save"), t(lang, "fmt_yaml"), partial(app.open_export, "yaml")))
-        for fmt, name in (("md", "Markdown"), ("html", "HTML"), ("json", "JSON")):
+        for fmt, name in (("pdf", "PDF"), ("xlsx", "Excel"), ("html", "HTML"), ("md", "Markdown"), ("json", "JSON")):
             commands.append((t(lang, "cmd_export", fmt=name), t(lang, f"fmt_{fmt}"), partial(app.open_export, fmt)))
         commands.append((t(lang, "cmd_start"), "", app.show_start))
     for code, name in LANG_NAMES.items():

@@ -166,6 +166,9 @@ _T: dict[str, tuple[str, str]] = {
     "save_answers": ("Save", "保存"),
     "export_title": ("Export the checklist or save the answers", "导出清单或保存答案"),
     "format": ("Format", "格式"),
+    "fmt_pdf": ("PDF checklist to send, with your tick-offs (.pdf)", "PDF 清单，可发送，含已勾选事项 (.pdf)"),
+    "fmt_xlsx": ("Excel tracker: one row per item, owner/due/done columns (.xlsx)",
+                 "Excel 跟踪表：每项一行，含负责人/截止日期/完成列 (.xlsx)"),
     "fmt_md": ("Markdown checklist (.md)", "Markdown 清单 (.md)"),
     "fmt_html": ("HTML checklist, printable (.html)", "HTML 清单，可打印 (.html)"),
     "fmt_json": ("JSON checklist, for scripts (.json)", "JSON 清单，供脚本使用 (.json)"),
@@ -227,7 +230,7 @@ your answers), **to determine** (depends on an answer that is unknown or missing
 verified** (the underlying rule is not yet confirmed from a primary source). Select an item to see
 why it is there (the rule, your answers, derived facts) and its legal basis. **Space** ticks an item
 done; ticks are saved with the case. **t** shows the timeline (statutory working days along the
-critical path) and then a summary. **e** exports Markdown, HTML or JSON; **s** saves the answers as
+critical path) and then a summary. **e** exports the checklist as PDF, an Excel tracker, HTML, Markdown or JSON (with the product's name, the case date and your tick-offs); **s** saves the answers as
 a YAML file that `pathways checklist FILE` accepts. **Esc** goes back to the questions.
 
 **Everywhere.** **Ctrl+P** opens the command palette (jump to a question, save, export, language,
@@ -252,8 +255,8 @@ _HELP_ZH = """\
 
 **清单。** 事项按路径和阶段依次分组。状态：**必需**（根据答案适用）、**待确定**（取决于未知或未填写的答案）、
 **待核实**（该规则尚未得到一手来源确认）。选中一项可查看列入原因（规则、答案、推导事实）及法律依据。
-**空格键**标记完成，标记随案例保存。**t** 显示时间线（关键路径上的法定工作日）和概要。**e** 导出 Markdown、HTML 或
-JSON；**s** 将答案另存为 YAML 文件，可用于 `pathways checklist FILE`。**Esc** 返回问题。
+**空格键**标记完成，标记随案例保存。**t** 显示时间线（关键路径上的法定工作日）和概要。**e** 将清单导出为 PDF、Excel 跟踪表、HTML、Markdown 或
+JSON（含产品名称、填写日期和已勾选事项）；**s** 将答案另存为 YAML 文件，可用于 `pathways checklist FILE`。**Esc** 返回问题。
 
 **通用。** **Ctrl+P** 打开命令面板（跳转问题、保存、导出、语言、主题）。**F1** 或 **?** 显示本帮助。
 **Ctrl+Q** 退出；已回答的内容均已保存。

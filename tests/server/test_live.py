@@ -69,6 +69,46 @@ def test_every_endpoint(live: Live, mini_rb: pathways.RuleBase) -> None:
         assert c.get("/docs").status_code == 200
 
 
+def test_documents_to_send(live: Live, mini_rb: pathways.RuleBase) -> None:
+    """POST /v1/document: the checklist as PDF, XLSX, HTML or Markdown for one case, with its content type;
+    the client gets exactly what a local export gives."""
+    import io
+
+    import openpyxl
+    import pypdf
+
+    outcome = pathways.evaluate(mini_rb, CASE, AS_OF, "zh")
+    first = outcome.items[0].id
+    case = pathways.CaseDetails(product="血糖仪", company="ACME", case_date=dt.date(2026, 12, 1),
+                                progress={first: pathways.ItemProgress(True, "done by QA")})
+    body = {"answers": CASE, "as_of": "2026-11-24", "lang": "zh", "product": "血糖仪", "company": "ACME",
+            "case_date": "2026-12-01", "progress": {first: {"done": True, "note": "done by QA"}}}
+    with httpx.Client(base_url=live.url, headers=live.headers(), timeout=30) as c:
+        for fmt, media in (("pdf", "application/pdf"), ("xlsx", "application/vnd.openxmlformats"),
+                           ("html", "text/html"), ("md", "text/markdown")):
+            r = c.post("/v1/document", json={**body, "format": fmt})
+            assert r.status_code == 200 and r.headers["content-type"].startswith(media), r.text[:300]
+            assert r.headers["content-disposition"] == f'attachment; filename="checklist.{fmt}"'
+            assert r.content == pathways.export(outcome, fmt, case=case)
+        text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(
+            c.post("/v1/document", json=body).content)).pages)
+        assert "血糖仪" in text and outcome.items[0].title in text.replace("\n", "")
+        book = openpyxl.load_workbook(io.BytesIO(c.post("/v1/document", json={**body, "format": "xlsx"}).content))
+        assert [row[3] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == [
+            i.title for i in outcome.items]
+        # bad input: the field named, a distinct status, nothing rendered
+        for bad, field in (({"format": "docx"}, "format"), ({"product": "x" * 201}, "product"),
+                           ({"case_date": "2026-02-30"}, "case_date"),
+                           ({"progress": {first: {"done": "maybe"}}}, f"progress.{first}.done")):
+            r = c.post("/v1/document", json={**body, **bad})
+            assert r.status_code == 422 and r.json()["field"] == field, r.text
+        assert c.post("/v1/document", json={**body, "answers": {"kind": "spaceship"}}).status_code == 422
+    with pc.PathwaysClient(live.url, token=TOKEN, timeout=30) as client:
+        assert client.document(CASE, "xlsx", as_of=AS_OF, lang="zh", product="血糖仪", company="ACME",
+                               case_date=dt.date(2026, 12, 1), ticked=[first],
+                               notes={first: "done by QA"}) == pathways.export(outcome, "xlsx", case=case)
+
+
 def test_auth_on_real_server(live: Live) -> None:
     with httpx.Client(base_url=live.url, timeout=10) as c:
         r = c.post("/v1/checklist", json={"answers": {}})

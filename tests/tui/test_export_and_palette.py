@@ -26,7 +26,8 @@ async def export_through_dialog(pilot, key: str, fmt: str, target: Path) -> None
     await wait_for(pilot, lambda: dialog.fmt == fmt, f"format {fmt} chosen")
     path_input = dialog.query_one("#export-path")
     await pilot.click(path_input)
-    assert path_input.value.endswith({"md": ".md", "html": ".html", "json": ".json", "yaml": ".yaml"}[fmt])
+    assert path_input.value.endswith({"md": ".md", "html": ".html", "json": ".json", "yaml": ".yaml",
+                                      "pdf": ".pdf", "xlsx": ".xlsx"}[fmt])
     await send_keys(pilot, "home", "ctrl+k")
     await wait_for(pilot, lambda: path_input.value == "", "the path cleared")
     await send_keys(pilot, *str(target), "enter")
@@ -36,6 +37,7 @@ async def export_through_dialog(pilot, key: str, fmt: str, target: Path) -> None
 
 
 async def test_exports_are_exactly_what_the_renderers_produce(tmp_path: Path, mini: pathways.RuleBase) -> None:
+    """Each export is ``pathways.export`` of the case: its product, its date and the items ticked off."""
     app = build_app(lang="zh", as_of=AS_OF, rule_base=mini, export_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot, "血糖仪")
@@ -43,14 +45,19 @@ async def test_exports_are_exactly_what_the_renderers_produce(tmp_path: Path, mi
         outcome = (await checklist(pilot)).outcome
         expected = pathways.evaluate(mini, DEVICE_II, AS_OF, "zh")
         assert outcome == expected
-        for fmt in ("md", "html", "json"):
-            await export_through_dialog(pilot, "e", fmt, tmp_path / f"out.{fmt}")
-            assert (tmp_path / f"out.{fmt}").read_text(encoding="utf-8") == pathways.render(expected, fmt)
+        await send_keys(pilot, "space")                 # tick the first item off
+        await wait_for(pilot, lambda: app.session.case.ticked == [expected.items[0].id], "the first item ticked")
         await export_through_dialog(pilot, "s", "yaml", tmp_path / "answers.yaml")
         saved = pathways.read_answers_file(tmp_path / "answers.yaml")
         assert saved.answers == DEVICE_II and saved.as_of == AS_OF
-        assert saved.case["product"] == "血糖仪"
+        assert saved.case["product"] == "血糖仪" and saved.case["ticked"] == [expected.items[0].id]
         assert pathways.evaluate(mini, saved.answers, saved.as_of, "zh") == expected
+        case = pathways.CaseDetails.from_case_metadata(saved.case)
+        assert case.product == "血糖仪" and case.progress[expected.items[0].id].done
+        for fmt in ("pdf", "xlsx", "md", "html", "json"):
+            await export_through_dialog(pilot, "e", fmt, tmp_path / f"out.{fmt}")
+            assert (tmp_path / f"out.{fmt}").read_bytes() == pathways.export(expected, fmt, case=case)
+        assert "✓ 已完成" in (tmp_path / "out.md").read_text(encoding="utf-8")
 
 
 async def test_export_default_path_and_cancel(tmp_path: Path, mini: pathways.RuleBase) -> None:

@@ -50,9 +50,10 @@ from .. import __version__
 from .._api import Explanation, evaluate, explain, next_question
 from .._errors import AnswerIssue, AnswersError, EngineError
 from .._outcome import NextQuestion, Outcome
-from .._render import render
+from .._document import CaseDetails, ItemProgress
+from .._render import MEDIA_TYPES, SUFFIXES, export, render
 from .._schemas import answers_schema
-from .._wire import (CheckRequest, ErrorBody, ErrorIssue, ExplainRequest, Health, NextRequest, QuestionsOut,
+from .._wire import (CheckRequest, DocumentRequest, ErrorBody, ErrorIssue, ExplainRequest, Health, NextRequest, QuestionsOut,
                      Ready, ReloadResult, RuleBaseInfo, error_body)
 from .settings import Settings
 from .state import Loaded, RuleBaseRefused, State, load_checked, supervisor_pid
@@ -477,6 +478,26 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
             return Response(outcome.model_dump_json().encode(), media_type="application/json")
         media = "text/markdown" if body.format == "md" else "text/html"
         return Response(render(outcome, body.format).encode(), media_type=f"{media}; charset=utf-8")
+
+    @app.post("/v1/document", tags=["checklists"], response_class=Response, responses={
+        200: {"description": "The checklist as a document for one case, with its content type.",
+              "content": {MEDIA_TYPES["pdf"]: {"schema": {"type": "string", "format": "binary"}},
+                          MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+                          "text/html": {"schema": {"type": "string"}},
+                          "text/markdown": {"schema": {"type": "string"}}}}, **_ERRORS})
+    async def document(body: DocumentRequest, request: Request) -> Response:
+        """The checklist as a document to send: a title block naming the product, the answers given, the
+        disclaimer, the numbered checklist with its legal basis and why, the timeline and open questions."""
+        loaded = current(request)
+        _check_limits(body.answers, settings)
+        outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang)
+        case = CaseDetails(product=body.product.strip(), company=body.company.strip(), case_date=body.case_date,
+                           progress={k: ItemProgress(done=v.done, note=v.note.strip())
+                                     for k, v in body.progress.items()})
+        # a PDF takes a noticeable fraction of a second: draw it off the event loop
+        data = await asyncio.to_thread(export, outcome, body.format, case=case)
+        return Response(data, media_type=MEDIA_TYPES[body.format], headers={
+            "Content-Disposition": f"attachment; filename=\"checklist{SUFFIXES[body.format]}\""})
 
     @app.post("/v1/next", response_model=NextQuestion, tags=["checklists"], responses=_ERRORS)
     async def next_(body: NextRequest, request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""Small dialogs: help, and export (checklist as Markdown/HTML/JSON, or the answers as YAML)."""
+"""Small dialogs: help, and export (the checklist as PDF/Excel/HTML/Markdown/JSON, or the answers as YAML)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from ..i18n import help_markdown, localize_bindings, t
 
 __all__ = ["ExportScreen", "HelpScreen", "FORMAT_SUFFIX", "default_export_path"]
 
-FORMAT_SUFFIX = {"md": "-checklist.md", "html": "-checklist.html", "json": "-checklist.json",
-                 "yaml": "-answers.yaml"}
+FORMAT_SUFFIX = {"pdf": "-checklist.pdf", "xlsx": "-tracker.xlsx", "html": "-checklist.html",
+                 "md": "-checklist.md", "json": "-checklist.json", "yaml": "-answers.yaml"}
 
 
 def default_export_path(product: str, case_id: str, fmt: str, directory: Path | None = None) -> Path:
@@ -83,7 +83,7 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
         with Vertical():
             yield Label(t(lang, "export_title"), id="export-title")
             with RadioSet(id="export-format"):
-                for fmt in ("md", "html", "json", "yaml"):
+                for fmt in FORMAT_SUFFIX:
                     yield RadioButton(t(lang, f"fmt_{fmt}"), value=fmt == self.fmt, id=f"fmt-{fmt}")
             yield Label(t(lang, "file"))
             yield Input(str(default_export_path(self.product, self.case_id, self.fmt, self.directory)),
