@@ -66,7 +66,7 @@ def test_no_5xx_and_responses_match_the_schema(method: str, path: str, mode: Gen
     statuses = fuzz(operation, mode, EXAMPLES, lambda case: case.call(headers=AUTH))
     if 0 in statuses:
         pytest.skip(f"no invalid input exists for {method} {path}")
-    if mode is GenerationMode.POSITIVE and path in ("/v1/checklist", "/v1/next", "/v1/explain"):
+    if mode is GenerationMode.POSITIVE and path in ("/v1/checklist", "/v1/document", "/v1/next", "/v1/explain"):
         assert statuses[200] > 0, statuses      # valid requests did reach the engine
 
 
