@@ -185,10 +185,13 @@ class Document:
 WHY_OPEN_QUESTIONS = 3
 
 
-def _article(lang: str, article: str | None) -> str:
-    if not article:
+def _articles(lang: str, articles: list[str]) -> str:
+    """' 第4、5、9条' or ', Arts. 4, 5, 9' (', Art. 4' for one)."""
+    if not articles:
         return ""
-    return f" 第{article}条" if lang == "zh" else f", Art. {article}"
+    if lang == "zh":
+        return f" 第{'、'.join(articles)}条"
+    return (", Art. " if len(articles) == 1 else ", Arts. ") + ", ".join(articles)
 
 
 def status_text(lang: str, item: ItemResult) -> str:
@@ -276,8 +279,16 @@ def build_document(outcome: Outcome, case: CaseDetails | None = None) -> Documen
 
     def doc_item(item: ItemResult, number: int) -> DocItem:
         sources = []
+        # one line per instrument, its cited articles together, in the order first cited
+        cited: dict[str, list[str]] = {}
+        first: dict[str, Any] = {}
         for s in item.sources:
-            text = s.title + (f" {s.number}" if s.number else "") + _article(lang, s.article)
+            first.setdefault(s.id, s)
+            articles = cited.setdefault(s.id, [])
+            if s.article and s.article not in articles:
+                articles.append(s.article)
+        for sid, s in first.items():
+            text = s.title + (f" {s.number}" if s.number else "") + _articles(lang, cited[sid])
             sources.append(DocSource(text=text, url=s.url, link_text=link_kind_text(s, lang),
                                      link_kind=s.link_kind, host=link_host(s.url) if s.url else "",
                                      unconfirmed=s.unconfirmed))

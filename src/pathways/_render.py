@@ -137,6 +137,8 @@ _CSS = """
 @bottom-right{content:counter(page) " / " counter(pages);font-size:8pt;color:#555}}
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.5;font-size:11pt}
+html[lang=en] body{font-family:system-ui,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans CJK SC",
+"PingFang SC","Microsoft YaHei",sans-serif}
 h1{font-size:1.6rem;margin:0 0 .6rem}h2{border-bottom:2px solid #ccd;padding-bottom:.2rem;margin-top:1.8rem;
 font-size:1.25rem}h3{font-size:1.05rem;margin:1.2rem 0 .4rem;color:#333}h4{font-size:1rem;margin:.1rem 0 .4rem}
 h1,h2,h3,h4{break-after:avoid;page-break-after:avoid}
@@ -164,7 +166,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:.3
 dd ul{margin:0;padding-left:1.1rem}.why p{margin:.05rem 0}.progress{font-weight:600}
 .appendix{font-size:.82rem;color:#333}.appendix code{font-size:.95em;word-break:break-all}
 code{font-size:.85em}
-@media print{body{margin:0;padding:0;max-width:none;font-size:9pt;line-height:1.38}
+@media print{html{font-size:9pt}body{margin:0;padding:0;max-width:none;font-size:1rem;line-height:1.35}
 a{color:inherit;text-decoration:none}h2{margin-top:1.1rem}h3{margin:.8rem 0 .3rem}
 .item{padding:.3rem .6rem;margin:.4rem 0}dl{gap:.05rem .6rem}
 .appendix{break-before:page}}

@@ -93,6 +93,8 @@ def _summary_en(*, product: str, yes: str, maybe: str, required: int, to_determi
         parts.append(("; " if yes else "") + f"{maybe} may apply, depending on answers still open")
     if not yes and not maybe:
         parts.append("no approval route applies on these answers")
+    if not product:   # the sentence starts here
+        parts[1] = parts[1][:1].upper() + parts[1][1:]
     parts.append(f". The checklist holds {required} required step{'s' if required != 1 else ''}, "
                  f"{to_determine} to determine (they hang on answers not given or answered \"don't know\"), "
                  f"{to_verify} to be verified before relying on them, {options} option{'s' if options != 1 else ''} "

@@ -70,7 +70,7 @@ async def test_export_default_path_and_cancel(tmp_path: Path, mini: pathways.Rul
         await checklist(pilot)
         await send_keys(pilot, "e")
         await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen), "the export dialog")
-        assert app.screen.query_one("#export-path").value == str(out / "Glucose-meter-checklist.md")
+        assert app.screen.query_one("#export-path").value == str(out / "Glucose-meter-checklist.pdf")
         await send_keys(pilot, "escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ChecklistScreen), "back on the checklist")
         assert list(out.iterdir()) == []

@@ -178,7 +178,7 @@ class ChecklistScreen(Screen[None]):
         self.query_one(target).focus()
 
     def action_export(self) -> None:
-        self.papp.open_export("md")
+        self.papp.open_export("pdf")
 
     def action_save_answers(self) -> None:
         self.papp.open_export("yaml")
