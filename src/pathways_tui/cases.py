@@ -59,6 +59,7 @@ __all__ = [
 
 DATA_DIR_ENV = "PATHWAYS_DATA_DIR"
 CASE_FORMAT = 1
+MAX_NOTE = 2000   # characters of one item note (the HTTP API's document endpoint takes as many)
 _ID = re.compile(r"[\w.-]{1,80}")  # an id names a file (``<id>.yaml``): no separators, nothing odd
 
 # A file as this wizard last saw it: device, inode, size, modification time. An atomic write makes a
@@ -141,6 +142,7 @@ class Case:
     lang: str = "en"
     order: list[str] = field(default_factory=list)
     ticked: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)   # item id -> the company's own note
     as_of: dt.date | None = None
     answered: int = 0
     remaining_at_most: int | None = None
@@ -161,7 +163,7 @@ class Case:
         """A copy safe to hand to another thread (for saving) while the UI keeps editing."""
         return Case(id=self.id, rulebase=dict(self.rulebase), answers=dict(self.answers), product=self.product,
                     created=self.created, updated=self.updated, lang=self.lang, order=list(self.order),
-                    ticked=list(self.ticked), as_of=self.as_of, answered=self.answered,
+                    ticked=list(self.ticked), notes=dict(self.notes), as_of=self.as_of, answered=self.answered,
                     remaining_at_most=self.remaining_at_most, complete=self.complete, path=self.path)
 
 
@@ -184,6 +186,8 @@ def case_document(case: Case, as_of: dt.date | None = None) -> dict[str, Any]:
                      "complete": case.complete},
         "ticked": list(case.ticked),
     }
+    if case.notes:
+        meta["notes"] = dict(case.notes)
     if case.as_of is not None:
         meta["pinned_as_of"] = True
     doc["case"] = meta
@@ -249,12 +253,20 @@ def _case_from_text(path: Path, text: str) -> Case:
         lang=meta["lang"] if meta.get("lang") in ("zh", "en") else "en",
         order=_names(meta.get("order")),
         ticked=_names(meta.get("ticked")),
+        notes=_notes(meta.get("notes")),
         as_of=as_of if meta.get("pinned_as_of") is True else None,
         answered=_count(progress.get("answered")) or 0,
         remaining_at_most=_count(progress.get("remaining_at_most")),
         complete=progress.get("complete") is True,
         path=path,
     )
+
+
+def _notes(value: Any) -> dict[str, str]:
+    """Item notes as saved (item id -> text); entries of the wrong kind are left out."""
+    if not isinstance(value, Mapping):
+        return {}
+    return {k: v[:MAX_NOTE] for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and v.strip()}
 
 
 def _text(value: Any) -> str:

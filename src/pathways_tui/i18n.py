@@ -142,6 +142,11 @@ _T: dict[str, tuple[str, str]] = {
     "tick": ("Done", "完成"),
     "untick": ("Not done", "未完成"),
     "mark_done": ("Mark done", "标记完成"),
+    "note": ("Note", "备注"),
+    "note_title": ("Your note on: {title}", "事项备注：{title}"),
+    "note_hint": ("Saved with the case and printed in the exports (PDF, Excel, HTML). Empty removes it.",
+                  "随案例保存，并显示在导出文件（PDF、Excel、HTML）中；留空即删除。"),
+    "save_note": ("Save note", "保存备注"),
     "mark_undone": ("Mark not done", "标记未完成"),
     "ticked_n": ("{done} of {total} done", "已完成 {done}/{total}"),
     "no_items": ("No checklist items for these answers.", "根据所填答案，没有清单事项。"),
@@ -229,7 +234,7 @@ determined from your answers.
 your answers), **to determine** (depends on an answer that is unknown or missing), **to be
 verified** (the underlying rule is not yet confirmed from a primary source). Select an item to see
 why it is there (the rule, your answers, derived facts) and its legal basis. **Space** ticks an item
-done; ticks are saved with the case. **t** shows the timeline (statutory working days along the
+done and **n** adds your own note to it; ticks and notes are saved with the case. **t** shows the timeline (statutory working days along the
 critical path) and then a summary. **e** exports the checklist as PDF, an Excel tracker, HTML, Markdown or JSON (with the product's name, the case date and your tick-offs); **s** saves the answers as
 a YAML file that `pathways checklist FILE` accepts. **Esc** goes back to the questions.
 
@@ -316,7 +321,7 @@ _ACTION_LABELS = {
     "next": "next", "back": "back", "dont_know": "dont_know", "checklist": "checklist",
     "app.help": "help", "help": "help", "app.quit": "quit", "quit": "quit", "tick": "tick",
     "export": "export", "save_answers": "save_answers", "questions": "questions", "new_case": "new_case",
-    "close": "close", "write": "write", "cancel": "cancel", "next_tab": "next_tab",
+    "close": "close", "write": "write", "cancel": "cancel", "next_tab": "next_tab", "note": "note",
 }
 
 

@@ -16,7 +16,7 @@ import pathways
 from pathways._outcome import NextQuestion, Outcome, QuestionOut
 
 from .backend import Backend
-from .cases import Case, CaseStore
+from .cases import MAX_NOTE, Case, CaseStore
 from .i18n import t
 from .locks import CaseLock
 
@@ -147,6 +147,17 @@ class CaseSession:
             done = True
         self.touch()
         return done
+
+    def set_note(self, item_id: str, text: str) -> None:
+        """The company's own note on an item ('' removes it); saved with the case, exported with it."""
+        text = text.strip()[:MAX_NOTE]
+        if text == self.case.notes.get(item_id, ""):
+            return
+        if text:
+            self.case.notes[item_id] = text
+        else:
+            self.case.notes.pop(item_id, None)
+        self.touch()
 
     def touch(self) -> None:
         self.case.updated = dt.datetime.now().replace(microsecond=0).isoformat()

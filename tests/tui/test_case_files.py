@@ -162,3 +162,17 @@ async def test_a_crash_report_shows_no_case_data(data_dir: Path, mini: pathways.
     text = report.getvalue()
     assert "RuntimeError" in text and "a bug in the start screen (19)" in text and "buggy_refresh" in text
     assert "Secret product 4711" not in text and "device" not in text
+
+
+def test_item_notes_survive_a_save_and_odd_entries_are_left_out(tmp_path: Path) -> None:
+    from pathways_tui.cases import MAX_NOTE, Case, _case_from_text, case_document, dump_yaml
+
+    case = Case(id="c1", rulebase={"id": "mini", "version": "1"}, answers={"kind": "device"},
+                notes={"testing": "sent to the lab 2026-12-01"})
+    path = tmp_path / "c1.yaml"
+    text = dump_yaml(case_document(case))
+    assert _case_from_text(path, text).notes == {"testing": "sent to the lab 2026-12-01"}
+    odd = text.replace("testing: sent to the lab 2026-12-01",
+                       f"testing: sent\n    other: 3\n    '7': ''\n    long: {'x' * (MAX_NOTE + 5)}")
+    assert _case_from_text(path, odd).notes == {"testing": "sent", "long": "x" * MAX_NOTE}
+    assert _case_from_text(path, text.replace("notes:", "notes: [1]\n  was:")).notes == {}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pathways
 from pathways_tui.app import build_app
 from pathways_tui.screens.checklist import ChecklistScreen
-from pathways_tui.screens.dialogs import ExportScreen, HelpScreen
+from pathways_tui.screens.dialogs import ExportScreen, HelpScreen, NoteScreen
 from pathways_tui.screens.wizard import WizardScreen
 
 from .helpers import AS_OF, answer, checklist, new_case, send_keys, settle, wait_for, walk, wizard
@@ -47,17 +47,24 @@ async def test_exports_are_exactly_what_the_renderers_produce(tmp_path: Path, mi
         assert outcome == expected
         await send_keys(pilot, "space")                 # tick the first item off
         await wait_for(pilot, lambda: app.session.case.ticked == [expected.items[0].id], "the first item ticked")
+        await send_keys(pilot, "n")                     # and add a note to it
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen), "the note dialog")
+        await send_keys(pilot, *"寄出 2026-12-01", "enter")
+        await wait_for(pilot, lambda: app.session.case.notes == {expected.items[0].id: "寄出 2026-12-01"}, "the note")
+        assert "寄出 2026-12-01" in str(app.screen.query_one("#detail-text").render())
         await export_through_dialog(pilot, "s", "yaml", tmp_path / "answers.yaml")
         saved = pathways.read_answers_file(tmp_path / "answers.yaml")
         assert saved.answers == DEVICE_II and saved.as_of == AS_OF
         assert saved.case["product"] == "血糖仪" and saved.case["ticked"] == [expected.items[0].id]
+        assert saved.case["notes"] == {expected.items[0].id: "寄出 2026-12-01"}
         assert pathways.evaluate(mini, saved.answers, saved.as_of, "zh") == expected
         case = pathways.CaseDetails.from_case_metadata(saved.case)
-        assert case.product == "血糖仪" and case.progress[expected.items[0].id].done
+        assert case.product == "血糖仪" and case.progress[expected.items[0].id] == pathways.ItemProgress(
+            True, "寄出 2026-12-01")
         for fmt in ("pdf", "xlsx", "md", "html", "json"):
             await export_through_dialog(pilot, "e", fmt, tmp_path / f"out.{fmt}")
             assert (tmp_path / f"out.{fmt}").read_bytes() == pathways.export(expected, fmt, case=case)
-        assert "✓ 已完成" in (tmp_path / "out.md").read_text(encoding="utf-8")
+        assert "✓ 已完成 — 寄出 2026-12-01" in (tmp_path / "out.md").read_text(encoding="utf-8")
 
 
 async def test_export_default_path_and_cancel(tmp_path: Path, mini: pathways.RuleBase) -> None:

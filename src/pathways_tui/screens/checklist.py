@@ -34,6 +34,7 @@ class ChecklistScreen(Screen[None]):
 
     BINDINGS = [
         Binding("space", "tick", "Done"),
+        Binding("n", "note", "Note"),
         Binding("e", "export", "Export"),
         Binding("s", "save_answers", "Save answers"),
         Binding("t", "next_tab", "Timeline, summary"),
@@ -130,7 +131,8 @@ class ChecklistScreen(Screen[None]):
             return
         item = self.current_item
         done = item is not None and item.id in self.session.case.ticked
-        self.query_one(ItemDetail).show(item, self.outcome, done, self.question_texts())
+        note = self.session.case.notes.get(item.id, "") if item is not None else ""
+        self.query_one(ItemDetail).show(item, self.outcome, done, self.question_texts(), note)
 
     @on(OptionList.OptionHighlighted, "#items")
     def _highlighted(self) -> None:
@@ -143,7 +145,7 @@ class ChecklistScreen(Screen[None]):
         self._show_detail()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "tick":
+        if action in ("tick", "note"):
             return True if self.current_item is not None else None
         if action in ("export", "save_answers"):
             return True if self.outcome is not None else None
@@ -158,6 +160,20 @@ class ChecklistScreen(Screen[None]):
         self._show_detail()
         self._status()
         self.papp.autosave()
+
+    def action_note(self) -> None:
+        item = self.current_item
+        if item is None:
+            return
+        from .dialogs import NoteScreen
+
+        def saved(text: str | None) -> None:
+            if text is not None:
+                self.session.set_note(item.id, text)
+                self._show_detail()
+                self.papp.autosave()
+
+        self.app.push_screen(NoteScreen(self.lang, item.title, self.session.case.notes.get(item.id, "")), saved)
 
     @on(Button.Pressed, "#tick")
     def _tick_pressed(self) -> None:

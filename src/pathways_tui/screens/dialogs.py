@@ -12,9 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, RadioButton, RadioSet
 
+from ..cases import MAX_NOTE
 from ..i18n import help_markdown, localize_bindings, t
 
-__all__ = ["ExportScreen", "HelpScreen", "FORMAT_SUFFIX", "default_export_path"]
+__all__ = ["ExportScreen", "HelpScreen", "NoteScreen", "FORMAT_SUFFIX", "default_export_path"]
 
 FORMAT_SUFFIX = {"pdf": "-checklist.pdf", "xlsx": "-tracker.xlsx", "html": "-checklist.html",
                  "md": "-checklist.md", "json": "-checklist.json", "yaml": "-answers.yaml"}
@@ -86,8 +87,9 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
                 for fmt in FORMAT_SUFFIX:
                     yield RadioButton(t(lang, f"fmt_{fmt}"), value=fmt == self.fmt, id=f"fmt-{fmt}")
             yield Label(t(lang, "file"))
+            # not selected on focus: a typed letter or space must not replace the whole path
             yield Input(str(default_export_path(self.product, self.case_id, self.fmt, self.directory)),
-                        id="export-path")
+                        id="export-path", select_on_focus=False)
             with Horizontal(id="export-buttons"):
                 yield Button(t(lang, "cancel"), id="export-cancel", compact=True)
                 yield Button(t(lang, "write"), id="export-write", variant="primary", compact=True)
@@ -112,5 +114,50 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
             self.dismiss((self.fmt, Path(value).expanduser()))
 
     @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """The company's own note on one checklist item; returns the text ('' removes it) or None."""
+
+    DEFAULT_CSS = """
+    NoteScreen { align: center middle; }
+    NoteScreen > Vertical { width: 90%; max-width: 90; height: auto; border: thick $primary;
+                            background: $surface; padding: 0 1; }
+    NoteScreen #note-title { text-style: bold; margin-bottom: 1; }
+    NoteScreen #note-hint { color: $text-muted; }
+    NoteScreen #note-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    NoteScreen #note-buttons Button { margin-left: 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#note-text"
+
+    def __init__(self, lang: str, title: str, note: str) -> None:
+        super().__init__()
+        self.lang = lang
+        self.title_text = title
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        with Vertical():
+            yield Label(t(lang, "note_title", title=self.title_text), id="note-title", markup=False)
+            # the cursor at the end, nothing selected: typing adds to the note instead of replacing it
+            yield Input(self.note, id="note-text", max_length=MAX_NOTE, select_on_focus=False)
+            yield Label(t(lang, "note_hint"), id="note-hint")
+            with Horizontal(id="note-buttons"):
+                yield Button(t(lang, "cancel"), id="note-cancel", compact=True)
+                yield Button(t(lang, "save_note"), id="note-save", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        localize_bindings(self, self.lang)
+
+    @on(Input.Submitted, "#note-text")
+    @on(Button.Pressed, "#note-save")
+    def _save(self) -> None:
+        self.dismiss(self.query_one("#note-text", Input).value)
+
+    @on(Button.Pressed, "#note-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -139,7 +139,7 @@ class ItemDetail(VerticalScroll):
         yield Button(t(self.lang, "mark_done"), id="tick", compact=True)
 
     def show(self, item: ItemResult | None, outcome: Outcome, done: bool,
-             question_text: dict[str, str]) -> None:
+             question_text: dict[str, str], note: str = "") -> None:
         self.item = item
         text = self.query_one("#detail-text", Static)
         button = self.query_one("#tick", Button)
@@ -149,10 +149,10 @@ class ItemDetail(VerticalScroll):
             return
         button.display = True
         button.label = t(self.lang, "mark_undone" if done else "mark_done")
-        text.update(self.describe(item, outcome, question_text))
+        text.update(self.describe(item, outcome, question_text, note))
         self.scroll_home(animate=False)
 
-    def describe(self, item: ItemResult, outcome: Outcome, question_text: dict[str, str]) -> Content:
+    def describe(self, item: ItemResult, outcome: Outcome, question_text: dict[str, str], note: str = "") -> Content:
         lang = self.lang
         colon = "：" if lang == "zh" else ": "
         L = lambda key: Content.styled(t(lang, key), "bold")  # noqa: E731
@@ -163,6 +163,8 @@ class ItemDetail(VerticalScroll):
                              Content.styled(f"{t(lang, 'kind_' + item.kind)} · {route_title} / "
                                             f"{stage_name(item.stage, lang)}", "dim")),
         ]
+        if note:
+            blocks.append(Content.assemble(L("note"), colon, Content.styled(note, "italic")))
         if item.detail:
             blocks.append(Content(item.detail))
         facts: list[Content] = []
