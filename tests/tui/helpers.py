@@ -241,10 +241,10 @@ async def checklist(pilot: Pilot[Any]) -> ChecklistScreen:
 
 def grouped_ids(outcome: Any) -> list[str]:
     """Item ids in the order the renderers list them: by route (in route order), then by stage."""
-    import re
 
-    markdown = pathways.render(outcome, "md")
-    return re.findall(r"^- id: `([^`]+)`$", markdown.split("\n## ", 1)[1], flags=re.M)[: len(outcome.items)]
+    from pathways._document import build_document   # the exports' own order (numbered 1..n)
+
+    return [item.id for item in build_document(outcome).items]
 
 
 def shown_item_ids(screen: ChecklistScreen) -> list[str]:

@@ -188,7 +188,10 @@ async def test_the_saved_case_is_an_answers_file_for_pathways_checklist(data_dir
     result = CliRunner().invoke(cli, ["checklist", str(path), "--rules", str(mini.root), "--as-of",
                                       AS_OF.isoformat(), "--format", "md"])
     assert result.exit_code == 0, result.output
-    assert result.output == pathways.render(outcome, "md")
+    # the CLI reads the case's own details (product, date) from the file, as the wizard's export does
+    case = pathways.CaseDetails.from_case_metadata(pathways.read_answers_file(path).case)
+    assert case.product == "血糖仪"
+    assert result.output == pathways.render(outcome, "md", case=case)
 
 
 async def test_theme_toggle_is_remembered(data_dir: Path, mini: pathways.RuleBase) -> None:
