@@ -241,7 +241,6 @@ async def checklist(pilot: Pilot[Any]) -> ChecklistScreen:
 
 def grouped_ids(outcome: Any) -> list[str]:
     """Item ids in the order the renderers list them: by route (in route order), then by stage."""
-
     from pathways._document import build_document   # the exports' own order (numbered 1..n)
 
     return [item.id for item in build_document(outcome).items]
