@@ -3,8 +3,15 @@
 The measured hazards of durable-rules 2.0.28 (shared/engine/durable_rules.md) shape everything here:
 
 * the stock Host starts timer threads that segfault with concurrent sessions → ``_QuietHost``;
-* sessions are looked up by a 32-bit hash and capped at 1,024 → one short-lived session per
-  evaluation, generated ids, deleted in ``finally``, under one lock per compiled rule base;
+* sessions are looked up by a 32-bit hash and capped at 1,024 → at most one live session per
+  partition at any time, generated ids, all use under one lock per compiled rule base;
+* creating and deleting a session costs more than the matching → by default one session per
+  partition is kept and reused (``sessions="reuse"``): after a run the gates are retracted first
+  (no rule can complete without its gate, so nothing fires), then every fact the run asserted, by
+  id. Any error deletes the session (the next run starts a new one); a session is also deleted and
+  renewed after ``recycle_after`` runs, and ``release()`` deletes them all. ``sessions="fresh"``
+  (or the environment variable ``PATHWAYS_ENGINE_SESSIONS=fresh``) restores one new session per
+  run, deleted in ``finally``;
 * deleting a session in which no action ran segfaults → every session first fires ``open``;
 * a fact no rule matches is dropped with an exception → the ``keeper`` rule matches every fact
   and never fires;
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -33,6 +41,30 @@ from ._errors import EngineError
 __all__ = ["Engine", "Firing", "answer_facts", "fact_key", "giving_way", "produced_facts"]
 
 MAX_COLLISION_RETRIES = 3
+SESSIONS_ENV = "PATHWAYS_ENGINE_SESSIONS"
+SESSION_MODES = ("reuse", "fresh")
+RECYCLE_AFTER = 500   # runs of one reused session before it is deleted and made anew
+
+
+def sessions_setting(value: str | None = None) -> str:
+    """The session mode: ``value``, else ``$PATHWAYS_ENGINE_SESSIONS``, else "reuse"."""
+    mode = value if value is not None else (os.environ.get(SESSIONS_ENV) or "reuse")
+    mode = mode.strip().lower()
+    if mode not in SESSION_MODES:
+        raise ValueError(f"engine sessions must be one of {', '.join(SESSION_MODES)} "
+                         f"(from {SESSIONS_ENV} or the keyword), not {mode!r}")
+    return mode
+
+
+class _Live:
+    """A reused engine session: its id, the runs it served, the ids of the facts it holds now."""
+
+    __slots__ = ("sid", "runs", "ids")
+
+    def __init__(self, sid: str) -> None:
+        self.sid = sid
+        self.runs = 0
+        self.ids: list[str] = []
 
 _thread = threading.local()
 
@@ -161,7 +193,14 @@ class Engine:
     """One compiled rule base inside durable-rules: one ruleset per partition, one lock."""
 
     def __init__(self, partitions: dict[str, Partition], name: str = "pw",
-                 values: Callable[[str], tuple[Any, ...]] = lambda q: ()) -> None:
+                 values: Callable[[str], tuple[Any, ...]] = lambda q: (), *,
+                 sessions: str | None = None, recycle_after: int = RECYCLE_AFTER) -> None:
+        self.sessions = sessions_setting(sessions)
+        self.recycle_after = max(1, recycle_after)
+        self._live: dict[str, _Live] = {}      # partition -> its reused session (under _lock)
+        self._released = False
+        self._asserted: list[str] | None = None   # ids asserted in the current reused run
+        self._stray = 0                        # actions that ran outside a run (must stay 0)
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._salt = itertools.count()
@@ -225,6 +264,7 @@ class Engine:
         def run(c: Any) -> None:
             current = self._current
             if current is None:
+                self._stray += 1
                 return
             pause = getattr(_thread, "pause", None)
             if pause is not None:
@@ -241,14 +281,17 @@ class Engine:
         key = fact_key(fact)
         derived = self._derived
         assert derived is not None
+        fid = self._ids(fact)
         try:
-            c.assert_fact(dict(fact, id=self._ids(fact)))
+            c.assert_fact(dict(fact, id=fid))
         except _durable.MessageObservedException:
             if key not in derived:
                 # a different fact with the same 32-bit identity: it was dropped; re-run re-keyed
                 self._collided = key
             return
         derived.add(key)
+        if self._asserted is not None:
+            self._asserted.append(fid)
 
     def _default_id(self, fact: dict[str, Any]) -> str:
         return f"{self._salt_value}:{fact_key(fact)}"
@@ -272,19 +315,55 @@ class Engine:
                 self._salt_value = str(next(self._salt) + 1)
         raise AssertionError("unreachable")
 
+    def release(self) -> None:
+        """Delete the reused sessions (e.g. a rule base that was replaced); later runs use fresh ones."""
+        with self._lock:
+            self._released = True
+            for partition, live in list(self._live.items()):
+                self._delete(self._names[partition], live.sid)
+            self._live.clear()
+
+    def live_sessions(self) -> dict[str, str]:
+        """partition -> the id of its reused session (for tests and diagnostics)."""
+        with self._lock:
+            return {p: live.sid for p, live in self._live.items()}
+
+    def _delete(self, name: str, sid: str) -> None:
+        try:
+            self._host.delete_state(name, sid)
+        except Exception:  # pragma: no cover - the session is gone either way
+            pass
+
     def _run_once(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+        if self.sessions == "fresh" or self._released:
+            return self._run_fresh(partition, facts, certain)
+        return self._run_reused(partition, facts, certain)
+
+    def _run_reused(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+        """One run in the partition's reused session; the session is left empty, or deleted."""
         name = self._names[partition]
         part = self.partitions[partition]
         with self._lock:
+            if self._released:
+                return self._run_fresh_locked(partition, facts, certain)
             self._register([partition])
-            sid = f"e{next(self._seq)}"
+            live = self._live.pop(partition, None)   # back only if it ends clean
+            if live is None:
+                live = _Live(f"r{next(self._seq)}")
+                try:  # an action must have run in a session before it may be deleted
+                    self._host.assert_fact(name, {"sid": live.sid, "t": "__open__"})
+                except Exception as exc:  # not deleted: a session where no action ran cannot be
+                    raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
+            sid = live.sid
             firings: list[Firing] = []
             self._current = firings
             self._derived = set()
             self._collided = None
             self._certain = certain
+            self._asserted = live.ids
+            gate_ids: list[str] = []
+            clean = False
             try:
-                self._host.assert_fact(name, {"sid": sid, "t": "__open__"})
                 batch = []
                 seen = self._derived
                 for fact in facts:
@@ -292,22 +371,27 @@ class Engine:
                     if key in seen:
                         continue
                     seen.add(key)
-                    batch.append(dict(fact, sid=sid, id=self._ids(fact)))
+                    fid = self._ids(fact)
+                    batch.append(dict(fact, sid=sid, id=fid))
                 if batch:
                     try:
                         self._host.assert_facts(name, batch)
                     except _durable.MessageObservedException:
                         raise _Collision("input fact") from None
+                    live.ids.extend(f["id"] for f in batch)
                 for stage, mode, bucket in part.gates:
                     if certain and mode == "p":
                         continue
-                    self._host.assert_fact(name, {"sid": sid, "t": "g", "n": stage, "m": mode, "b": bucket})
+                    gid = f"g:{stage}:{mode}:{bucket}"
+                    gate_ids.append(gid)
+                    self._host.assert_fact(name, {"sid": sid, "id": gid, "t": "g", "n": stage, "m": mode, "b": bucket})
                 if self._collided is not None:
                     raise _Collision(self._collided)
                 state = self._host.get_state(name, sid)
                 if state.get("exception"):
                     text = str(state["exception"])
                     raise EngineError(f"a rule action failed inside the engine: {text[:500]}")
+                clean = True
                 return firings
             except (_Collision, EngineError):
                 raise
@@ -316,7 +400,78 @@ class Engine:
             finally:
                 self._current = None
                 self._derived = None
+                self._asserted = None
+                live.runs += 1
+                if clean and live.runs < self.recycle_after and self._reset(name, live, gate_ids):
+                    self._live[partition] = live
+                else:
+                    self._delete(name, sid)
+
+    def _reset(self, name: str, live: _Live, gate_ids: list[str]) -> bool:
+        """Empty a session for its next run: gates first (so no rule can complete), then every fact.
+
+        False (the caller deletes the session) if anything fired or failed meanwhile.
+        """
+        stray = self._stray
+        try:
+            if gate_ids:
+                self._host.retract_facts(name, [{"sid": live.sid, "id": g} for g in gate_ids])
+            if live.ids:
+                self._host.retract_facts(name, [{"sid": live.sid, "id": i} for i in live.ids])
+        except Exception:
+            return False
+        live.ids.clear()
+        return self._stray == stray
+
+    def _run_fresh(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+        with self._lock:
+            return self._run_fresh_locked(partition, facts, certain)
+
+    def _run_fresh_locked(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+        """One run in a new session, deleted at the end (the lock is held)."""
+        name = self._names[partition]
+        part = self.partitions[partition]
+        self._register([partition])
+        sid = f"e{next(self._seq)}"
+        firings: list[Firing] = []
+        self._current = firings
+        self._derived = set()
+        self._collided = None
+        self._certain = certain
+        try:
+            self._host.assert_fact(name, {"sid": sid, "t": "__open__"})
+            batch = []
+            seen = self._derived
+            for fact in facts:
+                key = fact_key(fact)
+                if key in seen:
+                    continue
+                seen.add(key)
+                batch.append(dict(fact, sid=sid, id=self._ids(fact)))
+            if batch:
                 try:
-                    self._host.delete_state(name, sid)
-                except Exception:  # pragma: no cover - the session is gone either way
-                    pass
+                    self._host.assert_facts(name, batch)
+                except _durable.MessageObservedException:
+                    raise _Collision("input fact") from None
+            for stage, mode, bucket in part.gates:
+                if certain and mode == "p":
+                    continue
+                self._host.assert_fact(name, {"sid": sid, "t": "g", "n": stage, "m": mode, "b": bucket})
+            if self._collided is not None:
+                raise _Collision(self._collided)
+            state = self._host.get_state(name, sid)
+            if state.get("exception"):
+                text = str(state["exception"])
+                raise EngineError(f"a rule action failed inside the engine: {text[:500]}")
+            return firings
+        except (_Collision, EngineError):
+            raise
+        except Exception as exc:  # errors raised by the C engine (e.g. 303, 304)
+            raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
+        finally:
+            self._current = None
+            self._derived = None
+            try:
+                self._host.delete_state(name, sid)
+            except Exception:  # pragma: no cover - the session is gone either way
+                pass

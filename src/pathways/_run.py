@@ -26,7 +26,7 @@ from ._conditions import to_engine_value
 from ._engine import Engine, Firing, answer_facts, produced_facts
 from ._loader import CORE, RuleBase
 
-__all__ = ["Compiled", "Run", "compiled", "run_case", "engine_facts"]
+__all__ = ["Compiled", "Run", "compiled", "engine_facts", "new_engine", "run_case"]
 
 
 @dataclass
@@ -38,15 +38,20 @@ class Compiled:
 _compile_lock = threading.Lock()
 
 
+def new_engine(rb: RuleBase, partitions: dict[str, Partition], sessions: str | None = None) -> Engine:
+    """An engine for compiled partitions of ``rb``; ``sessions``: "reuse" or "fresh" (see ``Engine``)."""
+    kinds = rb.kinds()
+    return Engine(partitions, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else (),
+                  sessions=sessions)
+
+
 def compiled(rb: RuleBase) -> Compiled:
     """The rule base compiled into the engine (once per loaded rule base)."""
     if rb._compiled is None:
         with _compile_lock:
             if rb._compiled is None:
                 partitions = compile_rules(rb)
-                kinds = rb.kinds()
-                rb._compiled = Compiled(partitions, Engine(
-                    partitions, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else ()))
+                rb._compiled = Compiled(partitions, new_engine(rb, partitions))
     return rb._compiled
 
 
