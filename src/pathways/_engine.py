@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import durable_rules_engine as _C
 from durable import engine as _durable
 
 from ._compiler import CompiledRule, Partition
@@ -41,6 +43,8 @@ from ._errors import EngineError
 __all__ = ["Engine", "Firing", "answer_facts", "fact_key", "giving_way", "produced_facts"]
 
 MAX_COLLISION_RETRIES = 3
+_dumps = json.JSONEncoder(ensure_ascii=False).encode   # as durable's own glue encodes
+_loads = json.loads
 SESSIONS_ENV = "PATHWAYS_ENGINE_SESSIONS"
 SESSION_MODES = ("reuse", "fresh")
 RECYCLE_AFTER = 500   # runs of one reused session before it is deleted and made anew
@@ -199,8 +203,7 @@ class Engine:
         self.recycle_after = max(1, recycle_after)
         self._live: dict[str, _Live] = {}      # partition -> its reused session (under _lock)
         self._released = False
-        self._asserted: list[str] | None = None   # ids asserted in the current reused run
-        self._stray = 0                        # actions that ran outside a run (must stay 0)
+        self._tables: dict[str, dict[str, Any]] = {}   # partition -> rule name -> what it does
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._salt = itertools.count()
@@ -236,6 +239,18 @@ class Engine:
         except Exception as exc:  # the engine's own refusal, e.g. error 106/108
             raise EngineError(f"the engine refused the compiled rule base: {exc}") from exc
         self._registered.update(todo)
+        for n in todo:
+            self._tables[n] = self._table(self.partitions[n])
+
+    def _table(self, part: Partition) -> dict[str, Any]:
+        """rule name -> (rule, facts it derives, the same in certain mode, answer rule?, values)."""
+        table: dict[str, Any] = {}
+        for rule in part.rules:
+            values = self._values(rule.action.target) if rule.action.kind in ("ask", "answer") else ()
+            table[rule.name] = (rule, produced_facts(rule, certain=False, values=values),
+                                produced_facts(rule, certain=True, values=values),
+                                rule.action.kind == "answer", values)
+        return table
 
     # ---- building ----
 
@@ -264,7 +279,6 @@ class Engine:
         def run(c: Any) -> None:
             current = self._current
             if current is None:
-                self._stray += 1
                 return
             pause = getattr(_thread, "pause", None)
             if pause is not None:
@@ -281,17 +295,14 @@ class Engine:
         key = fact_key(fact)
         derived = self._derived
         assert derived is not None
-        fid = self._ids(fact)
         try:
-            c.assert_fact(dict(fact, id=fid))
+            c.assert_fact(dict(fact, id=self._ids(fact)))
         except _durable.MessageObservedException:
             if key not in derived:
                 # a different fact with the same 32-bit identity: it was dropped; re-run re-keyed
                 self._collided = key
             return
         derived.add(key)
-        if self._asserted is not None:
-            self._asserted.append(fid)
 
     def _default_id(self, fact: dict[str, Any]) -> str:
         return f"{self._salt_value}:{fact_key(fact)}"
@@ -340,57 +351,55 @@ class Engine:
         return self._run_reused(partition, facts, certain)
 
     def _run_reused(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
-        """One run in the partition's reused session; the session is left empty, or deleted."""
+        """One run in the partition's reused session; the session is left empty, or deleted.
+
+        Drives durable's C API directly (the rule actions run here, in ``_drain``): no Closure or
+        per-action JSON round trip of the session state, which our actions never use. The facts
+        one stage gate's rules derive are asserted together once that gate's actions have run:
+        rules read derived facts only from a later stage (stratification), so no rule of the same
+        gate is waiting for them, and the loop goes on until nothing new is derived.
+        """
         name = self._names[partition]
         part = self.partitions[partition]
         with self._lock:
             if self._released:
                 return self._run_fresh_locked(partition, facts, certain)
             self._register([partition])
+            handle = self._host.get_ruleset(name)._handle
+            table = self._tables[partition]
             live = self._live.pop(partition, None)   # back only if it ends clean
             if live is None:
                 live = _Live(f"r{next(self._seq)}")
                 try:  # an action must have run in a session before it may be deleted
-                    self._host.assert_fact(name, {"sid": live.sid, "t": "__open__"})
+                    self._assert(handle, _C.assert_fact, {"sid": live.sid, "t": "__open__"}, "open fact",
+                                 table, certain, [], [])
                 except Exception as exc:  # not deleted: a session where no action ran cannot be
                     raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
             sid = live.sid
+            ids = live.ids
             firings: list[Firing] = []
-            self._current = firings
-            self._derived = set()
-            self._collided = None
-            self._certain = certain
-            self._asserted = live.ids
+            pending: list[dict[str, Any]] = []
+            seen: set[str] = set()
             gate_ids: list[str] = []
             clean = False
             try:
-                batch = []
-                seen = self._derived
-                for fact in facts:
-                    key = fact_key(fact)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    fid = self._ids(fact)
-                    batch.append(dict(fact, sid=sid, id=fid))
+                batch = self._new_facts(facts, seen, sid, ids)
                 if batch:
-                    try:
-                        self._host.assert_facts(name, batch)
-                    except _durable.MessageObservedException:
-                        raise _Collision("input fact") from None
-                    live.ids.extend(f["id"] for f in batch)
+                    self._assert(handle, _C.assert_facts, batch, "input fact", table, certain, firings, pending)
                 for stage, mode, bucket in part.gates:
                     if certain and mode == "p":
                         continue
                     gid = f"g:{stage}:{mode}:{bucket}"
                     gate_ids.append(gid)
-                    self._host.assert_fact(name, {"sid": sid, "id": gid, "t": "g", "n": stage, "m": mode, "b": bucket})
-                if self._collided is not None:
-                    raise _Collision(self._collided)
-                state = self._host.get_state(name, sid)
-                if state.get("exception"):
-                    text = str(state["exception"])
-                    raise EngineError(f"a rule action failed inside the engine: {text[:500]}")
+                    self._assert(handle, _C.assert_fact,
+                                 {"sid": sid, "id": gid, "t": "g", "n": stage, "m": mode, "b": bucket},
+                                 "stage gate", table, certain, firings, pending)
+                    while pending:
+                        derived = self._new_facts(pending, seen, sid, ids)
+                        pending.clear()
+                        if derived:
+                            self._assert(handle, _C.assert_facts, derived, "derived fact", table, certain,
+                                         firings, pending)
                 clean = True
                 return firings
             except (_Collision, EngineError):
@@ -398,30 +407,83 @@ class Engine:
             except Exception as exc:  # errors raised by the C engine (e.g. 303, 304)
                 raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
             finally:
-                self._current = None
-                self._derived = None
-                self._asserted = None
                 live.runs += 1
-                if clean and live.runs < self.recycle_after and self._reset(name, live, gate_ids):
+                if clean and live.runs < self.recycle_after and self._reset(handle, live, gate_ids):
                     self._live[partition] = live
                 else:
                     self._delete(name, sid)
 
-    def _reset(self, name: str, live: _Live, gate_ids: list[str]) -> bool:
+    def _new_facts(self, facts: Iterable[dict[str, Any]], seen: set[str], sid: str,
+                   ids: list[str]) -> list[dict[str, Any]]:
+        """The facts not in the session yet (by our own identity), with the session id and an id."""
+        out = []
+        for fact in facts:
+            key = fact_key(fact)
+            if key in seen:
+                continue  # an input given twice, or a fact two rules derive: once is enough
+            seen.add(key)
+            fid = self._ids(fact)
+            out.append(dict(fact, sid=sid, id=fid))
+            ids.append(fid)
+        return out
+
+    def _assert(self, handle: int, assert_: Callable[[int, str], Any], payload: Any, what: str,
+                table: dict[str, Any], certain: bool, firings: list[Firing],
+                pending: list[dict[str, Any]]) -> None:
+        code, offset = assert_(handle, _dumps(payload))
+        if code == 2:
+            # an id the session holds already: a different fact with the same 32-bit identity
+            raise _Collision(what)
+        if code != 0:
+            raise EngineError(f"the engine did not take a {what} (result {code})")
+        self._drain(handle, offset, table, certain, firings, pending)
+
+    def _drain(self, handle: int, offset: int, table: dict[str, Any], certain: bool,
+               firings: list[Firing], pending: list[dict[str, Any]]) -> None:
+        """Run the session's pending actions: record each firing and what it derives."""
+        result = _C.start_action_for_state(handle, offset)
+        if not result:
+            return
+        message = result[1]
+        pause = getattr(_thread, "pause", None)
+        while message:
+            for action_name, matched_by_name in _loads(message).items():
+                break
+            entry = table.get(action_name)   # None: open__ (keeper__ never fires)
+            if entry is not None:
+                try:
+                    if pause is not None:
+                        pause()
+                    rule, emits, emits_certain, answer, values = entry
+                    matched = tuple(fact for key, fact in sorted(matched_by_name.items()) if key != "g")
+                    firings.append(Firing(rule, matched))
+                    pending.extend(answer_facts(rule, matched, values) if answer else
+                                   emits_certain if certain else emits)
+                except BaseException:
+                    _C.abandon_action(handle, offset)
+                    raise
+            message = _C.complete_and_start_action(handle, offset)
+
+    def _reset(self, handle: int, live: _Live, gate_ids: list[str]) -> bool:
         """Empty a session for its next run: gates first (so no rule can complete), then every fact.
 
-        False (the caller deletes the session) if anything fired or failed meanwhile.
+        False (the caller deletes the session) if an action became due meanwhile or anything failed.
         """
-        stray = self._stray
         try:
-            if gate_ids:
-                self._host.retract_facts(name, [{"sid": live.sid, "id": g} for g in gate_ids])
-            if live.ids:
-                self._host.retract_facts(name, [{"sid": live.sid, "id": i} for i in live.ids])
+            for ids in (gate_ids, live.ids):
+                if not ids:
+                    continue
+                code, offset = _C.retract_facts(handle, _dumps([{"sid": live.sid, "id": i} for i in ids]))
+                if code != 0:
+                    return False
+                due = _C.start_action_for_state(handle, offset)
+                if due:
+                    _C.abandon_action(handle, offset)
+                    return False
         except Exception:
             return False
         live.ids.clear()
-        return self._stray == stray
+        return True
 
     def _run_fresh(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
         with self._lock:
