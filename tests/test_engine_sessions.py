@@ -40,10 +40,13 @@ def _fresh(path: Path) -> pathways.RuleBase:
     return rb
 
 
-def _reused(path: Path) -> pathways.RuleBase:
+def _reused(path: Path, memo: bool = False) -> pathways.RuleBase:
+    """Reused sessions; without the memo every run really goes through the engine session."""
     rb = pathways.load_rule_base(path)
     comp = compiled(rb)
     comp.engine = new_engine(rb, comp.partitions, sessions="reuse")
+    if not memo:
+        comp.engine.memo_size = 0
     return rb
 
 
@@ -87,8 +90,9 @@ def test_a_reused_session_carries_nothing_into_the_next_case() -> None:
     assert _json(reused, {}) == _json(fresh, {})
 
 
-def test_eight_threads_through_reused_sessions_match_fresh_sessions() -> None:
-    fresh, reused = _fresh(FIXTURES / "mini"), _reused(FIXTURES / "mini")
+@pytest.mark.parametrize("memo", [False, True], ids=["sessions", "sessions+memo"])
+def test_eight_threads_through_reused_sessions_match_fresh_sessions(memo: bool) -> None:
+    fresh, reused = _fresh(FIXTURES / "mini"), _reused(FIXTURES / "mini", memo)
     expected = {i: (_json(fresh, a), _next(fresh, a)) for i, a in VARIANTS.items()}
     errors: list[str] = []
 
@@ -149,7 +153,7 @@ def test_sessions_are_recycled_and_results_do_not_change() -> None:
     fresh = _fresh(FIXTURES / "mini")
     rb = pathways.load_rule_base(FIXTURES / "mini")
     comp = compiled(rb)
-    comp.engine = Engine(comp.partitions, values=compiled(fresh).engine._values, recycle_after=3)
+    comp.engine = Engine(comp.partitions, values=compiled(fresh).engine._values, recycle_after=3, memo_size=0)
     seen: set[str] = set()
     for i in range(12):
         assert _json(rb, VARIANTS[i]) == _json(fresh, VARIANTS[i])
@@ -161,8 +165,9 @@ def test_an_engine_error_replaces_the_session(mini: pathways.RuleBase) -> None:
     """A run that fails leaves no session behind to be reused; the next run starts a new one."""
     from pathways._errors import EngineError
 
-    rb = _reused(FIXTURES / "mini")
-    engine = compiled(rb).engine
+    rb = pathways.load_rule_base(FIXTURES / "mini")
+    comp = compiled(rb)
+    engine = comp.engine = Engine(comp.partitions, values=comp.engine._values, memo_size=0)
     before = _json(rb, DEVICE)
     sids = engine.live_sessions()
     ids = engine._ids
@@ -184,6 +189,27 @@ def test_fresh_sessions_keep_no_live_session() -> None:
     assert compiled(rb).engine.live_sessions() == {}
 
 
+def test_the_first_question_is_remembered_and_each_caller_gets_its_own_copy() -> None:
+    fresh, reused = _fresh(FIXTURES / "mini"), _reused(FIXTURES / "mini", memo=True)
+    for lang in ("en", "zh"):
+        first = pathways.next_question(reused, {}, lang=lang, as_of=AS_OF)
+        assert first.model_dump_json() == pathways.next_question(fresh, {}, lang=lang, as_of=AS_OF).model_dump_json()
+        first.progress.ignored.append("changed by a caller")
+        again = pathways.next_question(reused, {}, lang=lang, as_of=AS_OF)
+        assert again.progress.ignored == [] and again is not first
+    assert set(compiled(reused).first_questions) == {(AS_OF, "en"), (AS_OF, "zh")}
+    assert compiled(fresh).first_questions == {}   # the plain path remembers nothing
+
+
+def test_the_memo_is_bounded() -> None:
+    rb = _reused(FIXTURES / "mini", memo=True)
+    engine = compiled(rb).engine
+    engine.memo_size = 5
+    for i in range(20):
+        _json(rb, VARIANTS[i])
+    assert 0 < len(engine._memo) <= 5
+
+
 @pytest.fixture(scope="module")
 def walks() -> list[tuple[object, dict, list[dict]]]:
     from pathways._scenarios import DEFAULT_AS_OF, load_scenarios
@@ -192,13 +218,17 @@ def walks() -> list[tuple[object, dict, list[dict]]]:
     return [(sc.as_of or DEFAULT_AS_OF, sc.answers, sc.name) for sc in load_scenarios(rb)]
 
 
-def test_every_scenario_walk_gives_the_same_bytes_as_fresh_sessions(walks) -> None:  # noqa: ANN001
-    """The replay: every shipped scenario's interview, step by step, through the fast path and
+@pytest.mark.parametrize("memo", [True, False], ids=["fast-path", "sessions-only"])
+def test_every_scenario_walk_gives_the_same_bytes_as_fresh_sessions(walks, memo: bool) -> None:  # noqa: ANN001
+    """The replay: every shipped scenario's interview, step by step, through the fast path (reused
+    sessions, memo, remembered first question; and once with every run in the reused sessions) and
     through fresh sessions: the same next question (whole document) and the same checklist bytes."""
     fast, plain = pathways.load_rule_base(), pathways.load_rule_base()
     comp = compiled(plain)
     comp.engine = new_engine(plain, comp.partitions, sessions="fresh")
     compiled(fast).engine = new_engine(fast, compiled(fast).partitions, sessions="reuse")
+    if not memo:
+        compiled(fast).engine.memo_size = 0
     steps = 0
     for as_of, answers, name in walks:
         given: dict = {}

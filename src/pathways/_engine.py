@@ -11,7 +11,10 @@ The measured hazards of durable-rules 2.0.28 (shared/engine/durable_rules.md) sh
   id. Any error deletes the session (the next run starts a new one); a session is also deleted and
   renewed after ``recycle_after`` runs, and ``release()`` deletes them all. ``sessions="fresh"``
   (or the environment variable ``PATHWAYS_ENGINE_SESSIONS=fresh``) restores one new session per
-  run, deleted in ``finally``;
+  run, deleted in ``finally``, and no memo;
+* with reused sessions, the firings of a partition are remembered for the facts it was given
+  (``memo_size`` entries, least recently used out): a wizard re-runs the same partitions with the
+  same answers at almost every step;
 * deleting a session in which no action ran segfaults → every session first fires ``open``;
 * a fact no rule matches is dropped with an exception → the ``keeper`` rule matches every fact
   and never fires;
@@ -28,6 +31,7 @@ import itertools
 import json
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +52,7 @@ _loads = json.loads
 SESSIONS_ENV = "PATHWAYS_ENGINE_SESSIONS"
 SESSION_MODES = ("reuse", "fresh")
 RECYCLE_AFTER = 500   # runs of one reused session before it is deleted and made anew
+MEMO_SIZE = 2048      # partition results remembered (least recently used first out); 0: none
 
 
 def sessions_setting(value: str | None = None) -> str:
@@ -198,8 +203,12 @@ class Engine:
 
     def __init__(self, partitions: dict[str, Partition], name: str = "pw",
                  values: Callable[[str], tuple[Any, ...]] = lambda q: (), *,
-                 sessions: str | None = None, recycle_after: int = RECYCLE_AFTER) -> None:
+                 sessions: str | None = None, recycle_after: int = RECYCLE_AFTER,
+                 memo_size: int = MEMO_SIZE) -> None:
         self.sessions = sessions_setting(sessions)
+        self.memo_size = max(0, memo_size)
+        self._memo: OrderedDict[tuple[str, bool, tuple[str, ...]], tuple[Firing, ...]] = OrderedDict()
+        self._memo_lock = threading.Lock()
         self.recycle_after = max(1, recycle_after)
         self._live: dict[str, _Live] = {}      # partition -> its reused session (under _lock)
         self._released = False
@@ -317,6 +326,28 @@ class Engine:
         re-run without ``certain``.
         """
         facts = list(facts)
+        if self.sessions == "fresh" or not self.memo_size:
+            return self._run_keyed(partition, facts, certain)
+        # memo: a partition's firings are a function of its rules and the facts it reads (the
+        # caller passes only those), in order; the firings are shared, never changed by callers
+        key = (partition, certain, tuple(map(fact_key, facts)))
+        with self._memo_lock:
+            hit = self._memo.get(key)
+            if hit is not None:
+                self._memo.move_to_end(key)
+        if hit is not None:
+            pause = getattr(_thread, "pause", None)
+            if pause is not None:
+                pause()  # a background evaluation gives way here too, though no action runs
+            return list(hit)
+        firings = self._run_keyed(partition, facts, certain)
+        with self._memo_lock:
+            self._memo[key] = tuple(firings)
+            while len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)
+        return firings
+
+    def _run_keyed(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
         for attempt in range(MAX_COLLISION_RETRIES + 1):
             try:
                 return self._run_once(partition, facts, certain)
@@ -325,6 +356,11 @@ class Engine:
                     raise EngineError(f"fact identity collision persisted after re-keying: {exc}") from None
                 self._salt_value = str(next(self._salt) + 1)
         raise AssertionError("unreachable")
+
+    def forget(self) -> None:
+        """Empty the memo of partition results (benchmarks: time the engine work itself)."""
+        with self._memo_lock:
+            self._memo.clear()
 
     def release(self) -> None:
         """Delete the reused sessions (e.g. a rule base that was replaced); later runs use fresh ones."""

@@ -33,6 +33,8 @@ __all__ = ["Compiled", "Run", "compiled", "engine_facts", "new_engine", "run_cas
 class Compiled:
     partitions: dict[str, Partition]
     engine: Engine
+    # next_question() with no answers, by (as_of, lang): the same for every user of this rule base
+    first_questions: dict[tuple[Any, str], Any] = field(default_factory=dict)
 
 
 _compile_lock = threading.Lock()
