@@ -105,8 +105,7 @@ def _next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: Lang, 
             continue
         routes.append(RouteResult(id=rid, title=route.model.title.get(lang),
                                   summary=route.model.summary.get(lang) if route.model.summary else None,
-                                  applies=applies, items=len(run.strict["item"] & {
-                                      i for i, d in rule_base.items.items() if d.route == rid})))
+                                  applies=applies, items=len(run.strict["item"] & rule_base.route_items[rid])))
     return NextQuestion(
         rulebase=rulebase_ref(rule_base),
         question=question_out(rule_base, ordered[0], lang) if ordered else None,
