@@ -15,7 +15,7 @@ from ._dates import parse_date
 from ._errors import AnswerIssue, AnswersError
 from ._loader import RuleBase
 from ._outcome import NextQuestion, OptionOut, Outcome, Progress, QuestionOut, RouteResult, Trace
-from ._run import needed_questions, run_case
+from ._run import compiled, needed_questions, run_case
 from ._texts import value_text
 
 __all__ = ["Explanation", "evaluate", "explain", "next_question", "question_out"]
@@ -75,6 +75,20 @@ def next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "
     """
     lang = _lang(lang)
     day = _day(as_of)
+    if not answers:
+        comp = compiled(rule_base)
+        if comp.engine.sessions != "fresh":   # "fresh": the plain path, nothing remembered
+            first = comp.first_questions.get((day, lang))
+            if first is None:
+                first = _next_question(rule_base, {}, lang, day)
+                if len(comp.first_questions) >= 64:   # bounded: a server sees few dates
+                    comp.first_questions.clear()
+                comp.first_questions[(day, lang)] = first
+            return first.model_copy(deep=True)   # callers may change theirs
+    return _next_question(rule_base, answers, lang, day)
+
+
+def _next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: Lang, day: dt.date) -> NextQuestion:
     checked = check_answers(rule_base, answers)
     run = run_case(rule_base, checked, day, try_certain=False)
     needed = needed_questions(rule_base, run)
@@ -91,8 +105,7 @@ def next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "
             continue
         routes.append(RouteResult(id=rid, title=route.model.title.get(lang),
                                   summary=route.model.summary.get(lang) if route.model.summary else None,
-                                  applies=applies, items=len(run.strict["item"] & {
-                                      i for i, d in rule_base.items.items() if d.route == rid})))
+                                  applies=applies, items=len(run.strict["item"] & rule_base.route_items[rid])))
     return NextQuestion(
         rulebase=rulebase_ref(rule_base),
         question=question_out(rule_base, ordered[0], lang) if ordered else None,

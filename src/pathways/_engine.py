@@ -3,8 +3,18 @@
 The measured hazards of durable-rules 2.0.28 (shared/engine/durable_rules.md) shape everything here:
 
 * the stock Host starts timer threads that segfault with concurrent sessions → ``_QuietHost``;
-* sessions are looked up by a 32-bit hash and capped at 1,024 → one short-lived session per
-  evaluation, generated ids, deleted in ``finally``, under one lock per compiled rule base;
+* sessions are looked up by a 32-bit hash and capped at 1,024 → at most one live session per
+  partition at any time, generated ids, all use under one lock per compiled rule base;
+* creating and deleting a session costs more than the matching → by default one session per
+  partition is kept and reused (``sessions="reuse"``): after a run the gates are retracted first
+  (no rule can complete without its gate, so nothing fires), then every fact the run asserted, by
+  id. Any error deletes the session (the next run starts a new one); a session is also deleted and
+  renewed after ``recycle_after`` runs, and ``release()`` deletes them all. ``sessions="fresh"``
+  (or the environment variable ``PATHWAYS_ENGINE_SESSIONS=fresh``) restores one new session per
+  run, deleted in ``finally``, and no memo;
+* with reused sessions, the firings of a partition are remembered for the facts it was given
+  (``memo_size`` entries, least recently used out): a wizard re-runs the same partitions with the
+  same answers at almost every step;
 * deleting a session in which no action ran segfaults → every session first fires ``open``;
 * a fact no rule matches is dropped with an exception → the ``keeper`` rule matches every fact
   and never fires;
@@ -18,12 +28,16 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import durable_rules_engine as _C
 from durable import engine as _durable
 
 from ._compiler import CompiledRule, Partition
@@ -33,6 +47,33 @@ from ._errors import EngineError
 __all__ = ["Engine", "Firing", "answer_facts", "fact_key", "giving_way", "produced_facts"]
 
 MAX_COLLISION_RETRIES = 3
+_dumps = json.JSONEncoder(ensure_ascii=False).encode   # as durable's own glue encodes
+_loads = json.loads
+SESSIONS_ENV = "PATHWAYS_ENGINE_SESSIONS"
+SESSION_MODES = ("reuse", "fresh")
+RECYCLE_AFTER = 500   # runs of one reused session before it is deleted and made anew
+MEMO_SIZE = 2048      # partition results remembered (least recently used first out); 0: none
+
+
+def sessions_setting(value: str | None = None) -> str:
+    """The session mode: ``value``, else ``$PATHWAYS_ENGINE_SESSIONS``, else "reuse"."""
+    mode = value if value is not None else (os.environ.get(SESSIONS_ENV) or "reuse")
+    mode = mode.strip().lower()
+    if mode not in SESSION_MODES:
+        raise ValueError(f"engine sessions must be one of {', '.join(SESSION_MODES)} "
+                         f"(from {SESSIONS_ENV} or the keyword), not {mode!r}")
+    return mode
+
+
+class _Live:
+    """A reused engine session: its id, the runs it served, the ids of the facts it holds now."""
+
+    __slots__ = ("sid", "runs", "ids")
+
+    def __init__(self, sid: str) -> None:
+        self.sid = sid
+        self.runs = 0
+        self.ids: list[str] = []
 
 _thread = threading.local()
 
@@ -161,7 +202,17 @@ class Engine:
     """One compiled rule base inside durable-rules: one ruleset per partition, one lock."""
 
     def __init__(self, partitions: dict[str, Partition], name: str = "pw",
-                 values: Callable[[str], tuple[Any, ...]] = lambda q: ()) -> None:
+                 values: Callable[[str], tuple[Any, ...]] = lambda q: (), *,
+                 sessions: str | None = None, recycle_after: int = RECYCLE_AFTER,
+                 memo_size: int = MEMO_SIZE) -> None:
+        self.sessions = sessions_setting(sessions)
+        self.memo_size = max(0, memo_size)
+        self._memo: OrderedDict[tuple[str, bool, tuple[str, ...]], tuple[Firing, ...]] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        self.recycle_after = max(1, recycle_after)
+        self._live: dict[str, _Live] = {}      # partition -> its reused session (under _lock)
+        self._released = False
+        self._tables: dict[str, dict[str, Any]] = {}   # partition -> rule name -> what it does
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._salt = itertools.count()
@@ -197,6 +248,18 @@ class Engine:
         except Exception as exc:  # the engine's own refusal, e.g. error 106/108
             raise EngineError(f"the engine refused the compiled rule base: {exc}") from exc
         self._registered.update(todo)
+        for n in todo:
+            self._tables[n] = self._table(self.partitions[n])
+
+    def _table(self, part: Partition) -> dict[str, Any]:
+        """rule name -> (rule, facts it derives, the same in certain mode, answer rule?, values)."""
+        table: dict[str, Any] = {}
+        for rule in part.rules:
+            values = self._values(rule.action.target) if rule.action.kind in ("ask", "answer") else ()
+            table[rule.name] = (rule, produced_facts(rule, certain=False, values=values),
+                                produced_facts(rule, certain=True, values=values),
+                                rule.action.kind == "answer", values)
+        return table
 
     # ---- building ----
 
@@ -263,6 +326,28 @@ class Engine:
         re-run without ``certain``.
         """
         facts = list(facts)
+        if self.sessions == "fresh" or not self.memo_size:
+            return self._run_keyed(partition, facts, certain)
+        # memo: a partition's firings are a function of its rules and the facts it reads (the
+        # caller passes only those), in order; the firings are shared, never changed by callers
+        key = (partition, certain, tuple(map(fact_key, facts)))
+        with self._memo_lock:
+            hit = self._memo.get(key)
+            if hit is not None:
+                self._memo.move_to_end(key)
+        if hit is not None:
+            pause = getattr(_thread, "pause", None)
+            if pause is not None:
+                pause()  # a background evaluation gives way here too, though no action runs
+            return list(hit)
+        firings = self._run_keyed(partition, facts, certain)
+        with self._memo_lock:
+            self._memo[key] = tuple(firings)
+            while len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)
+        return firings
+
+    def _run_keyed(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
         for attempt in range(MAX_COLLISION_RETRIES + 1):
             try:
                 return self._run_once(partition, facts, certain)
@@ -272,51 +357,219 @@ class Engine:
                 self._salt_value = str(next(self._salt) + 1)
         raise AssertionError("unreachable")
 
+    def forget(self) -> None:
+        """Empty the memo of partition results (benchmarks: time the engine work itself)."""
+        with self._memo_lock:
+            self._memo.clear()
+
+    def release(self) -> None:
+        """Delete the reused sessions (e.g. a rule base that was replaced); later runs use fresh ones."""
+        with self._lock:
+            self._released = True
+            for partition, live in list(self._live.items()):
+                self._delete(self._names[partition], live.sid)
+            self._live.clear()
+
+    def live_sessions(self) -> dict[str, str]:
+        """partition -> the id of its reused session (for tests and diagnostics)."""
+        with self._lock:
+            return {p: live.sid for p, live in self._live.items()}
+
+    def _delete(self, name: str, sid: str) -> None:
+        try:
+            self._host.delete_state(name, sid)
+        except Exception:  # pragma: no cover - the session is gone either way
+            pass
+
     def _run_once(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+        if self.sessions == "fresh" or self._released:
+            return self._run_fresh(partition, facts, certain)
+        return self._run_reused(partition, facts, certain)
+
+    def _run_reused(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+        """One run in the partition's reused session; the session is left empty, or deleted.
+
+        Drives durable's C API directly (the rule actions run here, in ``_drain``): no Closure or
+        per-action JSON round trip of the session state, which our actions never use. The facts
+        one stage gate's rules derive are asserted together once that gate's actions have run:
+        rules read derived facts only from a later stage (stratification), so no rule of the same
+        gate is waiting for them, and the loop goes on until nothing new is derived.
+        """
         name = self._names[partition]
         part = self.partitions[partition]
         with self._lock:
+            if self._released:
+                return self._run_fresh_locked(partition, facts, certain)
             self._register([partition])
-            sid = f"e{next(self._seq)}"
+            handle = self._host.get_ruleset(name)._handle
+            table = self._tables[partition]
+            live = self._live.pop(partition, None)   # back only if it ends clean
+            if live is None:
+                live = _Live(f"r{next(self._seq)}")
+                try:  # an action must have run in a session before it may be deleted
+                    self._assert(handle, _C.assert_fact, {"sid": live.sid, "t": "__open__"}, "open fact",
+                                 table, certain, [], [])
+                except Exception as exc:  # not deleted: a session where no action ran cannot be
+                    raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
+            sid = live.sid
+            ids = live.ids
             firings: list[Firing] = []
-            self._current = firings
-            self._derived = set()
-            self._collided = None
-            self._certain = certain
+            pending: list[dict[str, Any]] = []
+            seen: set[str] = set()
+            gate_ids: list[str] = []
+            clean = False
             try:
-                self._host.assert_fact(name, {"sid": sid, "t": "__open__"})
-                batch = []
-                seen = self._derived
-                for fact in facts:
-                    key = fact_key(fact)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    batch.append(dict(fact, sid=sid, id=self._ids(fact)))
+                batch = self._new_facts(facts, seen, sid, ids)
                 if batch:
-                    try:
-                        self._host.assert_facts(name, batch)
-                    except _durable.MessageObservedException:
-                        raise _Collision("input fact") from None
+                    self._assert(handle, _C.assert_facts, batch, "input fact", table, certain, firings, pending)
                 for stage, mode, bucket in part.gates:
                     if certain and mode == "p":
                         continue
-                    self._host.assert_fact(name, {"sid": sid, "t": "g", "n": stage, "m": mode, "b": bucket})
-                if self._collided is not None:
-                    raise _Collision(self._collided)
-                state = self._host.get_state(name, sid)
-                if state.get("exception"):
-                    text = str(state["exception"])
-                    raise EngineError(f"a rule action failed inside the engine: {text[:500]}")
+                    gid = f"g:{stage}:{mode}:{bucket}"
+                    gate_ids.append(gid)
+                    self._assert(handle, _C.assert_fact,
+                                 {"sid": sid, "id": gid, "t": "g", "n": stage, "m": mode, "b": bucket},
+                                 "stage gate", table, certain, firings, pending)
+                    while pending:
+                        derived = self._new_facts(pending, seen, sid, ids)
+                        pending.clear()
+                        if derived:
+                            self._assert(handle, _C.assert_facts, derived, "derived fact", table, certain,
+                                         firings, pending)
+                clean = True
                 return firings
             except (_Collision, EngineError):
                 raise
             except Exception as exc:  # errors raised by the C engine (e.g. 303, 304)
                 raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
             finally:
-                self._current = None
-                self._derived = None
+                live.runs += 1
+                if clean and live.runs < self.recycle_after and self._reset(handle, live, gate_ids):
+                    self._live[partition] = live
+                else:
+                    self._delete(name, sid)
+
+    def _new_facts(self, facts: Iterable[dict[str, Any]], seen: set[str], sid: str,
+                   ids: list[str]) -> list[dict[str, Any]]:
+        """The facts not in the session yet (by our own identity), with the session id and an id."""
+        out = []
+        for fact in facts:
+            key = fact_key(fact)
+            if key in seen:
+                continue  # an input given twice, or a fact two rules derive: once is enough
+            seen.add(key)
+            fid = self._ids(fact)
+            out.append(dict(fact, sid=sid, id=fid))
+            ids.append(fid)
+        return out
+
+    def _assert(self, handle: int, assert_: Callable[[int, str], Any], payload: Any, what: str,
+                table: dict[str, Any], certain: bool, firings: list[Firing],
+                pending: list[dict[str, Any]]) -> None:
+        code, offset = assert_(handle, _dumps(payload))
+        if code == 2:
+            # an id the session holds already: a different fact with the same 32-bit identity
+            raise _Collision(what)
+        if code != 0:
+            raise EngineError(f"the engine did not take a {what} (result {code})")
+        self._drain(handle, offset, table, certain, firings, pending)
+
+    def _drain(self, handle: int, offset: int, table: dict[str, Any], certain: bool,
+               firings: list[Firing], pending: list[dict[str, Any]]) -> None:
+        """Run the session's pending actions: record each firing and what it derives."""
+        result = _C.start_action_for_state(handle, offset)
+        if not result:
+            return
+        message = result[1]
+        pause = getattr(_thread, "pause", None)
+        while message:
+            for action_name, matched_by_name in _loads(message).items():
+                break
+            entry = table.get(action_name)   # None: open__ (keeper__ never fires)
+            if entry is not None:
                 try:
-                    self._host.delete_state(name, sid)
-                except Exception:  # pragma: no cover - the session is gone either way
-                    pass
+                    if pause is not None:
+                        pause()
+                    rule, emits, emits_certain, answer, values = entry
+                    matched = tuple(fact for key, fact in sorted(matched_by_name.items()) if key != "g")
+                    firings.append(Firing(rule, matched))
+                    pending.extend(answer_facts(rule, matched, values) if answer else
+                                   emits_certain if certain else emits)
+                except BaseException:
+                    _C.abandon_action(handle, offset)
+                    raise
+            message = _C.complete_and_start_action(handle, offset)
+
+    def _reset(self, handle: int, live: _Live, gate_ids: list[str]) -> bool:
+        """Empty a session for its next run: gates first (so no rule can complete), then every fact.
+
+        False (the caller deletes the session) if an action became due meanwhile or anything failed.
+        """
+        try:
+            for ids in (gate_ids, live.ids):
+                if not ids:
+                    continue
+                code, offset = _C.retract_facts(handle, _dumps([{"sid": live.sid, "id": i} for i in ids]))
+                if code != 0:
+                    return False
+                due = _C.start_action_for_state(handle, offset)
+                if due:
+                    _C.abandon_action(handle, offset)
+                    return False
+        except Exception:
+            return False
+        live.ids.clear()
+        return True
+
+    def _run_fresh(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+        with self._lock:
+            return self._run_fresh_locked(partition, facts, certain)
+
+    def _run_fresh_locked(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+        """One run in a new session, deleted at the end (the lock is held)."""
+        name = self._names[partition]
+        part = self.partitions[partition]
+        self._register([partition])
+        sid = f"e{next(self._seq)}"
+        firings: list[Firing] = []
+        self._current = firings
+        self._derived = set()
+        self._collided = None
+        self._certain = certain
+        try:
+            self._host.assert_fact(name, {"sid": sid, "t": "__open__"})
+            batch = []
+            seen = self._derived
+            for fact in facts:
+                key = fact_key(fact)
+                if key in seen:
+                    continue
+                seen.add(key)
+                batch.append(dict(fact, sid=sid, id=self._ids(fact)))
+            if batch:
+                try:
+                    self._host.assert_facts(name, batch)
+                except _durable.MessageObservedException:
+                    raise _Collision("input fact") from None
+            for stage, mode, bucket in part.gates:
+                if certain and mode == "p":
+                    continue
+                self._host.assert_fact(name, {"sid": sid, "t": "g", "n": stage, "m": mode, "b": bucket})
+            if self._collided is not None:
+                raise _Collision(self._collided)
+            state = self._host.get_state(name, sid)
+            if state.get("exception"):
+                text = str(state["exception"])
+                raise EngineError(f"a rule action failed inside the engine: {text[:500]}")
+            return firings
+        except (_Collision, EngineError):
+            raise
+        except Exception as exc:  # errors raised by the C engine (e.g. 303, 304)
+            raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
+        finally:
+            self._current = None
+            self._derived = None
+            try:
+                self._host.delete_state(name, sid)
+            except Exception:  # pragma: no cover - the session is gone either way
+                pass

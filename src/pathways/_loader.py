@@ -101,6 +101,14 @@ class RuleBase:
         return {iid: i for i, iid in enumerate(self.items)}
 
     @functools.cached_property
+    def route_items(self) -> dict[str, frozenset[str]]:
+        """route -> the ids of its items."""
+        out: dict[str, set[str]] = {rid: set() for rid in self.routes}
+        for iid, d in self.items.items():
+            out.setdefault(d.route, set()).add(iid)
+        return {rid: frozenset(ids) for rid, ids in out.items()}
+
+    @functools.cached_property
     def route_rank(self) -> dict[str, int]:
         return {rid: i for i, rid in enumerate(self.routes)}
 

@@ -26,16 +26,25 @@ from ._conditions import to_engine_value
 from ._engine import Engine, Firing, answer_facts, produced_facts
 from ._loader import CORE, RuleBase
 
-__all__ = ["Compiled", "Run", "compiled", "run_case", "engine_facts"]
+__all__ = ["Compiled", "Run", "compiled", "engine_facts", "new_engine", "run_case"]
 
 
 @dataclass
 class Compiled:
     partitions: dict[str, Partition]
     engine: Engine
+    # next_question() with no answers, by (as_of, lang): the same for every user of this rule base
+    first_questions: dict[tuple[Any, str], Any] = field(default_factory=dict)
 
 
 _compile_lock = threading.Lock()
+
+
+def new_engine(rb: RuleBase, partitions: dict[str, Partition], sessions: str | None = None) -> Engine:
+    """An engine for compiled partitions of ``rb``; ``sessions``: "reuse" or "fresh" (see ``Engine``)."""
+    kinds = rb.kinds()
+    return Engine(partitions, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else (),
+                  sessions=sessions)
 
 
 def compiled(rb: RuleBase) -> Compiled:
@@ -44,9 +53,7 @@ def compiled(rb: RuleBase) -> Compiled:
         with _compile_lock:
             if rb._compiled is None:
                 partitions = compile_rules(rb)
-                kinds = rb.kinds()
-                rb._compiled = Compiled(partitions, Engine(
-                    partitions, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else ()))
+                rb._compiled = Compiled(partitions, new_engine(rb, partitions))
     return rb._compiled
 
 

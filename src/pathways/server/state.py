@@ -208,6 +208,9 @@ class State:
             loaded = load_checked(self.settings, rb)
             self.current = loaded          # one reference assignment: atomic for every request
             self.reloads += 1
+            if previous.rb._compiled is not None:
+                # its reused engine sessions go now; requests still on it finish in fresh sessions
+                compiled(previous.rb).engine.release()
             log.info("reload (%s): serving rule base %s %s (%s), was %s (%s)", why, loaded.ref.id,
                      loaded.ref.version, loaded.ref.hash[:12], previous.ref.version, previous.ref.hash[:12])
             return ReloadResult(changed=True, previous=previous.ref, current=loaded.ref)

@@ -1,0 +1,259 @@
+"""Reused engine sessions (issue 19): one live session per partition, emptied by retraction.
+
+Everything here runs the real engine. A reused session must never carry a fact from one case into
+the next: after every run it holds only its ``__open__`` fact, and every result equals the one a
+fresh session gives (``sessions="fresh"``, the plain path kept as the fallback).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import pathways
+from pathways._engine import Engine, sessions_setting
+from pathways._run import compiled, new_engine
+
+from .conftest import AS_OF, FIXTURES
+from .test_engine import DEVICE, _variant
+
+
+def _json(rb: pathways.RuleBase, answers: dict) -> str:
+    return pathways.render(pathways.evaluate(rb, answers, as_of=AS_OF), "json")
+
+
+def _next(rb: pathways.RuleBase, answers: dict) -> str:
+    return pathways.next_question(rb, answers, as_of=AS_OF).model_dump_json()
+
+
+def _fresh(path: Path) -> pathways.RuleBase:
+    """A rule base whose engine makes a new session for every run: the reference."""
+    rb = pathways.load_rule_base(path)
+    comp = compiled(rb)
+    comp.engine = new_engine(rb, comp.partitions, sessions="fresh")
+    return rb
+
+
+def _reused(path: Path, memo: bool = False) -> pathways.RuleBase:
+    """Reused sessions; without the memo every run really goes through the engine session."""
+    rb = pathways.load_rule_base(path)
+    comp = compiled(rb)
+    comp.engine = new_engine(rb, comp.partitions, sessions="reuse")
+    if not memo:
+        comp.engine.memo_size = 0
+    return rb
+
+
+def _assert_empty(engine: Engine) -> None:
+    """Every live session holds its __open__ fact and nothing else."""
+    live = engine.live_sessions()
+    for partition, sid in live.items():
+        facts = engine._host.get_facts(engine._names[partition], sid)
+        assert [f.get("t") for f in facts] == ["__open__"], (partition, facts)
+
+
+VARIANTS = {i: _variant(i) for i in range(40)}
+
+
+def test_the_setting_and_its_environment_variable() -> None:
+    assert sessions_setting("fresh") == "fresh" and sessions_setting(" Reuse ") == "reuse"
+    with pytest.raises(ValueError, match="PATHWAYS_ENGINE_SESSIONS"):
+        sessions_setting("sometimes")
+    code = ("import pathways; from pathways._run import compiled; "
+            f"rb = pathways.load_rule_base({str(FIXTURES / 'mini')!r}); print(compiled(rb).engine.sessions)")
+    for value, expected in (("fresh", "fresh"), ("", "reuse"), ("reuse", "reuse")):
+        env = {**os.environ, "PATHWAYS_ENGINE_SESSIONS": value}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == expected
+
+
+def test_a_reused_session_carries_nothing_into_the_next_case() -> None:
+    fresh, reused = _fresh(FIXTURES / "mini"), _reused(FIXTURES / "mini")
+    engine = compiled(reused).engine
+    expected = {i: (_json(fresh, a), _next(fresh, a)) for i, a in VARIANTS.items()}
+    # every case after every other one, in one long sequence through the same sessions
+    order = [i for i in VARIANTS for _ in range(2)] + list(reversed(VARIANTS)) + [0, 3, 0, 7, 3]
+    sids = None
+    for i in order:
+        assert (_json(reused, VARIANTS[i]), _next(reused, VARIANTS[i])) == expected[i], f"case {i}"
+        _assert_empty(engine)
+        sids = sids or engine.live_sessions()
+    assert engine.live_sessions() and engine.live_sessions().keys() == sids.keys()
+    # the empty case last: nothing of the cases before may show
+    assert _json(reused, {}) == _json(fresh, {})
+
+
+@pytest.mark.parametrize("memo", [False, True], ids=["sessions", "sessions+memo"])
+def test_eight_threads_through_reused_sessions_match_fresh_sessions(memo: bool) -> None:
+    fresh, reused = _fresh(FIXTURES / "mini"), _reused(FIXTURES / "mini", memo)
+    expected = {i: (_json(fresh, a), _next(fresh, a)) for i, a in VARIANTS.items()}
+    errors: list[str] = []
+
+    def worker(offset: int) -> None:
+        for n in range(150):
+            key = (offset * 7 + n) % len(VARIANTS)
+            got = (_json(reused, VARIANTS[key]), _next(reused, VARIANTS[key]))
+            if got != expected[key]:
+                errors.append(f"thread {offset} case {key} differs")
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    _assert_empty(compiled(reused).engine)
+
+
+def test_two_loaded_versions_and_a_release_in_between(mini_copy: Path) -> None:
+    """A reload: the old and the new rule base run side by side on 8 threads; the old one's sessions
+    are released half-way (what the server does after the swap) and it goes on in fresh sessions."""
+    old = _reused(mini_copy)
+    path = mini_copy / "routes" / "dev.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("en: Testing}", "en: Testing (v2)}"), encoding="utf-8")
+    manifest = mini_copy / "rulebase.yaml"
+    manifest.write_text(manifest.read_text().replace('version: "1"', 'version: "2"'))
+    new = _reused(mini_copy)
+    expected_old = {i: _json(_fresh(FIXTURES / "mini"), a) for i, a in list(VARIANTS.items())[:12]}
+    fresh_new = _fresh(mini_copy)
+    expected_new = {i: _json(fresh_new, a) for i in expected_old for a in [VARIANTS[i]]}
+    assert all('"version": "2"' in v for v in expected_new.values())
+    assert any("Testing (v2)" in v for v in expected_new.values())
+    errors: list[str] = []
+    released = threading.Event()
+
+    def worker(offset: int) -> None:
+        for n in range(60):
+            key = list(expected_old)[(offset + n) % len(expected_old)]
+            for rb, expected, label in ((old, expected_old, "old"), (new, expected_new, "new")):
+                if _json(rb, VARIANTS[key]) != expected[key]:
+                    errors.append(f"{label} case {key} differs")
+            if offset == 0 and n == 30:
+                compiled(old).engine.release()
+                released.set()
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and released.is_set()
+    assert compiled(old).engine.live_sessions() == {}
+    _assert_empty(compiled(new).engine)
+
+
+def test_sessions_are_recycled_and_results_do_not_change() -> None:
+    fresh = _fresh(FIXTURES / "mini")
+    rb = pathways.load_rule_base(FIXTURES / "mini")
+    comp = compiled(rb)
+    comp.engine = Engine(comp.partitions, values=compiled(fresh).engine._values, recycle_after=3, memo_size=0)
+    seen: set[str] = set()
+    for i in range(12):
+        assert _json(rb, VARIANTS[i]) == _json(fresh, VARIANTS[i])
+        seen |= set(comp.engine.live_sessions().values())
+    assert len(seen) >= 3  # new sessions replaced the recycled ones
+
+
+def test_an_engine_error_replaces_the_session(mini: pathways.RuleBase) -> None:
+    """A run that fails leaves no session behind to be reused; the next run starts a new one."""
+    from pathways._errors import EngineError
+
+    rb = pathways.load_rule_base(FIXTURES / "mini")
+    comp = compiled(rb)
+    engine = comp.engine = Engine(comp.partitions, values=comp.engine._values, memo_size=0)
+    before = _json(rb, DEVICE)
+    sids = engine.live_sessions()
+    ids = engine._ids
+    engine._ids = lambda fact: "same"   # every fact one identity: the engine refuses the batch
+    try:
+        with pytest.raises(EngineError):
+            pathways.evaluate(rb, DEVICE, as_of=AS_OF)
+    finally:
+        engine._ids = ids
+    assert "__core__" not in engine.live_sessions()
+    assert _json(rb, DEVICE) == before == _json(mini, DEVICE)
+    assert engine.live_sessions()["__core__"] != sids["__core__"]
+    _assert_empty(engine)
+
+
+def test_fresh_sessions_keep_no_live_session() -> None:
+    rb = _fresh(FIXTURES / "mini")
+    _json(rb, DEVICE)
+    assert compiled(rb).engine.live_sessions() == {}
+
+
+def test_the_first_question_is_remembered_and_each_caller_gets_its_own_copy() -> None:
+    fresh, reused = _fresh(FIXTURES / "mini"), _reused(FIXTURES / "mini", memo=True)
+    for lang in ("en", "zh"):
+        first = pathways.next_question(reused, {}, lang=lang, as_of=AS_OF)
+        assert first.model_dump_json() == pathways.next_question(fresh, {}, lang=lang, as_of=AS_OF).model_dump_json()
+        first.progress.ignored.append("changed by a caller")
+        again = pathways.next_question(reused, {}, lang=lang, as_of=AS_OF)
+        assert again.progress.ignored == [] and again is not first
+    assert set(compiled(reused).first_questions) == {(AS_OF, "en"), (AS_OF, "zh")}
+    assert compiled(fresh).first_questions == {}   # the plain path remembers nothing
+
+
+def test_the_memo_is_bounded() -> None:
+    rb = _reused(FIXTURES / "mini", memo=True)
+    engine = compiled(rb).engine
+    engine.memo_size = 5
+    for i in range(20):
+        _json(rb, VARIANTS[i])
+    assert 0 < len(engine._memo) <= 5
+
+
+@pytest.fixture(scope="module")
+def walks() -> list[tuple[object, dict, list[dict]]]:
+    from pathways._scenarios import DEFAULT_AS_OF, load_scenarios
+
+    rb = pathways.load_rule_base()
+    return [(sc.as_of or DEFAULT_AS_OF, sc.answers, sc.name) for sc in load_scenarios(rb)]
+
+
+@pytest.mark.parametrize("memo", [True, False], ids=["fast-path", "sessions-only"])
+def test_every_scenario_walk_gives_the_same_bytes_as_fresh_sessions(walks, memo: bool) -> None:  # noqa: ANN001
+    """The replay: every shipped scenario's interview, step by step, through the fast path (reused
+    sessions, memo, remembered first question; and once with every run in the reused sessions) and
+    through fresh sessions: the same next question (whole document) and the same checklist bytes."""
+    fast, plain = pathways.load_rule_base(), pathways.load_rule_base()
+    comp = compiled(plain)
+    comp.engine = new_engine(plain, comp.partitions, sessions="fresh")
+    compiled(fast).engine = new_engine(fast, compiled(fast).partitions, sessions="reuse")
+    if not memo:
+        compiled(fast).engine.memo_size = 0
+    steps = 0
+    for as_of, answers, name in walks:
+        given: dict = {}
+        for _ in range(len(fast.questions) + 1):
+            try:
+                a = pathways.next_question(fast, given, as_of=as_of)
+                b = pathways.next_question(plain, given, as_of=as_of)
+            except pathways.AnswersError as exc:
+                with pytest.raises(pathways.AnswersError) as again:
+                    pathways.next_question(plain, given, as_of=as_of)
+                assert str(again.value) == str(exc)
+                break
+            steps += 1
+            assert a.model_dump_json() == b.model_dump_json(), f"{name}: next question after {list(given)}"
+            if a.question is None or a.question.id not in answers:
+                break
+            given[a.question.id] = answers[a.question.id]
+        for rb_answers in (answers, given):
+            try:
+                x = pathways.render(pathways.evaluate(fast, rb_answers, as_of=as_of), "json")
+            except pathways.AnswersError as exc:
+                with pytest.raises(pathways.AnswersError) as again:
+                    pathways.evaluate(plain, rb_answers, as_of=as_of)
+                assert str(again.value) == str(exc)
+                continue
+            assert x == pathways.render(pathways.evaluate(plain, rb_answers, as_of=as_of), "json"), name
+    assert steps > len(walks)
+    _assert_empty(compiled(fast).engine)
