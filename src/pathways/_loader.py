@@ -22,7 +22,8 @@ from pydantic import BaseModel
 from ._conditions import Cond, FactInfo, facts_of, negated_facts_of, parse_condition
 from ._errors import RuleBaseError, RuleIssue, suggest
 from ._models import (
-    DUPLICATE_OPTION, MAX_NUMBER, Authority, FactRule, FileName, Item, Manifest, Question, Route, RuleFile, Source, SourceRef,
+    DUPLICATE_OPTION, MAX_NUMBER, Authority, FactRule, FileName, Item, Manifest, Question, Route, RuleFile,
+    Source, SourceRef,
 )
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file, position
 
