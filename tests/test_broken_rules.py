@@ -612,12 +612,12 @@ def test_cli_lint_and_checklist(case: Case, mini_copy: Path, tmp_path: Path) -> 
     answers.write_text("answers: {kind: device, made_in: abroad}\n", encoding="utf-8")
     command = _pathways_command()
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
-    # run both at once to keep the suite fast
+    # run both at once to keep the suite fast; from the rule base's parent, where files print as mini/...
     lint = subprocess.Popen([*command, "lint", str(root)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env)
+                            stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env, cwd=tmp_path)
     checklist = subprocess.Popen([*command, "checklist", str(answers), "--rules", str(root)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                 encoding="utf-8", env=env)
+                                 encoding="utf-8", env=env, cwd=tmp_path)
     lint_out, lint_err = lint.communicate(timeout=60)
     check_out, check_err = checklist.communicate(timeout=60)
     for output in (lint_out, lint_err, check_out, check_err):

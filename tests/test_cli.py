@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from pathways._lint import lint
+
 from .conftest import FIXTURES, REPO, pathways_command
 
 EXAMPLE = REPO / "examples" / "device_class_ii_tianjin.yaml"
@@ -148,3 +150,53 @@ def test_scenarios_check_statuses_time_limits_and_authorities(tmp_path: Path) ->
     result = run("test", str(root))
     assert result.returncode == 2 and "unknown authority 'auht'" in result.stderr + result.stdout
     assert "did you mean 'auth'" in result.stderr + result.stdout
+
+
+# ---- where files are named from, and a missing rule base (issue 16) ----------------------------
+
+def test_rule_files_are_named_from_the_current_directory(mini_copy: Path) -> None:
+    dev = mini_copy / "routes" / "dev.yaml"
+    dev.write_text(dev.read_text(encoding="utf-8").replace("sources: [{id: law, article", "sources: [{id: lawx, article"),
+                   encoding="utf-8")
+    line = next(n for n, text in enumerate(dev.read_text(encoding="utf-8").splitlines(), 1) if "lawx" in text)
+    where = {mini_copy.parent: f"mini/routes/dev.yaml:{line}:", mini_copy: f"routes/dev.yaml:{line}:",
+             REPO: f"{dev}:{line}:"}  # outside the current directory: absolute
+    for cwd, expected in where.items():
+        linted = run("lint", str(mini_copy), cwd=cwd)
+        assert linted.returncode == 1 and linted.stdout.startswith(f"{expected}15: PW121: unknown source 'lawx'"), \
+            linted.stdout
+        issues = json.loads(run("lint", "--format", "json", str(mini_copy), cwd=cwd).stdout)["issues"]
+        assert [(i["file"], i["line"]) for i in issues] == [(expected.split(":")[0], line)]
+        checklist = run("checklist", str(EXAMPLE), "--rules", str(mini_copy), cwd=cwd)
+        assert checklist.returncode == 2 and checklist.stderr.startswith(f"error: {expected}"), checklist.stderr
+    # the core's own names do not depend on the current directory
+    found = lint(mini_copy).issues
+    assert [i.file for i in found if i.code == "PW121"] == ["mini/routes/dev.yaml"]
+
+
+def test_scenario_files_are_named_from_the_current_directory(mini_copy: Path) -> None:
+    result = run("test", ".", cwd=mini_copy)
+    assert "PASS scenarios.yaml:1 imported implant" in result.stdout, result.stdout
+    outside = run("test", str(mini_copy), "--format", "json", cwd=REPO)
+    assert {r["file"] for r in json.loads(outside.stdout)["results"]} == {str(mini_copy / "scenarios.yaml")}
+
+
+def test_a_missing_rule_base_directory_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-rules"
+    result = run("lint", "--format", "json", str(missing), cwd=tmp_path)
+    assert result.returncode == 2 and [(i["code"], i["file"], i["message"]) for i in json.loads(result.stdout)["issues"]] \
+        == [("PW103", "no-such-rules", "rule base directory not found")]
+    for args in (["lint", str(missing)], ["test", str(missing)],
+                 ["checklist", str(EXAMPLE), "--rules", str(missing)], ["next", str(EXAMPLE), "--rules", str(missing)],
+                 ["wizard", "--rules", str(missing)], ["diff", str(missing), str(REPO / "rules")]):
+        result = run(*args, cwd=tmp_path)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert "no-such-rules: PW103: rule base directory not found" in result.stdout + result.stderr, args
+    a_file = tmp_path / "rulebase.yaml"
+    a_file.write_text("id: x\n", encoding="utf-8")
+    result = run("lint", str(a_file))
+    assert result.returncode == 2 and "not a rule base directory but a file" in result.stdout
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("lint", str(empty))
+    assert result.returncode == 2 and "rulebase.yaml: PW103: file not found" in result.stdout

@@ -95,9 +95,13 @@ def test_compile_errors_are_reported(tmp_path: Path) -> None:
 
 
 def test_scenario_reference_errors_are_lint_errors(tmp_path: Path) -> None:
-    root = mini(tmp_path, ("scenarios.yaml", "not_items: [filing]", "not_items: [filling]"))
+    root = mini(tmp_path / "typo", ("scenarios.yaml", "not_items: [filing]", "not_items: [filling]"))
     found = issues(root)
-    assert [i.code for i in found] == ["PW129"] and found[0].suggestion == "filing"
+    errors = [i for i in found if i.severity == "error"]
+    assert [i.code for i in errors] == ["PW129"] and errors[0].suggestion == "filing"
+    # the analysis does not read the scenarios: its findings come in the same run as their errors
+    clean = issues(mini(tmp_path / "clean"))
+    assert clean and [str(i) for i in found if i not in errors] == [str(i) for i in clean]
 
 
 def test_replaces_names_an_unknown_item(tmp_path: Path) -> None:
@@ -105,6 +109,74 @@ def test_replaces_names_an_unknown_item(tmp_path: Path) -> None:
     found = issues(root)
     assert [i.code for i in found] == ["PW123"] and found[0].suggestion == "old_gmp"
     assert found[0].line == line_of(root, DEV, "replaces: [old_gmpp]")
+
+
+# ---- every error in one run (issue 16) -----------------------------------------------------------
+
+# independent mistakes, one per edit, none changing the line count of its file
+ONE_RUN_EDITS = [
+    ("rulebase.yaml", "title: {zh: 小规则库", "titel: {zh: 小规则库"),                    # manifest: PW110, PW112
+    (BASE, "    when: {made_in: abroad}\n", "    wen: {made_in: abroad}\n"),             # a fact rule's key
+    (DEV, "ask_when: {kind: device, active: true}", "ask_when: {kindd: device, active: true}"),
+    (DEV, 'sources: [{id: law, article: "3"}]', 'sources: [{id: lawx, article: "3"}]'),
+    (DEV, "    stage: testing\n", "    stage: testng\n"),
+    (DEV, "  - id: new_gmp\n", "  - id: old_gmp\n"),                                     # duplicate id
+    (DEV, "    text: {zh: 特征, en: Features}", "    txt: {zh: 特征, en: Features}"),
+    (DEV, "- {value: measuring, label: {zh: 测量", "- {value: sterile, label: {zh: 测量"),   # same question
+    ("scenarios.yaml", "not_items: [filing]", "not_items: [filling]"),
+]
+
+
+def _errors(root: Path) -> set[str]:
+    return {str(i) for i in issues(root) if i.severity == "error"}
+
+
+def test_independent_errors_are_all_reported_in_one_run(tmp_path: Path) -> None:
+    """Each mistake alone gives some errors; all of them at once give exactly all of those errors:
+    no mistake hides another (the manifest's hid every rule file, a rule file's hid the scenario
+    files, an option given twice hid the rest of its question), and none adds follow-on errors."""
+    alone = [_errors(mini(tmp_path / f"edit{n}", edit)) for n, edit in enumerate(ONE_RUN_EDITS)]
+    assert all(alone), [str(e) for e, found in zip(ONE_RUN_EDITS, alone) if not found]
+    together = _errors(mini(tmp_path / "all", *ONE_RUN_EDITS))
+    assert together == set().union(*alone), "\n".join(sorted(together ^ set().union(*alone)))
+    codes = {line.split(": ")[1] for line in together}
+    assert codes >= {"PW110", "PW111", "PW112", "PW120", "PW121", "PW125", "PW129"}
+    # did-you-mean suggestions survive
+    for wrong, meant in [("kindd", "kind"), ("lawx", "law"), ("testng", "testing"), ("titel", "title"),
+                         ("filling", "filing")]:
+        assert any(f"'{wrong}'" in line and f"(did you mean '{meant}'?)" in line for line in together), wrong
+
+
+def test_a_fact_rule_with_a_mistake_still_declares_what_it_sets(tmp_path: Path) -> None:
+    """'origin: imported' is set only by the broken rule: the item testing it is not reported too."""
+    root = mini(tmp_path, (BASE, "    when: {made_in: abroad}\n", "    wen: {made_in: abroad}\n"))
+    found = [i for i in issues(root) if i.severity == "error"]
+    line = line_of(root, BASE, "wen:")
+    assert sorted((i.code, i.file, i.line) for i in found) == [("PW110", "mini/base.yaml", line),
+                                                                ("PW112", "mini/base.yaml", line - 1)], \
+        [str(i) for i in found]
+
+
+def test_what_waits_for_an_earlier_step(tmp_path: Path) -> None:
+    """Three checks truly depend on an earlier one: a file with a YAML syntax error has no entries,
+    so references to ids it may define are not judged (and scenarios are checked for their form
+    only); the compiler and the analysis need a rule base that loads."""
+    broken_yaml = mini(tmp_path / "yaml", (BASE, "  - id: kind\n", "  - id: kind:\n"),
+                       ("scenarios.yaml", "not_items: [filing]", "not_items: [filling]"),
+                       ("scenarios.yaml", "  answers: {kind: food", "  answer: {kind: food"))
+    found = issues(broken_yaml)
+    assert sorted((i.code, i.file) for i in found) == [("PW100", "mini/base.yaml"), ("PW110", "mini/scenarios.yaml"),
+                                                       ("PW112", "mini/scenarios.yaml")], [str(i) for i in found]
+    # a load error: no compile error, no warning yet (both need the loaded rule base)
+    questions = "".join(f"  - {{id: check_{i}, text: {{zh: 检查{i}, en: Check {i}}}, type: yes_no, "
+                        f"ask_when: {{kind: device}}}}\n" for i in range(16))
+    when = "{" + ", ".join(f"check_{i}: true" for i in range(16)) + "}"
+    wide = mini(tmp_path / "wide", (DEV, "  - id: features\n", questions + "  - id: features\n"))
+    wide = append(tmp_path / "wide", DEV, _item("wide", when))
+    assert [i.code for i in issues(wide) if i.severity == "error"] == ["PW151"]
+    both = mini(tmp_path / "wide", (DEV, "ask_when: {kind: device, active: true}",
+                                    "ask_when: {kindd: device, active: true}"))
+    assert [i.code for i in issues(both)] == ["PW120"]
 
 
 # ---- PW301 / PW302: questions -------------------------------------------------------------------

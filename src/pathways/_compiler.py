@@ -185,7 +185,7 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
         partitions[name] = part
     if issues:
         # the strict and the possible form of one condition hit the same limit: report it once
-        raise RuleBaseError(list(dict.fromkeys(issues)))
+        raise RuleBaseError(list(dict.fromkeys(issues)), root=rb.root)
     return partitions
 
 

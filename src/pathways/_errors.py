@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "AnswerIssue",
@@ -89,9 +90,14 @@ class PathwaysError(Exception):
 
 
 class RuleBaseError(PathwaysError):
-    """The rule base is invalid. ``issues`` lists every problem found, in file order."""
+    """The rule base is invalid. ``issues`` lists every problem found, in file order.
 
-    def __init__(self, issues: Iterable[RuleIssue]) -> None:
+    Issues name files relative to the parent of ``root`` (the rule base directory, when known), as
+    the loader does: ``rules/common.yaml`` wherever the program runs.
+    """
+
+    def __init__(self, issues: Iterable[RuleIssue], root: Path | None = None) -> None:
+        self.root = root
         self.issues: list[RuleIssue] = sorted(
             issues, key=lambda i: (i.file, i.line, i.column, i.code)
         )

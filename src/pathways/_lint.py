@@ -34,7 +34,7 @@ from ._compiler import Limits, Partition, PatternUsage
 from ._checklist import condition_text
 from ._conditions import Cond, Lit, TooComplex, dnf, facts_of, from_engine_date, possible, strict, to_engine_value
 from ._errors import RuleBaseError, RuleIssue
-from ._loader import CORE, RuleBase, load_rule_base
+from ._loader import CORE, RuleBase, check_rule_base
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
 from ._models import STAGES
 
@@ -97,37 +97,39 @@ def lint(path: str | Path | None = None, today: dt.date | None = None,
          disable: Iterable[str] = (), limits: Limits = Limits(), scenarios: bool = True) -> LintResult:
     """Load, compile and analyse the rule base in ``path``; every issue found, errors first.
 
-    Errors (loading, compiling, scenario files) stop the analysis: warnings need a rule base that
-    loads. ``disable`` lists PW3xx codes not to report.
+    Every error is reported in one run, as far as the checks are independent: a rule base that
+    does not load still has its scenario files checked, against the ids its files declare. What
+    needs a loaded rule base (compiling, then the analysis: its warnings and the source-link
+    errors PW319 and PW320) waits until it loads. ``disable`` lists PW3xx codes not to report.
     """
-    try:
-        rb = load_rule_base(path)
-    except RuleBaseError as exc:
-        return LintResult(None, list(exc.issues))
-    return lint_rule_base(rb, today=today, disable=disable, limits=limits, scenarios=scenarios)
+    report = check_rule_base(path)
+    if report.rule_base is None:
+        issues = list(report.issues)
+        if scenarios:
+            from ._scenarios import read_scenarios
+
+            issues += read_scenarios(report.root, report.scenario_files, report.declared)[1]
+        return LintResult(None, _sorted(issues))
+    return lint_rule_base(report.rule_base, today=today, disable=disable, limits=limits, scenarios=scenarios)
 
 
 def lint_rule_base(rb: RuleBase, today: dt.date | None = None, disable: Iterable[str] = (),
                    limits: Limits = Limits(), scenarios: bool = True) -> LintResult:
     from ._run import compiled
 
+    issues: list[RuleIssue] = []
+    if scenarios:  # independent of compiling: both are reported in one run
+        from ._scenarios import known_ids, read_scenarios
+
+        issues += read_scenarios(rb.root, rb.scenario_files, known_ids(rb))[1]
     try:
         engine_rb = compiled(rb)
         engine_rb.engine.prepare()  # the engine itself accepts every ruleset
-        partitions = engine_rb.partitions
     except RuleBaseError as exc:
-        return LintResult(rb, list(exc.issues))
-    issues: list[RuleIssue] = []
-    if scenarios:
-        from ._scenarios import load_scenarios
-        try:
-            load_scenarios(rb)
-        except RuleBaseError as exc:
-            issues.extend(exc.issues)
-    if issues:
-        return LintResult(rb, _sorted(issues))
+        # the analysis runs the compiled rule base: its warnings wait for the compile errors' fix
+        return LintResult(rb, _sorted(issues + list(exc.issues)))
     skip = set(disable)
-    checker = _Checker(rb, partitions, today or dt.date.today(), limits)
+    checker = _Checker(rb, engine_rb.partitions, today or dt.date.today(), limits)
     for issue in checker.run():
         if issue.code not in skip or issue.code in ERROR_CODES:
             issues.append(issue)

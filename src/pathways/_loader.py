@@ -22,12 +22,13 @@ from pydantic import BaseModel
 from ._conditions import Cond, FactInfo, facts_of, negated_facts_of, parse_condition
 from ._errors import RuleBaseError, RuleIssue, suggest
 from ._models import (
-    MAX_NUMBER, Authority, FactRule, Item, Manifest, Question, Route, RuleFile, Source, SourceRef,
+    DUPLICATE_OPTION, MAX_NUMBER, Authority, FactRule, FileName, Item, Manifest, Question, Route, RuleFile,
+    Source, SourceRef,
 )
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file, position
 
-__all__ = ["FactRuleDef", "ItemDef", "QuestionDef", "RouteDef", "RuleBase", "load_rule_base",
-           "default_rules_dir", "CORE"]
+__all__ = ["FactRuleDef", "ItemDef", "LoadReport", "QuestionDef", "RouteDef", "RuleBase", "check_rule_base",
+           "load_rule_base", "default_rules_dir", "CORE"]
 
 CORE = "__core__"  # the partition holding common questions, common facts and route applicability
 
@@ -340,6 +341,30 @@ def _walk(root: Any, loc: tuple[Any, ...]) -> Any:
     return node
 
 
+def _unknown_reference(issue: RuleIssue) -> bool:
+    """An issue saying that an id or a derived value is defined nowhere (PW120-PW124, PW131)."""
+    return (issue.code in ("PW120", "PW121", "PW122", "PW123", "PW124") and "unknown" in issue.message
+            or issue.code == "PW131" and "a value set for" in issue.message)
+
+
+_FILE_NAME: pydantic.TypeAdapter[str] = pydantic.TypeAdapter(FileName)
+
+
+def _listed(raw_manifest: Any, key: str) -> list[str | None]:
+    """The file names under ``key`` of a manifest that failed validation; None in place of a name
+    that is not valid (the manifest's own issues already say why)."""
+    names = raw_manifest.get(key) if isinstance(raw_manifest, dict) else None
+    if not isinstance(names, list):
+        return []
+    out: list[str | None] = []
+    for name in names:
+        try:
+            out.append(_FILE_NAME.validate_python(name))
+        except pydantic.ValidationError:
+            out.append(None)
+    return out
+
+
 # ---- the loader ----------------------------------------------------------------------------
 
 _FAILED = object()  # a file that could not be read or parsed (already reported)
@@ -351,6 +376,9 @@ class _Loader:
         self.issues: list[RuleIssue] = []
         self.hasher = hashlib.sha256()
         self.failed_ids: set[str] = set()  # entries that failed validation: no follow-on errors
+        self.failed_sets: list[tuple[str, Any, str, tuple[int, int]]] = []  # what failed fact rules set
+        self.declared: dict[str, set[str]] = defaultdict(set)  # every id written, valid or not
+        self.unread_files: list[str] = []  # listed rule files missing, unreadable or not parsable
 
     def rel(self, path: Path) -> str:
         try:
@@ -384,18 +412,34 @@ class _Loader:
             self.issues.extend(validation_issues(exc, model, data, filename))
             return None
 
-    def load(self) -> RuleBase:
+    def load(self) -> tuple[RuleBase | None, list[Path]]:
+        """The rule base (None when anything is wrong: every issue is in ``self.issues``) and the
+        scenario files the manifest lists.
+
+        Each file is checked whatever was found in the others, so one run reports every
+        independent problem. What truly depends on an earlier step: nothing can be read without
+        the directory and a parsable manifest (it lists the files), a file with a YAML syntax
+        error has no entries to check, and the cross-file checks see only the entries that
+        passed their own validation (see ``without_follow_on_errors``).
+        """
         manifest_path = self.root / "rulebase.yaml"
         if not self.root.is_dir():
-            raise RuleBaseError([RuleIssue("PW103", "rule base directory not found", str(self.root))])
+            what = ("not a rule base directory but a file: give the directory that holds rulebase.yaml"
+                    if self.root.exists() else "rule base directory not found")
+            self.issues.append(RuleIssue("PW103", what, str(self.root)))
+            return None, []
         raw_manifest = self.read(manifest_path)
-        manifest = (self.validate(Manifest, raw_manifest, self.rel(manifest_path))
-                    if raw_manifest is not _FAILED else None)
-        if manifest is None:
-            raise RuleBaseError(self.issues)
+        if raw_manifest is _FAILED:
+            return None, []
+        manifest = self.validate(Manifest, raw_manifest, self.rel(manifest_path))
+        # a manifest with a typo in its title still lists the files: check them too
+        file_names = manifest.files if manifest is not None else _listed(raw_manifest, "files")
+        scenario_names = manifest.scenarios if manifest is not None else _listed(raw_manifest, "scenarios")
 
         files: list[tuple[str, Any, RuleFile]] = []
-        for index, name in enumerate(manifest.files):
+        for index, name in enumerate(file_names):
+            if name is None:
+                continue
             path = (self.root / name)
             if not self.inside(name, path, raw_manifest, ("files", index)):
                 continue
@@ -404,15 +448,19 @@ class _Loader:
                 self.issues.append(RuleIssue("PW160", f"listed file '{name}' does not exist",
                                              self.rel(manifest_path), line, col,
                                              suggest(name, [str(p.relative_to(self.root)) for p in self.root.rglob("*.y*ml")])))
+                self.unread_files.append(name)
                 continue
             data = self.read(path)
             if data is _FAILED:
+                self.unread_files.append(name)
                 continue
             checked = self.validate_rule_file(data, self.rel(path))
             if checked is not None:
                 files.append((self.rel(path), *checked))
         scenario_files = []
-        for index, name in enumerate(manifest.scenarios):
+        for index, name in enumerate(scenario_names):
+            if name is None:
+                continue
             path = self.root / name
             if not self.inside(name, path, raw_manifest, ("scenarios", index)):
                 continue
@@ -424,10 +472,11 @@ class _Loader:
                 scenario_files.append(path)
         rule_base = self.assemble(manifest, files)
         if self.issues:
-            raise RuleBaseError(self.without_follow_on_errors())
+            self.issues = self.without_follow_on_errors()
+            return None, scenario_files
         assert rule_base is not None
         rule_base.scenario_files = scenario_files
-        return rule_base
+        return rule_base, scenario_files
 
     def inside(self, name: str, path: Path, raw_manifest: Any, where: tuple[Any, ...]) -> bool:
         """Whether a file the manifest lists lies inside the rule base (else a PW160 at its entry):
@@ -449,7 +498,14 @@ class _Loader:
         return False
 
     def without_follow_on_errors(self) -> list[RuleIssue]:
-        """Drop "unknown X" errors about entries that are already reported as invalid."""
+        """Drop "unknown X" errors about entries that are already reported as invalid.
+
+        A listed rule file that could not be read or parsed may define any id: until it parses, a
+        reference cannot be told from a typo, so no reference is reported as unknown (a check that
+        truly waits for the file's own error to be fixed).
+        """
+        if self.unread_files:
+            return [issue for issue in self.issues if not _unknown_reference(issue)]
         if not self.failed_ids:
             return self.issues
         kept = []
@@ -484,13 +540,14 @@ class _Loader:
                                              f"allowed: {', '.join(allowed)}", filename, line, col,
                                              suggest(str(key), allowed)))
         route_failed = False
+        self.declare("routes", data.get("route"))
         if "route" in data:
             try:
                 fields["route"] = Route.model_validate(data["route"])
                 kept["route"] = data["route"]
                 kept.value_pos["route"] = data.value_pos["route"]
             except pydantic.ValidationError as exc:
-                route_failed = True
+                route_failed = True  # its items are still validated, but kept out of the cross-file checks
                 self.issues.extend(validation_issues(exc, Route, data["route"], filename, "route"))
         sections = {"authorities": Authority, "sources": Source, "questions": Question,
                     "facts": FactRule, "items": Item}
@@ -510,21 +567,28 @@ class _Loader:
             models = []
             for index, entry in enumerate(raw):
                 label = entry_label(section, entry, index)
-                if section == "items" and route_failed:
-                    self.note_failed(entry)  # its route is broken: do not pile errors on top
-                    continue
-                if isinstance(entry, dict) and section == "questions" and not self.options_unique(entry, filename, label):
-                    self.note_failed(entry)
-                    continue
+                self.declare(section, entry)
+                # every entry is validated, so that all of its own errors show in one run; an entry
+                # kept out of the cross-file checks (its route broken, an option value twice) is
+                # noted as failed, so that references to it are not reported as unknown
+                valid = not (section == "items" and route_failed)
+                unique = not (isinstance(entry, dict) and section == "questions"
+                              and not self.options_unique(entry, filename, label))
                 try:
-                    models.append(model.model_validate(entry))
+                    entry_model = model.model_validate(entry)
                 except pydantic.ValidationError as exc:
                     root = entry if isinstance(entry, (LocDict, LocList)) else raw
-                    self.issues.extend(validation_issues(exc, model, entry, filename, label)
-                                       if root is entry else
-                                       validation_issues(exc, model, raw, filename, label))
-                    self.note_failed(entry)
+                    found = (validation_issues(exc, model, entry, filename, label) if root is entry else
+                             validation_issues(exc, model, raw, filename, label))
+                    if not unique:  # said above with the position; the model's own check only says that
+                        found = [i for i in found if not i.message.endswith(DUPLICATE_OPTION)]
+                    self.issues.extend(found)
+                    valid = False
+                valid = valid and unique
+                if not valid:
+                    self.note_failed(entry, filename)
                     continue
+                models.append(entry_model)
                 good.append(entry)
                 good.item_pos.append(raw.item_pos[index])
             kept[section] = good
@@ -538,9 +602,24 @@ class _Loader:
                                                  "must name its 'route'", filename, line, col))
         return kept, RuleFile.model_construct(**fields)
 
-    def note_failed(self, entry: Any) -> None:
+    def declare(self, section: str, entry: Any) -> None:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            self.declared[section].add(entry["id"])
+            if section == "routes":
+                self.declared["derived"].add(f"route.{entry['id']}")
+        if section == "facts" and isinstance(entry, dict) and isinstance(entry.get("set"), dict):
+            self.declared["derived"].update(name for name in entry["set"] if isinstance(name, str))
+
+    def note_failed(self, entry: Any, filename: str) -> None:
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             self.failed_ids.add(entry["id"])
+        # the facts a failed fact rule sets still exist for the conditions that test them: without
+        # them a typo in one rule would also be reported as unknown facts or values elsewhere
+        assigned = entry.get("set") if isinstance(entry, LocDict) else None
+        if isinstance(assigned, LocDict):
+            for name, value in assigned.items():
+                if isinstance(name, str) and isinstance(value, (bool, int, float, str)):
+                    self.failed_sets.append((name, value, filename, assigned.value_pos.get(name, (1, 1))))
 
     def options_unique(self, entry: Any, filename: str, label: str) -> bool:
         options = entry.get("options")
@@ -569,7 +648,8 @@ class _Loader:
               suggestion: str | None = None) -> None:
         self.issues.append(RuleIssue(code, message, filename, pos[0], pos[1], suggestion))
 
-    def assemble(self, manifest: Manifest, files: list[tuple[str, Any, RuleFile]]) -> RuleBase | None:
+    def assemble(self, manifest: Manifest | None, files: list[tuple[str, Any, RuleFile]]) -> RuleBase | None:
+        """Cross-file checks over the entries that passed validation; the rule base when no issue was found."""
         authorities: dict[str, Authority] = {}
         sources: dict[str, Source] = {}
         questions: dict[str, tuple[Question, str, Any, int]] = {}
@@ -638,6 +718,10 @@ class _Loader:
                                f"and at most {MAX_NUMBER:.0e} in size", filename, position(raw, ("set", name)))
                     continue
                 derived_values[name].append((value, filename, raw, position(raw, ("set", name))))
+        for name, value, filename, pos in self.failed_sets:
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                    and not (math.isfinite(value) and abs(value) <= MAX_NUMBER)):
+                derived_values[name].append((value, filename, None, pos))
         derived: dict[str, FactInfo] = {}
         derived_partition: dict[str, str] = {}
         for name, entries in derived_values.items():
@@ -738,7 +822,7 @@ class _Loader:
         self.check_fact_graph(question_defs, fact_defs, route_defs)
         self.check_after_graph(items)
         partitions, needs = self.partition(question_defs, fact_defs, route_defs, item_defs, derived_partition)
-        if self.issues:
+        if self.issues or manifest is None:
             return None
         return RuleBase(
             root=self.root, manifest=manifest, content_hash=self.hasher.hexdigest(),
@@ -891,10 +975,37 @@ def _one_cycle(graph: dict[str, set[str]], start: str, members: set[str]) -> lis
         node = step
 
 
+@dataclass(frozen=True)
+class LoadReport:
+    """What loading a rule base found: the rule base (None when anything is wrong), every issue,
+    and the scenario files the manifest lists (readable even when the rule files are not)."""
+
+    root: Path
+    rule_base: RuleBase | None
+    issues: list[RuleIssue]
+    scenario_files: list[Path]
+    # the ids written in the rule files, valid entries or not, by kind (routes, questions, derived,
+    # items, authorities, sources): what scenario files may name even while the rule base is broken
+    # (None when a listed rule file could not be read: its ids are not known)
+    declared: dict[str, set[str]] | None = None
+
+
+def check_rule_base(path: str | Path | None = None) -> LoadReport:
+    """Load and check the rule base in ``path`` (default: the shipped one), collecting every issue."""
+    root = Path(path) if path is not None else default_rules_dir()
+    loader = _Loader(root.resolve() if root.exists() else root)
+    rule_base, scenario_files = loader.load()
+    # ids in a file that could not be parsed are unknown: scenarios are then checked for their form only
+    declared = None if loader.unread_files else dict(loader.declared)
+    return LoadReport(loader.root, rule_base, loader.issues, scenario_files, declared)
+
+
 def load_rule_base(path: str | Path | None = None) -> RuleBase:
     """Load and check the rule base in ``path`` (default: the shipped one).
 
     Raises RuleBaseError listing every problem found.
     """
-    root = Path(path) if path is not None else default_rules_dir()
-    return _Loader(root.resolve() if root.exists() else root).load()
+    report = check_rule_base(path)
+    if report.rule_base is None:
+        raise RuleBaseError(report.issues, root=report.root)
+    return report.rule_base

@@ -169,6 +169,9 @@ class Option(_Strict):
         return self
 
 
+DUPLICATE_OPTION = "an option value appears twice"  # the loader says where, in its own words
+
+
 class Question(_Strict):
     """A question the wizard may ask; its id is the fact that conditions test."""
 
@@ -191,7 +194,7 @@ class Question(_Strict):
                 raise ValueError(f"a {self.type} question needs 'options'")
             values = [option.value for option in self.options]
             if len(set(values)) != len(values):  # the loader reports where; this guards the API
-                raise ValueError("an option value appears twice")
+                raise ValueError(DUPLICATE_OPTION)
         elif self.options is not None:
             raise ValueError(f"a {self.type} question takes no 'options'")
         if (self.min is not None or self.max is not None or self.unit is not None) and self.type != "number":
@@ -342,6 +345,9 @@ def _host_matches(host: str, allowed: str) -> bool:
     return host == allowed or host.endswith("." + allowed)
 
 
+FileName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./\-]+\.ya?ml$")]  # a file the manifest lists
+
+
 class Manifest(_Strict):
     """rulebase.yaml: the rule base's id and version and the files it is made of, in order."""
 
@@ -351,9 +357,8 @@ class Manifest(_Strict):
     in_force_from: dt.date | None = None   # cases dated from this day on are supported (lint PW318)
     title: Text
     languages: list[Literal["zh", "en"]] = ["zh", "en"]
-    files: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./\-]+\.ya?ml$")]],
-                     Field(min_length=1)]
-    scenarios: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_./\-]+\.ya?ml$")]] = []
+    files: Annotated[list[FileName], Field(min_length=1)]
+    scenarios: list[FileName] = []
     sources_policy: SourcePolicy = SourcePolicy()
 
     @model_validator(mode="before")

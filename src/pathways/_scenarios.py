@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 import pydantic
@@ -23,7 +24,7 @@ from ._outcome import ItemStatus, TimeLimitOut
 from ._run import run_case
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
 
-__all__ = ["Scenario", "ScenarioResult", "load_scenarios", "run_scenario", "run_scenarios"]
+__all__ = ["Scenario", "ScenarioResult", "load_scenarios", "read_scenarios", "run_scenario", "run_scenarios"]
 
 
 class ExpectedTimeLimit(BaseModel):
@@ -107,10 +108,30 @@ DEFAULT_AS_OF = dt.date(2026, 11, 24)
 def load_scenarios(rb: RuleBase, paths: list[Path] | None = None, check_references: bool = True) -> list[Scenario]:
     """Read scenario files (default: those the manifest lists); check their references (unless told
     not to: ``pathways diff`` compares scenarios whose expectations may name removed items)."""
+    scenarios, issues = read_scenarios(rb.root, rb.scenario_files if paths is None else paths,
+                                       known_ids(rb) if check_references else None)
+    if issues:
+        raise RuleBaseError(issues, root=rb.root)
+    return scenarios
+
+
+def known_ids(rb: RuleBase) -> dict[str, Collection[str]]:
+    """The ids of a loaded rule base that scenarios may name, by kind."""
+    return {"routes": rb.routes, "items": rb.items, "questions": rb.questions, "derived": rb.derived,
+            "authorities": rb.authorities}
+
+
+def read_scenarios(root: Path, paths: list[Path], known: Mapping[str, Collection[str]] | None
+                   ) -> tuple[list[Scenario], list[RuleIssue]]:
+    """The scenarios of ``paths`` and every issue found in them; the ids their expectations name
+    are checked against ``known`` (by kind, as ``known_ids`` gives them; None: not checked).
+
+    ``pathways lint`` checks the scenario files of a rule base that failed to load against the
+    ids its files declare, so that a scenario's typo shows in the same run as the rules' errors."""
     issues: list[RuleIssue] = []
     scenarios: list[Scenario] = []
-    for path in paths if paths is not None else rb.scenario_files:
-        name = str(path.relative_to(rb.root.parent)) if path.is_relative_to(rb.root.parent) else str(path)
+    for path in paths:
+        name = str(path.relative_to(root.parent)) if path.is_relative_to(root.parent) else str(path)
         try:
             data = load_yaml_file(path, name)
         except YamlFailure as failure:
@@ -127,25 +148,34 @@ def load_scenarios(rb: RuleBase, paths: list[Path] | None = None, check_referenc
         for index, scenario in enumerate(parsed.scenarios):
             line = data.item_pos[index][0] if isinstance(data, LocList) else 0
             scenario = scenario.model_copy(update={"file": name, "line": line})
-            known = {"routes": rb.routes, "not_routes": rb.routes, "items": rb.items,
-                     "to_determine": rb.items, "not_items": rb.items, "upcoming": rb.items,
-                     "asked": rb.questions, "not_asked": rb.questions, "facts": rb.derived,
-                     "kinds": rb.items, "statuses": rb.items, "time_limits": rb.items,
-                     "authorities": rb.items}
-            for key, table in known.items() if check_references else ():
-                for ref in getattr(scenario.expect, key):
-                    if ref not in table:
-                        issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.{key} names "
-                                                f"unknown '{ref}'", name, line, 1, suggest(ref, table)))
-            for iid, authority in scenario.expect.authorities.items() if check_references else ():
-                if authority not in rb.authorities:
-                    issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.authorities.{iid} "
-                                            f"names unknown authority '{authority}'", name, line, 1,
-                                            suggest(authority, rb.authorities)))
+            if known is not None:
+                issues.extend(_unknown_references(known, scenario, name, line))
             scenarios.append(scenario)
-    if issues:
-        raise RuleBaseError(issues)
-    return scenarios
+    return scenarios, issues
+
+
+_EXPECTED_KIND = {"routes": "routes", "not_routes": "routes", "items": "items", "to_determine": "items",
+                  "not_items": "items", "upcoming": "items", "asked": "questions", "not_asked": "questions",
+                  "facts": "derived", "kinds": "items", "statuses": "items", "time_limits": "items",
+                  "authorities": "items"}
+
+
+def _unknown_references(known: Mapping[str, Collection[str]], scenario: Scenario, name: str,
+                        line: int) -> list[RuleIssue]:
+    issues = []
+    authorities = known.get("authorities", ())
+    for key, kind in _EXPECTED_KIND.items():
+        table = known.get(kind, ())
+        for ref in getattr(scenario.expect, key):
+            if ref not in table:
+                issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.{key} names "
+                                        f"unknown '{ref}'", name, line, 1, suggest(ref, table)))
+    for iid, authority in scenario.expect.authorities.items():
+        if authority not in authorities:
+            issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.authorities.{iid} "
+                                    f"names unknown authority '{authority}'", name, line, 1,
+                                    suggest(authority, authorities)))
+    return issues
 
 
 def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:

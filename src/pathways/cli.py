@@ -7,9 +7,11 @@ report it). Never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,9 +21,9 @@ import click
 
 from ._answers import MAX_ANSWERS_BYTES, AnswerSet, read_answers_file
 from ._dates import parse_date
-from ._errors import AnswersError, EngineError, PathwaysError, RuleBaseError
+from ._errors import AnswersError, EngineError, PathwaysError, RuleBaseError, RuleIssue
 from ._files import terminal_safe, write_file
-from ._loader import RuleBase, load_rule_base
+from ._loader import RuleBase, default_rules_dir, load_rule_base
 
 if TYPE_CHECKING:
     from ._outcome import Outcome
@@ -45,7 +47,7 @@ def _guard(func: F) -> F:
             return func(*args, **kwargs)
         except RuleBaseError as exc:
             for issue in exc.issues:
-                _err(f"error: {issue}")
+                _err(f"error: {_located(issue, exc.root)}")
             _err(f"the rule base has {len(exc.issues)} error(s)")
             sys.exit(EXIT_BAD_INPUT)
         except AnswersError as exc:
@@ -70,6 +72,37 @@ def _guard(func: F) -> F:
             sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _openable(name: str, root: Path | None) -> str:
+    """A file as the core names it (relative to the rule base directory's parent, whatever the
+    current directory) as the user can open it: relative to the current directory when inside it,
+    else absolute."""
+    if root is None:
+        return name
+    path = Path(os.path.normpath(Path(root).absolute().parent / name))
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _located(issue: RuleIssue, root: Path | None) -> RuleIssue:
+    return dataclasses.replace(issue, file=_openable(issue.file, root))
+
+
+def _root(rules_dir: Path | None) -> Path:
+    """The rule base directory as the loader sees it (links resolved), to name its files from."""
+    root = rules_dir if rules_dir is not None else default_rules_dir()
+    return root.resolve() if root.exists() else root
+
+
+def _not_a_rule_base(rules_dir: Path | None) -> None:
+    """Exit 2 when the rule base directory is missing: bad input, before any work starts."""
+    if rules_dir is not None and not rules_dir.is_dir():
+        what = "not a directory" if rules_dir.exists() else "rule base directory not found"
+        _err(f"error: {rules_dir}: PW103: {what}")
+        sys.exit(EXIT_BAD_INPUT)
 
 
 rules_option = click.option(
@@ -257,7 +290,7 @@ def test(rules_dir: Path | None, fmt: str, min_coverage: float | None, show_all:
     from ._scenarios import load_scenarios, run_scenarios
 
     rb = _load(rules_dir)
-    scenarios = load_scenarios(rb)
+    scenarios = [s.model_copy(update={"file": _openable(s.file, rb.root)}) for s in load_scenarios(rb)]
     results = run_scenarios(rb, scenarios)
     failed = [r for r in results if not r.passed]
     traces = {id(r): explain_wrong_items(rb, r) for r in failed}
@@ -299,8 +332,9 @@ def lint(rules_dir: Path | None, fmt: str, warnings_as_errors: bool, disable: tu
          today: dt.date | None) -> None:
     """Check a rule base: load and compile errors, then warnings (docs/authoring.md lists the codes).
 
-    Prints file:line:col: CODE: message, one per line (--format json for editors and CI). Exit 0
-    when clean, 1 on errors (or warnings with --warnings-as-errors), 2 on bad options.
+    Prints file:line:col: CODE: message, one per line (--format json for editors and CI), files
+    named from the current directory. Exit 0 when clean, 1 on errors (or warnings with
+    --warnings-as-errors), 2 on bad options or a rule base that cannot be found or read.
     """
     from ._lint import format_issue, lint as run_lint, parse_disable, summary, to_json
 
@@ -316,6 +350,8 @@ def lint(rules_dir: Path | None, fmt: str, warnings_as_errors: bool, disable: tu
     except Exception as exc:  # pragma: no cover - a bug; never a traceback
         _err(f"internal error (please report it): {type(exc).__name__}: {exc}")
         sys.exit(EXIT_INTERNAL)
+    root = _root(rules_dir)
+    result.issues = [_located(issue, root) for issue in result.issues]
     failed = result.errors > 0 or (warnings_as_errors and result.count("warning") > 0)
     if fmt == "json":
         _echo(json.dumps(to_json(result), indent=2, ensure_ascii=False))
@@ -323,7 +359,9 @@ def lint(rules_dir: Path | None, fmt: str, warnings_as_errors: bool, disable: tu
         for issue in result.issues:
             _echo(format_issue(issue))
         _echo(summary(result), err=failed)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    # no rule base to check at all (the directory or its manifest missing or unreadable) is bad input
+    unreadable = any(issue.code == "PW103" for issue in result.issues)
+    sys.exit(EXIT_BAD_INPUT if unreadable else EXIT_FINDINGS if failed else EXIT_OK)
 
 
 @cli.command()
@@ -383,11 +421,10 @@ def schema(what: str, rules_dir: Path | None) -> None:
                    "$PATHWAYS_TOKEN.")
 def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, server: str | None) -> None:
     """Answer the questions one at a time in the terminal, then see, tick off and export the checklist."""
-    import os
-
     if server and rules_dir:
         _err("error: --server and --rules exclude each other: the server evaluates with its own rule base")
         sys.exit(EXIT_BAD_INPUT)
+    _not_a_rule_base(rules_dir)  # before the terminal UI starts, like a bad --server below
     if server:
         from .client import ClientError, check_base_url
 
@@ -409,8 +446,6 @@ def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, serv
 
 def _remote_checklist(server: str, answers: str, lang: str, as_of: dt.date | None) -> tuple[Outcome, AnswerSet]:
     """``checklist --server URL``: evaluate on a pathways server; render here, as a local run would."""
-    import os
-
     from .client import PathwaysClient
 
     answer_set = read_answers_file(answers, _stdin() if answers == "-" else None)
@@ -431,7 +466,7 @@ def _remote_checklist(server: str, answers: str, lang: str, as_of: dt.date | Non
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes, each with its own compiled rule base (throughput scales with cores).")
 @click.option("--token-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Bearer tokens, one per line (also $PATHWAYS_TOKENS). Re-read on reload.")
+              help="Bearer tokens, one per line (also $PATHWAYS_SERVER_TOKENS). Re-read on reload.")
 @click.option("--admin-token-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Tokens for POST /v1/admin/reload (also $PATHWAYS_ADMIN_TOKENS); without any, it is off.")
 @click.option("--allow-anonymous", is_flag=True,

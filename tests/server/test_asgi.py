@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import shutil
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from pathways.server import Settings, SettingsError, create_app
 from pathways.server.settings import is_loopback, read_tokens
 from pathways.server.state import RuleBaseRefused
 
+from ..conftest import pathways_command
 from .conftest import ADMIN_TOKEN, CASE, MINI, OTHER_TOKEN, TOKEN
 
 pytestmark = pytest.mark.anyio
@@ -461,8 +464,26 @@ def test_tokens_required_beyond_loopback(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="without bearer tokens"):
         Settings(host="0.0.0.0").check_exposure(environ={})
     Settings(host="0.0.0.0", allow_anonymous=True).check_exposure(environ={})
-    Settings(host="0.0.0.0").check_exposure(environ={"PATHWAYS_TOKENS": TOKEN})
+    Settings(host="0.0.0.0").check_exposure(environ={"PATHWAYS_SERVER_TOKENS": TOKEN})
     Settings(host="127.0.0.1").check_exposure(environ={})
+
+
+def test_the_old_server_tokens_variable_still_works_with_a_warning(tmp_path: Path) -> None:
+    """PATHWAYS_TOKENS (one letter from the client's PATHWAYS_TOKEN) became PATHWAYS_SERVER_TOKENS."""
+    assert Settings().resolve_tokens(environ={"PATHWAYS_SERVER_TOKENS": TOKEN})[0] == [TOKEN]
+    with pytest.warns(DeprecationWarning, match=r"\$PATHWAYS_TOKENS is deprecated: name it \$PATHWAYS_SERVER_TOKENS"):
+        tokens, _ = Settings().resolve_tokens(environ={"PATHWAYS_TOKENS": TOKEN, "PATHWAYS_SERVER_TOKENS": OTHER_TOKEN})
+    assert tokens == [OTHER_TOKEN, TOKEN]
+    with pytest.warns(DeprecationWarning):
+        Settings(host="0.0.0.0").check_exposure(environ={"PATHWAYS_TOKENS": TOKEN})
+    # an operator starting the server sees it on standard error (the server stops here: no rule base)
+    env = {**os.environ, "PATHWAYS_TOKENS": TOKEN}
+    env.pop("PATHWAYS_SERVER_TOKENS", None)
+    result = subprocess.run([*pathways_command(), "serve", "--rules", str(tmp_path / "none"), "--port", "0"],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "warning: $PATHWAYS_TOKENS is deprecated: name it $PATHWAYS_SERVER_TOKENS" in result.stderr
+    assert TOKEN not in result.stderr + result.stdout
 
 
 def test_token_sources(tmp_path: Path) -> None:

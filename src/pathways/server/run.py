@@ -26,7 +26,7 @@ from typing import Any
 
 from .._errors import RuleBaseError
 from .._loader import load_rule_base
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, deprecation_warnings
 from .state import RuleBaseRefused, check_in_subprocess, rules_dir_of
 
 __all__ = ["log_config", "serve"]
@@ -52,6 +52,8 @@ def preflight(settings: Settings) -> str:
 
     Returns the checked content hash. Raises SettingsError, RuleBaseError or RuleBaseRefused.
     """
+    for message in deprecation_warnings():
+        print(f"warning: {message}", file=sys.stderr)
     settings.check_exposure()
     settings.resolve_tokens()          # a bad token file fails here, with its message
     rules_dir = rules_dir_of(settings)

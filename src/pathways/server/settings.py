@@ -1,8 +1,9 @@
 """Server settings: where the rules are, who may call, how much a request may carry.
 
 Tokens come from a file (``--token-file``: one token per line, ``#`` comments and blank lines
-ignored) and/or the environment variable ``PATHWAYS_TOKENS`` (tokens separated by commas or
-whitespace). Admin tokens (for ``POST /v1/admin/reload``) come from ``--admin-token-file`` and
+ignored) and/or the environment variable ``PATHWAYS_SERVER_TOKENS`` (tokens separated by commas or
+whitespace; the old name ``PATHWAYS_TOKENS``, one letter from the client's ``PATHWAYS_TOKEN``, still
+works with a warning). Admin tokens (for ``POST /v1/admin/reload``) come from ``--admin-token-file`` and
 ``PATHWAYS_ADMIN_TOKENS`` the same way. Tokens never appear in ``repr``, logs or errors.
 """
 
@@ -13,6 +14,8 @@ import json
 import os
 import re
 import sys
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from .._answers import MAX_ANSWERS, MAX_TEXT
 from .._errors import PathwaysError
 
-__all__ = ["MIN_TOKEN_LENGTH", "Settings", "SettingsError", "is_loopback", "read_tokens"]
+__all__ = ["MIN_TOKEN_LENGTH", "Settings", "SettingsError", "deprecation_warnings", "is_loopback", "read_tokens"]
 
 MIN_TOKEN_LENGTH = 16
-TOKENS_ENV = "PATHWAYS_TOKENS"
+TOKENS_ENV = "PATHWAYS_SERVER_TOKENS"
+DEPRECATED_TOKENS_ENV = "PATHWAYS_TOKENS"  # until 2026.12: too close to the client's PATHWAYS_TOKEN
 ADMIN_TOKENS_ENV = "PATHWAYS_ADMIN_TOKENS"
 _TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")   # visible ASCII: what an Authorization header carries
 
@@ -58,6 +62,15 @@ def _split_tokens(text: str, where: str) -> list[str]:
         if not _TOKEN_CHARS.match(token):
             raise SettingsError(f"{where}: token {index} has characters other than visible ASCII")
     return tokens
+
+
+def deprecation_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """What to tell an operator whose environment still uses an old variable name."""
+    environ = os.environ if environ is None else environ
+    if not environ.get(DEPRECATED_TOKENS_ENV):
+        return []
+    return [f"${DEPRECATED_TOKENS_ENV} is deprecated: name it ${TOKENS_ENV} (the tokens the server accepts; "
+            "$PATHWAYS_TOKEN, singular, is the token a client sends). Both are read for now."]
 
 
 def read_tokens(file: Path | None, env_var: str, environ: dict[str, str] | None = None) -> list[str]:
@@ -122,6 +135,9 @@ class Settings(BaseModel):
         tokens = [t.get_secret_value() for t in self.tokens]
         admin = [t.get_secret_value() for t in self.admin_tokens]
         tokens += read_tokens(self.token_file, TOKENS_ENV, environ)
+        tokens += read_tokens(None, DEPRECATED_TOKENS_ENV, environ)
+        for message in deprecation_warnings(environ):
+            warnings.warn(message, DeprecationWarning, stacklevel=2)
         admin += read_tokens(self.admin_token_file, ADMIN_TOKENS_ENV, environ)
         return list(dict.fromkeys(tokens)), list(dict.fromkeys(admin))
 
