@@ -381,6 +381,18 @@ def _answers_component(loaded: Loaded) -> dict[str, Any]:
                            "Question id → answer; null means not answered."}
 
 
+def _defaults_into_descriptions(schema: dict[str, Any]) -> None:
+    """A request field's default, said in words rather than as ``default``: openapi-typescript (7, by
+    default) types a property with a ``default`` as required, so generated clients would have to send
+    every field. The server applies the defaults; the fields stay optional."""
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop:
+            default = prop.pop("default")
+            if default not in (None, {}, [], ""):
+                words = f"Default: {json.dumps(default, ensure_ascii=False)}."
+                prop["description"] = f"{prop['description']} {words}" if prop.get("description") else words
+
+
 def _openapi(app: FastAPI, state: State, settings: Settings) -> dict[str, Any]:
     loaded = state.current
     cached = getattr(app.state, "openapi_cache", None)
@@ -393,6 +405,8 @@ def _openapi(app: FastAPI, state: State, settings: Settings) -> dict[str, Any]:
     for name in ("CheckRequest", "DocumentRequest", "NextRequest", "ExplainRequest"):
         components[name]["properties"]["answers"] = {"$ref": "#/components/schemas/Answers"}
     components["ExplainRequest"]["properties"]["item"]["enum"] = list(loaded.rb.items)
+    for name in ("CheckRequest", "DocumentRequest", "NextRequest", "ExplainRequest", "ItemProgressIn"):
+        _defaults_into_descriptions(components[name])
     # route ids are the rule base's, like question and item ids: an enum generated clients can use
     components["RouteId"] = {"type": "string", "enum": list(loaded.rb.routes),
                              "description": "A route (approval pathway) of the rule base."}

@@ -48,7 +48,7 @@ def add_docs(app: FastAPI, openapi_url: str) -> None:
             swagger_ui_parameters={"validatorUrl": None, "displayOperationId": True})
 
     for name, media_type in _ASSETS.items():
-        app.add_api_route(f"{ASSETS_PATH}/{name}", _asset_endpoint(name, media_type), methods=["GET"],
+        app.add_api_route(f"{ASSETS_PATH}/{name}", _asset_endpoint(name, media_type), methods=["GET", "HEAD"],
                           include_in_schema=False)
 
 
