@@ -61,7 +61,7 @@ class CheckRequest(_In):
     @field_validator("format", mode="before")
     @classmethod
     def _moved_formats(cls, value: Any) -> Any:
-        # md and html were served here until 0.2 (issue 16): say where they went, not just "must be json"
+        # md and html were served here in 0.1 (issue 16): say where they went, not just "must be json"
         if value in DOCUMENT_FORMATS:
             raise ValueError(f"'{value}' is no longer served by /v1/checklist, which returns the JSON outcome "
                              f"only: POST the same body to /v1/document (format {value!r}) for the checklist "
