@@ -210,7 +210,7 @@ def _document_body(answers: Mapping[str, Any], format: str, as_of: dt.date | str
 
 def _text_request(answers: Mapping[str, Any], format: str, as_of: dt.date | str | None,
                   lang: str) -> tuple[str, dict[str, Any]]:
-    # /v1/checklist answers JSON only (since 0.2); the rendered checklist is a document
+    # /v1/checklist answers JSON only (issue 16); the rendered checklist is a document
     if format == "json":
         return "/v1/checklist", _body(answers, as_of, lang)
     return "/v1/document", _body(answers, as_of, lang, format=format)

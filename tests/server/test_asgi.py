@@ -532,3 +532,16 @@ def test_client_and_check_do_not_import_the_server_stack() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("as_of", ["1865-09-26", "2026-11-24", "5800-04-05"])
+async def test_xlsx_for_any_case_date(client: httpx.AsyncClient, as_of: str) -> None:
+    # a ZIP entry's date is a DOS date (1980-2107); a case dated outside was a 500 (found by test_fuzz)
+    import io
+
+    import openpyxl
+
+    r = await client.post("/v1/document", json={"answers": CASE, "as_of": as_of, "format": "xlsx"})
+    assert r.status_code == 200, r.text
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert book.properties.modified == dt.datetime.fromisoformat(as_of)
