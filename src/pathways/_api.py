@@ -14,7 +14,7 @@ from ._conditions import facts_of
 from ._dates import parse_date
 from ._errors import AnswerIssue, AnswersError
 from ._loader import RuleBase
-from ._outcome import NextQuestion, OptionOut, Outcome, Progress, QuestionOut, RouteResult, Trace
+from ._outcome import ItemStatus, NextQuestion, OptionOut, Outcome, Progress, QuestionOut, RouteResult, Trace
 from ._run import compiled, needed_questions, run_case
 from ._texts import value_text
 
@@ -121,7 +121,7 @@ class Explanation(BaseModel):
     item: str
     title: str
     on_checklist: bool
-    status: str | None
+    status: ItemStatus | None
     reason: str
     route: str
     route_applies: Literal["yes", "maybe", "no"]

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ._models import ItemKind, QuestionType, Stage
+
 __all__ = [
     "AnswerGiven", "AnswerUsed", "AuthorityRef", "Conflict", "DerivedFact", "IgnoredAnswer", "ItemResult",
     "NextQuestion", "OpenQuestion", "OptionOut", "Outcome", "Progress", "QuestionOut", "RouteResult", "RuleBaseRef",
@@ -120,8 +122,8 @@ class Trace(_Out):
 class ItemResult(_Out):
     id: str
     route: str
-    stage: str
-    kind: Literal["obligation", "option", "guidance"]
+    stage: Stage
+    kind: ItemKind
     status: ItemStatus
     applies: Literal["yes", "maybe"]
     confirmed: bool
@@ -217,7 +219,7 @@ class OptionOut(_Out):
 class QuestionOut(_Out):
     id: str
     text: str
-    type: str
+    type: QuestionType
     help: str | None = None
     options: list[OptionOut] = []
     unknown_allowed: bool

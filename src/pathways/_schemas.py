@@ -31,7 +31,8 @@ def _answer_schema(rb: RuleBase, qid: str) -> dict[str, Any]:
     else:
         schema = {"type": "string", "maxLength": 2000}
     if q.unknown == "allowed":
-        schema = {"anyOf": [schema, {"const": "unknown", "description": "don't know"}]}
+        # an enum of one, not a const: openapi-python-client cannot read a const beside a boolean
+        schema = {"anyOf": [schema, {"type": "string", "enum": ["unknown"], "description": "don't know"}]}
     schema["title"] = q.text.en
     schema["description"] = q.text.zh
     return schema

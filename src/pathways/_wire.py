@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from ._dates import parse_date
 from ._outcome import QuestionOut, RuleBaseRef
@@ -44,6 +44,9 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+DOCUMENT_FORMATS = ("html", "pdf", "xlsx", "md")
+
+
 class CheckRequest(_In):
     """POST /v1/checklist."""
 
@@ -51,8 +54,19 @@ class CheckRequest(_In):
     as_of: Day | None = Field(None, description="Evaluate the rules as they stood on this date "
                                                     "(default: today, on the server).")
     lang: Lang = "en"
-    format: Literal["json", "md", "html"] = Field(
-        "json", description="json: the Outcome document; md or html: the rendered checklist.")
+    format: Literal["json"] = Field(
+        "json", deprecated=True, description="Always json (the Outcome document); accepted for older clients. "
+        "The checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document.")
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _moved_formats(cls, value: Any) -> Any:
+        # md and html were served here in 0.1 (issue 16): say where they went, not just "must be json"
+        if value in DOCUMENT_FORMATS:
+            raise ValueError(f"'{value}' is no longer served by /v1/checklist, which returns the JSON outcome "
+                             f"only: POST the same body to /v1/document (format {value!r}) for the checklist "
+                             "as a document")
+        return value
 
 
 class ItemProgressIn(_In):

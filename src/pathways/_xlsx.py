@@ -143,7 +143,9 @@ def _fixed_times(data: bytes, stamp: tuple[int, int, int, int, int, int]) -> byt
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            # a ZIP entry's date is a DOS date (1980 to 2107); core.xml keeps the case's own date
+            entry = zipfile.ZipInfo(info.filename, date_time=min(max(stamp, (1980, 1, 1, 0, 0, 0)),
+                                                                 (2107, 12, 31, 0, 0, 0)))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
             content = source.read(info.filename)

@@ -208,6 +208,14 @@ def _document_body(answers: Mapping[str, Any], format: str, as_of: dt.date | str
                  case_date=when, progress=progress or None)
 
 
+def _text_request(answers: Mapping[str, Any], format: str, as_of: dt.date | str | None,
+                  lang: str) -> tuple[str, dict[str, Any]]:
+    # /v1/checklist answers JSON only (issue 16); the rendered checklist is a document
+    if format == "json":
+        return "/v1/checklist", _body(answers, as_of, lang)
+    return "/v1/document", _body(answers, as_of, lang, format=format)
+
+
 def _jsonable(value: Any) -> Any:
     from ._answers import UNKNOWN
 
@@ -320,14 +328,15 @@ class PathwaysClient(_Base):
     def checklist(self, answers: Mapping[str, Any], *, as_of: dt.date | str | None = None,
                   lang: str = "en") -> Outcome:
         """The checklist for ``answers`` (``POST /v1/checklist``), as a ``pathways.Outcome``."""
-        response = self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang, format="json"))
+        response = self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang))
         return self._model(response, Outcome)
 
     def checklist_text(self, answers: Mapping[str, Any], format: Format = "md", *,
                        as_of: dt.date | str | None = None, lang: str = "en") -> str:
-        """The checklist rendered by the server: Markdown, HTML or the JSON document as text."""
-        response = self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang, format=format))
-        return response.text
+        """The checklist rendered by the server: Markdown or HTML (``POST /v1/document``, no case
+        details), or the JSON outcome as text (``POST /v1/checklist``)."""
+        path, body = _text_request(answers, format, as_of, lang)
+        return self._call("POST", path, json=body).content.decode("utf-8")
 
     def document(self, answers: Mapping[str, Any], format: DocumentFormat = "pdf", *,
                  as_of: dt.date | str | None = None, lang: str = "en", product: str = "", company: str = "",
@@ -412,13 +421,13 @@ class AsyncPathwaysClient(_Base):
 
     async def checklist(self, answers: Mapping[str, Any], *, as_of: dt.date | str | None = None,
                         lang: str = "en") -> Outcome:
-        response = await self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang, format="json"))
+        response = await self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang))
         return self._model(response, Outcome)
 
     async def checklist_text(self, answers: Mapping[str, Any], format: Format = "md", *,
                              as_of: dt.date | str | None = None, lang: str = "en") -> str:
-        response = await self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang, format=format))
-        return response.text
+        path, body = _text_request(answers, format, as_of, lang)
+        return (await self._call("POST", path, json=body)).content.decode("utf-8")
 
     async def document(self, answers: Mapping[str, Any], format: DocumentFormat = "pdf", *,
                        as_of: dt.date | str | None = None, lang: str = "en", product: str = "", company: str = "",

@@ -192,3 +192,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     server = start_server(tmp, rules, workers=2)
     yield server
     server.stop()
+
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+@pytest.fixture(scope="session")
+def shipped_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """One worker, tokens and admin tokens on, the shipped rule base (read in place, never modified)."""
+    server = start_server(tmp_path_factory.mktemp("shipped-live"), ROOT / "rules", workers=1)
+    yield server
+    server.stop()

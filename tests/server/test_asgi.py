@@ -88,13 +88,21 @@ async def test_checklist_equals_evaluate(client: httpx.AsyncClient, mini_rb: pat
 @pytest.mark.parametrize(("fmt", "media", "marker"), [("md", "text/markdown", "# "), ("html", "text/html", "<html")])
 async def test_checklist_rendered(client: httpx.AsyncClient, mini_rb: pathways.RuleBase, fmt: str, media: str,
                                   marker: str) -> None:
-    r = await client.post("/v1/checklist", json={"answers": CASE, "as_of": AS_OF, "format": fmt})
-    assert r.status_code == 200
+    """The rendered checklist is a document (/v1/document); /v1/checklist answers JSON only and says where
+    Markdown and HTML went (they were served there before 0.2)."""
+    r = await client.post("/v1/document", json={"answers": CASE, "as_of": AS_OF, "format": fmt})
+    assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith(media)
     names_rulebase(r, mini_rb)
     expected = pathways.render(pathways.evaluate(mini_rb, CASE, dt.date(2026, 11, 24)), fmt)
-    assert r.text == expected
+    assert r.content.decode() == expected
     assert marker in r.text.lower()
+    moved = error(await client.post("/v1/checklist", json={"answers": CASE, "as_of": AS_OF, "format": fmt}),
+                  422, "invalid_request")
+    assert moved.field == "format" and "/v1/document" in moved.message and f"'{fmt}'" in moved.message
+    still = await client.post("/v1/checklist", json={"answers": CASE, "as_of": AS_OF, "format": "json"})
+    assert still.status_code == 200 and still.headers["content-type"] == "application/json"
+    assert pathways.Outcome.model_validate_json(still.content).as_of == dt.date(2026, 11, 24)
 
 
 async def test_next_question(client: httpx.AsyncClient, mini_rb: pathways.RuleBase) -> None:
@@ -545,3 +553,16 @@ def test_client_and_check_do_not_import_the_server_stack() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("as_of", ["1865-09-26", "2026-11-24", "5800-04-05"])
+async def test_xlsx_for_any_case_date(client: httpx.AsyncClient, as_of: str) -> None:
+    # a ZIP entry's date is a DOS date (1980-2107); a case dated outside was a 500 (found by test_fuzz)
+    import io
+
+    import openpyxl
+
+    r = await client.post("/v1/document", json={"answers": CASE, "as_of": as_of, "format": "xlsx"})
+    assert r.status_code == 200, r.text
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert book.properties.modified == dt.datetime.fromisoformat(as_of)

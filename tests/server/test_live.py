@@ -53,10 +53,10 @@ def test_every_endpoint(live: Live, mini_rb: pathways.RuleBase) -> None:
         assert r.content == pathways.evaluate(mini_rb, CASE, AS_OF).model_dump_json().encode()
         assert r.headers["x-rulebase-hash"] == mini_rb.content_hash
         assert "server" not in r.headers          # no server banner
-        md = c.post("/v1/checklist", json={"answers": CASE, "as_of": "2026-11-24", "format": "md"})
-        assert md.text == pathways.render(pathways.evaluate(mini_rb, CASE, AS_OF), "md")
-        html = c.post("/v1/checklist", json={"answers": CASE, "as_of": "2026-11-24", "format": "html"})
-        assert html.headers["content-type"].startswith("text/html")
+        md = c.post("/v1/document", json={"answers": CASE, "as_of": "2026-11-24", "format": "md"})
+        assert md.content.decode() == pathways.render(pathways.evaluate(mini_rb, CASE, AS_OF), "md")
+        moved = c.post("/v1/checklist", json={"answers": CASE, "as_of": "2026-11-24", "format": "html"})
+        assert moved.status_code == 422 and "/v1/document" in moved.json()["message"]
         step = c.post("/v1/next", json={"answers": {"kind": "device"}}).json()
         assert step["question"]["id"] and step["rulebase"]["hash"] == mini_rb.content_hash
         exp = c.post("/v1/explain", json={"answers": CASE, "item": "agent"}).json()
@@ -241,6 +241,8 @@ def test_sync_client(live: Live, mini_rb: pathways.RuleBase) -> None:
         assert outcome == pathways.evaluate(mini_rb, CASE, AS_OF)
         assert client.last_rulebase == outcome.rulebase
         assert client.checklist_text(CASE, "md", as_of=AS_OF) == pathways.render(outcome, "md")
+        assert client.checklist_text(CASE, "html", as_of=AS_OF) == pathways.render(outcome, "html")
+        assert client.checklist_text(CASE, "json", as_of=AS_OF) == outcome.model_dump_json()
         step = client.next_question({"kind": "device"}, as_of=AS_OF)
         assert step == pathways.next_question(mini_rb, {"kind": "device"}, "en", AS_OF)
         assert client.explain(CASE, "reg", as_of=AS_OF) == pathways.explain(mini_rb, CASE, "reg", AS_OF)

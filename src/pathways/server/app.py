@@ -2,7 +2,8 @@
 
 Endpoints (JSON unless said otherwise):
 
-    POST /v1/checklist      answers, as_of, lang, format json|md|html → Outcome (or the rendered text)
+    POST /v1/checklist      answers, as_of, lang → Outcome (JSON only; documents: /v1/document)
+    POST /v1/document       answers, as_of, lang, format pdf|xlsx|html|md, case details → the file
     POST /v1/next           answers, as_of, lang → NextQuestion (question + progress), for remote wizards
     POST /v1/explain        answers, item, as_of, lang → Explanation
     GET  /v1/rulebase       id, version, hash, routes, counts
@@ -10,7 +11,7 @@ Endpoints (JSON unless said otherwise):
     POST /v1/admin/reload   re-read the rules directory (admin token); atomic swap or refusal
     GET  /healthz           the process is alive
     GET  /readyz            a rule base is loaded and compiled: ready to serve
-    GET  /openapi.json, /docs
+    GET  /openapi.json, /docs (Swagger UI, its assets served from the package: ``docs.py``)
 
 Every response carries ``X-Request-ID`` and ``X-Rulebase-Id/-Version/-Hash`` naming the rule base
 that served it (bodies of checklists and next questions name it too). Errors are typed JSON
@@ -51,10 +52,11 @@ from .._api import Explanation, evaluate, explain, next_question
 from .._errors import AnswerIssue, AnswersError, EngineError
 from .._outcome import NextQuestion, Outcome
 from .._document import CaseDetails, ItemProgress
-from .._render import MEDIA_TYPES, SUFFIXES, export, render
+from .._render import MEDIA_TYPES, SUFFIXES, export
 from .._schemas import answers_schema
 from .._wire import (CheckRequest, DocumentRequest, ErrorBody, ErrorIssue, ExplainRequest, Health, NextRequest, QuestionsOut,
                      Ready, ReloadResult, RuleBaseInfo, error_body)
+from .docs import add_docs
 from .settings import Settings
 from .state import Loaded, RuleBaseRefused, State, load_checked, supervisor_pid
 
@@ -70,7 +72,6 @@ Send = Callable[[Message], Awaitable[None]]
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 _JSON = b"application/json"
-_OPEN_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Not a JSON object (bad_json, bad_request)."},
@@ -380,6 +381,18 @@ def _answers_component(loaded: Loaded) -> dict[str, Any]:
                            "Question id → answer; null means not answered."}
 
 
+def _defaults_into_descriptions(schema: dict[str, Any]) -> None:
+    """A request field's default, said in words rather than as ``default``: openapi-typescript (7, by
+    default) types a property with a ``default`` as required, so generated clients would have to send
+    every field. The server applies the defaults; the fields stay optional."""
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop:
+            default = prop.pop("default")
+            if default not in (None, {}, [], ""):
+                words = f"Default: {json.dumps(default, ensure_ascii=False)}."
+                prop["description"] = f"{prop['description']} {words}" if prop.get("description") else words
+
+
 def _openapi(app: FastAPI, state: State, settings: Settings) -> dict[str, Any]:
     loaded = state.current
     cached = getattr(app.state, "openapi_cache", None)
@@ -389,11 +402,18 @@ def _openapi(app: FastAPI, state: State, settings: Settings) -> dict[str, Any]:
                          routes=app.routes, openapi_version="3.1.0")
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Answers"] = _answers_component(loaded)
-    for name in ("CheckRequest", "NextRequest", "ExplainRequest"):
-        if name in components:
-            components[name]["properties"]["answers"] = {"$ref": "#/components/schemas/Answers"}
-    if "ExplainRequest" in components:
-        components["ExplainRequest"]["properties"]["item"]["enum"] = list(loaded.rb.items)
+    for name in ("CheckRequest", "DocumentRequest", "NextRequest", "ExplainRequest"):
+        components[name]["properties"]["answers"] = {"$ref": "#/components/schemas/Answers"}
+    components["ExplainRequest"]["properties"]["item"]["enum"] = list(loaded.rb.items)
+    for name in ("CheckRequest", "DocumentRequest", "NextRequest", "ExplainRequest", "ItemProgressIn"):
+        _defaults_into_descriptions(components[name])
+    # route ids are the rule base's, like question and item ids: an enum generated clients can use
+    components["RouteId"] = {"type": "string", "enum": list(loaded.rb.routes),
+                             "description": "A route (approval pathway) of the rule base."}
+    for name, prop in (("ItemResult", "route"), ("RouteResult", "id"), ("RouteInfo", "id"), ("Explanation", "route")):
+        described = components[name]["properties"][prop]
+        components[name]["properties"][prop] = {"$ref": "#/components/schemas/RouteId",
+                                                **{k: v for k, v in described.items() if k == "description"}}
     schema["components"]["securitySchemes"] = {
         "bearerAuth": {"type": "http", "scheme": "bearer",
                        "description": "Required when the server has tokens (always beyond loopback)."}}
@@ -455,7 +475,9 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
                 loop.remove_signal_handler(signal.SIGHUP)
 
     app = FastAPI(title="pathways", version=__version__, description=_DESCRIPTION, lifespan=lifespan,
-                  openapi_url="/openapi.json", docs_url="/docs" if settings.docs else None, redoc_url=None)
+                  openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    if settings.docs:
+        add_docs(app, "/openapi.json")
     app.state.pathways = state
 
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
@@ -465,21 +487,18 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
     def current(request: Request) -> Loaded:
         return _loaded_of(request) or state.current
 
-    @app.post("/v1/checklist", response_model=Outcome, tags=["checklists"], responses={
-        200: {"description": "The checklist: the Outcome document (format json), or Markdown/HTML.",
-              "content": {"text/markdown": {"schema": {"type": "string"}},
-                          "text/html": {"schema": {"type": "string"}}}}, **_ERRORS})
+    # explicit operation ids: generated clients name their functions after them
+    @app.post("/v1/checklist", response_model=Outcome, tags=["checklists"], operation_id="checklist",
+              responses=_ERRORS)
     async def checklist(body: CheckRequest, request: Request) -> Response:
-        """The checklist for the answers: routes, items with their trace, timeline."""
+        """The checklist for the answers (the Outcome document): routes, items with their trace, timeline.
+        JSON only: the checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document."""
         loaded = current(request)
         _check_limits(body.answers, settings)
         outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang)
-        if body.format == "json":
-            return Response(outcome.model_dump_json().encode(), media_type="application/json")
-        media = "text/markdown" if body.format == "md" else "text/html"
-        return Response(render(outcome, body.format).encode(), media_type=f"{media}; charset=utf-8")
+        return Response(outcome.model_dump_json().encode(), media_type="application/json")
 
-    @app.post("/v1/document", tags=["checklists"], response_class=Response, responses={
+    @app.post("/v1/document", tags=["checklists"], operation_id="document", response_class=Response, responses={
         200: {"description": "The checklist as a document for one case, with its content type.",
               "content": {MEDIA_TYPES["pdf"]: {"schema": {"type": "string", "format": "binary"}},
                           MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
@@ -499,7 +518,8 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         return Response(data, media_type=MEDIA_TYPES[body.format], headers={
             "Content-Disposition": f"attachment; filename=\"checklist{SUFFIXES[body.format]}\""})
 
-    @app.post("/v1/next", response_model=NextQuestion, tags=["checklists"], responses=_ERRORS)
+    @app.post("/v1/next", response_model=NextQuestion, tags=["checklists"], operation_id="nextQuestion",
+              responses=_ERRORS)
     async def next_(body: NextRequest, request: Request) -> Response:
         """The next question to ask (null when done), progress and the routes so far."""
         loaded = current(request)
@@ -507,7 +527,8 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         step = next_question(loaded.rb, body.answers, body.lang, body.as_of)
         return Response(step.model_dump_json().encode(), media_type="application/json")
 
-    @app.post("/v1/explain", response_model=Explanation, tags=["checklists"], responses=_ERRORS)
+    @app.post("/v1/explain", response_model=Explanation, tags=["checklists"], operation_id="explain",
+              responses=_ERRORS)
     async def explain_(body: ExplainRequest, request: Request) -> Response:
         """Why an item is, or is not, on the checklist for the answers."""
         loaded = current(request)
@@ -515,17 +536,19 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         result = explain(loaded.rb, body.answers, body.item, body.as_of, body.lang)
         return Response(result.model_dump_json().encode(), media_type="application/json")
 
-    @app.get("/v1/rulebase", response_model=RuleBaseInfo, tags=["rule base"], responses=_GET_ERRORS)
+    @app.get("/v1/rulebase", response_model=RuleBaseInfo, tags=["rule base"], operation_id="ruleBase",
+             responses=_GET_ERRORS)
     async def rulebase(request: Request) -> Response:
         """The rule base served: id, version, content hash, routes and counts."""
         return Response(current(request).info_json, media_type="application/json")
 
-    @app.get("/v1/questions", response_model=QuestionsOut, tags=["rule base"], responses=_GET_ERRORS)
+    @app.get("/v1/questions", response_model=QuestionsOut, tags=["rule base"], operation_id="questions",
+             responses=_GET_ERRORS)
     async def questions(request: Request, lang: Literal["zh", "en"] = Query("en")) -> Response:
         """Every question of the rule base, with options, in the language asked for."""
         return Response(current(request).questions_json(lang), media_type="application/json")
 
-    @app.post("/v1/admin/reload", response_model=ReloadResult, tags=["admin"], responses={
+    @app.post("/v1/admin/reload", response_model=ReloadResult, tags=["admin"], operation_id="reload", responses={
         401: _ERRORS[401], 403: {"model": ErrorBody, "description": "No admin tokens are configured."},
         422: {"model": ErrorBody, "description": "The new rule base was refused (rulebase_invalid); "
                                                  "the old one keeps serving."}})
@@ -546,12 +569,12 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
             log.info("reload (admin): rule base unchanged (%s)", result.current.hash[:12])
         return Response(result.model_dump_json().encode(), media_type="application/json")
 
-    @app.get("/healthz", response_model=Health, tags=["health"])
+    @app.get("/healthz", response_model=Health, tags=["health"], operation_id="healthz")
     async def healthz() -> Response:
         """The process is alive (for liveness probes)."""
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    @app.get("/readyz", response_model=Ready, tags=["health"],
+    @app.get("/readyz", response_model=Ready, tags=["health"], operation_id="readyz",
              responses={503: {"model": ErrorBody, "description": "Not ready."}})
     async def readyz(request: Request) -> Response:
         """A compiled rule base is loaded: send traffic (for readiness probes and load balancers)."""
