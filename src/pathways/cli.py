@@ -417,7 +417,7 @@ def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, serv
             _err(f"error: --server: {exc}")
             sys.exit(EXIT_BAD_INPUT)
     if web and not server:
-        _load(rules_dir)  # a broken rule base is reported here, once, not in every browser tab
+        _guard(_load)(rules_dir)  # a broken rule base is reported here, once, not in every browser tab
     try:
         from pathways_tui import run, serve_web  # lazy: the core must not import textual
     except ImportError as exc:  # pragma: no cover - a broken installation

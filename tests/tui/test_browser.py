@@ -13,13 +13,7 @@ import datetime as dt
 import io
 import json
 import os
-import queue
-import re
 import shutil
-import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,58 +27,16 @@ from wcwidth import wcswidth
 import pathways
 
 from ..conftest import REPO
+from .web_server import WAIT, WebWizard
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install "
                                                           "chromium; .ci/run installs it)")
-PATHWAYS = Path(sys.executable).parent / "pathways"
 AS_OF = dt.date(2026, 11, 24)
 CASE = yaml.safe_load((REPO / "examples" / "device_class_ii_tianjin.yaml").read_text(encoding="utf-8"))["answers"]
 # (as root, chromium needs --no-sandbox; the rest keeps it from calling anywhere on its own)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-WAIT = 60.0  # seconds for what a person would see at once (a busy 2-core machine: generous)
-
-
-class WebWizard:
-    """``pathways wizard --web --port 0`` in its own process; its URL read from what it prints."""
-
-    def __init__(self, cwd: Path, data_dir: Path, *args: str) -> None:
-        env = {**os.environ, "PATHWAYS_DATA_DIR": str(data_dir), "LANG": "C.UTF-8"}
-        env.pop("NO_COLOR", None)
-        self.process = subprocess.Popen([str(PATHWAYS), "wizard", "--web", "--port", "0", *args], cwd=cwd, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.url = ""
-        end = time.monotonic() + WAIT
-        while time.monotonic() < end and not self.url:
-            try:
-                line = self.lines.get(timeout=0.5)
-            except queue.Empty:
-                assert self.process.poll() is None, f"the server ended: {''.join(self.output)}"
-                continue
-            if match := re.search(r"Serving the wizard on (http://\S+/)", line):
-                self.url = match.group(1)
-        assert self.url, f"no URL printed: {''.join(self.output)}"
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.output.append(line)
-            self.lines.put(line)
-
-    def stop(self) -> int:
-        """Ctrl+C, as a person would stop it; the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        try:
-            return self.process.wait(timeout=WAIT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError(f"the server did not stop on Ctrl+C: {''.join(self.output)}") from None
 
 
 class Tab:
@@ -183,6 +135,7 @@ def test_a_device_case_in_a_real_browser(tmp_path: Path) -> None:
             context = playwright.chromium.launch_persistent_context(
                 str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
                 viewport={"width": 1280, "height": 800}, accept_downloads=True)
+            context.set_default_timeout(WAIT * 1000)
             requested: list[str] = []
             failed: list[str] = []
             context.on("request", lambda request: requested.append(request.url))
@@ -248,12 +201,29 @@ def test_a_device_case_in_a_real_browser(tmp_path: Path) -> None:
             second.wait_for("Regulatory checklist", f"0 of {len(outcome.items)} done")
             png = second.page.screenshot(path=str(tmp_path / "resumed.png"))
             _not_blank(png)
+
+            # Ctrl+C on the server with the tab open: its wizard ends (the case let go), the page says so
+            [lock] = (data / "locks").glob("*.lock")
+            pid = json.loads(lock.read_text(encoding="utf-8"))["pid"]
+            assert server.stop() == 0, "".join(server.output)
+            assert _ends(pid), f"the tab's wizard (process {pid}) is still running"
+            second.page.wait_for_selector("body.-closed .closed-notice", timeout=WAIT * 1000)
             context.close()
 
         # everything the pages loaded came from the wizard's own server: nothing from the internet
         assert requested and all(url.startswith(origin + "/") for url in requested), requested
         assert not failed, failed
     finally:
-        code = server.stop()
-    assert code == 0, "".join(server.output)
+        server.stop()
     assert "Traceback" not in "".join(server.output)
+
+
+def _ends(pid: int) -> bool:
+    end = time.monotonic() + WAIT
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
