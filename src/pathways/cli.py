@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+WEB_PORT = 8765  # pathways wizard --web (pathways serve, the HTTP API, has 8000)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -419,12 +420,33 @@ def schema(what: str, rules_dir: Path | None) -> None:
               help="Use the rule base of a pathways server (pathways serve): the questions and the checklist "
                    "come from it, the answers stay on this computer; the bearer token, if needed, comes from "
                    "$PATHWAYS_TOKEN.")
-def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, server: str | None) -> None:
-    """Answer the questions one at a time in the terminal, then see, tick off and export the checklist."""
+@click.option("--web", is_flag=True,
+              help="Serve the wizard to a web browser instead of running it here: open the URL it prints; "
+                   "each browser tab is its own case.")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, metavar="PORT",
+              help=f"With --web: the port to listen on (default {WEB_PORT}; 0 picks a free one).")
+@click.option("--host", default=None, metavar="ADDRESS",
+              help="With --web: the address to listen on (default 127.0.0.1, this computer only); an address "
+                   "other computers can reach needs --public too.")
+@click.option("--public", is_flag=True,
+              help="With --web: allow a --host that other computers can reach. The wizard has no login: "
+                   "whoever reaches it can read and change every case saved on this computer.")
+def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, server: str | None, web: bool,
+           port: int | None, host: str | None, public: bool) -> None:
+    """Answer the questions one at a time in the terminal (or, with --web, in a browser), then see,
+    tick off and export the checklist."""
+    import os
+
     if server and rules_dir:
         _err("error: --server and --rules exclude each other: the server evaluates with its own rule base")
         sys.exit(EXIT_BAD_INPUT)
-    _not_a_rule_base(rules_dir)  # before the terminal UI starts, like a bad --server below
+    if not web and (port is not None or host is not None or public):
+        _err("error: --port, --host and --public only go with --web")
+        sys.exit(EXIT_BAD_INPUT)
+    _not_a_rule_base(rules_dir)  # before the terminal UI or the web server starts, like a bad --server below
+    if web:
+        host = host or "127.0.0.1"
+        _check_web_host(host, public)
     if server:
         from .client import ClientError, check_base_url
 
@@ -433,13 +455,34 @@ def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, serv
         except ClientError as exc:
             _err(f"error: --server: {exc}")
             sys.exit(EXIT_BAD_INPUT)
+    if web and not server:
+        _guard(_load)(rules_dir)  # a broken rule base is reported here, once, not in every browser tab
     try:
-        from pathways_tui import run  # lazy: the core must not import textual
+        from pathways_tui import run, serve_web  # lazy: the core must not import textual
     except ImportError as exc:  # pragma: no cover - a broken installation
         _err(f"error: the wizard is not available ({exc}); reinstall pathways")
         sys.exit(EXIT_INTERNAL)
+    if web:
+        assert host is not None
+        sys.exit(serve_web(host=host, port=WEB_PORT if port is None else port, public=public,
+                           rules_dir=rules_dir, lang=lang, as_of=as_of, server=server))
     sys.exit(run(rules_dir=rules_dir, lang=lang, as_of=as_of, server=server,
                  token=os.environ.get("PATHWAYS_TOKEN") or None))
+
+
+def _check_web_host(host: str, public: bool) -> None:
+    """``wizard --web`` listens on this computer only, unless asked in so many words."""
+    from .server.settings import is_loopback
+
+    if is_loopback(host):
+        return
+    if not public:
+        _err(f"error: --host {host}: the web wizard has no login, so it listens on this computer only "
+             "(127.0.0.1). To let other computers reach it anyway, add --public; whoever reaches it can "
+             "then read and change every case saved here.")
+        sys.exit(EXIT_BAD_INPUT)
+    _err(f"warning: serving the wizard on {host} with no authentication: anyone who can reach this address "
+         "can read and change every case saved on this computer")
 
 
 # ---- the HTTP API: pathways serve, and checklists from a server ----------------------------

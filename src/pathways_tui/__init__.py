@@ -1,7 +1,7 @@
 """pathways_tui: the Textual terminal wizard of pathways (``pathways wizard``).
 
-Depends on the core (``pathways``); the core never imports it. Start it with ``run()``, or build
-the app with ``build_app(...)`` (what the tests do).
+Depends on the core (``pathways``); the core never imports it. Start it with ``run()``, serve it
+to web browsers with ``serve_web(...)``, or build the app with ``build_app(...)`` (what the tests do).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-__all__ = ["build_app", "hold_gc_for_startup", "run"]
+__all__ = ["build_app", "hold_gc_for_startup", "run", "serve_web"]
 
 
 def hold_gc_for_startup() -> None:
@@ -33,3 +33,9 @@ def run(*args: Any, **kwargs: Any) -> int:
     from .app import run as _run
 
     return _run(*args, **kwargs)
+
+
+def serve_web(**kwargs: Any) -> int:
+    from .web import serve_web as _serve_web
+
+    return _serve_web(**kwargs)

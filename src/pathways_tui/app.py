@@ -419,7 +419,11 @@ class PathwaysApp(App[None]):
         except pathways.PathwaysError as exc:
             self.notify(failure_text(lang, exc), severity="error", timeout=10)
             return
-        self.notify(t(lang, "wrote", path=path))
+        if self.is_web:  # served to a browser (pathways wizard --web): the file is on the server's disk
+            self.deliver_binary(path)
+            self.notify(t(lang, "wrote_download", path=path))
+        else:
+            self.notify(t(lang, "wrote", path=path))
 
     async def on_unmount(self) -> None:
         self.engine.shutdown(wait=False, cancel_futures=True)

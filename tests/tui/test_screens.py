@@ -103,7 +103,7 @@ def test_the_core_and_the_cli_do_not_import_the_wizard() -> None:
     import sys
 
     code = ("import sys, pathways, pathways.cli; "
-            "print(sorted(m for m in ('textual', 'pathways_tui') if m in sys.modules))")
+            "print(sorted(m for m in ('textual', 'textual_serve', 'aiohttp', 'pathways_tui') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
