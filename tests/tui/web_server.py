@@ -33,11 +33,15 @@ class WebWizard:
             try:
                 line = self.lines.get(timeout=0.5)
             except queue.Empty:
-                assert self.process.poll() is None, f"the server ended: {''.join(self.output)}"
+                if self.process.poll() is not None:
+                    break
                 continue
             if match := re.search(r"Serving the wizard on (http://\S+/)", line):
                 self.url = match.group(1)
-        assert self.url, f"no URL printed: {''.join(self.output)}"
+        if not self.url:  # (never leave a server behind)
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"no URL printed: {''.join(self.output)}")
 
     def _read(self) -> None:
         assert self.process.stdout is not None
