@@ -31,6 +31,8 @@ SKIP = {
     "source .venv/bin/activate": "the test runs with this environment's `pathways` on PATH instead",
     "pathways serve": "runs until stopped; the test's own server (conftest.start_server) is this command",
     "pathways wizard": "the interactive wizard; tests/tui runs it in a real terminal",
+    ".venv/bin/pathways wizard": "the wizard (here served to a browser until stopped); tests/tui/test_browser.py "
+                                 "and tests/tui/test_web.py run it",
     "pathways test": "runs every shipped scenario (minutes); tests/test_rules_shipped.py runs each of them and "
                      "tests/test_cli.py runs `pathways test` itself",
     "npx openapi-typescript": "downloads from the npm registry; tests/server/test_generated_clients.py runs it "
