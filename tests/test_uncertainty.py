@@ -238,19 +238,33 @@ def _resting_on_dont_know(rb: pathways.RuleBase) -> set[str]:
         parts = (cond.part,) if hasattr(cond, "part") else cond.parts
         return any(tests_unknown(p) for p in parts)
 
+    cached = _RESTING.get(rb.content_hash)
+    if cached is not None:
+        return cached
     setters: dict[str, list[Any]] = {}
     for rule in rb.fact_rules:
         for name in rule.model.set:
             setters.setdefault(name, []).append(rule.when)
+    # the facts set by a rule that tests 'unknown', or rests on such a fact: a least fixpoint (a
+    # recursive search along every path took about a second, once per case, on the grown rule base)
+    resting: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, whens in setters.items():
+            if name not in resting and any(
+                    w is not None and (tests_unknown(w) or facts_of(w) & resting) for w in whens):
+                resting.add(name)
+                changed = True
 
-    def rests(cond: Any, seen: frozenset[str] = frozenset()) -> bool:
-        if cond is None:
-            return False
-        if tests_unknown(cond):
-            return True
-        return any(rests(w, seen | {n}) for n in facts_of(cond) - seen for w in setters.get(n, ()))
+    def rests(cond: Any) -> bool:
+        return cond is not None and (tests_unknown(cond) or bool(facts_of(cond) & resting))
 
-    return {iid for iid, it in rb.items.items() if rests(it.when)}
+    found = _RESTING[rb.content_hash] = {iid for iid, it in rb.items.items() if rests(it.when)}
+    return found
+
+
+_RESTING: dict[str, set[str]] = {}   # per rule base (content hash), per worker process
 
 
 def _refinements(cases: list[tuple[str, dict[str, Any], dt.date]]) -> list[str]:
