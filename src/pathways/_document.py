@@ -150,7 +150,8 @@ class Document:
     upcoming: list[DocItem]
     critical_path: list[str]
     statutory_working_days: int
-    in_practice: str
+    in_practice: str           # '1–3 years': what the whole takes at least ('' when nothing says)
+    in_practice_step: str      # the step that takes it: '3. Apply for new food raw material approval'
     timeline_note: str
     typical: list[str]
     may_add: list[str]
@@ -334,8 +335,8 @@ def build_document(outcome: Outcome, case: CaseDetails | None = None) -> Documen
         legend=words["legend"], answers=answers, routes=routes, items=items,
         upcoming=[doc_item(item, 0) for item in outcome.upcoming],
         critical_path=[ref(i) for i in t.critical_path], statutory_working_days=t.statutory_working_days,
-        in_practice=(f"{duration_text(t.longest_typical.time_limit, lang)} ({ref(t.longest_typical.item)})"
-                     if t.longest_typical else ""),
+        in_practice=duration_text(t.longest_typical.time_limit, lang) if t.longest_typical else "",
+        in_practice_step=ref(t.longest_typical.item) if t.longest_typical else "",
         timeline_note=t.note,
         typical=[f"{ref(s.item)}: {time_limit_text(s.time_limit, lang)}" for s in t.typical],
         may_add=[f"{ref(s.item)}: {time_limit_text(s.time_limit, lang)}" for s in t.may_add],

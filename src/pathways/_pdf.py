@@ -241,7 +241,7 @@ class _Pdf:
         if doc.critical_path:
             self.text(" → ".join(doc.critical_path), size=9, height=4.6)
         if doc.in_practice:
-            self.text(f"{w['in_practice']} {doc.in_practice}", size=10, height=5.2)
+            self.text(f"{w['in_practice']} {doc.in_practice} ({doc.in_practice_step})", size=10, height=5.2)
         self.text(doc.timeline_note, size=8, colour=GREY, height=4)
         for key, lines in (("typical", doc.typical), ("may_add", doc.may_add)):
             if lines:

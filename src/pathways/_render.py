@@ -102,7 +102,7 @@ def _markdown(doc: Document) -> str:
     out += [f"## {w['timeline']}", "",
             f"{w['critical']}: **{doc.statutory_working_days}** " + (" → ".join(doc.critical_path) or "—"), ""]
     if doc.in_practice:
-        out += [f"{w['in_practice']} **{doc.in_practice}**", ""]
+        out += [f"{w['in_practice']} **{doc.in_practice}** ({doc.in_practice_step})", ""]
     out += [doc.timeline_note, ""]
     for key, lines in (("typical", doc.typical), ("may_add", doc.may_add)):
         if lines:
@@ -253,7 +253,7 @@ def _html(doc: Document) -> str:
     parts.append(f"<h2>{e(w['timeline'])}</h2><p>{e(w['critical'])}: <strong>{doc.statutory_working_days}</strong> "
                  + e(" → ".join(doc.critical_path) or "—") + "</p>")
     if doc.in_practice:
-        parts.append(f"<p>{e(w['in_practice'])} <strong>{e(doc.in_practice)}</strong></p>")
+        parts.append(f"<p>{e(w['in_practice'])} <strong>{e(doc.in_practice)}</strong> ({e(doc.in_practice_step)})</p>")
     parts.append(f"<p class=\"legend\">{e(doc.timeline_note)}</p>")
     for key, lines in (("typical", doc.typical), ("may_add", doc.may_add)):
         if lines:
