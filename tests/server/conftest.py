@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 import pathways
+from pathways.server.worker import set_parent_death_signal
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MINI = FIXTURES / "mini"
@@ -112,8 +113,11 @@ def start_server(tmp: Path, rules: Path, *, workers: int = 1, tokens: bool = Tru
         port = int(argv[argv.index("--port") + 1])
     log = tmp / f"server-{port}.log"
     with log.open("wb") as out:
+        # its own session (a Ctrl+C to pytest is not its signal), but it ends with pytest: a pytest
+        # killed before its teardown (a timeout) left servers running with no parent
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env or clean_env(),
-                                start_new_session=True, stdin=subprocess.DEVNULL)
+                                start_new_session=True, stdin=subprocess.DEVNULL,
+                                preexec_fn=lambda: set_parent_death_signal(signal.SIGTERM))
     live = Live(proc, port, log, rules, token, admin_token)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
