@@ -248,15 +248,10 @@ def _summary(outcome: Outcome, product: str) -> str:
 def plain_text(text: str) -> str:
     """A company's own words made safe for every format: control characters (which XLSX cannot hold
     and a terminal would obey) become spaces, and a lone surrogate (not encodable as UTF-8) '\ufffd'."""
-    out = []
-    for ch in text:
-        if "\ud800" <= ch <= "\udfff":
-            out.append("\ufffd")
-        elif not ch.isprintable() and ch != " ":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return " ".join("".join(out).split()) if any(not c.isprintable() for c in text) else "".join(out)
+    if text.isprintable():
+        return text
+    cleaned = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch if ch.isprintable() else " " for ch in text)
+    return " ".join(cleaned.split())
 
 
 def build_document(outcome: Outcome, case: CaseDetails | None = None) -> Document:

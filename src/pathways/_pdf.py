@@ -89,6 +89,7 @@ class _Pdf:
         pdf.set_font(FONT)
         self.glyphs = frozenset(pdf.current_font.cmap)
         self._widths: dict[tuple[bool, float], dict[str, float]] = {}
+        self._heights: dict[str, float] = {}
 
     # -- primitives ------------------------------------------------------------------------------
     def text(self, text: str, size: float = 10, bold: bool = False, colour: tuple[int, int, int] = INK,
@@ -266,7 +267,9 @@ class _Pdf:
     def need(self, item: DocItem) -> float:
         """The room an item needs at the bottom of a page: all of it when it is short enough to keep
         together, else its opening lines (a long item may run on to the next page)."""
-        height = 3 + sum(self.measure(*block) for block in self._item_blocks(item))
+        height = self._heights.get(item.id)
+        if height is None:   # asked for a route's heading, its stage's heading and the item itself
+            height = self._heights[item.id] = 3 + sum(self.measure(*block) for block in self._item_blocks(item))
         return height if height <= KEEP_ITEM_MAX else SPLIT_ITEM_MIN
 
     def item(self, item: DocItem) -> None:

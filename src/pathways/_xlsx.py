@@ -37,7 +37,7 @@ def _openpyxl() -> Any:
     return openpyxl
 
 
-def _sources(item: DocItem, lang: str) -> str:
+def _sources(item: DocItem) -> str:
     lines = []
     for s in item.sources:
         line = s.text
@@ -76,7 +76,7 @@ def render_xlsx(doc: Document) -> bytes:
     for item in [*doc.items, *doc.upcoming]:
         progress = item.progress
         row = [item.number or None, item.route_title, item.stage_title, item.title, item.status_text,
-               item.kind_text, item.authority, item.time_limit, _sources(item, doc.lang),
+               item.kind_text, item.authority, item.time_limit, _sources(item),
                "\n".join(item.depends_on), None, None,
                (yes if progress.done else no) if progress is not None else None,
                progress.note if progress is not None and progress.note else None]
