@@ -59,7 +59,7 @@ def display_value(rb: RuleBase, name: str, value: Any, lang: str) -> Any:
     if qdef is not None:
         q = qdef.model
         if q.type in ("choice", "multi"):
-            labels = {o.value: o.label.get(lang) for o in q.options or ()}
+            labels = _labels(rb, name, lang)
             if isinstance(value, list):  # in option order, whatever order they were given in
                 rank = {v: i for i, v in enumerate(labels)}
                 return [labels.get(v, v) for v in sorted(value, key=lambda v: rank.get(v, len(rank)))]
@@ -69,6 +69,15 @@ def display_value(rb: RuleBase, name: str, value: Any, lang: str) -> Any:
         if isinstance(value, dt.date):
             return value.isoformat()
     return value
+
+
+def _labels(rb: RuleBase, qid: str, lang: str) -> dict[Any, str]:
+    """A choice question's option labels by value, in option order (once per rule base and language)."""
+    cache: dict[tuple[str, str], dict[Any, str]] = rb.__dict__.setdefault("_labels", {})
+    labels = cache.get((qid, lang))
+    if labels is None:
+        labels = cache[(qid, lang)] = {o.value: o.label.get(lang) for o in rb.questions[qid].model.options or ()}
+    return labels
 
 
 def condition_text(cond: Cond | None, lang: str = "en") -> str:
@@ -202,28 +211,35 @@ class _Builder:
             if (target, mode) in seen:
                 continue
             seen.add((target, mode))
-            rule = self.rule_defs[target]
+            parts = self._rule_parts(target)
             facts[(name, value, target)] = TraceFact.model_construct(
-                fact=name, value=value, rule=target,
-                explain=rule.model.explain.get(self.lang) if rule.model.explain else None,
-                file=rule.file, line=rule.line, unconfirmed=rule.model.status == "unconfirmed",
-                sources=cite(self.rb, rule.model.sources, self.lang))
+                fact=name, value=value, rule=target, sources=list(parts["sources"]),
+                **{k: v for k, v in parts.items() if k != "sources"})
             for firing in self.run.by_target[("derive", mode, target)]:
                 visit(firing.matched, mode)
 
-    def _qorder(self, qid: str) -> int:
-        return self.rb.question_rank.get(qid, 10**6)
+    def _rule_parts(self, target: str) -> dict[str, Any]:
+        """A fact rule's trace entry parts that do not depend on the case (once per rule base and language)."""
+        cache: dict[tuple[str, str], dict[str, Any]] = self.rb.__dict__.setdefault("_rule_parts", {})
+        parts = cache.get((target, self.lang))
+        if parts is None:
+            rule = self.rule_defs[target]
+            parts = cache[(target, self.lang)] = {
+                "explain": rule.model.explain.get(self.lang) if rule.model.explain else None,
+                "file": rule.file, "line": rule.line, "unconfirmed": rule.model.status == "unconfirmed",
+                "sources": tuple(cite(self.rb, rule.model.sources, self.lang))}
+        return parts
 
-    def item(self, item: ItemDef, certain: bool, present: set[str]) -> ItemResult:
-        m = item.model
+    def _item_parts(self, item: ItemDef) -> dict[str, Any]:
+        """An item's checklist parts that do not depend on the case (once per rule base and language).
+
+        The models in it are frozen and shared; its sequences are tuples, copied into each result."""
+        cache: dict[tuple[str, str], dict[str, Any]] = self.rb.__dict__.setdefault("_item_parts", {})
         lang = self.lang
-        mode = "strict" if certain else "possible"
-        firings = self.run.by_target[("item", mode, m.id)]
-        trace = self.trace(item, firings)
-        # an item resting on an unconfirmed rule is only as sure as that rule
-        unconfirmed = m.status == "unconfirmed" or any(f.unconfirmed for f in trace.facts)
-        kind = m.kind or "obligation"
-        status = item_status(kind, certain, unconfirmed)
+        parts = cache.get((item.model.id, lang))
+        if parts is not None:
+            return parts
+        m = item.model
         time_limit = None
         if m.time_limit is not None:
             tl = m.time_limit
@@ -242,15 +258,32 @@ class _Builder:
         if m.authority:
             a = self.rb.authorities[m.authority]
             authority = AuthorityRef.model_construct(id=a.id, name=a.name.get(lang))
+        parts = cache[(m.id, lang)] = {
+            "id": m.id, "route": item.route, "stage": m.stage, "title": m.title.get(lang),
+            "detail": m.detail.get(lang) if m.detail else None, "authority": authority,
+            "documents": tuple(d.get(lang) for d in m.documents), "time_limit": time_limit,
+            "sources": tuple(cite(self.rb, m.sources, lang)),
+            "valid_from": m.valid.from_ if m.valid else None, "valid_to": m.valid.to if m.valid else None,
+        }
+        return parts
+
+    def _qorder(self, qid: str) -> int:
+        return self.rb.question_rank.get(qid, 10**6)
+
+    def item(self, item: ItemDef, certain: bool, present: set[str]) -> ItemResult:
+        m = item.model
+        mode = "strict" if certain else "possible"
+        firings = self.run.by_target[("item", mode, m.id)]
+        trace = self.trace(item, firings)
+        # an item resting on an unconfirmed rule is only as sure as that rule
+        unconfirmed = m.status == "unconfirmed" or any(f.unconfirmed for f in trace.facts)
+        kind = m.kind or "obligation"
+        parts = self._item_parts(item)
         return ItemResult.model_construct(
-            id=m.id, route=item.route, stage=m.stage, kind=kind, status=status,
+            **parts | {"documents": list(parts["documents"]), "sources": list(parts["sources"])},
+            kind=kind, status=item_status(kind, certain, unconfirmed),
             applies="yes" if certain else "maybe", confirmed=not unconfirmed,
-            title=m.title.get(lang), detail=m.detail.get(lang) if m.detail else None,
-            authority=authority, documents=[d.get(lang) for d in m.documents],
-            time_limit=time_limit, after=[a for a in m.after if a in present],
-            sources=cite(self.rb, m.sources, lang),
-            valid_from=m.valid.from_ if m.valid else None, valid_to=m.valid.to if m.valid else None,
-            trace=trace,
+            after=[a for a in m.after if a in present], trace=trace,
         )
 
 

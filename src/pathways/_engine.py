@@ -32,7 +32,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -198,6 +198,10 @@ def _noop(c: Any) -> None:
     return None
 
 
+def _facts_list(facts: Iterable[dict[str, Any]] | Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return facts() if callable(facts) else list(facts)
+
+
 class Engine:
     """One compiled rule base inside durable-rules: one ruleset per partition, one lock."""
 
@@ -207,7 +211,7 @@ class Engine:
                  memo_size: int = MEMO_SIZE) -> None:
         self.sessions = sessions_setting(sessions)
         self.memo_size = max(0, memo_size)
-        self._memo: OrderedDict[tuple[str, bool, tuple[str, ...]], tuple[Firing, ...]] = OrderedDict()
+        self._memo: OrderedDict[tuple[str, bool, Hashable], tuple[Firing, ...]] = OrderedDict()
         self._memo_lock = threading.Lock()
         self.recycle_after = max(1, recycle_after)
         self._live: dict[str, _Live] = {}      # partition -> its reused session (under _lock)
@@ -318,19 +322,26 @@ class Engine:
 
     # ---- running ----
 
-    def run(self, partition: str, facts: Iterable[dict[str, Any]], certain: bool = False) -> list[Firing]:
-        """Evaluate one partition on ``facts`` in a fresh session; return the rules that fired.
+    def run(self, partition: str, facts: Iterable[dict[str, Any]] | Callable[[], list[dict[str, Any]]],
+            certain: bool = False, key: Hashable | None = None) -> list[Firing]:
+        """Evaluate one partition on ``facts``; return the rules that fired.
 
         ``certain``: the caller asserts no fact is undetermined; only strict rules run (see
         ``produced_facts``). If a question turns out to be waiting to be asked, the caller must
         re-run without ``certain``.
+
+        ``key``: an identity of ``facts`` the caller vouches for (equal keys, equal facts in the same
+        order); it saves building the facts' own identities for the memo, and ``facts`` may then be
+        a function that builds them, called only if the memo does not hold the result.
         """
-        facts = list(facts)
         if self.sessions == "fresh" or not self.memo_size:
-            return self._run_keyed(partition, facts, certain)
+            return self._run_keyed(partition, _facts_list(facts), certain)
         # memo: a partition's firings are a function of its rules and the facts it reads (the
         # caller passes only those), in order; the firings are shared, never changed by callers
-        key = (partition, certain, tuple(map(fact_key, facts)))
+        if key is None:
+            facts = _facts_list(facts)
+            key = tuple(map(fact_key, facts))
+        key = (partition, certain, key)
         with self._memo_lock:
             hit = self._memo.get(key)
             if hit is not None:
@@ -340,7 +351,7 @@ class Engine:
             if pause is not None:
                 pause()  # a background evaluation gives way here too, though no action runs
             return list(hit)
-        firings = self._run_keyed(partition, facts, certain)
+        firings = self._run_keyed(partition, _facts_list(facts), certain)
         with self._memo_lock:
             self._memo[key] = tuple(firings)
             while len(self._memo) > self.memo_size:

@@ -23,7 +23,7 @@ from typing import Any
 from ._answers import UNKNOWN
 from ._compiler import Partition, compile_rules
 from ._conditions import to_engine_value
-from ._engine import Engine, Firing, answer_facts, produced_facts
+from ._engine import Engine, Firing, answer_facts, fact_key, produced_facts
 from ._loader import CORE, RuleBase
 
 __all__ = ["Compiled", "Run", "compiled", "engine_facts", "new_engine", "run_case"]
@@ -35,6 +35,26 @@ class Compiled:
     engine: Engine
     # next_question() with no answers, by (as_of, lang): the same for every user of this rule base
     first_questions: dict[tuple[Any, str], Any] = field(default_factory=dict)
+    # per partition: the questions it reads, in rule-base order, and whether each has an ask_when
+    inputs: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
+
+
+def _partition_inputs(rb: RuleBase, partitions: dict[str, Partition]) -> dict[str, tuple[tuple[str, bool], ...]]:
+    return {name: tuple((q, d.ask_when is not None) for q, d in rb.questions.items() if q in part.reads)
+            for name, part in partitions.items()}
+
+
+_DONT_KNOW_KEY = ("\x00dk",)
+_PENDING_KEY = ("\x00pending",)
+
+
+def _answer_key(value: Any) -> Any:
+    """A hashable identity of a checked answer (its type and value: its engine facts follow)."""
+    if value is UNKNOWN:
+        return _DONT_KNOW_KEY
+    if isinstance(value, list):
+        return ("list", *map(_answer_key, value))
+    return (type(value).__name__, value)
 
 
 _compile_lock = threading.Lock()
@@ -53,7 +73,8 @@ def compiled(rb: RuleBase) -> Compiled:
         with _compile_lock:
             if rb._compiled is None:
                 partitions = compile_rules(rb)
-                rb._compiled = Compiled(partitions, new_engine(rb, partitions))
+                rb._compiled = Compiled(partitions, new_engine(rb, partitions),
+                                        inputs=_partition_inputs(rb, partitions))
     return rb._compiled
 
 
@@ -150,6 +171,7 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
     gated = [q for q in answers if rb.questions[q].ask_when is not None]
     # no unknown or missing answer in sight: try running the strict rules only
     certain = try_certain and not any(f["t"] == "u" or f.get("w") == "dk" for f in base)
+    day = as_of.toordinal()
     while True:
         produced: list[dict[str, Any]] = []
         firings: list[Firing] = []
@@ -159,10 +181,19 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
             if name != CORE and name not in possible_routes:
                 continue
             part = comp.partitions[name]
-            inputs = [f for f in base if f["q"] in part.reads]
-            inputs += [f for f in produced if f["q"] in part.reads]
-            inputs.append(now)
-            part_firings = comp.engine.run(name, inputs, certain)
+            # the partition's facts, identified without building most of them: its answers (or
+            # "waiting"), the facts earlier partitions produced that it reads, and the date
+            reads = part.reads
+            from_earlier = [f for f in produced if f["q"] in reads]
+            key = (day,
+                   tuple((q, _answer_key(answers[q])) if q in answers else (q, _PENDING_KEY)
+                         for q, gated in comp.inputs[name] if q in answers or not gated),
+                   tuple(map(fact_key, from_earlier)))
+
+            def inputs(reads: set[str] = reads, from_earlier: list[dict[str, Any]] = from_earlier) -> list[dict[str, Any]]:
+                return [f for f in base if f["q"] in reads] + from_earlier + [now]
+
+            part_firings = comp.engine.run(name, inputs, certain, key=key)
             ran.append(name)
             firings.extend(part_firings)
             for firing in part_firings:
