@@ -54,6 +54,7 @@ def evaluate(rule_base: RuleBase, answers: Mapping[str, Any], as_of: dt.date | N
 
 
 def question_out(rule_base: RuleBase, qid: str, lang: str) -> QuestionOut:
+    """Question ``qid`` as ``next_question`` shows it (texts in ``lang``): for asking it out of turn."""
     q = rule_base.questions[qid].model
     return QuestionOut(
         id=q.id, text=q.text.get(lang), type=q.type, help=q.help.get(lang) if q.help else None,

@@ -55,13 +55,24 @@ from . import __version__
 from ._api import Explanation
 from ._errors import AnswerIssue, AnswersError, PathwaysError
 from ._outcome import NextQuestion, Outcome, QuestionOut, RuleBaseRef
-from ._wire import ErrorBody, ErrorIssue, QuestionsOut, ReloadResult, RuleBaseInfo, parse_rulebase_headers
+from ._wire import (
+    ErrorBody,
+    ErrorIssue,
+    QuestionsOut,
+    ReloadResult,
+    RouteInfo,
+    RuleBaseCounts,
+    RuleBaseInfo,
+    parse_rulebase_headers,
+)
 
 __all__ = [
     "APIError", "AsyncPathwaysClient", "BadRequest", "ClientError", "Conflict", "ConnectionFailed",
     "Forbidden", "InvalidAnswers", "InvalidRequest", "NotFound", "PathwaysClient", "PayloadTooLarge",
     "ProtocolError", "RequestTimedOut", "RuleBaseRefused", "ServerError", "ServiceUnavailable",
     "Unauthorized", "UnknownItem", "check_base_url",
+    # the server's own answers (the rest are the core's models, exported from pathways)
+    "ErrorIssue", "ReloadResult", "RouteInfo", "RuleBaseCounts", "RuleBaseInfo",
 ]
 
 M = TypeVar("M", bound=BaseModel)

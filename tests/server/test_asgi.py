@@ -545,16 +545,6 @@ def test_any_json_answers_give_200_or_422(open_app, mini_rb: pathways.RuleBase) 
     check()
 
 
-def test_client_and_check_do_not_import_the_server_stack() -> None:
-    import subprocess
-
-    code = ("import sys, pathways.client, pathways.server, pathways.server.check, pathways._wire; "
-            "print([m for m in ('fastapi', 'uvicorn', 'starlette', 'textual') if m in sys.modules])")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
-
-
 @pytest.mark.parametrize("as_of", ["1865-09-26", "2026-11-24", "5800-04-05"])
 async def test_xlsx_for_any_case_date(client: httpx.AsyncClient, as_of: str) -> None:
     # a ZIP entry's date is a DOS date (1980-2107); a case dated outside was a 500 (found by test_fuzz)
