@@ -42,6 +42,7 @@ from durable import engine as _durable
 from ._compiler import CompiledRule, Partition
 from ._conditions import Pattern
 from ._errors import EngineError
+
 # giving_way: the old private name of pathways.giving_way, for callers not yet moved to the public one
 from ._scheduling import current_pause, giving_way
 
@@ -77,7 +78,7 @@ class _Live:
         self.ids: list[str] = []
 
 
-class _QuietHost(_durable.Host):
+class _QuietHost(_durable.Host):  # type: ignore[misc]  # durable-rules is untyped: Host is Any
     """A Host without the background dispatch/timer threads (they crash the process)."""
 
     def _run(self) -> None:  # noqa: D401 - overriding the thread starter
@@ -475,8 +476,7 @@ class Engine:
         message = result[1]
         pause = current_pause()
         while message:
-            for action_name, matched_by_name in _loads(message).items():
-                break
+            action_name, matched_by_name = next(iter(_loads(message).items()))  # one action a message
             entry = table.get(action_name)   # None: open__ (keeper__ never fires)
             if entry is not None:
                 try:

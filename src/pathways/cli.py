@@ -52,8 +52,8 @@ def _guard(func: F) -> F:
             _err(f"the rule base has {len(exc.issues)} error(s)")
             sys.exit(EXIT_BAD_INPUT)
         except AnswersError as exc:
-            for issue in exc.issues:
-                _err(f"error: {issue}")
+            for answer_issue in exc.issues:
+                _err(f"error: {answer_issue}")
             sys.exit(EXIT_BAD_INPUT)
         except EngineError as exc:
             _err(f"internal error in the inference engine (please report it): {exc}")
