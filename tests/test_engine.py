@@ -46,7 +46,7 @@ def test_sessions_are_deleted_after_each_evaluation(mini: pathways.RuleBase) -> 
                                  "features": ["sterile"] if i % 2 else []}, as_of=AS_OF)
     engine = compiled(mini).engine
     name = engine._names["__core__"]
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="Could not get state"):  # durable_rules_engine.error
         engine._host.get_state(name, "e5")  # an old session id: gone
 
 
