@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.theme import Theme
 
 import pathways
-from pathways._outcome import NextQuestion, Outcome
+from pathways import NextQuestion, Outcome
 
 from .cases import Case, CaseStore, atomic_write, case_document, dump_yaml
 from . import _textual_fixes
@@ -96,7 +96,7 @@ class PathwaysApp(App[None]):
         self.ui_idle.set()
 
     def giving_way(self) -> Callable[[], None]:
-        """A pause for one background engine call (see ``pathways._engine.giving_way``): it
+        """A pause for one background engine call (see ``pathways.giving_way``): it
         blocks while the UI is busy, for ``GIVE_WAY_AT_MOST`` seconds in all."""
         idle = self.ui_idle
         budget = self.GIVE_WAY_AT_MOST

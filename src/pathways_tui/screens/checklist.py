@@ -15,7 +15,7 @@ from textual.widgets import Button, OptionList, Static, TabbedContent, TabPane
 
 
 import pathways
-from pathways._outcome import ItemResult, Outcome
+from pathways import ItemResult, Outcome
 
 from ..widgets.footer import Footer
 from ..i18n import failure_text, localize_bindings, t

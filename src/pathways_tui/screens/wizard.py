@@ -16,8 +16,7 @@ from textual.widgets import Button, Input, OptionList, Static
 
 
 import pathways
-from pathways._engine import giving_way
-from pathways._outcome import NextQuestion
+from pathways import NextQuestion, giving_way
 
 from ..widgets.footer import Footer
 from ..i18n import failure_text, localize_bindings, t

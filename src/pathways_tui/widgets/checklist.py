@@ -10,9 +10,7 @@ from textual.content import Content
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pathways import duration_text, time_limit_text
-from pathways._models import STAGES
-from pathways._outcome import ItemResult, Outcome
+from pathways import STAGES, ItemResult, Outcome, duration_text, time_limit_text
 
 from ..i18n import bullet, gap, t
 from .question import cite_text

@@ -16,9 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pathways._answers import MAX_TEXT
-from pathways import link_kind_text
-from pathways._outcome import QuestionOut, SourceCitation
+from pathways import MAX_TEXT, QuestionOut, SourceCitation, link_kind_text
 
 from ..i18n import bullet, localize_bindings, t
 
