@@ -23,7 +23,9 @@ and the servers are stopped at the end. It is a benchmark, not a test: it prints
 on what else runs on the machine than req/s does (but not nothing: with another process busy on
 the other core it read up to ~1.5x higher: shared caches, context switches), so 1000 / (CPU
 ms/req) estimates the capacity of one core. "load" is the 1-minute load average at the end of
-the cell. "srv", "gen" and "other" are the CPU used during the cell by the workers, by the load
+the cell. With wrk, each cell is followed by the framework ceiling on the same server and
+connections: ``GET /healthz`` (HTTP, routing, middleware; no rule-base work), and the checklist's
+share of it. "srv", "gen" and "other" are the CPU used during the cell by the workers, by the load
 generator and by every other process on the machine (/proc/stat busy time minus the first two),
 in cores; "steal" is CPU time the hypervisor gave to other guests. Before each cell the script waits, up to ``--quiet-wait`` s, until the machine is idle;
 "waited" is how long it waited ("!": it never became idle); other work may still start during a
@@ -373,14 +375,16 @@ def parse_wrk(text: str) -> dict[str, float]:
     return out
 
 
-def run_wrk(url: str, script: Path, connections: int, seconds: float,
+def run_wrk(url: str, script: Path | None, connections: int, seconds: float,
             midway: Any = None) -> dict[str, Any]:
-    """One wrk run; ``midway()`` (if given) is called half-way through and its result kept."""
+    """One wrk run; ``midway()`` (if given) is called half-way through and its result kept.
+
+    ``script`` None: plain GETs of ``url`` (the framework ceiling: ``GET /healthz``)."""
     assert url.startswith("http://127.0.0.1:"), "loopback only"
     secs = max(1, round(seconds))
     proc = subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{secs}s", "--timeout", "10s",
-                             "--latency", "-s", str(script), url], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                             "--latency", *(["-s", str(script)] if script is not None else []), url],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     probe = None
     try:
         if midway is not None:
@@ -581,12 +585,20 @@ def main() -> None:
                     cell["loadavg"] = os.getloadavg()[0]
                     cell["conns_per_worker"] = cell.pop("midway", None)
                     cell.update(workers=workers, connections=c, repeat=repeat + 1)
+                    if tool == "wrk":
+                        # the framework ceiling in the same run: the same server and connections,
+                        # GET /healthz (routing, middleware, HTTP; no rule base work)
+                        ceiling = run_wrk(f"{server.url}/healthz", None, c, args.duration)
+                        cell["ceiling_rps"], cell["ceiling_p99"] = ceiling["rps"], ceiling["p99"]
                     results["cells"].append(cell)
                     print(f"{workers:>7} {c:>5} {cell['rps']:>8.0f} {cell['p50']:>8.2f} {cell['p99']:>8.2f} "
                           f"{int(cell['requests']):>9} {int(cell['errors']):>6} {cell['cpu_ms_per_request']:>10.2f} "
                           f"{cell['server_cores']:>5.2f} {cell['generator_cores']:>5.2f} {cell['other_cores']:>5.2f} "
                           f"{cell['steal_cores']:>5.2f} "
-                          f"{cell['loadavg']:>5.1f} {waited:>5.0f}{'' if quiet or args.quiet_wait <= 0 else '!'}  {'/'.join(map(str, cell['conns_per_worker'] or []))}", flush=True)
+                          f"{cell['loadavg']:>5.1f} {waited:>5.0f}{'' if quiet or args.quiet_wait <= 0 else '!'}  {'/'.join(map(str, cell['conns_per_worker'] or []))}"
+                          + (f"  ceiling {cell['ceiling_rps']:.0f} req/s, p99 {cell['ceiling_p99']:.2f} ms "
+                             f"({100 * cell['rps'] / max(cell['ceiling_rps'], 1):.1f} % of it)"
+                             if "ceiling_rps" in cell else ""), flush=True)
             finally:
                 server.stop()
 
@@ -600,6 +612,9 @@ def main() -> None:
                 runs = [x for x in results["cells"] if x["workers"] == workers and x["connections"] == c]
                 med = {k: statistics.median(x[k] for x in runs)
                        for k in ("rps", "p50", "p99", "cpu_ms_per_request", "other_cores", "server_cores")}
+                if all("ceiling_rps" in x for x in runs):
+                    med["ceiling_rps"] = statistics.median(x["ceiling_rps"] for x in runs)
+                    med["ceiling_p99"] = statistics.median(x["ceiling_p99"] for x in runs)
                 med.update(workers=workers, connections=c, runs=len(runs), errors=sum(x["errors"] for x in runs),
                            requests=sum(x["requests"] for x in runs), rps_min=min(x["rps"] for x in runs),
                            rps_max=max(x["rps"] for x in runs), p99_min=min(x["p99"] for x in runs),

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from .._api import evaluate, question_out
+from .._api import evaluate, next_question, question_out
 from .._errors import EngineError, PathwaysError, RuleBaseError
 from .._loader import RuleBase, default_rules_dir, load_rule_base
 from .._outcome import RuleBaseRef
@@ -154,6 +154,8 @@ def load_checked(settings: Settings, rb: RuleBase | None = None, checked_hash: s
     try:
         compiled(rb).engine.prepare()  # every ruleset up front: no first-request pause
         evaluate(rb, {})
+        for lang in ("en", "zh"):   # remembered per rule base, date and language: every interview starts here
+            next_question(rb, {}, lang)
     except EngineError as exc:
         raise RuleBaseRefused(f"the inference engine refused the rule base: {exc}") from None
     return Loaded(rb, dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
