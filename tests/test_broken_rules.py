@@ -591,7 +591,6 @@ def test_cli_lint_refuses_an_untrusted_link_but_the_checklist_still_works(case_i
 
 from .conftest import pathways_command as _pathways_command  # noqa: E402
 
-
 CLI_CASES = [
     "tab-indentation", "duplicate-key-in-condition", "unknown-key-ask_wen", "unknown-question-kindd",
     "unknown-source", "after-cycle", "common-question-uses-route-question", "manifest-lists-missing-file",

@@ -156,8 +156,8 @@ def test_scenarios_check_statuses_time_limits_and_authorities(tmp_path: Path) ->
 
 def test_rule_files_are_named_from_the_current_directory(mini_copy: Path) -> None:
     dev = mini_copy / "routes" / "dev.yaml"
-    dev.write_text(dev.read_text(encoding="utf-8").replace("sources: [{id: law, article", "sources: [{id: lawx, article"),
-                   encoding="utf-8")
+    text = dev.read_text(encoding="utf-8")
+    dev.write_text(text.replace("sources: [{id: law, article", "sources: [{id: lawx, article"), encoding="utf-8")
     line = next(n for n, text in enumerate(dev.read_text(encoding="utf-8").splitlines(), 1) if "lawx" in text)
     where = {mini_copy.parent: f"mini/routes/dev.yaml:{line}:", mini_copy: f"routes/dev.yaml:{line}:",
              REPO: f"{dev}:{line}:"}  # outside the current directory: absolute
@@ -184,8 +184,8 @@ def test_scenario_files_are_named_from_the_current_directory(mini_copy: Path) ->
 def test_a_missing_rule_base_directory_exits_2(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-rules"
     result = run("lint", "--format", "json", str(missing), cwd=tmp_path)
-    assert result.returncode == 2 and [(i["code"], i["file"], i["message"]) for i in json.loads(result.stdout)["issues"]] \
-        == [("PW103", "no-such-rules", "rule base directory not found")]
+    found = [(i["code"], i["file"], i["message"]) for i in json.loads(result.stdout)["issues"]]
+    assert result.returncode == 2 and found == [("PW103", "no-such-rules", "rule base directory not found")]
     for args in (["lint", str(missing)], ["test", str(missing)],
                  ["checklist", str(EXAMPLE), "--rules", str(missing)], ["next", str(EXAMPLE), "--rules", str(missing)],
                  ["wizard", "--rules", str(missing)], ["diff", str(missing), str(REPO / "rules")]):

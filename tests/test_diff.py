@@ -23,7 +23,8 @@ NEW_ITEM = """  - id: tianjin_innovation_fast_track
     title: {zh: 申请天津市创新医疗器械快速通道, en: Apply for the Tianjin innovative device fast track}
     detail:
       zh: 进入国家创新医疗器械特别审查程序的本市产品，可申请天津市药监局提前介入、专人指导和优先检验。
-      en: Tianjin products in the NMPA innovative special review can ask Tianjin MPA for early involvement, a dedicated contact and priority testing.
+      en: Tianjin products in the NMPA innovative special review can ask Tianjin MPA for early involvement,
+        a dedicated contact and priority testing.
     authority: tianjin_mpa
     time_limit:
       working_days: 20

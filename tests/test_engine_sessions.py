@@ -8,7 +8,6 @@ fresh session gives (``sessions="fresh"``, the plain path kept as the fallback).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading

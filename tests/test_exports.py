@@ -108,7 +108,7 @@ def test_xlsx_tracker_reads_back(name: str, lang: str, shipped: pathways.RuleBas
     document = build_document(outcome, case)
     expected = [*document.items, *document.upcoming]
     assert len(rows) - 1 == len(expected)
-    for row, item in zip(rows[1:], expected):
+    for row, item in zip(rows[1:], expected, strict=True):
         assert row[0] == (item.number or None) and row[3] == item.title and row[4] == item.status_text
         assert row[1] == item.route_title and row[6] == (item.authority or None)
     done = header.index(words["done"])
@@ -166,7 +166,8 @@ def test_markdown_document(shipped: pathways.RuleBase) -> None:
     outcome, case = _case("device_class_unknown", "zh", shipped)
     md = pathways.render(outcome, "md", case=case)
     assert md.startswith("# 法规准入清单：心电分析软件\n")
-    assert "> **非法律意见。**" in md and "| 问题 | 答案 |" in md and "- 进度: ✓ 已完成 — filed 2026-12-01" in md and "- 进度: □ 未完成" in md
+    assert "> **非法律意见。**" in md and "| 问题 | 答案 |" in md
+    assert "- 进度: ✓ 已完成 — filed 2026-12-01" in md and "- 进度: □ 未完成" in md
     assert "1. " in md and "规则:" not in md   # numbered; no engine trace
 
 
@@ -204,7 +205,7 @@ def test_cli_exports_each_format_from_a_saved_case(tmp_path: Path, shipped: path
         data = out.read_bytes()
         if suffix == "pdf":
             text = _squeeze("".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages))
-            assert "X-Ray3000" in text and "ACME" in text and _squeeze(f"✓ Done") in text
+            assert "X-Ray3000" in text and "ACME" in text and _squeeze("✓ Done") in text
         elif suffix == "xlsx":
             about = openpyxl.load_workbook(io.BytesIO(data))["About"]
             values = {row[0]: row[1] for row in about.iter_rows(min_row=2, values_only=True)}

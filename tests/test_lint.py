@@ -105,7 +105,8 @@ def test_scenario_reference_errors_are_lint_errors(tmp_path: Path) -> None:
 
 
 def test_replaces_names_an_unknown_item(tmp_path: Path) -> None:
-    root = mini(tmp_path, (DEV, "    valid: {from: 2026-11-01}\n", "    replaces: [old_gmpp]\n    valid: {from: 2026-11-01}\n"))
+    root = mini(tmp_path, (DEV, "    valid: {from: 2026-11-01}\n",
+                           "    replaces: [old_gmpp]\n    valid: {from: 2026-11-01}\n"))
     found = issues(root)
     assert [i.code for i in found] == ["PW123"] and found[0].suggestion == "old_gmp"
     assert found[0].line == line_of(root, DEV, "replaces: [old_gmpp]")
@@ -136,7 +137,7 @@ def test_independent_errors_are_all_reported_in_one_run(tmp_path: Path) -> None:
     no mistake hides another (the manifest's hid every rule file, a rule file's hid the scenario
     files, an option given twice hid the rest of its question), and none adds follow-on errors."""
     alone = [_errors(mini(tmp_path / f"edit{n}", edit)) for n, edit in enumerate(ONE_RUN_EDITS)]
-    assert all(alone), [str(e) for e, found in zip(ONE_RUN_EDITS, alone) if not found]
+    assert all(alone), [str(e) for e, found in zip(ONE_RUN_EDITS, alone, strict=True) if not found]
     together = _errors(mini(tmp_path / "all", *ONE_RUN_EDITS))
     assert together == set().union(*alone), "\n".join(sorted(together ^ set().union(*alone)))
     codes = {line.split(": ")[1] for line in together}
@@ -187,7 +188,8 @@ FOOD_Q = ("  - id: food_q\n    text: {zh: 食品问题, en: Food question}\n    
 
 def test_pw301_question_whose_ask_when_contradicts_its_route(tmp_path: Path) -> None:
     root = mini(tmp_path, (DEV, "  - id: features\n", FOOD_Q + "  - id: features\n"),
-                (DEV, "  - id: c1\n", "  - id: food_rule\n    when: {food_q: true}\n    set: {food_x: true}\n  - id: c1\n"))
+                (DEV, "  - id: c1\n",
+                 "  - id: food_rule\n    when: {food_q: true}\n    set: {food_x: true}\n  - id: c1\n"))
     issue = only(issues(root, "PW301"), "PW301")
     assert "food_q" in issue.message and "kind = food" in issue.message
     assert issue.line == line_of(root, DEV, "    ask_when: {kind: food}")
@@ -240,7 +242,8 @@ def test_pw303_item_that_can_never_be_on_a_checklist(tmp_path: Path, when: str, 
 
 def test_pw303_item_whose_condition_holds_only_out_of_force(tmp_path: Path) -> None:
     # the only rule deriving 'origin: imported' comes into force the day after the item's last day
-    root = mini(tmp_path, (BASE, "    set: {origin: imported}\n", "    set: {origin: imported}\n    valid: {from: 2027-01-01}\n"))
+    root = mini(tmp_path, (BASE, "    set: {origin: imported}\n",
+                           "    set: {origin: imported}\n    valid: {from: 2027-01-01}\n"))
     root = append(tmp_path, DEV, _item("gone", "{origin: imported}", "    valid: {to: 2026-12-31}\n"))
     issue = only(issues(root, "PW303"), "PW303")
     assert "'gone'" in issue.message and "not in force" in issue.message
@@ -252,19 +255,22 @@ def test_pw303_not_for_items_that_can_apply(tmp_path: Path) -> None:
 
 
 def test_pw304_fact_rule_that_can_never_fire(tmp_path: Path) -> None:
-    root = mini(tmp_path, (DEV, "  - id: c1\n", "  - id: food_rule\n    when: {kind: food}\n    set: {food_x: true}\n  - id: c1\n"))
+    root = mini(tmp_path, (DEV, "  - id: c1\n",
+                           "  - id: food_rule\n    when: {kind: food}\n    set: {food_x: true}\n  - id: c1\n"))
     issue = only(issues(root, "PW304"), "PW304")
     assert "'food_rule'" in issue.message and "kind = food" in issue.message
     assert issue.line == line_of(root, DEV, "    when: {kind: food}")
 
 
 def test_pw304_not_for_rules_that_can_fire(tmp_path: Path) -> None:
-    root = mini(tmp_path, (DEV, "  - id: c1\n", "  - id: abroad_rule\n    when: {made_in: abroad}\n    set: {far: true}\n  - id: c1\n"))
+    root = mini(tmp_path, (DEV, "  - id: c1\n",
+                           "  - id: abroad_rule\n    when: {made_in: abroad}\n    set: {far: true}\n  - id: c1\n"))
     assert issues(root, "PW304") == []
 
 
 def test_pw305_route_that_can_never_apply(tmp_path: Path) -> None:
-    root = mini(tmp_path, (DEV, "  when: {kind: device}\n", "  when: {kind: device, made_in: abroad, origin: domestic}\n"))
+    root = mini(tmp_path, (DEV, "  when: {kind: device}\n",
+                           "  when: {kind: device, made_in: abroad, origin: domestic}\n"))
     found = issues(root)
     issue = only([i for i in found if i.code == "PW305"], "PW305")
     assert issue.line == line_of(root, DEV, "  when: {kind: device, made_in")
@@ -290,8 +296,9 @@ def test_pw306_two_rules_set_one_fact_to_different_values(tmp_path: Path) -> Non
 
 def test_pw306_not_for_exclusive_rules(tmp_path: Path) -> None:
     # c1, c2 and c3 exclude each other with not:; imported/domestic by the answer
-    root = mini(tmp_path, (DEV, "  - id: c1\n", "  - id: c2b\n    when: {features: {has: sterile}, not: {class_iii: true}}\n"
-                                                "    set: {dev_class: II}\n  - id: c1\n"))
+    root = mini(tmp_path, (DEV, "  - id: c1\n",
+                           "  - id: c2b\n    when: {features: {has: sterile}, not: {class_iii: true}}\n"
+                           "    set: {dev_class: II}\n  - id: c1\n"))
     assert issues(root, "PW306") == []
 
 
@@ -315,8 +322,9 @@ def test_pw307_not_for_cited_sources(tmp_path: Path) -> None:
 
 
 def test_pw308_authority_never_named(tmp_path: Path) -> None:
-    root = mini(tmp_path, (BASE, "authorities:\n", "authorities:\n  - {id: idle, name: {zh: 闲, en: Idle}, level: district}\n"
-                                                   "  - {id: top, name: {zh: 上级, en: Top}, level: national}\n"),
+    root = mini(tmp_path, (BASE, "authorities:\n",
+                           "authorities:\n  - {id: idle, name: {zh: 闲, en: Idle}, level: district}\n"
+                           "  - {id: top, name: {zh: 上级, en: Top}, level: national}\n"),
                 (BASE, "level: national}\nsources", "level: national, parent: top}\nsources"))
     issue = only(issues(root, "PW308"), "PW308")  # 'top' is used as the parent of 'auth'
     assert "'idle'" in issue.message and issue.line == line_of(root, BASE, "id: idle")
@@ -329,8 +337,10 @@ def test_pw308_not_for_named_authorities(tmp_path: Path) -> None:
 # ---- PW309: missing translations ----------------------------------------------------------------
 
 def test_pw309_identical_or_untranslated_text(tmp_path: Path) -> None:
-    root = mini(tmp_path, (DEV, "    title: {zh: 备案, en: Class I filing}\n", "    title: {zh: Class I filing, en: Class I filing}\n"),
-                (DEV, "    title: {zh: 注册, en: Registration}\n", "    title: {zh: Registration, en: Registration form}\n"))
+    root = mini(tmp_path, (DEV, "    title: {zh: 备案, en: Class I filing}\n",
+                           "    title: {zh: Class I filing, en: Class I filing}\n"),
+                (DEV, "    title: {zh: 注册, en: Registration}\n",
+                 "    title: {zh: Registration, en: Registration form}\n"))
     found = issues(root, "PW309")
     assert len(found) == 2
     identical, no_cjk = sorted(found, key=lambda i: i.line)
@@ -484,7 +494,8 @@ def test_pw318_not_when_the_earlier_regime_is_encoded(tmp_path: Path) -> None:
     assert issues(root, "PW318") == []
     # an earlier regime that stops short leaves the rest of the period open, and only that: seen
     # from both sides (after the old rule ends, before the new one starts)
-    short = mini(tmp_path / "short", SUPPORTED, C3_FROM_2022, (DEV, "  - id: c3\n", old.replace("2021-12-31", "2021-06-30")))
+    short = mini(tmp_path / "short", SUPPORTED, C3_FROM_2022,
+                 (DEV, "  - id: c3\n", old.replace("2021-12-31", "2021-06-30")))
     found = issues(short, "PW318")
     assert sorted(i.message.split("'")[3] for i in found) == ["c3", "c3_old"]
     assert all("from 2021-07-01 to 2021-12-31" in i.message and "2021-01-01" not in i.message for i in found)
@@ -515,7 +526,8 @@ def test_pw318_guidance_item_covering_the_gap_silences_it(tmp_path: Path) -> Non
 
 def test_pw318_item_with_nothing_in_its_stage_before_it_starts(tmp_path: Path) -> None:
     clinical = ("  - id: clinical_eval\n    kind: obligation\n    stage: clinical\n    when: {dev_class: III}\n"
-                "    title: {zh: 临床评价, en: Clinical evaluation}\n    sources: [law]\n    valid: {from: 2022-01-01}\n")
+                "    title: {zh: 临床评价, en: Clinical evaluation}\n    sources: [law]\n"
+                "    valid: {from: 2022-01-01}\n")
     root = mini(tmp_path, SUPPORTED)
     with (root / DEV).open("a", encoding="utf-8") as handle:
         handle.write(clinical)
@@ -636,7 +648,7 @@ def test_cli_output_exit_codes_and_json(tmp_path: Path) -> None:
     root = mini(tmp_path)
     plain = _cli("lint", str(root), "--today", "2026-11-24")
     assert plain.returncode == 0, plain.stderr  # warnings and notes do not fail ...
-    assert f"mini/routes/dev.yaml:2:7: PW313: warning: route 'dev'" in plain.stdout
+    assert "mini/routes/dev.yaml:2:7: PW313: warning: route 'dev'" in plain.stdout
     assert "mini/rulebase.yaml:1:1: PW315: info: no schema modeline" in plain.stdout
     assert plain.stdout.strip().endswith("mini 1: 0 error(s), 1 warning(s), 4 note(s)")
     strict = _cli("lint", str(root), "--warnings-as-errors", "--today", "2026-11-24")

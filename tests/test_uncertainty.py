@@ -297,8 +297,9 @@ def _refinements(cases: list[tuple[str, dict[str, Any], dt.date]]) -> list[str]:
 def test_more_information_never_makes_a_result_more_certain_than_the_facts(shipped: pathways.RuleBase) -> None:
     """Refining a "don't know" or a missing answer to any value it can take keeps every item that
     certainly applied (except those that apply because something is not known) and adds no item
-    that could not apply, over every answer of every shipped scenario and example. (With the old semantics an answer resting on a "don't know" turned a
-    priority review into a certainty that the refinement then removed.)"""
+    that could not apply, over every answer of every shipped scenario and example. (With the old
+    semantics an answer resting on a "don't know" turned a priority review into a certainty that
+    the refinement then removed.)"""
     cases = _cases(shipped)
     assert len(cases) > 150
     failures = _in_workers(_refinements, [[case] for case in cases])

@@ -7,6 +7,12 @@ The headless core. It never imports the wizard (textual) or the server (fastapi,
     >>> outcome = pathways.evaluate(rb, {"product_kind": "device", ...}, lang="en")
     >>> pathways.render(outcome, "md")
     >>> pathways.export(outcome, "pdf", case=pathways.CaseDetails(product="X"))   # bytes: pdf, xlsx, ...
+
+Everything public is in ``__all__``: the functions, every model they take or return (the outcome's
+parts too), the limits on answers, and ``giving_way``, the hook a user interface uses to make
+background evaluations give way to its own thread. The ``pathways._*`` modules are private: their
+names may change in any release. ``pathways.client`` (an HTTP client) and ``pathways.server``
+(the HTTP API) are imported on their own.
 """
 
 from __future__ import annotations
@@ -19,45 +25,110 @@ if _sys.version_info >= (3, 13):  # pragma: no cover - depends on the interprete
         "import on Python 3.13 or later (PyEval_CallObject was removed from the C API)."
     )
 
-from ._answers import UNKNOWN, AnswerSet, check_answers, parse_answers_document, read_answers_file
-from ._api import Explanation, evaluate, explain, next_question
+from ._answers import (
+    MAX_ANSWERS,
+    MAX_ANSWERS_BYTES,
+    MAX_TEXT,
+    UNKNOWN,
+    AnswerSet,
+    Unknown,
+    check_answers,
+    parse_answers_document,
+    read_answers_file,
+)
+from ._api import Explanation, evaluate, explain, next_question, question_out
 from ._document import CaseDetails, ItemProgress
-from ._files import write_file
 from ._errors import AnswerIssue, AnswersError, EngineError, PathwaysError, RuleBaseError, RuleIssue
+from ._files import write_file
 from ._loader import RuleBase, default_rules_dir, load_rule_base
-from ._outcome import SCHEMA_VERSION, ItemResult, NextQuestion, Outcome
+from ._models import STAGES
+from ._outcome import (
+    SCHEMA_VERSION,
+    AnswerGiven,
+    AnswerUsed,
+    AuthorityRef,
+    Conflict,
+    DerivedFact,
+    IgnoredAnswer,
+    ItemResult,
+    NextQuestion,
+    OpenQuestion,
+    OptionOut,
+    Outcome,
+    Progress,
+    QuestionOut,
+    RouteResult,
+    RuleBaseRef,
+    SourceCitation,
+    TimeLimitOut,
+    Timeline,
+    TimelineStep,
+    Trace,
+    TraceFact,
+)
 from ._render import FORMATS, MEDIA_TYPES, export, render
+from ._scheduling import giving_way
 from ._texts import duration_text, link_kind_text, time_limit_text
 
 __all__ = [
+    # constants
     "FORMATS",
+    "MAX_ANSWERS",
+    "MAX_ANSWERS_BYTES",
+    "MAX_TEXT",
     "MEDIA_TYPES",
     "SCHEMA_VERSION",
+    "STAGES",
     "UNKNOWN",
+    # the rule base, answers and errors
     "AnswerIssue",
     "AnswerSet",
     "AnswersError",
-    "CaseDetails",
     "EngineError",
-    "Explanation",
-    "ItemProgress",
-    "ItemResult",
-    "NextQuestion",
-    "Outcome",
     "PathwaysError",
     "RuleBase",
     "RuleBaseError",
     "RuleIssue",
+    "Unknown",
+    # the outcome (pathways.evaluate), the next question (pathways.next_question), explanations
+    "AnswerGiven",
+    "AnswerUsed",
+    "AuthorityRef",
+    "Conflict",
+    "DerivedFact",
+    "Explanation",
+    "IgnoredAnswer",
+    "ItemResult",
+    "NextQuestion",
+    "OpenQuestion",
+    "OptionOut",
+    "Outcome",
+    "Progress",
+    "QuestionOut",
+    "RouteResult",
+    "RuleBaseRef",
+    "SourceCitation",
+    "TimeLimitOut",
+    "Timeline",
+    "TimelineStep",
+    "Trace",
+    "TraceFact",
+    # documents
+    "CaseDetails",
+    "ItemProgress",
+    # functions
     "check_answers",
     "default_rules_dir",
     "duration_text",
     "evaluate",
     "explain",
     "export",
+    "giving_way",
     "link_kind_text",
     "load_rule_base",
     "next_question",
     "parse_answers_document",
+    "question_out",
     "read_answers_file",
     "render",
     "time_limit_text",

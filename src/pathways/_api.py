@@ -14,19 +14,30 @@ from ._conditions import facts_of
 from ._dates import parse_date
 from ._errors import AnswerIssue, AnswersError
 from ._loader import RuleBase
-from ._outcome import ItemStatus, NextQuestion, OptionOut, Outcome, Progress, QuestionOut, RouteResult, Trace
+from ._outcome import (
+    ItemStatus,
+    Lang,
+    NextQuestion,
+    OptionOut,
+    Outcome,
+    Progress,
+    QuestionOut,
+    RouteResult,
+    Trace,
+)
 from ._run import compiled, needed_questions, run_case
 from ._texts import value_text
 
 __all__ = ["Explanation", "evaluate", "explain", "next_question", "question_out"]
 
-Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
 
 
 def _lang(lang: str) -> Lang:
-    if lang not in ("zh", "en"):
-        raise AnswersError([AnswerIssue("PA208", f"unsupported language {lang!r}; use zh or en", "lang")])
-    return lang  # type: ignore[return-value]
+    for known in LANGS:
+        if lang == known:
+            return known
+    raise AnswersError([AnswerIssue("PA208", f"unsupported language {lang!r}; use zh or en", "lang")])
 
 
 def _day(as_of: object) -> dt.date:
@@ -54,6 +65,7 @@ def evaluate(rule_base: RuleBase, answers: Mapping[str, Any], as_of: dt.date | N
 
 
 def question_out(rule_base: RuleBase, qid: str, lang: str) -> QuestionOut:
+    """Question ``qid`` as ``next_question`` shows it (texts in ``lang``): for asking it out of turn."""
     q = rule_base.questions[qid].model
     return QuestionOut(
         id=q.id, text=q.text.get(lang), type=q.type, help=q.help.get(lang) if q.help else None,
@@ -142,7 +154,7 @@ def explain(rule_base: RuleBase, answers: Mapping[str, Any], item_id: str,
     outcome = evaluate(rule_base, answers, as_of, lang)
     checked = check_answers(rule_base, answers)
     item = rule_base.items[item_id]
-    route_status = next((r.applies for r in outcome.routes if r.id == item.route), "no")
+    route_status: Literal["yes", "maybe", "no"] = next((r.applies for r in outcome.routes if r.id == item.route), "no")
     found = next((i for i in outcome.items if i.id == item_id), None)
     upcoming = next((i for i in outcome.upcoming if i.id == item_id), None)
     mentioned = facts_of(item.when) if item.when is not None else set()

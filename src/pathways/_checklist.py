@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 from ._answers import UNKNOWN
 from ._conditions import And, Atom, Cond, Not, Or, facts_of, from_engine_date
@@ -11,11 +12,28 @@ from ._engine import Firing
 from ._loader import ItemDef, RuleBase
 from ._models import STAGES, SourceRef, Text
 from ._outcome import (
-    AnswerGiven, AnswerUsed, AuthorityRef, Conflict, DerivedFact, IgnoredAnswer, ItemResult, OpenQuestion, Outcome,
-    RouteResult, RuleBaseRef, SourceCitation, TimeLimitOut, Timeline, TimelineStep, Trace, TraceFact,
+    AnswerGiven,
+    AnswerUsed,
+    AuthorityRef,
+    Conflict,
+    DerivedFact,
+    IgnoredAnswer,
+    ItemResult,
+    ItemStatus,
+    Lang,
+    OpenQuestion,
+    Outcome,
+    RouteResult,
+    RuleBaseRef,
+    SourceCitation,
+    TimeLimitOut,
+    Timeline,
+    TimelineStep,
+    Trace,
+    TraceFact,
 )
-from ._texts import DONT_KNOW, time_limit_text
 from ._run import Run, needed_questions
+from ._texts import DONT_KNOW, time_limit_text
 
 __all__ = ["build_outcome", "cite", "condition_text", "display_value", "item_status", "rulebase_ref"]
 
@@ -91,7 +109,8 @@ def condition_text(cond: Cond | None, lang: str = "en") -> str:
         if cond.test == "neq":
             return f"{cond.fact} ≠ {values}" if len(cond.values) == 1 else f"{cond.fact} not in [{values}]"
         if cond.test == "has":
-            return f"{cond.fact} includes {values}" if len(cond.values) == 1 else f"{cond.fact} includes any of [{values}]"
+            return (f"{cond.fact} includes {values}" if len(cond.values) == 1
+                    else f"{cond.fact} includes any of [{values}]")
         if cond.test == "cmp":
             signs = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}
             return " and ".join(f"{cond.fact} {signs[op]} {_fmt(v, cond.date)}" for op, v in cond.values)
@@ -128,7 +147,8 @@ class _Builder:
 
         def visit(matched: tuple[dict[str, Any], ...], mode: str) -> None:
             for fact in matched:
-                kind, name = fact.get("t"), fact.get("q")
+                kind: Any = fact.get("t")  # engine facts: untyped JSON
+                name: Any = fact.get("q")
                 if kind == "a":
                     value = self.run.answers.get(name)
                     answers[name] = value
@@ -201,7 +221,8 @@ class _Builder:
             self._needed = set(needed_questions(self.rb, self.run))
         return self._needed
 
-    def fact_trace(self, name: str, value: Any, mode: str, facts: dict, seen: set, visit: Any) -> None:
+    def fact_trace(self, name: str, value: Any, mode: str, facts: dict[tuple[str, Any, str], TraceFact],
+                   seen: set[tuple[str, str]], visit: Callable[[tuple[dict[str, Any], ...], str], None]) -> None:
         if name.startswith("route."):
             return  # every item of a route needs its route: not news in a trace
         if mode == "possible" and value in self.run.derived.get(name, {}):
@@ -243,7 +264,7 @@ class _Builder:
         time_limit = None
         if m.time_limit is not None:
             tl = m.time_limit
-            common = {"of": tl.of.get(lang), "statutory": tl.statutory,
+            common: dict[str, Any] = {"of": tl.of.get(lang), "statutory": tl.statutory,
                       "note": tl.note.get(lang) if tl.note else None}
             if tl.range is not None:
                 time_limit = TimeLimitOut.model_construct(days=None, min=tl.range.min, max=tl.range.max,
@@ -287,7 +308,7 @@ class _Builder:
         )
 
 
-def item_status(kind: str, certain: bool, unconfirmed: bool) -> str:
+def item_status(kind: str, certain: bool, unconfirmed: bool) -> ItemStatus:
     """Only an obligation is ever 'required': an option is one the company may take up, guidance
     is for information."""
     if kind == "option":
@@ -351,14 +372,14 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
         return TimelineStep.model_construct(item=it.id, title=it.title, status=it.status, time_limit=it.time_limit)
 
     typical = [step(it) for it in duties.values() if it.time_limit and not _statutory_days(it)]
-    longest = max(typical, key=lambda s: _rough_days(s.time_limit), default=None)
+    longest_step = max(typical, key=lambda s: _rough_days(s.time_limit), default=None)
     may_add = [step(it) for it in items if it.time_limit and it.id not in duties and it.kind != "guidance"]
     if lang == "zh":
-        note = ("法定时限仅计算主管部门的工作日；申请人准备和补正资料、检验检测、专家评审、现场检查等时间通常不计入法定时限。"
-                "关键路径只计入根据答案必须办理的事项；待确定事项和可选项目单列，不计入合计。")
+        note = ("法定时限仅计算主管部门的工作日；申请人准备和补正资料、检验检测、专家评审、现场检查等时间"
+                "通常不计入法定时限。关键路径只计入根据答案必须办理的事项；待确定事项和可选项目单列，不计入合计。")
         lines = [f"{s.title}：{time_limit_text(s.time_limit, lang)}" for s in typical] + [
-            f"{s.title}（{'待确定' if s.status == 'to_determine' else '可选'}，可能增加时间）：{time_limit_text(s.time_limit, lang)}"
-            for s in may_add]
+            f"{s.title}（{'待确定' if s.status == 'to_determine' else '可选'}，可能增加时间）："
+            f"{time_limit_text(s.time_limit, lang)}" for s in may_add]
     else:
         note = ("Statutory limits count the authorities' working days only; time the applicant spends preparing "
                 "or supplementing documents, and testing, expert review and on-site inspection, are usually "
@@ -367,10 +388,10 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
         lines = [f"{s.title}: {time_limit_text(s.time_limit, lang)}" for s in typical] + [
             f"{s.title} ({'to determine' if s.status == 'to_determine' else 'optional'}, may add time): "
             f"{time_limit_text(s.time_limit, lang)}" for s in may_add]
-    if longest is not None and _rough_days(longest.time_limit) <= total * 1.4:
-        longest = None  # the statutory path is longer: no step says more about the whole
+    if longest_step is not None and _rough_days(longest_step.time_limit) <= total * 1.4:
+        longest_step = None  # the statutory path is longer: no step says more about the whole
     return Timeline(critical_path=path, statutory_working_days=total, note=note, typical=typical,
-                    longest_typical=longest, may_add=may_add, other_limits=lines)
+                    longest_typical=longest_step, may_add=may_add, other_limits=lines)
 
 
 def _rough_days(tl: TimeLimitOut) -> float:
@@ -379,7 +400,7 @@ def _rough_days(tl: TimeLimitOut) -> float:
     return (tl.days if tl.days is not None else tl.max or 0) * per
 
 
-def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
+def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome:
     b = _Builder(rb, run, lang)
     certain = run.strict["item"]
     maybe = run.possible["item"] - certain
@@ -399,6 +420,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
                       for iid in _order(rb, upcoming)]
     routes = []
     for rid, route in rb.routes.items():
+        applies: Literal["yes", "maybe"]
         if f"route.{rid}" in run.strict["derive"]:
             applies = "yes"
         elif f"route.{rid}" in run.possible["derive"]:
@@ -429,8 +451,8 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: str) -> Outcome:
     read_by_run = set().union(*(b_part.reads for name, b_part in _partitions(rb).items() if name in run.partitions_run))
     for q, v in run.answers.items():
         if q not in read_by_run:
-            ignored.append(IgnoredAnswer(question=q, value=display_value(rb, q, v, lang),
-                                         reason="所属路径不适用" if lang == "zh" else "its route does not apply to this case"))
+            reason = "所属路径不适用" if lang == "zh" else "its route does not apply to this case"
+            ignored.append(IgnoredAnswer(question=q, value=display_value(rb, q, v, lang), reason=reason))
     unanswered = sorted(b.needed, key=b._qorder)
     not_used = {a.question for a in ignored}
     given = {**run.answers, **run.ignored}

@@ -15,8 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._conditions import (
-    Cond, Lit, Pattern, TooComplex, derived_unknown_tested, dnf, facts_of, pattern_names, possible,
-    strict, to_engine_value,
+    Cond,
+    Lit,
+    Pattern,
+    TooComplex,
+    derived_unknown_tested,
+    dnf,
+    facts_of,
+    pattern_names,
+    possible,
+    strict,
+    to_engine_value,
 )
 from ._errors import RuleBaseError, RuleIssue
 from ._loader import CORE, RuleBase
@@ -64,6 +73,21 @@ class Partition:
     reads: set[str] = field(default_factory=set)       # fact names whose engine facts it needs
     own_questions: list[str] = field(default_factory=list)
 
+
+
+def _stage_of(node: str, node_deps: dict[str, set[str]], owned: set[str], stage: dict[str, int],
+              trail: frozenset[str] = frozenset()) -> int:
+    """The stage of ``node`` in its partition: 1 + the deepest owned node it reads; inputs are stage 0
+    (remembered in ``stage``)."""
+    if node in stage:
+        return stage[node]
+    if node in trail:  # cycles were rejected by the loader
+        return 0
+    deps = [d for d in node_deps.get(node, ()) if d in owned or d.startswith("item:")]
+    value = (1 + max((_stage_of(d, node_deps, owned, stage, trail | {node}) for d in deps), default=0)
+             if node in node_deps else 0)
+    stage[node] = value
+    return value
 
 def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partition]:
     """Compile every partition; raise RuleBaseError if a condition or ruleset exceeds the limits."""
@@ -118,10 +142,10 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
     # per feeding question marks k as pending
     for partition, names in list(unknown_tested.items()):
         for k in sorted(names):
-            for q in feeders.get(k, ()):
+            for feeder in feeders.get(k, ()):
                 entries[partition].append((f"pk:{k}", None, Action("pending", "strict", k),
-                                           (rb.questions[q].file, rb.questions[q].line),
-                                           [Lit(False, ("w", q, None))]))
+                                           (rb.questions[feeder].file, rb.questions[feeder].line),
+                                           [Lit(False, ("w", feeder, None))]))
 
     partitions: dict[str, Partition] = {}
     for name in rb.partitions:
@@ -131,24 +155,15 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
             f"pk:{k}" for k in unknown_tested.get(name, ())}
         # stage of each node owned here: 1 + the deepest owned node it reads; inputs are stage 0
         node_deps: dict[str, set[str]] = defaultdict(set)
-        for node, cond, action, origin, extra in entries[name]:
-            reads = (facts_of(cond) if cond is not None else set()) | {n for lit in extra for n in pattern_names(lit.pattern)}
+        for node, cond, action, _origin, extra in entries[name]:
+            reads = ((facts_of(cond) if cond is not None else set())
+                     | {n for lit in extra for n in pattern_names(lit.pattern)})
             if cond is not None:
                 reads |= {f"pk:{k}" for k in derived_unknown_tested(cond) if kinds[k] == "derived"}
             if action.kind in ("ask", "answer", "irrelevant"):
                 reads -= {node}
             node_deps[node] |= reads
         stage: dict[str, int] = {}
-
-        def stage_of(node: str, trail: frozenset[str] = frozenset()) -> int:
-            if node in stage:
-                return stage[node]
-            if node in trail:  # cycles were rejected by the loader
-                return 0
-            deps = [d for d in node_deps.get(node, ()) if d in owned or d.startswith("item:")]
-            value = (1 + max((stage_of(d, trail | {node}) for d in deps), default=0)) if node in node_deps else 0
-            stage[node] = value
-            return value
 
         counters: Counter[tuple[int, str]] = Counter()
         for node, cond, action, origin, extra in entries[name]:
@@ -166,7 +181,7 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
                                         "after expansion; move parts into derived facts",
                                         origin[0], origin[1], 1))
                 continue
-            node_stage = stage_of(node)
+            node_stage = _stage_of(node, node_deps, owned, stage)
             for conj in conjunctions:
                 if any(Lit(not lit.negated, lit.pattern) in conj for lit in conj):
                     continue
@@ -174,7 +189,7 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
                 bucket = counters[(node_stage, gate_mode)] // limits.gate_bucket
                 counters[(node_stage, gate_mode)] += 1
                 rule = CompiledRule(f"r{len(part.rules)}", node_stage, bucket,
-                                    tuple(sorted(set(conj), key=lambda l: (l.negated, repr(l.pattern)))),
+                                    tuple(sorted(set(conj), key=lambda lit: (lit.negated, repr(lit.pattern)))),
                                     action, origin)
                 part.rules.append(rule)
                 part.reads |= {n for lit in conj for n in pattern_names(lit.pattern)}
@@ -260,7 +275,7 @@ def check_limits(part: Partition, limits: Limits) -> list[RuleIssue]:
             issues.append(RuleIssue("PW152", f"{count} rules in {label} test '{name}' the same way; the "
                                     f"engine allows {limits.rules_per_pattern}: put the shared test into "
                                     "a derived fact", origin[0], origin[1], 1))
-    for kind, names in names_per_kind.items():
+    for names in names_per_kind.values():
         if len(names) > limits.tests_per_node:
             issues.append(RuleIssue("PW153", f"{label} tests {len(names)} different facts; above "
                                     f"{limits.tests_per_node} the engine hangs: split the route",

@@ -168,8 +168,8 @@ def _dump(value: Any) -> Any:
 
 ITEM_FIELDS = {"title": _text, "detail": _text, "time_limit": _time_limit, "sources": _sources,
                "valid": _valid, "status": lambda s: s or "confirmed", "stage": str,
-               "kind": lambda k: k or "obligation (unset)", "authority": lambda a: a or "none", "documents": _texts, "after": _list,
-               "replaces": _list}
+               "kind": lambda k: k or "obligation (unset)", "authority": lambda a: a or "none", "documents": _texts,
+               "after": _list, "replaces": _list}
 QUESTION_FIELDS = {"text": _text, "type": str, "help": _text, "unknown": str,
                    "unit": _text, "min": str, "max": str, "sources": _sources}
 FACT_FIELDS = {"set": lambda s: ", ".join(f"{k}: {v}" for k, v in s.items()), "sources": _sources,
@@ -216,13 +216,13 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
     # questions
     added_removed("question", old.questions, new.questions, lambda d: (d.file, d.line),
                   lambda d: d.model.text.en)
-    for qid, n in new.questions.items():
-        o = old.questions.get(qid)
-        if o is None:
+    for qid, new_q in new.questions.items():
+        old_q = old.questions.get(qid)
+        if old_q is None:
             continue
-        fields = _compare(o.model, n.model, QUESTION_FIELDS)
-        old_opts = {op.value: op for op in o.model.options or ()}
-        new_opts = {op.value: op for op in n.model.options or ()}
+        fields = _compare(old_q.model, new_q.model, QUESTION_FIELDS)
+        old_opts = {op.value: op for op in old_q.model.options or ()}
+        new_opts = {op.value: op for op in new_q.model.options or ()}
         if set(old_opts) != set(new_opts):
             gone = [v for v in old_opts if v not in new_opts]
             came = [v for v in new_opts if v not in old_opts]
@@ -230,39 +230,40 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
         relabelled = [v for v in new_opts if v in old_opts and _dump(old_opts[v]) != _dump(new_opts[v])]
         if relabelled:
             fields["option labels"] = (_list(relabelled), _list(relabelled))
-        cond = _condition_change(o.ask_when, n.ask_when)
+        cond = _condition_change(old_q.ask_when, new_q.ask_when)
         if cond:
             fields["ask_when"] = cond
         if fields:
-            out.append(RuleChange("question", qid, "changed", n.file, n.line, n.model.text.en, fields))
+            out.append(RuleChange("question", qid, "changed", new_q.file, new_q.line, new_q.model.text.en, fields))
     # fact rules
     old_rules = {r.model.id: r for r in old.fact_rules}
     new_rules = {r.model.id: r for r in new.fact_rules}
     added_removed("fact rule", old_rules, new_rules, lambda d: (d.file, d.line),
                   lambda d: ", ".join(f"{k} = {v}" for k, v in d.model.set.items()))
-    for rid, n in new_rules.items():
-        o = old_rules.get(rid)
-        if o is None:
+    for rid, new_rule in new_rules.items():
+        old_rule = old_rules.get(rid)
+        if old_rule is None:
             continue
-        fields = _compare(o.model, n.model, FACT_FIELDS)
-        cond = _condition_change(o.when, n.when)
+        fields = _compare(old_rule.model, new_rule.model, FACT_FIELDS)
+        cond = _condition_change(old_rule.when, new_rule.when)
         if cond:
             fields["condition"] = cond
         if fields:
-            out.append(RuleChange("fact rule", rid, "changed", n.file, n.line,
-                                  ", ".join(f"{k} = {v}" for k, v in n.model.set.items()), fields))
+            out.append(RuleChange("fact rule", rid, "changed", new_rule.file, new_rule.line,
+                                  ", ".join(f"{k} = {v}" for k, v in new_rule.model.set.items()), fields))
     # routes
     added_removed("route", old.routes, new.routes, lambda d: (d.file, d.line), lambda d: d.model.title.en)
-    for rid, n in new.routes.items():
-        o = old.routes.get(rid)
-        if o is None:
+    for rid, new_route in new.routes.items():
+        old_route = old.routes.get(rid)
+        if old_route is None:
             continue
-        fields = _compare(o.model, n.model, ROUTE_FIELDS)
-        cond = _condition_change(o.when, n.when)
+        fields = _compare(old_route.model, new_route.model, ROUTE_FIELDS)
+        cond = _condition_change(old_route.when, new_route.when)
         if cond:
             fields["condition"] = cond
         if fields:
-            out.append(RuleChange("route", rid, "changed", n.file, n.line, n.model.title.en, fields))
+            out.append(RuleChange("route", rid, "changed", new_route.file, new_route.line, new_route.model.title.en,
+                                  fields))
     # sources (what checklists cite)
     from ._lint import Positions
 
@@ -270,13 +271,13 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
     added_removed("source", {k: (v, old_pos) for k, v in old.sources.items()},
                   {k: (v, new_pos) for k, v in new.sources.items()},
                   lambda sp: sp[1].at("sources", sp[0].id)[:2], lambda sp: sp[0].title.en)
-    for sid, n in new.sources.items():
-        o = old.sources.get(sid)
-        if o is not None:
-            fields = _compare(o, n, SOURCE_FIELDS)
+    for sid, new_source in new.sources.items():
+        old_source = old.sources.get(sid)
+        if old_source is not None:
+            fields = _compare(old_source, new_source, SOURCE_FIELDS)
             if fields:
                 file, line, _ = new_pos.at("sources", sid)
-                out.append(RuleChange("source", sid, "changed", file, line, n.title.en, fields))
+                out.append(RuleChange("source", sid, "changed", file, line, new_source.title.en, fields))
     return out
 
 
@@ -440,25 +441,26 @@ def format_diff(d: RuleBaseDiff) -> str:
                         lines.append(f"        option labels changed: {a}")
                     else:
                         lines.append(f"        {name}: {a}  ->  {b}")
-    affected = [c for c in d.cases if c.affected]
+    affected = [case for case in d.cases if case.affected]
     lines.append("")
     lines.append(f"checklists: {len(affected)} of {len(d.cases)} scenarios and cases change")
-    for c in affected:
-        where = f"{c.file}:{c.line}"
-        lines.append(f"  {c.kind} \"{c.name}\" ({where}{', as of ' + c.as_of.isoformat() if c.as_of else ''}):")
-        for error in c.errors:
+    for case in affected:
+        where = f"{case.file}:{case.line}"
+        as_of = f", as of {case.as_of.isoformat()}" if case.as_of else ""
+        lines.append(f"  {case.kind} \"{case.name}\" ({where}{as_of}):")
+        for error in case.errors:
             lines.append(f"    ! {error}")
-        for g in c.gained:
+        for g in case.gained:
             lines.append(f"    + {g['id']} ({g['status']}): {_short(g['title'])}")
             lines.append(f"        why: {g['reason']}; condition: {g['condition']}")
             if g.get("because"):
                 lines.append(f"        because: {_short(', '.join(g['because']), 110)}")
             lines.append(f"        before: {g['before']}")
-        for lost in c.lost:
+        for lost in case.lost:
             lines.append(f"    - {lost['id']} ({lost['status']}): {_short(lost['title'])}")
             lines.append(f"        was there because: {lost['reason']}; condition: {lost['condition']}")
             lines.append(f"        now: {lost['now']}")
-        for ch in c.changed:
+        for ch in case.changed:
             lines.append(f"    ~ {ch['id']}: {_short(ch['title'])}")
             for name, values in ch["fields"].items():
                 lines.append(f"        {name}: {_brief(values['old'])}  ->  {_brief(values['new'])}")

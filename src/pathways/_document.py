@@ -10,15 +10,23 @@ trace. Every exported format (Markdown, HTML, PDF, XLSX) is drawn from it, so th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._dates import parse_date
 from ._models import STAGES
 from ._outcome import ItemResult, Outcome
-from ._texts import (EXPORT_LABELS, KIND_LABELS, STATUS_LABELS, duration_text, link_host, link_kind_text,
-                     time_limit_text, value_text)
+from ._texts import (
+    EXPORT_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    duration_text,
+    link_host,
+    link_kind_text,
+    time_limit_text,
+    value_text,
+)
 
 __all__ = ["CaseDetails", "DocItem", "DocSource", "Document", "ItemProgress", "build_document"]
 
@@ -238,11 +246,12 @@ def _summary(outcome: Outcome, product: str) -> str:
     t = outcome.timeline
     in_practice = duration_text(t.longest_typical.time_limit, lang) if t.longest_typical else ""
     join = "、" if lang == "zh" else ", "
-    return words["summary"](product=product, yes=join.join(yes), maybe=join.join(maybe),
-                            required=count["required"], to_determine=count["to_determine"],
-                            to_verify=count["to_be_verified"], options=options,
-                            info=count["for_information"], days=t.statutory_working_days,
-                            in_practice=in_practice, open=len(outcome.unanswered_questions))
+    summary: Callable[..., str] = words["summary"]
+    return summary(product=product, yes=join.join(yes), maybe=join.join(maybe),
+                   required=count["required"], to_determine=count["to_determine"],
+                   to_verify=count["to_be_verified"], options=options,
+                   info=count["for_information"], days=t.statutory_working_days,
+                   in_practice=in_practice, open=len(outcome.unanswered_questions))
 
 
 def plain_text(text: str) -> str:

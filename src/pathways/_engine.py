@@ -32,8 +32,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +42,9 @@ from durable import engine as _durable
 from ._compiler import CompiledRule, Partition
 from ._conditions import Pattern
 from ._errors import EngineError
+
+# giving_way: the old private name of pathways.giving_way, for callers not yet moved to the public one
+from ._scheduling import current_pause, giving_way
 
 __all__ = ["Engine", "Firing", "answer_facts", "fact_key", "giving_way", "produced_facts"]
 
@@ -75,28 +77,8 @@ class _Live:
         self.runs = 0
         self.ids: list[str] = []
 
-_thread = threading.local()
 
-
-@contextmanager
-def giving_way(pause: Callable[[], None]) -> Iterator[None]:
-    """Within the block, evaluations on this thread call ``pause()`` before each rule action.
-
-    For work done in the background while a user waits on another thread (the wizard works out
-    the next question for each likely answer while one is being read): the engine's actions are
-    Python and hold the GIL, so a planner run of 10-100 ms would halve the speed of the user's
-    thread. ``pause`` blocks while that thread is busy (it must return soon: the engine's lock is
-    held meanwhile).
-    """
-    previous = getattr(_thread, "pause", None)
-    _thread.pause = pause
-    try:
-        yield
-    finally:
-        _thread.pause = previous
-
-
-class _QuietHost(_durable.Host):
+class _QuietHost(_durable.Host):  # type: ignore[misc]  # durable-rules is untyped: Host is Any
     """A Host without the background dispatch/timer threads (they crash the process)."""
 
     def _run(self) -> None:  # noqa: D401 - overriding the thread starter
@@ -293,7 +275,7 @@ class Engine:
             current = self._current
             if current is None:
                 return
-            pause = getattr(_thread, "pause", None)
+            pause = current_pause()
             if pause is not None:
                 pause()
             matched = tuple(fact for key, fact in sorted(c._m.items()) if key != "g")
@@ -347,7 +329,7 @@ class Engine:
             if hit is not None:
                 self._memo.move_to_end(key)
         if hit is not None:
-            pause = getattr(_thread, "pause", None)
+            pause = current_pause()
             if pause is not None:
                 pause()  # a background evaluation gives way here too, though no action runs
             return list(hit)
@@ -492,10 +474,9 @@ class Engine:
         if not result:
             return
         message = result[1]
-        pause = getattr(_thread, "pause", None)
+        pause = current_pause()
         while message:
-            for action_name, matched_by_name in _loads(message).items():
-                break
+            action_name, matched_by_name = next(iter(_loads(message).items()))  # one action a message
             entry = table.get(action_name)   # None: open__ (keeper__ never fires)
             if entry is not None:
                 try:

@@ -47,11 +47,11 @@ def write_file(path: Path, text: str | bytes, *, durable: bool = True, mode: int
         mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        opened = os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-        with opened as handle:
+        data = text if isinstance(text, bytes) else text.encode("utf-8")  # newlines written as given
+        with os.fdopen(fd, "wb") as handle:
             if hasattr(os, "fchmod"):  # not on Windows (before Python 3.13)
                 os.fchmod(handle.fileno(), mode)
-            handle.write(text)
+            handle.write(data)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())

@@ -23,6 +23,7 @@ notes (PW3xx, see ``CODES``) are found here:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
@@ -30,13 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._compiler import Limits, Partition, PatternUsage
 from ._checklist import condition_text
+from ._compiler import Limits, Partition, PatternUsage
 from ._conditions import Cond, Lit, TooComplex, dnf, facts_of, from_engine_date, possible, strict, to_engine_value
 from ._errors import RuleBaseError, RuleIssue
 from ._loader import CORE, RuleBase, check_rule_base
-from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
 from ._models import STAGES
+from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
 
 __all__ = ["CODES", "LintResult", "lint", "lint_rule_base", "raw_files"]
 
@@ -385,21 +386,21 @@ class Analysis:
         return ok
 
     def why(self, name: str, lits: list[Lit]) -> str:
-        ordered = sorted(lits, key=lambda l: (l.negated, repr(l.pattern)))
+        ordered = sorted(lits, key=lambda lit: (lit.negated, repr(lit.pattern)))
         if self.kinds.get(name) == "derived" and any(
-                not l.negated and l.pattern[0] == "d" for l in lits):
-            wanted = [l for l in lits if not l.negated and l.pattern[0] == "d"]
+                not lit.negated and lit.pattern[0] == "d" for lit in lits):
+            wanted = [lit for lit in lits if not lit.negated and lit.pattern[0] == "d"]
             values = self.settable.get(name, [])
             if len(wanted) == 1 and len(lits) == 1 and wanted[0].pattern[2] is not None and not any(
                     _passes(wanted[0].pattern[2], v) for v in values):
                 return (f"{describe_literal(wanted[0], self.dates)}, but no rule sets {name} to such a value "
                         f"(rules set it to: {', '.join(map(_fmt_value, values)) or 'nothing'})")
-        return " and ".join(describe_literal(l, self.dates) for l in ordered) + " cannot hold at once"
+        return " and ".join(describe_literal(lit, self.dates) for lit in ordered) + " cannot hold at once"
 
     def dates_ok(self, lits: list[Lit]) -> bool:
-        bounds = [v for l in lits for _, v in l.pattern[2][1]]
+        bounds = [v for lit in lits for _, v in lit.pattern[2][1]]
         candidates = {b + d for b in bounds for d in (-1, 0, 1)} or {0}
-        return any(all(_passes(l.pattern[2], c) != l.negated for l in lits) for c in candidates)
+        return any(all(_passes(lit.pattern[2], c) != lit.negated for lit in lits) for c in candidates)
 
     def question_ok(self, qid: str, lits: list[Lit]) -> bool:
         q = self.rb.questions[qid].model
@@ -408,8 +409,8 @@ class Analysis:
             states.append(("dk", None))
         domain: list[Any]
         if q.type == "multi":
-            required = {l.pattern[2][1][0] for l in lits if not l.negated and l.pattern[0] in ("a", "m")
-                        and l.pattern[2] is not None and l.pattern[2][0] == "eq"}
+            required = {lit.pattern[2][1][0] for lit in lits if not lit.negated and lit.pattern[0] in ("a", "m")
+                        and lit.pattern[2] is not None and lit.pattern[2][0] == "eq"}
             states.append(("answered", frozenset(required) or frozenset({"__none__"})))
             domain = list(q.option_values)
         else:
@@ -435,10 +436,10 @@ class Analysis:
                 return any(_passes(test, v) for v in value)
             return _passes(test, value)
 
-        return any(all(holds(l, s) != l.negated for l in lits) for s in states)
+        return any(all(holds(lit, s) != lit.negated for lit in lits) for s in states)
 
     def open_candidates(self, q: Any, lits: list[Lit]) -> list[Any]:
-        constants = []
+        constants: list[Any] = []
         for lit in lits:
             test = lit.pattern[2]
             if test is None or isinstance(test, str):
@@ -454,7 +455,7 @@ class Analysis:
         candidates = set(numbers)
         for c in numbers:
             candidates |= {c - step, c + step}
-        candidates |= {(a + b) / 2 for a, b in zip(numbers, numbers[1:])} if q.type == "number" else set()
+        candidates |= {(a + b) / 2 for a, b in itertools.pairwise(numbers)} if q.type == "number" else set()
         if q.type == "number":
             if q.min is not None:
                 candidates.add(q.min)
@@ -465,8 +466,8 @@ class Analysis:
 
     def derived_ok(self, name: str, lits: list[Lit]) -> bool:
         values = self.settable.get(name, [])
-        excluded = {v for v in values for l in lits
-                    if l.negated and l.pattern[0] == "p" and _passes(l.pattern[2], v)}
+        excluded = {v for v in values for lit in lits
+                    if lit.negated and lit.pattern[0] == "p" and _passes(lit.pattern[2], v)}
         for lit in lits:
             if not lit.negated and lit.pattern[0] == "p" and not any(
                     _passes(lit.pattern[2], v) for v in values if v not in excluded):
@@ -506,16 +507,16 @@ class Analysis:
         reason = self.forced_negation(conj)
         if reason is not None:
             return False, reason, conj
-        ordered = sorted(conj, key=lambda l: repr(l.pattern))
+        ordered = sorted(conj, key=lambda lit: repr(lit.pattern))
         # a derived fact that holds (or may hold) a value: one of the rules setting it fires
-        todo = next((l for l in ordered if not l.negated and l.pattern[0] in ("d", "p")
-                     and l.pattern[1] in self.providers and l not in expanded
-                     and not l.pattern[1].startswith("route.")), None)
-        if todo is None and not any(not l.negated and l.pattern[0] in ("a", "m", "u")
-                                    and l.pattern[1] in self.asked_when and ("ask", l.pattern[1]) not in expanded
-                                    for l in ordered):
-            todo = next((l for l in ordered if not l.negated and l.pattern[0] in ("d", "p")
-                         and l.pattern[1] in self.providers and l not in expanded), None)
+        todo = next((lit for lit in ordered if not lit.negated and lit.pattern[0] in ("d", "p")
+                     and lit.pattern[1] in self.providers and lit not in expanded
+                     and not lit.pattern[1].startswith("route.")), None)
+        if todo is None and not any(not lit.negated and lit.pattern[0] in ("a", "m", "u")
+                                    and lit.pattern[1] in self.asked_when and ("ask", lit.pattern[1]) not in expanded
+                                    for lit in ordered):
+            todo = next((lit for lit in ordered if not lit.negated and lit.pattern[0] in ("d", "p")
+                         and lit.pattern[1] in self.providers and lit not in expanded), None)
         if todo is not None:
             kind, name, test = todo.pattern
             tried: list[str] = []
@@ -535,12 +536,13 @@ class Analysis:
                 need = f"route '{name[len('route.'):]}' must {'apply' if kind == 'd' else 'be able to apply'}"
             else:
                 names = list(dict.fromkeys(tried))
-                need = (f"{describe_literal(todo, self.dates)} needs rule '{names[0]}'" if len(names) == 1 else
-                        f"{describe_literal(todo, self.dates)} needs one of the rules " + ", ".join(f"'{n}'" for n in names))
+                rules = f"rule '{names[0]}'" if len(names) == 1 else "one of the rules " + ", ".join(
+                    f"'{n}'" for n in names)
+                need = f"{describe_literal(todo, self.dates)} needs {rules}"
             return False, need + ", but then " + _first(failures), conj
         # a question that is answered, unknown or waiting: its ask_when may hold
-        todo = next((l for l in ordered if not l.negated and l.pattern[0] in ("a", "m", "u")
-                     and l.pattern[1] in self.asked_when and ("ask", l.pattern[1]) not in expanded), None)
+        todo = next((lit for lit in ordered if not lit.negated and lit.pattern[0] in ("a", "m", "u")
+                     and lit.pattern[1] in self.asked_when and ("ask", lit.pattern[1]) not in expanded), None)
         if todo is not None:
             qid = todo.pattern[1]
             failures = []
@@ -561,7 +563,8 @@ class Analysis:
             name, test = lit.pattern[1], lit.pattern[2]
             for rule, value, conjs, _ in self.providers.get(name, ()):
                 if _passes(test, value) and any(c <= conj for c in conjs):
-                    return f"{describe_literal(lit, self.dates)}, but the rest of the condition makes rule {rule} set it"
+                    return (f"{describe_literal(lit, self.dates)}, but the rest of the condition makes rule {rule} "
+                            "set it")
         return None
 
     def never(self, conjs: Iterable[frozenset[Lit]]) -> str | None:
@@ -590,7 +593,7 @@ def _witness(conj: frozenset[Lit], dates: Collection[str] = ()) -> str:
     """A few answers under which a conjunction holds (``dates``: see ``describe_literal``)."""
     values: dict[str, list[str]] = defaultdict(list)
     for kind in ("a", "m"):
-        for lit in sorted(conj, key=lambda l: repr(l.pattern)):
+        for lit in sorted(conj, key=lambda k: repr(k.pattern)):
             k, name, test = lit.pattern
             if k != kind or lit.negated or test is None or test[0] != "eq":
                 continue
@@ -990,7 +993,7 @@ class _Checker:
     def in_force_from(self) -> dt.date | None:
         """The first case date the rule base supports: the manifest's ``in_force_from``, else the
         earliest ``valid.from`` of a fact rule or item (None: nothing is dated)."""
-        declared = getattr(self.rb.manifest, "in_force_from", None)
+        declared: dt.date | None = getattr(self.rb.manifest, "in_force_from", None)
         if declared is not None:
             return declared
         starts = [v.from_ for v in self.valid_ranges() if v.from_ is not None]
@@ -1079,7 +1082,8 @@ class _Checker:
             match = MODELINE.match(first.strip())
             relative = Path(*([".."] * (len(path.relative_to(self.rb.root).parts) - 1)), SCHEMA_FILE) \
                 if path.is_relative_to(self.rb.root) else Path(SCHEMA_FILE)
-            wanted = f"# yaml-language-server: $schema={'./' if str(relative) == SCHEMA_FILE else ''}{relative.as_posix()}"
+            prefix = "./" if str(relative) == SCHEMA_FILE else ""
+            wanted = f"# yaml-language-server: $schema={prefix}{relative.as_posix()}"
             if match is None:
                 yield self.issue("PW315", f"no schema modeline: add '{wanted}' as the first line so that "
                                  "editors complete and check this file", (display, 1, 1))
@@ -1222,7 +1226,7 @@ class _Gaps:
     def names_under(self, conjs: list[frozenset[Lit]]) -> set[str]:
         """The derived facts these conjunctions read, directly or through the rules that set them."""
         a = self.analysis
-        todo = [l.pattern[1] for c in conjs for l in c if l.pattern[0] in ("d", "p", "pk")]
+        todo = [lit.pattern[1] for c in conjs for lit in c if lit.pattern[0] in ("d", "p", "pk")]
         seen: set[str] = set()
         while todo:
             name = todo.pop()
@@ -1230,21 +1234,21 @@ class _Gaps:
                 continue
             seen.add(name)
             for _rule, _value, strict_conjs, possible_conjs in a.providers.get(name, ()):
-                todo.extend(l.pattern[1] for c in (*strict_conjs, *possible_conjs) for l in c
-                            if l.pattern[0] in ("d", "p", "pk"))
+                todo.extend(lit.pattern[1] for c in (*strict_conjs, *possible_conjs) for lit in c
+                            if lit.pattern[0] in ("d", "p", "pk"))
         return seen
 
     def expand(self, branch: tuple[frozenset[Lit], ...], limit: int = 64) -> tuple[frozenset[Lit], ...]:
         """The branch with the derived facts (and routes) it requires replaced by the rules that set
         them, level by level while that stays small: the search then sees the answers they need."""
         a = self.analysis
-        todo = [(conj, frozenset()) for conj in branch]
+        todo: list[tuple[frozenset[Lit], frozenset[Lit]]] = [(conj, frozenset()) for conj in branch]
         for _ in range(4):
             out: list[tuple[frozenset[Lit], frozenset[Lit]]] = []
             grew = False
             for conj, done in todo:
-                lit = next((l for l in sorted(conj, key=lambda l: repr(l.pattern)) if not l.negated
-                            and l.pattern[0] == "d" and l.pattern[1] in a.providers and l not in done), None)
+                lit = next((cand for cand in sorted(conj, key=lambda cand: repr(cand.pattern)) if not cand.negated
+                            and cand.pattern[0] == "d" and cand.pattern[1] in a.providers and cand not in done), None)
                 if lit is None:
                     out.append((conj, done))
                     continue
@@ -1292,11 +1296,11 @@ class _Gaps:
             return None
         best: list[Lit] | None = None
         for clause in clauses:
-            if any(Lit(not l.negated, l.pattern) in state for l in clause):
+            if any(Lit(not lit.negated, lit.pattern) in state for lit in clause):
                 continue  # one of its literals is already false
             if not a.consistent(state | clause):
                 continue  # its literals cannot all hold here
-            options = sorted((Lit(not l.negated, l.pattern) for l in clause), key=_option_order)
+            options = sorted((Lit(not lit.negated, lit.pattern) for lit in clause), key=_option_order)
             options = [o for o in options if a.consistent(state | {o})]
             if best is None or len(options) < len(best):
                 best = options
@@ -1311,7 +1315,7 @@ class _Gaps:
         # every clause is false: a derived fact required not to hold needs its rules not to fire
         more: list[frozenset[Lit]] = []
         done = set(expanded)
-        for lit in sorted(state, key=lambda l: repr(l.pattern)):
+        for lit in sorted(state, key=lambda k: repr(k.pattern)):
             if not lit.negated or lit.pattern[0] not in ("d", "p") or lit in expanded:
                 continue
             kind, name, test = lit.pattern
@@ -1338,17 +1342,17 @@ class _Gaps:
         """Answers under which a conjunction holds: its required answers, plus a value for each
         closed question it only requires not to take some values."""
         text = _witness(conj, self.analysis.dates)
-        named = {l.pattern[1] for l in conj if not l.negated and l.pattern[0] in ("a", "m")}
+        named = {lit.pattern[1] for lit in conj if not lit.negated and lit.pattern[0] in ("a", "m")}
         extra: list[str] = []
-        for qid in sorted({l.pattern[1] for l in conj if l.negated and l.pattern[0] in ("a", "m")} - named):
+        for qid in sorted({lit.pattern[1] for lit in conj if lit.negated and lit.pattern[0] in ("a", "m")} - named):
             q = self.rb.questions[qid].model
-            lits = [l for l in conj if l.pattern[1] == qid and l.pattern[0] in ("a", "m")]
+            lits = [lit for lit in conj if lit.pattern[1] == qid and lit.pattern[0] in ("a", "m")]
             if q.type == "multi":
                 extra.append(f"{qid}: []")
                 continue
             domain: list[Any] = [True, False] if q.type == "yes_no" else list(q.option_values) \
                 if q.type == "choice" else []
-            fit = next((v for v in domain if all(_passes(l.pattern[2], v) != l.negated for l in lits)), None)
+            fit = next((v for v in domain if all(_passes(lit.pattern[2], v) != lit.negated for lit in lits)), None)
             if fit is not None:
                 extra.append(f"{qid}: {_fmt_value(fit)}")
         return ", ".join(p for p in [text, *extra] if p) or "any answers"

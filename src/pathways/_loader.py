@@ -14,7 +14,7 @@ import typing
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 from pydantic import BaseModel
@@ -22,10 +22,23 @@ from pydantic import BaseModel
 from ._conditions import Cond, FactInfo, facts_of, negated_facts_of, parse_condition
 from ._errors import RuleBaseError, RuleIssue, suggest
 from ._models import (
-    DUPLICATE_OPTION, MAX_NUMBER, Authority, FactRule, FileName, Item, Manifest, Question, Route, RuleFile,
-    Source, SourceRef,
+    DUPLICATE_OPTION,
+    MAX_NUMBER,
+    Authority,
+    FactRule,
+    FileName,
+    Item,
+    Manifest,
+    Question,
+    Route,
+    RuleFile,
+    Source,
+    SourceRef,
 )
 from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file, position
+
+if TYPE_CHECKING:
+    from ._run import Compiled
 
 __all__ = ["FactRuleDef", "ItemDef", "LoadReport", "QuestionDef", "RouteDef", "RuleBase", "check_rule_base",
            "load_rule_base", "default_rules_dir", "CORE"]
@@ -86,7 +99,7 @@ class RuleBase:
     partitions: list[str]  # evaluation order: CORE first, then routes by dependency
     partition_needs: dict[str, set[str]] = field(default_factory=dict)
     scenario_files: list[Path] = field(default_factory=list)
-    _compiled: Any = None
+    _compiled: Compiled | None = None
 
     @property
     def id(self) -> str:
@@ -275,7 +288,8 @@ def _message(err: Any) -> str:
         return f"expected a list, got {_describe_input(err.get('input'))}"
     if kind == "literal_error":
         return f"expected one of {ctx.get('expected', '')}, got {_describe_input(err.get('input'))}"
-    return err["msg"].removeprefix("Value error, ")
+    message: str = err["msg"]
+    return message.removeprefix("Value error, ")
 
 
 def _describe_input(value: Any) -> str:
@@ -325,7 +339,7 @@ def validation_issues(exc: pydantic.ValidationError, model: type[BaseModel], roo
             issues.append(RuleIssue("PW111", f"{prefix}{path}: {message}" if path else prefix + message,
                                     filename, line, col, _literal_suggestion(err)))
     # a union failure reports once per alternative; keep one issue per position and code
-    unique = {}
+    unique: dict[tuple[int, int, str], RuleIssue] = {}
     for issue in issues:
         unique.setdefault((issue.line, issue.column, issue.code), issue)
     return list(unique.values())
@@ -447,7 +461,8 @@ class _Loader:
                 line, col = position(raw_manifest, ("files", index))
                 self.issues.append(RuleIssue("PW160", f"listed file '{name}' does not exist",
                                              self.rel(manifest_path), line, col,
-                                             suggest(name, [str(p.relative_to(self.root)) for p in self.root.rglob("*.y*ml")])))
+                                             suggest(name, [str(p.relative_to(self.root))
+                                                            for p in self.root.rglob("*.y*ml")])))
                 self.unread_files.append(name)
                 continue
             data = self.read(path)
@@ -529,6 +544,7 @@ class _Loader:
             self.issues.append(RuleIssue("PW111", "expected a mapping with route, questions, facts or "
                                          f"items at the top of the file; {what}", filename, 1, 1))
             return None
+        assert isinstance(data, LocDict)  # the YAML reader makes every mapping a LocDict
         allowed = _field_names(RuleFile)
         kept = LocDict()
         kept.line, kept.column = data.line, data.column
@@ -549,8 +565,8 @@ class _Loader:
             except pydantic.ValidationError as exc:
                 route_failed = True  # its items are still validated, but kept out of the cross-file checks
                 self.issues.extend(validation_issues(exc, Route, data["route"], filename, "route"))
-        sections = {"authorities": Authority, "sources": Source, "questions": Question,
-                    "facts": FactRule, "items": Item}
+        sections: dict[str, type[BaseModel]] = {"authorities": Authority, "sources": Source, "questions": Question,
+                                                "facts": FactRule, "items": Item}
         for section, model in sections.items():
             if section not in data:
                 continue
@@ -562,6 +578,7 @@ class _Loader:
                 self.issues.append(RuleIssue("PW111", f"'{section}' must be a list of entries, got "
                                              f"{_describe_input(raw)}", filename, line, col))
                 continue
+            assert isinstance(raw, LocList)  # and every list a LocList
             good = LocList()
             good.line, good.column = raw.line, raw.column
             models = []
@@ -704,13 +721,13 @@ class _Loader:
 
         # symbols: questions, derived facts, route flags
         symbols: dict[str, FactInfo] = {}
-        for qid, (q, filename, raw, line) in questions.items():
+        for qid, (q, _filename, _raw, _line) in questions.items():
             symbols[qid] = FactInfo(qid, "question", q.type,
                                     q.option_values if q.type in ("choice", "multi") else
                                     ((True, False) if q.type == "yes_no" else None),
                                     q.unknown == "allowed")
         derived_values: dict[str, list[tuple[Any, str, Any, tuple[int, int]]]] = defaultdict(list)
-        for r, filename, raw, line, partition in fact_rules:
+        for r, filename, raw, _line, _partition in fact_rules:
             for name, value in r.set.items():
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and not (
                         math.isfinite(value) and abs(value) <= MAX_NUMBER):
@@ -741,7 +758,7 @@ class _Loader:
             if vt == "bool":
                 values = (True, False)
             derived[name] = FactInfo(name, "derived", vt, values)
-        for r, filename, raw, line, partition in fact_rules:
+        for r, filename, raw, _line, partition in fact_rules:
             for name in r.set:
                 first = derived_partition.setdefault(name, partition)
                 if first != partition:
@@ -789,17 +806,17 @@ class _Loader:
                     self.error("PW121", f"unknown source '{ref.id}'", filename,
                                position(raw, (*base, i)), suggest(ref.id, sources))
 
-        for qid, (q, filename, raw, line) in questions.items():
+        for q, filename, raw, _line in questions.values():
             check_sources(q.sources, filename, raw, ("sources",))
-        for r, filename, raw, line, partition in fact_rules:
+        for r, filename, raw, _line, _partition in fact_rules:
             check_sources(r.sources, filename, raw, ("sources",))
-        for rid, (route, filename, raw) in routes.items():
+        for route, filename, raw in routes.values():
             check_sources(route.sources, filename, raw, ("sources",))
         for a in authorities.values():
             if a.parent and a.parent not in authorities:
                 self.error("PW122", f"authority '{a.id}' names unknown parent '{a.parent}'",
                            *parent_at[a.id], suggest(a.parent, authorities))
-        for iid, (it, route_id, filename, raw, line) in items.items():
+        for iid, (it, _route_id, filename, raw, _line) in items.items():
             check_sources(it.sources, filename, raw, ("sources",))
             if it.authority and it.authority not in authorities:
                 self.error("PW122", f"unknown authority '{it.authority}'", filename,
@@ -912,13 +929,13 @@ class _Loader:
         placed = {CORE}
         remaining = [rid for rid in routes]
         while remaining:
-            ready = [r for r in remaining if needs[r] <= placed]
+            ready = [rid for rid in remaining if needs[rid] <= placed]
             if not ready:
                 break  # cycle, reported above
-            for r in ready:
-                order.append(r)
-                placed.add(r)
-                remaining.remove(r)
+            for rid in ready:
+                order.append(rid)
+                placed.add(rid)
+                remaining.remove(rid)
         return order, needs
 
 

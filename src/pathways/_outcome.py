@@ -27,6 +27,7 @@ __all__ = [
 # 2.2: the outcome lists the answers given (question text, the answer as read, "don't know", used or not)
 SCHEMA_VERSION = "2.2"
 
+Lang = Literal["zh", "en"]
 ItemStatus = Literal["required", "to_determine", "to_be_verified", "eligible", "possibly_eligible",
                      "for_information"]
 
@@ -196,7 +197,7 @@ class Outcome(_Out):
     schema_version: str = SCHEMA_VERSION
     rulebase: RuleBaseRef
     as_of: dt.date
-    lang: Literal["zh", "en"]
+    lang: Lang
     routes: list[RouteResult]
     items: list[ItemResult]
     upcoming: list[ItemResult] = []

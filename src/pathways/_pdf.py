@@ -8,10 +8,9 @@ PDF is asked for.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
-
-import re
 
 from ._document import DocItem, Document
 

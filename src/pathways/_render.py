@@ -280,7 +280,8 @@ def _html_appendix(doc: Document) -> str:
                      f"<tbody>{''.join(rows)}</tbody></table>")
     for key, lines in (("derived", doc.derived_facts), ("conflicts", doc.conflicts), ("ignored", doc.ignored_answers)):
         if lines:
-            parts.append(f"<h3>{e(w[key])}</h3><ul>" + "".join(f"<li><code>{e(x)}</code></li>" for x in lines) + "</ul>")
+            listed = "".join(f"<li><code>{e(x)}</code></li>" for x in lines)
+            parts.append(f"<h3>{e(w[key])}</h3><ul>{listed}</ul>")
     parts.append("</section>")
     return "".join(parts)
 

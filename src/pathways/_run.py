@@ -144,7 +144,7 @@ def engine_facts(rb: RuleBase, qid: str, value: Any) -> list[dict[str, Any]]:
 
 def pending_facts(rb: RuleBase, qid: str) -> list[dict[str, Any]]:
     """A question to be asked and not answered yet: undetermined, and waiting."""
-    facts = [{"t": "u", "q": qid, "w": "pending"}, {"t": "w", "q": qid}]
+    facts: list[dict[str, Any]] = [{"t": "u", "q": qid, "w": "pending"}, {"t": "w", "q": qid}]
     if rb.questions[qid].model.type in ("yes_no", "choice", "multi"):
         facts += [{"t": "m", "q": qid, "v": v} for v in rb.possible_values(qid)]
     return facts
@@ -190,7 +190,8 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
                          for q, gated in comp.inputs[name] if q in answers or not gated),
                    tuple(map(fact_key, from_earlier)))
 
-            def inputs(reads: set[str] = reads, from_earlier: list[dict[str, Any]] = from_earlier) -> list[dict[str, Any]]:
+            def inputs(reads: set[str] = reads,
+                       from_earlier: list[dict[str, Any]] = from_earlier) -> list[dict[str, Any]]:
                 return [f for f in base if f["q"] in reads] + from_earlier + [now]
 
             part_firings = comp.engine.run(name, inputs, certain, key=key)

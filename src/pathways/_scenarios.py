@@ -7,9 +7,9 @@ is answered from the scenario, and the final checklist is compared with ``expect
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 import pydantic
@@ -208,7 +208,8 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
             result.failures.append(f"route '{r}' should apply; it is {routes.get(r, 'not applicable')}")
     for r in exp.not_routes:
         if r in routes:
-            result.failures.append(f"route '{r}' should not apply; it {'applies' if routes[r] == 'yes' else 'may apply'}")
+            does = "applies" if routes[r] == "yes" else "may apply"
+            result.failures.append(f"route '{r}' should not apply; it {does}")
     facts = {f.fact: f for f in outcome.facts}
     for name, value in exp.facts.items():
         f = facts.get(name)
@@ -244,14 +245,15 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
                                    "it is absent")
             result.wrong_items.append(iid)
             continue
-        got = by_id[iid].time_limit
-        problems = (["it has a time limit, expected none"] if got is not None else []) if clock is None \
-            else clock.mismatches(got)
+        got_limit = by_id[iid].time_limit
+        problems = (["it has a time limit, expected none"] if got_limit is not None else []) if clock is None \
+            else clock.mismatches(got_limit)
         if problems:
             result.failures.append(f"item '{iid}' time limit: {'; '.join(problems)}")
             result.wrong_items.append(iid)
     for iid, authority in exp.authorities.items():
-        got_authority = by_id[iid].authority.id if iid in by_id and by_id[iid].authority else None
+        got_item = by_id.get(iid)
+        got_authority = got_item.authority.id if got_item is not None and got_item.authority else None
         if got_authority != authority:
             result.failures.append(f"item '{iid}' should be handled by '{authority}'; it is "
                                    f"{'absent' if iid not in by_id else repr(got_authority)}")

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from ._outcome import SourceCitation, TimeLimitOut
 
-__all__ = ["DONT_KNOW", "EXPORT_LABELS", "KIND_LABELS", "STATUS_LABELS", "UNIT_LABELS", "duration_text", "link_kind_text",
-           "link_host", "time_limit_text", "value_text"]
+__all__ = ["DONT_KNOW", "EXPORT_LABELS", "KIND_LABELS", "STATUS_LABELS", "UNIT_LABELS", "duration_text",
+           "link_kind_text", "link_host", "time_limit_text", "value_text"]
 
 DONT_KNOW = {"en": "don't know", "zh": "不清楚"}
 
@@ -197,7 +197,8 @@ EXPORT_LABELS: dict[str, dict[str, Any]] = {
         "authority": "主管部门", "documents": "所需资料", "time_limit": "时限",
         "sources": "法律依据", "depends_on": "前置事项", "in_force": "有效期",
         "why": "原因", "because": "依据", "if": "如果", "open": "尚未确定",
-        "conditional": "如该问题适用", "more_open": "；另有{n}个待回答问题（见文末）", "always": "本路径下的每个案例均适用。",
+        "conditional": "如该问题适用", "more_open": "；另有{n}个待回答问题（见文末）",
+        "always": "本路径下的每个案例均适用。",
         "done": "已完成", "not_done": "未完成", "note": "备注", "owner": "负责人", "due": "截止日期",
         "progress": "进度", "ticked_off": "已在向导中勾选完成",
         "upcoming": "将来生效", "from": "自", "until": "至",
@@ -206,7 +207,8 @@ EXPORT_LABELS: dict[str, dict[str, Any]] = {
         "typical": "其他时限和通常时长（不计入合计）",
         "may_add": "可能增加的时间（待确定或可选事项，不计入合计）",
         "unanswered": "尚未回答的问题", "no_items": "根据所填答案，没有清单事项。",
-        "appendix": "附录：技术追溯", "appendix_note": "供顾问和审核人员使用：每个事项所依据的规则（规则库文件及行号、条件）及其推导的事实。",
+        "appendix": "附录：技术追溯",
+        "appendix_note": "供顾问和审核人员使用：每个事项所依据的规则（规则库文件及行号、条件）及其推导的事实。",
         "rule": "规则", "derived": "推导事实", "ignored": "未采用的答案",
         "conflicts": "规则库冲突", "maybe_values": "可能",
         "legend": "法定义务：必需——根据答案适用；待确定——取决于未知或未填写的答案；待核实——该规则尚未得到一手来源确认，"

@@ -13,11 +13,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 from ._dates import parse_date
-from ._outcome import QuestionOut, RuleBaseRef
+from ._outcome import Lang, QuestionOut, RuleBaseRef
 
 __all__ = [
-    "API_VERSION", "CheckRequest", "DocumentRequest", "ErrorBody", "ErrorIssue", "ExplainRequest", "Health", "NextRequest",
-    "QuestionsOut", "Ready", "ReloadResult", "RouteInfo", "RuleBaseCounts", "RuleBaseInfo",
+    "API_VERSION", "CheckRequest", "DocumentRequest", "ErrorBody", "ErrorIssue", "ExplainRequest", "Health",
+    "NextRequest", "QuestionsOut", "Ready", "ReloadResult", "RouteInfo", "RuleBaseCounts", "RuleBaseInfo",
     "RULEBASE_HEADERS", "error_body", "parse_rulebase_headers",
 ]
 
@@ -29,7 +29,6 @@ RULEBASE_HEADERS = ("X-Rulebase-Id", "X-Rulebase-Version", "X-Rulebase-Hash")
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # YYYY-MM-DD only: not 0 (a Unix timestamp to pydantic), not a date and time, not 20261124
 Day = Annotated[dt.date, BeforeValidator(parse_date)]
-Lang = Literal["zh", "en"]
 
 _ANSWERS_DOC = ("Question id → answer. yes/no: true/false; choice: the option value; multi: a list of "
                 "option values; number; date: YYYY-MM-DD; text; \"unknown\" for don't know (where "

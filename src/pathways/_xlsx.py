@@ -139,7 +139,8 @@ def render_xlsx(doc: Document) -> bytes:
 
 def _fixed_times(data: bytes, stamp: tuple[int, int, int, int, int, int]) -> bytes:
     """The same archive with every entry dated ``stamp``: openpyxl stamps entries with the time of
-    saving (and its core properties the time as "modified"), and the same case should give the same bytes (and a diff of two exports only its changes)."""
+    saving (and its core properties the time as "modified"), and the same case should give the same
+    bytes (and a diff of two exports only its changes)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():

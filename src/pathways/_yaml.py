@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -33,7 +33,7 @@ MAX_NODES = 200_000
 MAX_DEPTH = 64
 
 
-class LocDict(dict):  # type: ignore[type-arg]
+class LocDict(dict[Any, Any]):
     """A dict that remembers the position of itself and of each key."""
 
     line: int = 0
@@ -45,7 +45,7 @@ class LocDict(dict):  # type: ignore[type-arg]
         self.value_pos: dict[Any, tuple[int, int]] = {}
 
 
-class LocList(list):  # type: ignore[type-arg]
+class LocList(list[Any]):
     """A list that remembers the position of itself and of each item."""
 
     line: int = 0
@@ -81,7 +81,17 @@ _Loader.add_implicit_resolver(
                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
                    |[-+]?\.(?:inf|Inf|INF)
                    |\.(?:nan|NaN|NAN))$""", re.X), list("-+0123456789."))
-_PLAIN_TAGS = {MappingNode: "tag:yaml.org,2002:map", SequenceNode: "tag:yaml.org,2002:seq"}
+class _Mark(Protocol):
+    line: int
+    column: int
+
+
+def _position(mark: _Mark | None) -> tuple[int, int]:
+    """Line and column (from 1) of a parser event's mark (the parsers always set one)."""
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+_PLAIN_TAGS: dict[type[Node], str] = {MappingNode: "tag:yaml.org,2002:map", SequenceNode: "tag:yaml.org,2002:seq"}
 # what YAML does not allow in a file (the reader's own test, to find the line it names)
 _NOT_PRINTABLE = re.compile(r"[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
@@ -136,7 +146,7 @@ class _Builder:
             if isinstance(event, yaml.AliasEvent):
                 seen += 1
                 if seen == number:
-                    return event.start_mark.line + 1, event.start_mark.column + 1
+                    return _position(event.start_mark)
         return 1, 1
 
     def fail(self, code: str, message: str, node: Node) -> YamlFailure:
@@ -266,7 +276,7 @@ def _too_deep(text: str) -> tuple[int, int]:
                 if isinstance(event, yaml.CollectionStartEvent):
                     depth += 1
                     if depth > MAX_DEPTH + 1:
-                        return event.start_mark.line + 1, event.start_mark.column + 1
+                        return _position(event.start_mark)
                 elif isinstance(event, yaml.CollectionEndEvent):
                     depth -= 1
         except yaml.YAMLError:

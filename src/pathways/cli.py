@@ -52,8 +52,8 @@ def _guard(func: F) -> F:
             _err(f"the rule base has {len(exc.issues)} error(s)")
             sys.exit(EXIT_BAD_INPUT)
         except AnswersError as exc:
-            for issue in exc.issues:
-                _err(f"error: {issue}")
+            for answer_issue in exc.issues:
+                _err(f"error: {answer_issue}")
             sys.exit(EXIT_BAD_INPUT)
         except EngineError as exc:
             _err(f"internal error in the inference engine (please report it): {exc}")
@@ -457,17 +457,33 @@ def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, serv
             sys.exit(EXIT_BAD_INPUT)
     if web and not server:
         _guard(_load)(rules_dir)  # a broken rule base is reported here, once, not in every browser tab
-    try:
-        from pathways_tui import run, serve_web  # lazy: the core must not import textual
-    except ImportError as exc:  # pragma: no cover - a broken installation
-        _err(f"error: the wizard is not available ({exc}); reinstall pathways")
-        sys.exit(EXIT_INTERNAL)
     if web:
         assert host is not None
+        serve_web = _wizard_launcher("serve_web")
         sys.exit(serve_web(host=host, port=WEB_PORT if port is None else port, public=public,
                            rules_dir=rules_dir, lang=lang, as_of=as_of, server=server))
+    run = _wizard_launcher("run")
     sys.exit(run(rules_dir=rules_dir, lang=lang, as_of=as_of, server=server,
                  token=os.environ.get("PATHWAYS_TOKEN") or None))
+
+
+WIZARD_ENTRY_POINTS = "pathways.wizard"
+
+
+def _wizard_launcher(name: str) -> Callable[..., int]:
+    """The wizard's ``run`` or ``serve_web``, found through the entry points the wizard registers
+    (group ``pathways.wizard`` in pyproject.toml): the core never imports the wizard's package."""
+    from importlib.metadata import entry_points
+
+    found = [ep for ep in entry_points(group=WIZARD_ENTRY_POINTS) if ep.name == name]
+    try:
+        if not found:
+            raise ImportError(f"no entry point {name!r} in group {WIZARD_ENTRY_POINTS!r}")
+        launcher: Callable[..., int] = found[0].load()
+    except ImportError as exc:  # pragma: no cover - a broken or outdated installation
+        _err(f"error: the wizard is not available ({exc}); reinstall pathways (pip install -e . in a checkout)")
+        sys.exit(EXIT_INTERNAL)
+    return launcher
 
 
 def _check_web_host(host: str, public: bool) -> None:
@@ -550,8 +566,9 @@ def serve(rules_dir: Path | None, host: str, port: int, workers: int, token_file
     sys.exit(main_errors(settings))
 
 
-def main() -> None:
-    cli(prog_name="pathways")
+def main(args: list[str] | None = None) -> None:
+    """The ``pathways`` command with ``args`` (default: the command line's)."""
+    cli(args, prog_name="pathways")
 
 
 if __name__ == "__main__":  # pragma: no cover

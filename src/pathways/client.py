@@ -55,13 +55,24 @@ from . import __version__
 from ._api import Explanation
 from ._errors import AnswerIssue, AnswersError, PathwaysError
 from ._outcome import NextQuestion, Outcome, QuestionOut, RuleBaseRef
-from ._wire import ErrorBody, ErrorIssue, QuestionsOut, ReloadResult, RuleBaseInfo, parse_rulebase_headers
+from ._wire import (
+    ErrorBody,
+    ErrorIssue,
+    QuestionsOut,
+    ReloadResult,
+    RouteInfo,
+    RuleBaseCounts,
+    RuleBaseInfo,
+    parse_rulebase_headers,
+)
 
 __all__ = [
     "APIError", "AsyncPathwaysClient", "BadRequest", "ClientError", "Conflict", "ConnectionFailed",
     "Forbidden", "InvalidAnswers", "InvalidRequest", "NotFound", "PathwaysClient", "PayloadTooLarge",
     "ProtocolError", "RequestTimedOut", "RuleBaseRefused", "ServerError", "ServiceUnavailable",
     "Unauthorized", "UnknownItem", "check_base_url",
+    # the server's own answers (the rest are the core's models, exported from pathways)
+    "ErrorIssue", "ReloadResult", "RouteInfo", "RuleBaseCounts", "RuleBaseInfo",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -243,7 +254,8 @@ class _Base:
         self.base_url = check_base_url(base_url)
         self.retries = max(0, int(retries))
         self.backoff = backoff
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout, connect=min(timeout, 5.0))
+        self.timeout = (timeout if isinstance(timeout, httpx.Timeout)
+                        else httpx.Timeout(timeout, connect=min(timeout, 5.0)))
         self.headers = {"User-Agent": f"pathways-client/{__version__}", "Accept": "application/json"}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
@@ -256,7 +268,7 @@ class _Base:
         return idempotent and isinstance(exc, self.IDEMPOTENT_RETRY)
 
     def _delay(self, attempt: int) -> float:
-        return self.backoff * (2 ** attempt) * (0.5 + random.random())
+        return self.backoff * (2.0 ** attempt) * (0.5 + random.random())
 
     def _failed(self, exc: Exception, method: str, path: str) -> ClientError:
         where = f"{method} {self.base_url}{path}"

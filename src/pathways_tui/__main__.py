@@ -1,6 +1,8 @@
 """``python -m pathways_tui [--rules DIR] [--lang zh|en]``: the same as ``pathways wizard``."""
 
-from pathways.cli import cli
+import sys
+
+from pathways.cli import main
 
 if __name__ == "__main__":  # pragma: no cover
-    cli(["wizard", *__import__("sys").argv[1:]], prog_name="pathways")
+    main(["wizard", *sys.argv[1:]])

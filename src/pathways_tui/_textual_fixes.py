@@ -34,5 +34,6 @@ def apply() -> None:
     def get_inner_outer(self: StylesCache, base_background: Any, background: Any) -> Any:
         return by_colours(base_background, background)
 
-    get_inner_outer.__pathways_fixed__ = True  # type: ignore[attr-defined]
-    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign]
+    get_inner_outer.__pathways_fixed__ = True  # type: ignore[attr-defined]  # a marker on a function object
+    # Textual's method is an lru_cache wrapper; ours is a plain function over a cache of its own
+    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign, assignment]

@@ -8,8 +8,8 @@ import gc
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,11 +19,11 @@ from textual.binding import Binding
 from textual.theme import Theme
 
 import pathways
-from pathways._outcome import NextQuestion, Outcome
+from pathways import NextQuestion, Outcome
 
-from .cases import Case, CaseStore, atomic_write, case_document, dump_yaml
 from . import _textual_fixes
 from .backend import Backend, LocalBackend, RemoteBackend
+from .cases import Case, CaseStore, atomic_write, case_document, dump_yaml
 from .commands import PathwaysCommands
 from .i18n import failure_text, holder_text, localize_bindings, t
 from .locks import CaseInUse
@@ -96,7 +96,7 @@ class PathwaysApp(App[None]):
         self.ui_idle.set()
 
     def giving_way(self) -> Callable[[], None]:
-        """A pause for one background engine call (see ``pathways._engine.giving_way``): it
+        """A pause for one background engine call (see ``pathways.giving_way``): it
         blocks while the UI is busy, for ``GIVE_WAY_AT_MOST`` seconds in all."""
         idle = self.ui_idle
         budget = self.GIVE_WAY_AT_MOST
@@ -170,15 +170,16 @@ class PathwaysApp(App[None]):
             lang = self.lang
             warm = backend.next_question({}, lang, self.as_of or dt.date.today())
         except pathways.RuleBaseError as exc:
-            self.call_from_thread(self._rules_failed, [str(issue) for issue in exc.issues])
+            # (mypy infers Never for an async callback from Textual's "T | Awaitable[T]")
+            self.call_from_thread(self._rules_failed, [str(issue) for issue in exc.issues])  # type: ignore[arg-type]
             return
         except pathways.PathwaysError as exc:
             if backend is not None:
                 backend.close()
-            self.call_from_thread(self._rules_failed, [str(exc)])
+            self.call_from_thread(self._rules_failed, [str(exc)])  # type: ignore[arg-type]  # as above
             return
         except Exception as exc:  # a bug, but still no traceback on the user's screen
-            self.call_from_thread(self._rules_failed, [f"internal error (please report it): "
+            self.call_from_thread(self._rules_failed, [f"internal error (please report it): "  # type: ignore[arg-type]
                                                        f"{type(exc).__name__}: {exc}"])
             return
         self.call_from_thread(self._rules_ready, backend, (lang, warm))

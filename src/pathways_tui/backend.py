@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pathways
-from pathways._api import question_out
-from pathways._outcome import NextQuestion, Outcome, QuestionOut
+from pathways import NextQuestion, Outcome, QuestionOut, question_out
 
 if TYPE_CHECKING:
     from pathways.client import PathwaysClient

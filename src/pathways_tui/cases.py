@@ -41,7 +41,7 @@ from typing import Any
 import yaml
 
 import pathways
-from pathways._answers import MAX_ANSWERS_BYTES
+from pathways import MAX_ANSWERS_BYTES
 
 from .locks import CaseLock
 

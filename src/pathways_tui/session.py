@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pathways
-from pathways._outcome import NextQuestion, Outcome, QuestionOut
+from pathways import NextQuestion, Outcome, QuestionOut
 
 from .backend import Backend
 from .cases import MAX_NOTE, Case, CaseStore

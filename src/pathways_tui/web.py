@@ -68,7 +68,8 @@ class WizardServer(Server):
         origin = request.headers.get("Origin")
         if request.path == "/ws" and origin is not None and not self._same_server(origin, request.host):
             raise web.HTTPForbidden(text=t(self.lang, "web_wrong_origin", origin=origin))
-        return await handler(request)
+        response: web.StreamResponse = await handler(request)
+        return response
 
     def _same_server(self, origin: str, host: str) -> bool:
         """Is ``origin`` a page of this server (as the browser reached it)?"""
@@ -84,7 +85,7 @@ class WizardServer(Server):
     async def on_startup(self, app: web.Application) -> None:
         """(textual-serve prints its banner here; ``_run`` prints the address once it is bound.)"""
 
-    async def handle_index(self, request: web.Request) -> web.Response:  # type: ignore[override]
+    async def handle_index(self, request: web.Request) -> web.Response:
         """The page, with addresses relative to how the browser reached this server."""
         websocket = URL.build(scheme="wss" if request.secure else "ws", authority=request.host, path="/ws")
         context = {

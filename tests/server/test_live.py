@@ -25,8 +25,19 @@ import pathways
 from pathways import client as pc
 from pathways._wire import ErrorBody
 
-from .conftest import (ADMIN_TOKEN, CASE, MINI, OTHER_TOKEN, TOKEN, Live, clean_env, established_connections,
-                       serving, start_server, worker_pids)
+from .conftest import (
+    ADMIN_TOKEN,
+    CASE,
+    MINI,
+    OTHER_TOKEN,
+    TOKEN,
+    Live,
+    clean_env,
+    established_connections,
+    serving,
+    start_server,
+    worker_pids,
+)
 
 AS_OF = dt.date(2026, 11, 24)
 LOAD_REQUESTS = int(os.environ.get("PATHWAYS_TEST_LOAD_REQUESTS", "60"))   # per client; the figure is 500
@@ -181,7 +192,7 @@ def test_connections_are_spread_over_the_workers(live: Live) -> None:
         for _ in range(32):
             sock = socket.create_connection(("127.0.0.1", live.port), timeout=10)
             conns.append(sock)
-        request = (f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").encode()
+        request = ("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").encode()
         for sock in conns:
             sock.sendall(request)
         for sock in conns:
@@ -277,7 +288,7 @@ def test_async_client(live: Live, mini_rb: pathways.RuleBase) -> None:
     async def main() -> None:
         async with pc.AsyncPathwaysClient(live.url, token=TOKEN, timeout=10) as client:
             outcomes = await asyncio.gather(*(client.checklist(a, as_of=AS_OF) for a in answer_space()[:40]))
-            for answers, outcome in zip(answer_space()[:40], outcomes):
+            for answers, outcome in zip(answer_space()[:40], outcomes, strict=True):
                 assert outcome == pathways.evaluate(mini_rb, answers, AS_OF)
             step = await client.next_question({}, as_of=AS_OF)
             assert step.question is not None

@@ -7,10 +7,8 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-import pathways
 from textual import events
 from textual.keys import _character_to_key, _get_unicode_name_from_key
-
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
@@ -241,7 +239,7 @@ async def checklist(pilot: Pilot[Any]) -> ChecklistScreen:
 
 def grouped_ids(outcome: Any) -> list[str]:
     """Item ids in the order the renderers list them: by route (in route order), then by stage."""
-    from pathways._document import build_document   # the exports' own order (numbered 1..n)
+    from pathways._document import build_document  # the exports' own order (numbered 1..n)
 
     return [item.id for item in build_document(outcome).items]
 

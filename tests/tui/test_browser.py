@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import pyte
+import pytest
 import yaml
 from wcwidth import wcswidth
 
@@ -87,7 +87,7 @@ class Tab:
     def click_text(self, text: str) -> None:
         """Click the middle of ``text`` with the mouse; of several, the lowest on the screen (a
         dialog's buttons are below its text and the screen it covers)."""
-        for row, line in reversed(list(enumerate(self.screen.display))):
+        for row, line in reversed(list(enumerate(self.screen.display))):  # noqa: B007 - row is used after the loop
             if text in line:
                 column = wcswidth(line[: line.rindex(text)]) + wcswidth(text) // 2
                 break

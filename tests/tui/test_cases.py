@@ -14,8 +14,21 @@ from pathways_tui.cases import CaseStore
 from pathways_tui.screens.start import StartScreen
 from pathways_tui.screens.wizard import WizardScreen
 
-from .helpers import (AS_OF, answer, back_to_start, checklist, focus, new_case, open_listed, send_keys, settle,
-                      start_screen, wait_for, walk, wizard)
+from .helpers import (
+    AS_OF,
+    answer,
+    back_to_start,
+    checklist,
+    focus,
+    new_case,
+    open_listed,
+    send_keys,
+    settle,
+    start_screen,
+    wait_for,
+    walk,
+    wizard,
+)
 
 DEVICE_III = {"kind": "device", "made_in": "abroad", "active": True, "implant": True, "features": []}
 

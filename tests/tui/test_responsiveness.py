@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 
-import pathways
 from textual.app import App
 from textual.screen import Screen
 
+import pathways
 from pathways_tui.app import build_app
 
 from .helpers import AS_OF, answer, checklist, new_case, wait_for, walk, wizard

@@ -96,14 +96,3 @@ async def test_chinese_walk_with_typed_chinese_text(types_rb: pathways.RuleBase)
 def test_types_fixture_is_sane() -> None:
     rb = pathways.load_rule_base(TYPES)
     assert [q.model.type for q in rb.questions.values()] == ["choice", "number", "date", "text", "multi"]
-
-
-def test_the_core_and_the_cli_do_not_import_the_wizard() -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys, pathways, pathways.cli; "
-            "print(sorted(m for m in ('textual', 'textual_serve', 'aiohttp', 'pathways_tui') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"

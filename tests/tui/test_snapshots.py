@@ -124,7 +124,8 @@ def test_checklist_detail_after_moving_down(snap_compare: Any, rule_base: pathwa
         await send_keys(pilot, "end")
         # End scrolls with an animation: wait for its end, not for a time
         await wait_for(pilot, lambda: detail.max_scroll_y > 0 and detail.scroll_y == detail.max_scroll_y
-                       and not app.animator.is_being_animated(detail, "scroll_y"), "the detail pane scrolled to its end")
+                       and not app.animator.is_being_animated(detail, "scroll_y"),
+                       "the detail pane scrolled to its end")
         await steady(pilot)
 
     app = build_app(lang="en", as_of=AS_OF, rule_base=rule_base)

@@ -8,8 +8,8 @@ Skipped when tmux is not installed.
 from __future__ import annotations
 
 import json
-import shutil
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,7 +36,7 @@ class Terminal:
         command += "; echo EXIT=$?; sleep 30"
         start = [TMUX, "-L", SOCKET, "new-session", "-d", "-s", self.name, "-x", str(size[0]),
                  "-y", str(size[1]), "-c", str(REPO), command]
-        for attempt in range(3):  # a server still shutting down from the previous test refuses once
+        for _attempt in range(3):  # a server still shutting down from the previous test refuses once
             if subprocess.run(start, capture_output=True).returncode == 0:
                 break
             time.sleep(0.5)
@@ -44,7 +44,8 @@ class Terminal:
             subprocess.run(start, check=True)
 
     def screen(self) -> str:
-        result = subprocess.run([TMUX, "-L", SOCKET, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        result = subprocess.run([TMUX, "-L", SOCKET, "capture-pane", "-p", "-t", self.name], capture_output=True,
+                                text=True)
         return result.stdout
 
     def wait_for(self, text: str, timeout: float = 20.0) -> str:

@@ -23,8 +23,7 @@ from pathways_tui.cases import atomic_write
 from pathways_tui.screens.start import StartScreen
 from pathways_tui.screens.wizard import WizardScreen
 
-from .helpers import (AS_OF, answer, back_to_start, new_case, notifications, open_listed, start_screen, wait_for,
-                      wizard)
+from .helpers import AS_OF, answer, back_to_start, new_case, notifications, open_listed, start_screen, wait_for, wizard
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the lock is flock (POSIX)")
 

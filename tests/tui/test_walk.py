@@ -9,8 +9,20 @@ import pathways
 from pathways_tui.app import build_app
 
 from ..conftest import FIXTURES
-from .helpers import (AS_OF, answer, answer_focused, checklist, focus, grouped_ids, new_case, send_keys, settle,
-                      shown_item_ids, walk, wizard)
+from .helpers import (
+    AS_OF,
+    answer,
+    answer_focused,
+    checklist,
+    focus,
+    grouped_ids,
+    new_case,
+    send_keys,
+    settle,
+    shown_item_ids,
+    walk,
+    wizard,
+)
 
 MINI_SCENARIOS = yaml.safe_load((FIXTURES / "mini" / "scenarios.yaml").read_text(encoding="utf-8"))
 

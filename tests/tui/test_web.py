@@ -56,8 +56,8 @@ def test_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run([str(PATHWAYS), "wizard", "--web", "--port", str(port), "--rules", str(FIXTURES / "mini")],
-                                capture_output=True, text=True, timeout=WAIT)
+        result = subprocess.run([str(PATHWAYS), "wizard", "--web", "--port", str(port), "--rules",
+                                 str(FIXTURES / "mini")], capture_output=True, text=True, timeout=WAIT)
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1 port {port}" in result.stderr and "--port" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -84,7 +84,7 @@ def test_the_page_loads_nothing_from_elsewhere(server: WebWizard) -> None:
         page = client.get("/")
         assert page.status_code == 200 and 'lang="en"' in page.text
         urls = re.findall(r'(?:src|href)="([^"]*)"', page.text) + re.findall(r'url\("([^"]*)"\)', page.text)
-        assert urls and all(url.startswith("/static/") or url.startswith("data:") for url in urls), urls
+        assert urls and all(url.startswith(("/static/", "data:")) for url in urls), urls
         websocket = re.search(r'data-session-websocket-url="([^"]*)"', page.text)
         assert websocket and websocket.group(1) == urljoin(server.url, "/ws").replace("http:", "ws:")
         for url in urls:

@@ -49,13 +49,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from .._api import Explanation, evaluate, explain, next_question
+from .._document import CaseDetails, ItemProgress
 from .._errors import AnswerIssue, AnswersError, EngineError
 from .._outcome import NextQuestion, Outcome
-from .._document import CaseDetails, ItemProgress
 from .._render import MEDIA_TYPES, SUFFIXES, export
 from .._schemas import answers_schema
-from .._wire import (CheckRequest, DocumentRequest, ErrorBody, ErrorIssue, ExplainRequest, Health, NextRequest, QuestionsOut,
-                     Ready, ReloadResult, RuleBaseInfo, error_body)
+from .._wire import (
+    CheckRequest,
+    DocumentRequest,
+    ErrorBody,
+    ErrorIssue,
+    ExplainRequest,
+    Health,
+    NextRequest,
+    QuestionsOut,
+    Ready,
+    ReloadResult,
+    RuleBaseInfo,
+    error_body,
+)
 from .docs import add_docs
 from .settings import Settings
 from .state import Loaded, RuleBaseRefused, State, load_checked, supervisor_pid
@@ -80,7 +92,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "A field is invalid (invalid_request, invalid_answers, "
                                              "unknown_item); `field` names it."},
 }
-_GET_ERRORS = {k: v for k, v in _ERRORS.items() if k in (401, 422)}
+_GET_ERRORS: dict[int | str, dict[str, Any]] = {k: v for k, v in _ERRORS.items() if k in (401, 422)}
 
 
 # ---- errors ----------------------------------------------------------------------------------
@@ -91,7 +103,8 @@ def _json_response(status: int, body: dict[str, Any], headers: dict[str, str] | 
 
 
 def _loaded_of(request: Request) -> Loaded | None:
-    return request.scope.get("state", {}).get("pathways.loaded")
+    loaded: Loaded | None = request.scope.get("state", {}).get("pathways.loaded")
+    return loaded
 
 
 def _error(request: Request, status: int, code: str, message: str,
@@ -397,7 +410,8 @@ def _openapi(app: FastAPI, state: State, settings: Settings) -> dict[str, Any]:
     loaded = state.current
     cached = getattr(app.state, "openapi_cache", None)
     if cached is not None and cached[0] == loaded.ref.hash:
-        return cached[1]
+        cached_schema: dict[str, Any] = cached[1]
+        return cached_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description,
                          routes=app.routes, openapi_version="3.1.0")
     components = schema.setdefault("components", {}).setdefault("schemas", {})

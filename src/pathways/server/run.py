@@ -205,6 +205,6 @@ def main_errors(settings: Settings) -> int:  # pragma: no cover - used by the CL
         return 2
     except RuleBaseRefused as exc:
         print(f"error: {exc.message}", file=sys.stderr)
-        for issue in exc.issues:
-            print(f"  {issue.field or ''} {issue.message}", file=sys.stderr)
+        for refused in exc.issues:
+            print(f"  {refused.field or ''} {refused.message}", file=sys.stderr)
         return 2

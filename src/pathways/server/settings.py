@@ -48,7 +48,7 @@ def is_loopback(host: str) -> bool:
 
 
 def _split_tokens(text: str, where: str) -> list[str]:
-    tokens = []
+    tokens: list[str] = []
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
@@ -73,9 +73,9 @@ def deprecation_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
             "$PATHWAYS_TOKEN, singular, is the token a client sends). Both are read for now."]
 
 
-def read_tokens(file: Path | None, env_var: str, environ: dict[str, str] | None = None) -> list[str]:
+def read_tokens(file: Path | None, env_var: str, environ: Mapping[str, str] | None = None) -> list[str]:
     """Tokens from ``file`` (if given) and the environment variable ``env_var`` (if set)."""
-    environ = os.environ if environ is None else environ  # type: ignore[assignment]
+    environ = os.environ if environ is None else environ
     tokens: list[str] = []
     if file is not None:
         try:
@@ -99,7 +99,8 @@ class Settings(BaseModel):
     workers: int = Field(1, ge=1, le=64)
     token_file: Path | None = None
     admin_token_file: Path | None = None
-    tokens: list[SecretStr] = Field(default_factory=list, description="explicit tokens (added to those from files and environment)")
+    tokens: list[SecretStr] = Field(default_factory=list,
+                                    description="explicit tokens (added to those from files and environment)")
     admin_tokens: list[SecretStr] = Field(default_factory=list)
     allow_anonymous: bool = Field(False, description="serve beyond loopback without tokens (unsafe)")
     max_body_bytes: int = Field(64 * 1024, ge=256, le=16 * 1024 * 1024)
@@ -126,7 +127,7 @@ class Settings(BaseModel):
 
     # ---- derived ----
 
-    def resolve_tokens(self, environ: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    def resolve_tokens(self, environ: Mapping[str, str] | None = None) -> tuple[list[str], list[str]]:
         """(tokens, admin tokens): the explicit ones plus those read now from files and environment.
 
         Called at start-up and again on every reload, so that a token file can be rotated with a
@@ -141,7 +142,7 @@ class Settings(BaseModel):
         admin += read_tokens(self.admin_token_file, ADMIN_TOKENS_ENV, environ)
         return list(dict.fromkeys(tokens)), list(dict.fromkeys(admin))
 
-    def check_exposure(self, environ: dict[str, str] | None = None) -> None:
+    def check_exposure(self, environ: Mapping[str, str] | None = None) -> None:
         """Refuse to listen beyond loopback without tokens, unless explicitly allowed."""
         if is_loopback(self.host) or self.allow_anonymous:
             return

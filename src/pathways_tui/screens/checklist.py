@@ -13,14 +13,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, OptionList, Static, TabbedContent, TabPane
 
-
 import pathways
-from pathways._outcome import ItemResult, Outcome
+from pathways import ItemResult, Outcome
 
-from ..widgets.footer import Footer
 from ..i18n import failure_text, localize_bindings, t
 from ..session import CaseSession
 from ..widgets.checklist import ChecklistList, ItemDetail, SummaryView, TimelineView
+from ..widgets.footer import Footer
 
 if TYPE_CHECKING:
     from ..app import PathwaysApp
@@ -55,8 +54,8 @@ class ChecklistScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         lang = self.lang
         product = self.session.case.product
-        yield Static("pathways  |  " + t(lang, "checklist_title") + (f"  |  {product}" if product else ""), id="title-bar",
-                     markup=False)
+        yield Static("pathways  |  " + t(lang, "checklist_title") + (f"  |  {product}" if product else ""),
+                     id="title-bar", markup=False)
         yield Static(t(lang, "evaluating"), id="status-line")
         with TabbedContent(id="tabs"):
             with TabPane(t(lang, "tab_items"), id="tab-items"):

@@ -9,9 +9,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-
-from ..widgets.footer import Footer
 from ..i18n import localize_bindings, t
+from ..widgets.footer import Footer
 
 __all__ = ["RuleBaseErrorScreen"]
 

@@ -11,12 +11,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Static
-
 from textual.widgets.option_list import Option
 
 from ..cases import Case, UnreadableCase
-from ..widgets.footer import Footer
 from ..i18n import LANG_NAMES, LANGS, localize_bindings, t
+from ..widgets.footer import Footer
 
 if TYPE_CHECKING:
     from ..app import PathwaysApp

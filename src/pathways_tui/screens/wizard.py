@@ -14,14 +14,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, Input, OptionList, Static
 
-
 import pathways
-from pathways._engine import giving_way
-from pathways._outcome import NextQuestion
+from pathways import NextQuestion, giving_way
 
-from ..widgets.footer import Footer
 from ..i18n import failure_text, localize_bindings, t
 from ..session import CaseSession
+from ..widgets.footer import Footer
 from ..widgets.preview import RoutePreview
 from ..widgets.progress import ProgressPanel
 from ..widgets.question import ChoiceList, HelpPanel, QuestionView
@@ -193,7 +191,8 @@ class WizardScreen(Screen[None]):
         if action == "dont_know":
             # greyed out (not hidden) where a question does not accept it: the Footer keeps its keys
             view = self.question_view
-            return None if self.busy or view is None or not view.question.unknown_allowed else True
+            return (None if self.busy or view is None or view.question is None or not view.question.unknown_allowed
+                    else True)
         if action == "checklist":
             return None if self.busy else True
         return True
@@ -292,7 +291,7 @@ class WizardScreen(Screen[None]):
         (every option of a choice, yes and no, "don't know", the current ticks or input), so
         that answering shows the next question without waiting for the engine."""
         view, qid, session = self.question_view, self.qid, self.session
-        if view is None or qid is None or self.busy:
+        if view is None or view.question is None or qid is None or self.busy:
             return
         question = view.question
         reading = view.read()
@@ -372,7 +371,7 @@ class WizardScreen(Screen[None]):
         # since, if keys were typed ahead)
         event.stop()
         view = self.question_view
-        if view is None or event.option.id is None:
+        if view is None or view.question is None or event.option.id is None:
             return
         value: Any = event.option.id == "yes" if view.question.type == "yes_no" else event.option.id
         await self.submit(value, given=True)

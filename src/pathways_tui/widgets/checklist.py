@@ -10,9 +10,7 @@ from textual.content import Content
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pathways import duration_text, time_limit_text
-from pathways._models import STAGES
-from pathways._outcome import ItemResult, Outcome
+from pathways import STAGES, ItemResult, Outcome, duration_text, time_limit_text
 
 from ..i18n import bullet, gap, t
 from .question import cite_text
@@ -155,7 +153,8 @@ class ItemDetail(VerticalScroll):
     def describe(self, item: ItemResult, outcome: Outcome, question_text: dict[str, str], note: str = "") -> Content:
         lang = self.lang
         colon = "：" if lang == "zh" else ": "
-        L = lambda key: Content.styled(t(lang, key), "bold")  # noqa: E731
+        def L(key: str) -> Content:  # a label, short as the lines that use it
+            return Content.styled(t(lang, key), "bold")
         titles = {i.id: i.title for i in outcome.items + outcome.upcoming}
         route_title = next((r.title for r in outcome.routes if r.id == item.route), item.route)
         blocks: list[Content] = [
@@ -181,7 +180,8 @@ class ItemDetail(VerticalScroll):
         if facts:
             blocks.append(Content("\n").join(facts))
         if item.documents:
-            blocks.append(Content("\n").join([L("documents")] + [Content.assemble(bullet(lang), d) for d in item.documents]))
+            blocks.append(Content("\n").join([L("documents")]
+                                             + [Content.assemble(bullet(lang), d) for d in item.documents]))
         trace = item.trace
         why: list[Content] = [L("why")]
         for a in trace.answers:
@@ -198,8 +198,10 @@ class ItemDetail(VerticalScroll):
             if q.if_values:
                 text += " = " + " / ".join(_value(v, lang) for v in q.if_values)
             why.append(Content.assemble(bullet(lang), (t(lang, "open_until"), "$warning"), colon, text))
-        why.append(Content.assemble(bullet(lang), (t(lang, "condition"), "dim"), colon, Content.styled(trace.condition, "italic")))
-        why.append(Content.assemble(bullet(lang), (t(lang, "rule"), "dim"), colon, f"{trace.rule} ({trace.file}:{trace.line})"))
+        why.append(Content.assemble(bullet(lang), (t(lang, "condition"), "dim"), colon,
+                                    Content.styled(trace.condition, "italic")))
+        why.append(Content.assemble(bullet(lang), (t(lang, "rule"), "dim"), colon,
+                                    f"{trace.rule} ({trace.file}:{trace.line})"))
         blocks.append(Content("\n").join(why))
         blocks.append(Content("\n").join([L("sources")] + [Content.assemble(bullet(lang), cite_text(s, lang))
                                                             for s in item.sources]))
@@ -276,7 +278,8 @@ class SummaryView(VerticalScroll):
 
     def show(self, outcome: Outcome, question_text: dict[str, str], answer_text: dict[str, str]) -> None:
         lang = self.lang
-        B = lambda key: Content.styled(t(lang, key), "bold")  # noqa: E731
+        def B(key: str) -> Content:  # a label, short as the lines that use it
+            return Content.styled(t(lang, key), "bold")
         rb = outcome.rulebase
         blocks: list[Content] = [Content.styled(f"{rb.id} {rb.version}  sha256 {rb.hash[:12]}  "
                                                 f"{outcome.as_of.isoformat()}", "dim"),

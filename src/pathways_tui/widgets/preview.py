@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from pathways._outcome import RouteResult
+from pathways import RouteResult
 
 from ..i18n import t
 

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
-from pathways._outcome import Progress
+from pathways import Progress
 
 from ..i18n import t
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.style import Style
@@ -16,9 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pathways._answers import MAX_TEXT
-from pathways import link_kind_text
-from pathways._outcome import QuestionOut, SourceCitation
+from pathways import MAX_TEXT, QuestionOut, SourceCitation, link_kind_text
 
 from ..i18n import bullet, localize_bindings, t
 
@@ -73,7 +71,7 @@ class ChoiceList(OptionList):
     @property
     def selected(self) -> list[str]:
         """The ticked options' ids, in option order (multi questions)."""
-        return [o.id for o in self.options if o.id in self._ticked]  # type: ignore[misc]
+        return [o.id for o in self.options if o.id in self._ticked]
 
     def _prompt(self, index: int, option_id: str) -> Content:
         label = self._labels[index]
@@ -100,7 +98,7 @@ class ChoiceList(OptionList):
         else:
             super().action_select()
 
-    def action_toggle(self) -> None:
+    def action_toggle(self) -> None:  # type: ignore[override]  # space ticks; not DOMNode's attribute toggle
         # at once, not through a posted message: a Down typed right after Space must not move the
         # cursor first and tick the option below
         index = self.highlighted
@@ -185,7 +183,7 @@ class QuestionView(Vertical):
         self.question = question
         self.initial = value
         q, lang = question, self.lang
-        if self.parent is not None:
+        if isinstance(self.parent, Widget):
             self.parent.border_title = t(lang, "question_n", n=number)
         self._show_text("#q-text", q.text)
         hint = t(lang, f"hint_{'choice' if q.type in ('yes_no', 'choice') else q.type}")
