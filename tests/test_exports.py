@@ -167,7 +167,10 @@ def test_markdown_document(shipped: pathways.RuleBase) -> None:
     md = pathways.render(outcome, "md", case=case)
     assert md.startswith("# 法规准入清单：心电分析软件\n")
     assert "> **非法律意见。**" in md and "| 问题 | 答案 |" in md
-    assert "- 进度: ✓ 已完成 — filed 2026-12-01" in md and "- 进度: □ 未完成" in md
+    assert "- 进度：✓ 已完成 — filed 2026-12-01" in md and "- 进度：□ 未完成" in md
+    # a Chinese label takes the full-width colon, never ": "
+    ascii_colons = re.findall(r"^\s*- \**[\u4e00-\u9fff][^:\n]*: .*$", md, re.M)
+    assert not ascii_colons, ascii_colons[:3]
     assert "1. " in md and "规则:" not in md   # numbered; no engine trace
 
 

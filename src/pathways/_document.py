@@ -342,8 +342,8 @@ def build_document(outcome: Outcome, case: CaseDetails | None = None) -> Documen
         in_practice=duration_text(t.longest_typical.time_limit, lang) if t.longest_typical else "",
         in_practice_step=ref(t.longest_typical.item) if t.longest_typical else "",
         timeline_note=t.note,
-        typical=[f"{ref(s.item)}: {time_limit_text(s.time_limit, lang)}" for s in t.typical],
-        may_add=[f"{ref(s.item)}: {time_limit_text(s.time_limit, lang)}" for s in t.may_add],
+        typical=[f"{ref(s.item)}{words['colon']}{time_limit_text(s.time_limit, lang)}" for s in t.typical],
+        may_add=[f"{ref(s.item)}{words['colon']}{time_limit_text(s.time_limit, lang)}" for s in t.may_add],
         # two questions may share a text (asked in different branches): the reader sees it once
         open_questions=list(dict.fromkeys(q.text for q in outcome.unanswered_questions)),
         derived_facts=[(f"{f.fact} = " + ("" if f.certain else words["maybe_values"] + " ")
@@ -351,7 +351,7 @@ def build_document(outcome: Outcome, case: CaseDetails | None = None) -> Documen
                        for f in outcome.facts],
         conflicts=[f"{c.fact}: {', '.join(value_text(v, lang) for v in c.values)} ({', '.join(c.rules)})"
                    for c in outcome.conflicts],
-        ignored_answers=[f"{asked.get(a.question, a.question)} — {value_text(a.value, lang)}: {a.reason}"
+        ignored_answers=[f"{asked.get(a.question, a.question)} — {value_text(a.value, lang)}{words['colon']}{a.reason}"
                          for a in outcome.ignored_answers],
         has_progress=bool(case.progress),
     )

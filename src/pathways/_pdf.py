@@ -172,7 +172,7 @@ class _Pdf:
         pdf.ln(1)
 
     def field(self, label: str, value: str, indent: float = 4) -> None:
-        self.text(f"{label}: {value}", size=9, indent=indent, height=4.6)
+        self.text(f"{label}{self.words['colon']}{value}", size=9, indent=indent, height=4.6)
 
     def table(self, rows: list[tuple[str, str]], header: tuple[str, str] | None = None,
               widths: tuple[int, int] = (2, 3), styles: list[tuple[int, int, int] | None] | None = None) -> None:
@@ -221,7 +221,7 @@ class _Pdf:
             self.text(w["no_answers"])
         self.heading(w["routes"], 13)
         for route in doc.routes:
-            self.text(f"• {route.title}: {route.applies_text}", size=10, height=5.2)
+            self.text(f"• {route.title}{w['colon']}{route.applies_text}", size=10, height=5.2)
         if not doc.routes:
             self.text(w["no_items"])
         for route in doc.routes:
@@ -237,7 +237,7 @@ class _Pdf:
             for item in doc.upcoming:
                 self.item(item)
         self.heading(w["timeline"], 13)
-        self.text(f"{w['critical']}: {doc.statutory_working_days}", size=10, bold=True, height=5.2)
+        self.text(f"{w['critical']}{w['colon']}{doc.statutory_working_days}", size=10, bold=True, height=5.2)
         if doc.critical_path:
             self.text(" → ".join(doc.critical_path), size=9, height=4.6)
         if doc.in_practice:
@@ -299,7 +299,7 @@ class _Pdf:
         blocks: list[tuple[Any, ...]] = []
 
         def field(label: str, value: str) -> None:
-            blocks.append((f"{label}: {value}", 9, False, INK, 4.6, 4))
+            blocks.append((f"{label}{w['colon']}{value}", 9, False, INK, 4.6, 4))
 
         number = f"{item.number}. " if item.number else "• "
         blocks.append((number + item.title, 10.5, True, INK, 5.4, 3))

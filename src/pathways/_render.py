@@ -41,15 +41,15 @@ def _md_item(doc: Document, item: DocItem) -> list[str]:
     lines = [f"#### {number} {item.title} — *{item.status_text}*", ""]
     if item.detail:
         lines += [item.detail, ""]
-    lines.append(f"- {w['kind_label']}: {item.kind_text}")
+    lines.append(f"- {w['kind_label']}{w['colon']}{item.kind_text}")
     if item.authority:
-        lines.append(f"- {w['authority']}: {item.authority}")
+        lines.append(f"- {w['authority']}{w['colon']}{item.authority}")
     if item.time_limit:
-        lines.append(f"- {w['time_limit']}: {item.time_limit}")
+        lines.append(f"- {w['time_limit']}{w['colon']}{item.time_limit}")
     if item.depends_on:
-        lines.append(f"- {w['depends_on']}: " + "; ".join(item.depends_on))
+        lines.append(f"- {w['depends_on']}{w['colon']}" + "; ".join(item.depends_on))
     if item.in_force:
-        lines.append(f"- {w['in_force']}: {item.in_force}")
+        lines.append(f"- {w['in_force']}{w['colon']}{item.in_force}")
     if item.documents:
         lines.append(f"- {w['documents']}:")
         lines += [f"  - {d}" for d in item.documents]
@@ -62,7 +62,8 @@ def _md_item(doc: Document, item: DocItem) -> list[str]:
     lines += [f"  - {line}" for line in item.why]
     if item.progress is not None:
         state = ("✓ " + w["done"]) if item.progress.done else ("□ " + w["not_done"])
-        lines.append(f"- {w['progress']}: {state}" + (f" — {item.progress.note}" if item.progress.note else ""))
+        lines.append(f"- {w['progress']}{w['colon']}{state}"
+                     + (f" — {item.progress.note}" if item.progress.note else ""))
     lines.append("")
     return lines
 
@@ -85,7 +86,7 @@ def _markdown(doc: Document) -> str:
         out.append(w["no_answers"])
     out.append("")
     out += [f"## {w['routes']}", ""]
-    out += [f"- **{r.title}**: {r.applies_text}" for r in doc.routes] or [f"- {w['no_items']}"]
+    out += [f"- **{r.title}**{w['colon']}{r.applies_text}" for r in doc.routes] or [f"- {w['no_items']}"]
     out.append("")
     for route in doc.routes:
         out += [f"## {route.title}", ""]
@@ -100,7 +101,8 @@ def _markdown(doc: Document) -> str:
         for item in doc.upcoming:
             out += _md_item(doc, item)
     out += [f"## {w['timeline']}", "",
-            f"{w['critical']}: **{doc.statutory_working_days}** " + (" → ".join(doc.critical_path) or "—"), ""]
+            f"{w['critical']}{w['colon']}**{doc.statutory_working_days}** "
+            + (" → ".join(doc.critical_path) or "—"), ""]
     if doc.in_practice:
         out += [f"{w['in_practice']} **{doc.in_practice}** ({doc.in_practice_step})", ""]
     out += [doc.timeline_note, ""]
@@ -117,7 +119,7 @@ def _md_cell(text: str) -> str:
 
 
 def _meta_rows_md(doc: Document) -> list[str]:
-    return [f"- {k}: {v}" for k, v in doc.meta_rows()] + [""]
+    return [f"- {k}{doc.words['colon']}{v}" for k, v in doc.meta_rows()] + [""]
 
 
 def render_markdown(outcome: Outcome, case: CaseDetails | None = None) -> str:
@@ -238,7 +240,7 @@ def _html(doc: Document) -> str:
         parts.append(f"<p>{e(w['no_answers'])}</p>")
     parts.append(f"<h2>{e(w['routes'])}</h2>")
     if doc.routes:
-        parts.append("<ul>" + "".join(f"<li><strong>{e(r.title)}</strong>: {e(r.applies_text)}</li>"
+        parts.append("<ul>" + "".join(f"<li><strong>{e(r.title)}</strong>{e(w['colon'])}{e(r.applies_text)}</li>"
                                       for r in doc.routes) + "</ul>")
     else:
         parts.append(f"<p>{e(w['no_items'])}</p>")
@@ -250,7 +252,8 @@ def _html(doc: Document) -> str:
     if doc.upcoming:
         parts.append(f"<h2>{e(w['upcoming'])}</h2>")
         parts += [_html_item(doc, i) for i in doc.upcoming]
-    parts.append(f"<h2>{e(w['timeline'])}</h2><p>{e(w['critical'])}: <strong>{doc.statutory_working_days}</strong> "
+    parts.append(f"<h2>{e(w['timeline'])}</h2>"
+                 f"<p>{e(w['critical'])}{e(w['colon'])}<strong>{doc.statutory_working_days}</strong> "
                  + e(" → ".join(doc.critical_path) or "—") + "</p>")
     if doc.in_practice:
         parts.append(f"<p>{e(w['in_practice'])} <strong>{e(doc.in_practice)}</strong> ({e(doc.in_practice_step)})</p>")

@@ -133,6 +133,7 @@ def _summary_zh(*, product: str, yes: str, maybe: str, required: int, to_determi
 # The words of exported documents (Markdown, HTML, PDF, XLSX), one table per language.
 EXPORT_LABELS: dict[str, dict[str, Any]] = {
     "en": {
+        "colon": ": ",   # after a label; Chinese uses the full-width colon
         "title": "Regulatory checklist", "rulebase": "Rule base", "as_of": "Rules as of",
         "product": "Product", "company": "Company", "case_date": "Case date", "generated_by": "Prepared with",
         "summary_heading": "Summary", "summary": _summary_en,
@@ -178,6 +179,7 @@ EXPORT_LABELS: dict[str, dict[str, Any]] = {
         "sheet_about": "About",
     },
     "zh": {
+        "colon": "：",
         "title": "法规准入清单", "rulebase": "规则库", "as_of": "规则适用日期",
         "product": "产品", "company": "企业", "case_date": "填写日期", "generated_by": "生成工具",
         "summary_heading": "概要", "summary": _summary_zh,
