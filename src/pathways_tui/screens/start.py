@@ -102,7 +102,9 @@ class StartScreen(Screen[None]):
             with Vertical(id="new-box"):
                 yield Label(t(lang, "product"), id="product-label")
                 with Horizontal(id="new-row"):
-                    yield Input(app.pending_product, placeholder=t(lang, "product_placeholder"), id="product")
+                    # not selected on focus: what is typed adds to the name (see CaseList), never replaces it
+                    yield Input(app.pending_product, placeholder=t(lang, "product_placeholder"), id="product",
+                                select_on_focus=False)
                     yield Button(t(lang, "new_case"), id="new", variant="primary", disabled=app.backend is None)
             yield Label(t(lang, "resume"), id="resume-label")
             yield CaseList(id="cases")

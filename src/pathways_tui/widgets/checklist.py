@@ -14,7 +14,7 @@ from pathways import duration_text, time_limit_text
 from pathways._models import STAGES
 from pathways._outcome import ItemResult, Outcome
 
-from ..i18n import bullet, gap, list_sep, paren, separator, t
+from ..i18n import bullet, gap, list_sep, paren, t
 from ..i18n import colon as label_colon
 from .question import cite_text
 from .text import TextPane, Wrapped
@@ -162,8 +162,8 @@ class ItemDetail(TextPane):
         route_title = next((r.title for r in outcome.routes if r.id == item.route), item.route)
         blocks: list[Content] = [
             Content.assemble(Content.styled(item.title, "bold"), "\n", item_status_text(item, lang), "  ",
-                             Content.styled(f"{t(lang, 'kind_' + item.kind)}{separator(lang)}{route_title} / "
-                                            f"{stage_name(item.stage, lang)}", "dim")),
+                             Content.styled(t(lang, "kind_" + item.kind), "dim"), "\n",
+                             Content.styled(f"{route_title} / {stage_name(item.stage, lang)}", "dim")),
         ]
         if note:
             blocks.append(Content.assemble(L("note"), colon, Content.styled(note, "italic")))
