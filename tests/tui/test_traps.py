@@ -118,6 +118,9 @@ async def test_a_name_typed_on_a_start_screen_with_saved_cases_is_kept(data_dir:
         start = await start_screen(pilot)
         cases = start.query_one("#cases")
         await wait_for(pilot, lambda: app.focused is cases, "the case list focused")
+        await pilot.pause()
+        assert cases.size.height == 2                  # its two lines, no empty row under them
+        assert "Rule base: Mini rule base" in "\n".join(region_lines(app, start))
         await send_keys(pilot, *"血糖仪 Glucose meter")          # typed fast, as a person types
         name = start.query_one("#product", Input)
         await wait_for(pilot, lambda: name.value == "血糖仪 Glucose meter", f"the name typed (got {name.value!r})")
