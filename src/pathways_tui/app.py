@@ -23,7 +23,7 @@ from pathways import NextQuestion, Outcome
 
 from . import _textual_fixes
 from .backend import Backend, LocalBackend, RemoteBackend
-from .cases import Case, CaseStore, atomic_write, case_document, dump_yaml
+from .cases import Case, CaseStore, case_document, dump_yaml, export_dir, write_export
 from .commands import PathwaysCommands
 from .i18n import failure_text, holder_text, localize_bindings, t
 from .locks import CaseInUse
@@ -288,6 +288,78 @@ class PathwaysApp(App[None]):
         if isinstance(self.screen, StartScreen):
             self.screen.mark_in_use(case.key, who)
 
+    # -- renaming ---------------------------------------------------------------------------------
+    def action_rename_case(self) -> None:
+        """F2 (or the palette) in a case: its product name, as the case list and the exports show it."""
+        session = self.session
+        if session is None:
+            return
+        from .screens.dialogs import RenameScreen
+
+        def chosen(name: str | None) -> None:
+            if name is not None and self.session is session:
+                self.rename_current(name)
+
+        self.push_screen(RenameScreen(self.lang, session.case.product), chosen)
+
+    def rename_current(self, name: str) -> None:
+        """Rename the case open here: saved like an answer (its lock stays held, its file the same)."""
+        session = self.session
+        if session is None or name == session.case.product:
+            return
+        session.set_product(name)
+        for screen in self.screen_stack:
+            refresh_title = getattr(screen, "refresh_title", None)
+            if refresh_title is not None:
+                refresh_title()
+        if session.case.path is not None or session.answers or name:
+            snapshot, revision = session.snapshot()
+            self._save(snapshot, revision)
+        self.notify(t(self.lang, "renamed", name=name or t(self.lang, "unnamed")))
+
+    def rename_listed_case(self, case: Case) -> None:
+        """F2 on the start screen: rename a saved case that is not open here."""
+        if case.path is None:
+            return
+        from .screens.dialogs import RenameScreen
+
+        def chosen(name: str | None) -> None:
+            if name is not None and name != case.product:
+                self._rename_listed(case, name)
+
+        self.push_screen(RenameScreen(self.lang, case.product), chosen)
+
+    @work(group="rename")
+    async def _rename_listed(self, case: Case, name: str) -> None:
+        """Take the case's lock (it may be open in another wizard), read it again, change its name
+        and save it through the store (which checks the file is the one just read)."""
+        path, listed_id = case.path, case.id
+        assert path is not None
+
+        def rename() -> None:  # in the engine thread, as opening a case is
+            lock = self.store.lock(case)
+            try:
+                fresh = self.store.load(path)
+                fresh.id = listed_id
+                fresh.product = name
+                fresh.updated = dt.datetime.now().replace(microsecond=0).isoformat()
+                self.store.save(fresh)
+            finally:
+                lock.release()
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(self.engine, rename)
+        except CaseInUse as exc:
+            self._in_use(case, exc)
+            return
+        except (OSError, ValueError) as exc:
+            self.notify(t(self.lang, "open_failed", name=path.name, reason=str(exc)[:300]), severity="error",
+                        timeout=15)
+            return
+        self.notify(t(self.lang, "renamed", name=name or t(self.lang, "unnamed")))
+        if isinstance(self.screen, StartScreen):
+            self.screen.refresh_cases()
+
     def autosave(self) -> None:
         """Save the case now (after a tick-off, a language change...), off the UI thread."""
         if self.session is None or not self.session.answers and not self.session.case.product:
@@ -388,8 +460,8 @@ class PathwaysApp(App[None]):
             if result is not None:
                 self.export(*result)
 
-        self.push_screen(ExportScreen(self.lang, fmt, session.case.product, session.case.id, self.export_dir),
-                         chosen)
+        directory = self.export_dir or export_dir()  # (read now: $PATHWAYS_EXPORT_DIR may be set meanwhile)
+        self.push_screen(ExportScreen(self.lang, fmt, session.case.product, session.case.id, directory), chosen)
 
     @work(group="export")
     async def export(self, fmt: str, path: Path) -> None:
@@ -410,7 +482,7 @@ class PathwaysApp(App[None]):
             else:
                 outcome: Outcome = session.backend.evaluate(answers, session.day, lang)
                 data = pathways.export(outcome, fmt, case=pathways.CaseDetails.from_case_metadata(document["case"]))
-            atomic_write(path, data)
+            write_export(path, data)  # (a document for the user: the usual permissions, not the cases' 0600)
 
         try:
             await asyncio.get_running_loop().run_in_executor(self.engine, write)

@@ -8,6 +8,9 @@ directory so that a developer's own cases never leak in).
     <data dir>/cases/<id>.yaml      one saved case each
     <data dir>/locks/<file>.lock    the case a running wizard has open (see ``locks``)
 
+Exports (the checklist as PDF, Excel..., the answers as YAML) go elsewhere, where a person looks for
+documents: ``export_dir()``.
+
 A saved case *is* a portable answers file (``{rulebase, as_of?, answers, case}``): ``pathways
 checklist <file>`` accepts it as it is. The free-form ``case`` mapping carries the wizard's own
 metadata (product name, timestamps, language, the order questions were answered in, progress and
@@ -50,14 +53,18 @@ __all__ = [
     "CaseStore",
     "Config",
     "DATA_DIR_ENV",
+    "EXPORT_DIR_ENV",
     "UnreadableCase",
     "atomic_write",
     "case_document",
     "data_dir",
     "dump_yaml",
+    "export_dir",
+    "write_export",
 ]
 
 DATA_DIR_ENV = "PATHWAYS_DATA_DIR"
+EXPORT_DIR_ENV = "PATHWAYS_EXPORT_DIR"
 CASE_FORMAT = 1
 MAX_NOTE = 2000   # characters of one item note (the HTTP API's document endpoint takes as many)
 _ID = re.compile(r"[\w.-]{1,80}")  # an id names a file (``<id>.yaml``): no separators, nothing odd
@@ -79,6 +86,29 @@ def data_dir() -> Path:
     import platformdirs
 
     return platformdirs.user_data_path("pathways", appauthor=False)
+
+
+def export_dir() -> Path:
+    """The folder the wizard proposes for exports: ``$PATHWAYS_EXPORT_DIR``, else ``pathways`` in
+    the user's documents folder (``XDG_DOCUMENTS_DIR``, usually ``~/Documents``) if that exists,
+    else ``~/pathways-exports``. (Never the current directory: a wizard started from a menu or in
+    a browser has none the user would look in.) Created when the first export is written."""
+    override = os.environ.get(EXPORT_DIR_ENV)
+    if override:
+        return Path(override).expanduser().absolute()
+    import platformdirs
+
+    documents = platformdirs.user_documents_path()
+    if documents.is_dir():
+        return documents / "pathways"
+    return Path.home() / "pathways-exports"
+
+
+def write_export(path: Path, data: str | bytes) -> None:
+    """Write an export for the user to open, send or print: atomically, with the permissions any
+    new file of theirs gets (the umask), creating its folder if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pathways.write_file(path, data)
 
 
 def atomic_write(path: Path, text: str | bytes, *, durable: bool = True) -> os.stat_result:
@@ -146,7 +176,10 @@ class Case:
     as_of: dt.date | None = None
     answered: int = 0
     remaining_at_most: int | None = None
-    complete: bool = False
+    complete: bool = False        # the planner has no question left (items may still be open)
+    # from the checklist last worked out for these answers (None: not worked out since they changed)
+    to_determine: int | None = None   # items still "to determine"
+    open_questions: int | None = None  # the questions they wait for ("don't know", unanswered)
     path: Path | None = None
     copy_of: str | None = None  # the id in the file, when another file has it too (and keeps it)
 
@@ -164,7 +197,8 @@ class Case:
         return Case(id=self.id, rulebase=dict(self.rulebase), answers=dict(self.answers), product=self.product,
                     created=self.created, updated=self.updated, lang=self.lang, order=list(self.order),
                     ticked=list(self.ticked), notes=dict(self.notes), as_of=self.as_of, answered=self.answered,
-                    remaining_at_most=self.remaining_at_most, complete=self.complete, path=self.path)
+                    remaining_at_most=self.remaining_at_most, complete=self.complete,
+                    to_determine=self.to_determine, open_questions=self.open_questions, path=self.path)
 
 
 def case_document(case: Case, as_of: dt.date | None = None) -> dict[str, Any]:
@@ -186,6 +220,8 @@ def case_document(case: Case, as_of: dt.date | None = None) -> dict[str, Any]:
                      "complete": case.complete},
         "ticked": list(case.ticked),
     }
+    if case.to_determine is not None and case.open_questions is not None:
+        meta["progress"].update(to_determine=case.to_determine, open_questions=case.open_questions)
     if case.notes:
         meta["notes"] = dict(case.notes)
     if case.as_of is not None:
@@ -258,6 +294,8 @@ def _case_from_text(path: Path, text: str) -> Case:
         answered=_count(progress.get("answered")) or 0,
         remaining_at_most=_count(progress.get("remaining_at_most")),
         complete=progress.get("complete") is True,
+        to_determine=_count(progress.get("to_determine")),
+        open_questions=_count(progress.get("open_questions")),
         path=path,
     )
 
@@ -282,7 +320,7 @@ def _names(value: Any) -> list[str]:
 
 
 def _count(value: Any) -> int | None:
-    """A plain count (``answered``, ``remaining_at_most``), or None for anything else."""
+    """A plain count (``answered``, ``remaining_at_most``...), or None for anything else."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1_000_000:
         return None
     return value

@@ -35,6 +35,7 @@ def palette_commands(app: PathwaysApp, screen: object) -> list[Command]:
             commands.append((t(lang, "cmd_checklist"), "", app.show_checklist))
         else:
             commands.append((t(lang, "cmd_questions"), "", partial(app.show_questions, None)))
+        commands.append((t(lang, "cmd_rename"), session.case.product, app.action_rename_case))
         commands.append((t(lang, "cmd_save"), t(lang, "fmt_yaml"), partial(app.open_export, "yaml")))
         for fmt, name in (("pdf", "PDF"), ("xlsx", "Excel"), ("html", "HTML"), ("md", "Markdown"), ("json", "JSON")):
             commands.append((t(lang, "cmd_export", fmt=name), t(lang, f"fmt_{fmt}"), partial(app.open_export, fmt)))

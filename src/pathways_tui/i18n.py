@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .locks import Holder
 
-__all__ = ["LANGS", "LANG_NAMES", "bullet", "gap", "help_markdown", "holder_text", "localize_bindings", "t"]
+__all__ = ["LANGS", "LANG_NAMES", "bullet", "colon", "counted", "gap", "help_markdown", "holder_text", "list_sep", "localize_bindings",
+           "paren", "separator", "t"]
 
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -23,6 +24,12 @@ _T: dict[str, tuple[str, str]] = {
     "language": ("Language", "语言"),
     "product": ("Product name (optional)", "产品名称（可选）"),
     "product_placeholder": ("e.g. Blood glucose meter", "例如：血糖仪"),
+    "rename": ("Rename", "重命名"),
+    "rename_title": ("Name of the product (shown in the case list and on the exports)",
+                     "产品名称（显示在案例列表和导出文件中）"),
+    "rename_save": ("Save name", "保存名称"),
+    "renamed": ("Renamed: {name}", "已重命名：{name}"),
+    "cmd_rename": ("Rename the case (product name)...", "重命名案例（产品名称）..."),
     "new_case": ("Start a new case", "开始新案例"),
     "resume": ("Resume a saved case", "继续已保存的案例"),
     "no_cases": ("No saved cases yet.", "还没有已保存的案例。"),
@@ -30,6 +37,9 @@ _T: dict[str, tuple[str, str]] = {
     "case_line": ("{answered} answered, {progress}", "已答 {answered} 题，{progress}"),
     "done": ("complete", "已完成"),
     "to_go": ("up to {n} to go", "最多还剩 {n} 题"),
+    "no_more_questions": ("no more questions", "没有更多问题"),
+    "open_state": ("no more questions, {items} to determine ({questions} open)",
+                   "没有更多问题，{items} 项待确定（{questions} 个问题未确定）"),
     "other_rulebase": ("written for rule base {rb}", "属于规则库 {rb}"),
     "rulebase_line": ("Rule base: {title} ({id} {version})", "规则库：{title}（{id} {version}）"),
     "data_dir": ("Cases are saved in {path}", "案例保存在 {path}"),
@@ -163,6 +173,7 @@ _T: dict[str, tuple[str, str]] = {
     "ignored": ("Answers not used", "未采用的答案"),
     "unanswered": ("Questions still open", "尚未回答的问题"),
     "derived": ("Derived facts", "推导事实"),
+    "conflicts": ("Conflicts", "冲突"),
     "incomplete": ("Some questions are still open; items that depend on them are marked \"to determine\".",
                    "仍有问题未回答；取决于这些问题的事项标为“待确定”。"),
     "complete": ("All questions answered.", "所有问题均已回答。"),
@@ -171,14 +182,16 @@ _T: dict[str, tuple[str, str]] = {
     "save_answers": ("Save", "保存"),
     "export_title": ("Export the checklist or save the answers", "导出清单或保存答案"),
     "format": ("Format", "格式"),
-    "fmt_pdf": ("PDF checklist to send, with your tick-offs (.pdf)", "PDF 清单，可发送，含已勾选事项 (.pdf)"),
+    "fmt_pdf": ("PDF checklist to send, with your tick-offs (.pdf)", "PDF 清单，可发送，含已勾选事项（.pdf）"),
     "fmt_xlsx": ("Excel tracker: one row per item, owner/due/done columns (.xlsx)",
-                 "Excel 跟踪表：每项一行，含负责人/截止日期/完成列 (.xlsx)"),
-    "fmt_md": ("Markdown checklist (.md)", "Markdown 清单 (.md)"),
-    "fmt_html": ("HTML checklist, printable (.html)", "HTML 清单，可打印 (.html)"),
-    "fmt_json": ("JSON checklist, for scripts (.json)", "JSON 清单，供脚本使用 (.json)"),
+                 "Excel 跟踪表：每项一行，含负责人/截止日期/完成列（.xlsx）"),
+    "fmt_md": ("Markdown checklist (.md)", "Markdown 清单（.md）"),
+    "fmt_html": ("HTML checklist, printable (.html)", "HTML 清单，可打印（.html）"),
+    "fmt_json": ("JSON checklist, for scripts (.json)", "JSON 清单，供脚本使用（.json）"),
     "fmt_yaml": ("Answers file, YAML (for pathways checklist)", "答案文件 YAML（可用于 pathways checklist）"),
     "file": ("File", "文件"),
+    "export_folder": ("Exports go to {path} unless you type another path (the folder: ${env}).",
+                      "导出文件默认保存在 {path}，也可输入其他路径（默认文件夹由 ${env} 设置）。"),
     "write": ("Write", "写入"),
     "cancel": ("Cancel", "取消"),
     "wrote": ("Wrote {path}", "已写入 {path}"),
@@ -257,7 +270,9 @@ a YAML file that `pathways checklist FILE` accepts. **Esc** goes back to the que
 **Everywhere.** **Ctrl+P** opens the command palette (jump to a question, save, export, language,
 theme). **F1** or **?** shows this help. **Ctrl+Q** quits; everything answered is already saved.
 
-**Saved cases.** A case is open in one wizard at a time: a second wizard says which process has it.
+**Saved cases.** **F2** renames a case (its product name, shown in the list and on the exports): the
+highlighted one on the start screen, the open one everywhere else. A case is open in one wizard at
+a time: a second wizard says which process has it.
 A copy of a case file is a case of its own. A file there that cannot be read is listed with the
 reason and left as it is, for you to fix or remove.
 
@@ -282,7 +297,8 @@ JSON（含产品名称、填写日期和已勾选事项）；**s** 将答案另�
 **通用。** **Ctrl+P** 打开命令面板（跳转问题、保存、导出、语言、主题）。**F1** 或 **?** 显示本帮助。
 **Ctrl+Q** 退出；已回答的内容均已保存。
 
-**已保存的案例。** 同一案例同一时间只能在一个向导中打开：另一个向导会说明由哪个进程打开。案例文件的副本是独立的案例。
+**已保存的案例。** **F2** 重命名案例（产品名称，显示在列表和导出文件中）：开始页面上为选中的案例，其他页面上为当前打开的案例。
+同一案例同一时间只能在一个向导中打开：另一个向导会说明由哪个进程打开。案例文件的副本是独立的案例。
 无法读取的文件会连同原因列出，并保持原样，供您修正或删除。
 
 案例保存在：`{data_dir}`
@@ -295,9 +311,41 @@ def bullet(lang: str) -> str:
     return "・" if lang == "zh" else "- "
 
 
+def colon(lang: str) -> str:
+    """A label's colon: full-width in Chinese (no space after it), ``": "`` in English."""
+    return "：" if lang == "zh" else ": "
+
+
+def paren(lang: str, text: str, *, en: str = " ({})") -> str:
+    """``text`` in brackets after what comes before: full-width in Chinese."""
+    return f"（{text}）" if lang == "zh" else en.format(text)
+
+
+def list_sep(lang: str) -> str:
+    """Between the items of a list on one line: the enumeration comma in Chinese."""
+    return "、" if lang == "zh" else ", "
+
+
 def gap(lang: str) -> str:
     """Space between parts of a line (none in Chinese, for the same reason as ``bullet``)."""
     return "" if lang == "zh" else " "
+
+
+_COUNTED = {"item": ("item", "items"), "question": ("question", "questions")}
+
+
+def counted(lang: str, n: int, noun: str) -> str:
+    """``n`` with its noun in English ("1 item", "3 items"); the number alone in Chinese (the
+    measure word is in the sentence)."""
+    if lang == "zh":
+        return str(n)
+    one, many = _COUNTED[noun]
+    return f"{n} {one if n == 1 else many}"
+
+
+def separator(lang: str) -> str:
+    """Between two statements on one status line."""
+    return "｜" if lang == "zh" else "  |  "
 
 
 def t(lang: str, key: str, **values: object) -> str:
@@ -338,6 +386,7 @@ _ACTION_LABELS = {
     "app.help": "help", "help": "help", "app.quit": "quit", "quit": "quit", "tick": "tick",
     "export": "export", "save_answers": "save_answers", "questions": "questions", "new_case": "new_case",
     "close": "close", "write": "write", "cancel": "cancel", "next_tab": "next_tab", "note": "note",
+    "rename": "rename", "app.rename_case": "rename",
 }
 
 

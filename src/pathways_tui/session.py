@@ -124,8 +124,20 @@ class CaseSession:
             self.case.answers[qid] = value
             if qid not in self.case.order:
                 self.case.order.append(qid)
+            self.case.to_determine = self.case.open_questions = None  # (the checklist is not known yet)
             self.touch()
         return changed
+
+    def record_outcome(self, outcome: Outcome) -> bool:
+        """Keep what the checklist for the current answers leaves open (for the saved-cases list):
+        the items still to determine and the questions they wait for. Returns whether it changed."""
+        undetermined = [item for item in outcome.items if item.status == "to_determine"]
+        waiting = {q for item in undetermined for q in item.trace.undetermined_by} | set(outcome.unanswered)
+        state = (len(undetermined), len(waiting))
+        if (self.case.to_determine, self.case.open_questions) == state:
+            return False
+        self.case.to_determine, self.case.open_questions = state
+        return True
 
     def set_product(self, name: str) -> None:
         if name != self.case.product:

@@ -188,7 +188,8 @@ async def answer(pilot: Pilot[Any], value: Any, *, click: bool = False) -> None:
         index = widget.get_option_index(target)
         if click:
             widget.scroll_to_highlight()
-            await pilot.click(widget, offset=(4, 1 + index - widget.scroll_offset.y))
+            top = widget.styles.gutter.top  # (a border or padding above the options)
+            await pilot.click(widget, offset=(4, top + index - widget.scroll_offset.y))
         else:
             current = widget.highlighted or 0
             keys = ["down"] * (index - current) if index >= current else ["up"] * (current - index)

@@ -100,6 +100,32 @@ def test_question_screen_80x24(snap_compare: Any, rule_base: pathways.RuleBase) 
     assert snap_compare(app, terminal_size=(80, 24), run_before=third_question)
 
 
+# the longest question text of the shipped rule base (tests/tui/test_traps.py checks it is), and the
+# answers of an imported AI device that lead the wizard to it
+LONGEST = "foreign_data_sufficient"
+TO_LONGEST = {"product_kind": "device", "made_in": "abroad", "device_category": "ai_software",
+              "device_class_settled": "not_settled", "ai_algorithm_maturity": "low", "ai_assisted_decision": True,
+              "clinical_exempt_catalogue": False, "clinical_same_variety": False,
+              "clinical_foreign_data": ["overseas_trial"]}
+
+
+async def longest_question(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    await new_case(pilot, "CT AI")
+    while app.screen.qid != LONGEST:  # type: ignore[attr-defined]
+        await answer(pilot, TO_LONGEST[app.screen.qid])  # type: ignore[attr-defined]
+    await answer_focused(pilot)
+    await steady(pilot)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_longest_question_80x24(snap_compare: Any, rule_base: pathways.RuleBase, lang: str) -> None:
+    """The longest question at 80x24: the question text (scrolling if need be), the options and
+    the Back/Next/Don't-know row all in view; its legal sources below, links on lines of their own."""
+    app = build_app(lang=lang, as_of=AS_OF, rule_base=rule_base)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=longest_question)
+
+
 def test_checklist_first_item(snap_compare: Any, rule_base: pathways.RuleBase) -> None:
     """The checklist of the complete Class II device case at 120x36, the first item's detail."""
     app = build_app(lang="en", as_of=AS_OF, rule_base=rule_base)

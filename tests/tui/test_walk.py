@@ -173,7 +173,7 @@ async def test_back_and_change_strikes_out_an_answer_that_no_longer_applies(mini
         sidebar = screen.query_one("#answers")
         assert sidebar.struck == {"implant"}
         prompt = sidebar.get_option("implant").prompt
-        assert any("strike" in str(span.style) for span in prompt.spans)
+        assert any("strike" in str(span.style) for span in prompt.content.spans)
         # the planner needs nothing new: the checklist shows without 'implant'
         await walk(pilot, first)
         outcome = (await checklist(pilot)).outcome

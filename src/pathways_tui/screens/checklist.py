@@ -16,10 +16,11 @@ from textual.widgets import Button, OptionList, Static, TabbedContent, TabPane
 import pathways
 from pathways import ItemResult, Outcome
 
-from ..i18n import failure_text, localize_bindings, t
+from ..i18n import failure_text, localize_bindings, separator, t
 from ..session import CaseSession
 from ..widgets.checklist import ChecklistList, ItemDetail, SummaryView, TimelineView
 from ..widgets.footer import Footer
+from ..widgets.text import Wrapped
 
 if TYPE_CHECKING:
     from ..app import PathwaysApp
@@ -39,6 +40,7 @@ class ChecklistScreen(Screen[None]):
         Binding("t", "next_tab", "Timeline, summary"),
         Binding("escape", "questions", "Questions", key_display="esc"),
         Binding("f1,question_mark", "app.help", "Help", key_display="F1"),
+        Binding("f2", "app.rename_case", "Rename", show=False),
     ]
 
     def __init__(self, session: CaseSession) -> None:
@@ -51,11 +53,17 @@ class ChecklistScreen(Screen[None]):
     def papp(self) -> PathwaysApp:
         return self.app  # type: ignore[return-value]
 
+    def title_text(self) -> str:
+        product = self.session.case.product
+        return "pathways  |  " + t(self.lang, "checklist_title") + (f"  |  {product}" if product else "")
+
+    def refresh_title(self) -> None:
+        """The case was renamed."""
+        self.query_one("#title-bar", Static).update(self.title_text())
+
     def compose(self) -> ComposeResult:
         lang = self.lang
-        product = self.session.case.product
-        yield Static("pathways  |  " + t(lang, "checklist_title") + (f"  |  {product}" if product else ""),
-                     id="title-bar", markup=False)
+        yield Static(self.title_text(), id="title-bar", markup=False)
         yield Static(t(lang, "evaluating"), id="status-line")
         with TabbedContent(id="tabs"):
             with TabPane(t(lang, "tab_items"), id="tab-items"):
@@ -77,14 +85,17 @@ class ChecklistScreen(Screen[None]):
         """Evaluate in the engine thread (never on the UI thread), then show the checklist."""
         session = self.session
         loop = asyncio.get_running_loop()
+        answers = dict(session.answers)
         try:
             outcome = await loop.run_in_executor(self.papp.engine, session.backend.evaluate,
-                                                 dict(session.answers), session.day, self.lang)
+                                                 answers, session.day, self.lang)
         except pathways.PathwaysError as exc:
             self.app.notify(failure_text(self.lang, exc), severity="error", timeout=10)
             return
         if self.is_attached:
             self.show_outcome(outcome)
+        if session.answers == answers and session.record_outcome(outcome):
+            self.papp.autosave()  # what it leaves open, for the saved-cases list
 
     def show_outcome(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -110,9 +121,10 @@ class ChecklistScreen(Screen[None]):
         lang = self.lang
         ids = {i.id for i in outcome.items}
         done = len(ids & set(self.session.case.ticked))
-        parts: list[Content | str] = [Content.styled(t(lang, "ticked_n", done=done, total=len(ids)), "bold"), "  "]
-        parts.append(Content(t(lang, "complete" if outcome.complete else "incomplete")))
-        self.query_one("#status-line", Static).update(Content.assemble(*parts))
+        parts: list[Content | str] = [Content.styled(t(lang, "ticked_n", done=done, total=len(ids)), "bold"),
+                                      separator(lang),
+                                      Content(t(lang, "complete" if outcome.complete else "incomplete"))]
+        self.query_one("#status-line", Static).update(Wrapped(Content.assemble(*parts)))
 
     # -- items ----------------------------------------------------------------------------------
     @property

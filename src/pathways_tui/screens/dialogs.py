@@ -12,18 +12,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown, RadioButton, RadioSet
 
-from ..cases import MAX_NOTE
+from ..cases import EXPORT_DIR_ENV, MAX_NOTE
 from ..i18n import help_markdown, localize_bindings, t
 
-__all__ = ["ExportScreen", "HelpScreen", "NoteScreen", "FORMAT_SUFFIX", "default_export_path"]
+__all__ = ["ExportScreen", "HelpScreen", "NoteScreen", "RenameScreen", "FORMAT_SUFFIX", "default_export_path"]
 
 FORMAT_SUFFIX = {"pdf": "-checklist.pdf", "xlsx": "-tracker.xlsx", "html": "-checklist.html",
                  "md": "-checklist.md", "json": "-checklist.json", "yaml": "-answers.yaml"}
 
 
-def default_export_path(product: str, case_id: str, fmt: str, directory: Path | None = None) -> Path:
+def default_export_path(product: str, case_id: str, fmt: str, directory: Path) -> Path:
     stem = re.sub(r"[^\w.\-]+", "-", product.strip()).strip("-.") or f"case-{case_id}"
-    return (directory or Path.cwd()) / (stem[:60] + FORMAT_SUFFIX[fmt])
+    return directory / (stem[:60] + FORMAT_SUFFIX[fmt])
 
 
 class HelpScreen(ModalScreen[None]):
@@ -65,19 +65,20 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
                               background: $surface; padding: 0 1; }
     ExportScreen #export-title { text-style: bold; margin-bottom: 1; }
     ExportScreen RadioSet { width: 100%; }
+    ExportScreen #export-folder { color: $text-muted; }
     ExportScreen #export-buttons { height: auto; margin-top: 1; align-horizontal: right; }
     ExportScreen #export-buttons Button { margin-left: 2; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "#export-path"
 
-    def __init__(self, lang: str, fmt: str, product: str, case_id: str, directory: Path | None = None) -> None:
+    def __init__(self, lang: str, fmt: str, product: str, case_id: str, directory: Path) -> None:
         super().__init__()
         self.lang = lang
         self.fmt = fmt
         self.product = product
         self.case_id = case_id
-        self.directory = directory
+        self.directory = directory  # where exports go unless another path is typed (cases.export_dir)
 
     def compose(self) -> ComposeResult:
         lang = self.lang
@@ -90,6 +91,8 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
             # not selected on focus: a typed letter or space must not replace the whole path
             yield Input(str(default_export_path(self.product, self.case_id, self.fmt, self.directory)),
                         id="export-path", select_on_focus=False)
+            yield Label(t(lang, "export_folder", path=self.directory, env=EXPORT_DIR_ENV), id="export-folder",
+                        markup=False)
             with Horizontal(id="export-buttons"):
                 yield Button(t(lang, "cancel"), id="export-cancel", compact=True)
                 yield Button(t(lang, "write"), id="export-write", variant="primary", compact=True)
@@ -159,5 +162,48 @@ class NoteScreen(ModalScreen[str | None]):
         self.dismiss(self.query_one("#note-text", Input).value)
 
     @on(Button.Pressed, "#note-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RenameScreen(ModalScreen[str | None]):
+    """The case's product name (what the case list and the exports show); returns it or None."""
+
+    DEFAULT_CSS = """
+    RenameScreen { align: center middle; }
+    RenameScreen > Vertical { width: 90%; max-width: 90; height: auto; border: thick $primary;
+                              background: $surface; padding: 0 1; }
+    RenameScreen #rename-title { text-style: bold; margin-bottom: 1; }
+    RenameScreen #rename-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    RenameScreen #rename-buttons Button { margin-left: 2; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#rename-name"
+
+    def __init__(self, lang: str, name: str) -> None:
+        super().__init__()
+        self.lang = lang
+        self.name_now = name
+
+    def compose(self) -> ComposeResult:
+        lang = self.lang
+        with Vertical():
+            yield Label(t(lang, "rename_title"), id="rename-title")
+            # the cursor at the end, nothing selected: a typed letter adds to the name, it does not replace it
+            yield Input(self.name_now, placeholder=t(lang, "product_placeholder"), id="rename-name",
+                        select_on_focus=False)
+            with Horizontal(id="rename-buttons"):
+                yield Button(t(lang, "cancel"), id="rename-cancel", compact=True)
+                yield Button(t(lang, "rename_save"), id="rename-save", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        localize_bindings(self, self.lang)
+
+    @on(Input.Submitted, "#rename-name")
+    @on(Button.Pressed, "#rename-save")
+    def _save(self) -> None:
+        self.dismiss(self.query_one("#rename-name", Input).value.strip())
+
+    @on(Button.Pressed, "#rename-cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, OptionList, RadioButton, Radio
 from textual.widgets.option_list import Option
 
 from ..cases import Case, UnreadableCase
-from ..i18n import LANG_NAMES, LANGS, localize_bindings, t
+from ..i18n import LANG_NAMES, LANGS, colon, counted, localize_bindings, t
 from ..widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -35,11 +35,42 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _progress_text(case: Case, lang: str) -> str:
+    """Where a saved case stands: questions to go, or, once there are none, what its checklist left
+    open when it was last worked out ("complete" only if nothing is)."""
+    if not case.complete:
+        return t(lang, "to_go", n=case.remaining_at_most if case.remaining_at_most is not None else "?")
+    if case.to_determine is None or case.open_questions is None:
+        return t(lang, "no_more_questions")  # (its checklist not worked out since the last answer)
+    if case.to_determine == 0 and case.open_questions == 0:
+        return t(lang, "done")
+    return t(lang, "open_state", items=counted(lang, case.to_determine, "item"),
+             questions=counted(lang, case.open_questions, "question"))
+
+
+class CaseList(OptionList):
+    """The saved cases. A returning user most likely resumes (Enter on the most recent case), so
+    the list has the focus when there are cases; but what is typed there is a product name for a
+    new case: it goes into the name field, which takes the focus."""
+
+    def on_key(self, event: events.Key) -> None:
+        if not event.is_printable or event.character is None:
+            return
+        event.stop()
+        event.prevent_default()
+        name = self.screen.query_one("#product", Input)
+        name.cursor_position = len(name.value)
+        name.insert_text_at_cursor(event.character)
+        # at once, not after a refresh (``focus``): the next key typed must reach the field
+        self.screen.set_focus(name)
+
+
 class StartScreen(Screen[None]):
     AUTO_FOCUS = "#product"
 
     BINDINGS = [
         Binding("ctrl+n", "new_case", "Start a new case", priority=True),
+        Binding("f2", "rename", "Rename"),
         Binding("f1", "app.help", "Help"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
@@ -63,17 +94,19 @@ class StartScreen(Screen[None]):
         with VerticalScroll(id="start-body"):
             yield Static(Content(t(lang, "start_intro")), id="intro")
             with Horizontal(id="lang-row"):
-                yield Label(t(lang, "language") + ":", id="lang-label")
+                yield Label(t(lang, "language") + colon(lang).rstrip(), id="lang-label")
                 with RadioSet(id="lang"):
                     for code in LANGS:
                         yield RadioButton(LANG_NAMES[code], value=code == lang, id=f"lang-{code}")
             with Vertical(id="new-box"):
                 yield Label(t(lang, "product"), id="product-label")
                 with Horizontal(id="new-row"):
-                    yield Input(app.pending_product, placeholder=t(lang, "product_placeholder"), id="product")
+                    # not selected on focus: what is typed adds to the name (see CaseList), never replaces it
+                    yield Input(app.pending_product, placeholder=t(lang, "product_placeholder"), id="product",
+                                select_on_focus=False)
                     yield Button(t(lang, "new_case"), id="new", variant="primary", disabled=app.backend is None)
             yield Label(t(lang, "resume"), id="resume-label")
-            yield OptionList(id="cases")
+            yield CaseList(id="cases")
             yield Static(self._status_text(), id="rb-status")
         yield Footer()
 
@@ -115,8 +148,7 @@ class StartScreen(Screen[None]):
         options: list[Option] = []
         for case in cases:
             name = _one_line(case.product, 100) or t(lang, "unnamed")
-            progress = (t(lang, "done") if case.complete
-                        else t(lang, "to_go", n=case.remaining_at_most if case.remaining_at_most is not None else "?"))
+            progress = _progress_text(case, lang)
             rb_text = f"{case.rulebase.get('id', '?')} {case.rulebase.get('version', '')}".strip()
             other = rb is not None and case.rulebase.get("id") != rb.id
             line2 = t(lang, "case_line", answered=case.answered, progress=progress) + f"  |  {rb_text}"
@@ -169,7 +201,26 @@ class StartScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "new_case":
             return True if self.papp.backend is not None else None
+        if action == "rename":
+            return True if self.highlighted_case is not None else None
         return True
+
+    @property
+    def highlighted_case(self) -> Case | None:
+        """The saved case highlighted in the list (the one F2 renames)."""
+        option = self.query_one("#cases", OptionList).highlighted_option
+        if option is None or option.disabled:
+            return None
+        return next((c for c in self.cases if c.key == option.id), None)
+
+    def action_rename(self) -> None:
+        case = self.highlighted_case
+        if case is not None:
+            self.papp.rename_listed_case(case)
+
+    @on(OptionList.OptionHighlighted, "#cases")
+    def _case_highlighted(self) -> None:
+        self.refresh_bindings()
 
     def action_new_case(self) -> None:
         if self.papp.backend is None:

@@ -46,6 +46,7 @@ class WizardScreen(Screen[None]):
         Binding("ctrl+d", "dont_know", "Don't know", priority=True),
         Binding("ctrl+l", "checklist", "Checklist"),
         Binding("f1,question_mark", "app.help", "Help", key_display="F1"),
+        Binding("f2", "app.rename_case", "Rename", show=False),
     ]
 
     def __init__(self, session: CaseSession, qid: str | None = None, *, open_checklist: bool = False) -> None:
@@ -68,11 +69,17 @@ class WizardScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     # -- layout ---------------------------------------------------------------------------------
+    def title_text(self) -> str:
+        product = self.session.case.product
+        return "pathways  |  " + self.session.backend.title(self.lang) + (f"  |  {product}" if product else "")
+
+    def refresh_title(self) -> None:
+        """The case was renamed."""
+        self.query_one("#title-bar", Static).update(self.title_text())
+
     def compose(self) -> ComposeResult:
         lang = self.lang
-        product = self.session.case.product
-        title = "pathways  |  " + self.session.backend.title(lang) + (f"  |  {product}" if product else "")
-        yield Static(title, id="title-bar", markup=False)
+        yield Static(self.title_text(), id="title-bar", markup=False)
         with Horizontal(id="body"):
             with Vertical(id="side"):
                 yield AnswersSidebar(lang)

@@ -12,13 +12,15 @@ from textual.widgets.option_list import Option
 
 from pathways import STAGES, ItemResult, Outcome, duration_text, time_limit_text
 
-from ..i18n import bullet, gap, t
+from ..i18n import bullet, colon as label_colon, gap, list_sep, paren, t
 from .question import cite_text
+from .text import TextPane, Wrapped
 
 __all__ = ["ChecklistList", "ItemDetail", "STATUS_STYLE", "SummaryView", "TimelineView", "grouped",
            "item_status_text", "stage_name", "status_text"]
 
-STATUS_STYLE = {"required": "$success", "to_determine": "$warning", "to_be_verified": "$error",
+# "required" in the text colour, as in the exports: green would say "done" (a tick is green here)
+STATUS_STYLE = {"required": "$foreground", "to_determine": "$warning", "to_be_verified": "$error",
                 "eligible": "$accent", "possibly_eligible": "$accent", "for_information": "$foreground-muted"}
 
 _STAGE = {
@@ -106,7 +108,7 @@ class ChecklistList(OptionList):
         if self.item_ids:
             self.highlighted = self.get_option_index(self.item_ids[0])
 
-    def prompt(self, item: ItemResult, number: int, done: bool) -> Content:
+    def prompt(self, item: ItemResult, number: int, done: bool) -> Wrapped:
         lang = self.lang
         box = Content.styled("☑" + gap(lang), "$success") if done else Content("☐" + gap(lang))
         title = Content.styled(item.title, "strike dim" if done else "")
@@ -117,14 +119,14 @@ class ChecklistList(OptionList):
         limit = _short_limit(item, lang)
         if limit:
             meta += [sep, Content.styled(limit, "dim")]
-        return Content.assemble(box, f"{number}.{gap(lang)}", title, "\n" + "   " * (lang != "zh"), *meta)
+        return Wrapped(Content.assemble(box, f"{number}.{gap(lang)}", title, "\n" + "   " * (lang != "zh"), *meta))
 
     def update_item(self, item: ItemResult, done: bool) -> None:
         number = self.item_ids.index(item.id) + 1
         self.replace_option_prompt(item.id, self.prompt(item, number, done))
 
 
-class ItemDetail(VerticalScroll):
+class ItemDetail(TextPane):
     """Everything about one item: what, who, which documents, how long, why it is here, the law."""
 
     def __init__(self, lang: str, *, id: str | None = "detail") -> None:
@@ -133,34 +135,34 @@ class ItemDetail(VerticalScroll):
         self.item: ItemResult | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.styled(t(self.lang, "select_item"), "dim"), id="detail-text")
+        yield Static(Content.styled(t(self.lang, "select_item"), "dim"), id="detail-text", classes="pane-text")
         yield Button(t(self.lang, "mark_done"), id="tick", compact=True)
 
     def show(self, item: ItemResult | None, outcome: Outcome, done: bool,
              question_text: dict[str, str], note: str = "") -> None:
         self.item = item
-        text = self.query_one("#detail-text", Static)
         button = self.query_one("#tick", Button)
         if item is None:
-            text.update(Content.styled(t(self.lang, "select_item"), "dim"))
+            self.show_text("#detail-text", Content.styled(t(self.lang, "select_item"), "dim"))
             button.display = False
             return
         button.display = True
         button.label = t(self.lang, "mark_undone" if done else "mark_done")
-        text.update(self.describe(item, outcome, question_text, note))
+        self.show_text("#detail-text", self.describe(item, outcome, question_text, note))
         self.scroll_home(animate=False)
 
     def describe(self, item: ItemResult, outcome: Outcome, question_text: dict[str, str], note: str = "") -> Content:
         lang = self.lang
-        colon = "：" if lang == "zh" else ": "
+        colon = label_colon(lang)
+
         def L(key: str) -> Content:  # a label, short as the lines that use it
             return Content.styled(t(lang, key), "bold")
         titles = {i.id: i.title for i in outcome.items + outcome.upcoming}
         route_title = next((r.title for r in outcome.routes if r.id == item.route), item.route)
         blocks: list[Content] = [
             Content.assemble(Content.styled(item.title, "bold"), "\n", item_status_text(item, lang), "  ",
-                             Content.styled(f"{t(lang, 'kind_' + item.kind)} · {route_title} / "
-                                            f"{stage_name(item.stage, lang)}", "dim")),
+                             Content.styled(t(lang, "kind_" + item.kind), "dim"), "\n",
+                             Content.styled(f"{route_title} / {stage_name(item.stage, lang)}", "dim")),
         ]
         if note:
             blocks.append(Content.assemble(L("note"), colon, Content.styled(note, "italic")))
@@ -173,7 +175,7 @@ class ItemDetail(VerticalScroll):
         if limit:
             facts.append(Content.assemble(L("time_limit"), colon, limit))
         if item.after:
-            facts.append(Content.assemble(L("after"), colon, ", ".join(titles.get(a, a) for a in item.after)))
+            facts.append(Content.assemble(L("after"), colon, list_sep(lang).join(titles.get(a, a) for a in item.after)))
         if item.valid_from or item.valid_to:
             facts.append(Content.assemble(L("valid"), colon, f"{t(lang, 'from')} {item.valid_from or '...'} "
                                           f"{t(lang, 'until')} {item.valid_to or '...'}"))
@@ -213,7 +215,7 @@ def _value(value: object, lang: str) -> str:
     if isinstance(value, bool):
         return t(lang, "yes") if value else t(lang, "no")
     if isinstance(value, list):
-        return ", ".join(map(str, value)) if value else t(lang, "none_selected")
+        return list_sep(lang).join(map(str, value)) if value else t(lang, "none_selected")
     return str(value)
 
 
@@ -250,7 +252,7 @@ class TimelineView(VerticalScroll):
                                           (" " * lead, ""), (" " * bar, "on $accent"),
                                           (f"  {days}{t(lang, 'wd')}" if lang == "zh" else
                                            f"  {days} {t(lang, 'wd') if days != 1 else 'working day'}", "dim"),
-                                          (f"  ({t(lang, 'cumulative')} {cumulative})", "dim")))
+                                          (paren(lang, f"{t(lang, 'cumulative')} {cumulative}", en="  ({})"), "dim")))
         if lines:
             blocks.append(Content("\n").join(lines))
         else:
@@ -263,7 +265,7 @@ class TimelineView(VerticalScroll):
         if tl.other_limits:
             blocks.append(Content("\n").join([Content.styled(t(lang, "other_limits"), "bold")]
                                              + [Content.assemble(bullet(lang), o) for o in tl.other_limits]))
-        self.query_one("#timeline-text", Static).update(Content("\n\n").join(blocks))
+        self.query_one("#timeline-text", Static).update(Wrapped(Content("\n\n").join(blocks)))
 
 
 class SummaryView(VerticalScroll):
@@ -291,7 +293,8 @@ class SummaryView(VerticalScroll):
         if outcome.facts:
             blocks.append(Content("\n").join([B("derived")] + [
                 Content.assemble(bullet(lang), f"{f.fact} = ", ("" if f.certain else "? ", "$warning"),
-                                 ", ".join(_value(v, lang) for v in f.values), (f"  ({', '.join(f.rules)})", "dim"))
+                                 list_sep(lang).join(_value(v, lang) for v in f.values),
+                                 (paren(lang, ", ".join(f.rules), en="  ({})"), "dim"))
                 for f in outcome.facts]))
         if outcome.upcoming:
             blocks.append(Content("\n").join([B("upcoming")] + [
@@ -307,7 +310,8 @@ class SummaryView(VerticalScroll):
                                  (f"  {a.reason}", "dim"))
                 for a in outcome.ignored_answers]))
         if outcome.conflicts:
-            blocks.append(Content("\n").join([Content.styled("Conflicts", "bold $error")] + [
-                Content.assemble(bullet(lang), f"{c.fact}: {', '.join(map(str, c.values))} ({', '.join(c.rules)})")
+            blocks.append(Content("\n").join([Content.styled(t(lang, "conflicts"), "bold $error")] + [
+                Content.assemble(bullet(lang), f"{c.fact}{label_colon(lang)}{list_sep(lang).join(map(str, c.values))}"
+                                 f"{paren(lang, ', '.join(c.rules))}")
                 for c in outcome.conflicts]))
-        self.query_one("#summary-text", Static).update(Content("\n\n").join(blocks))
+        self.query_one("#summary-text", Static).update(Wrapped(Content("\n\n").join(blocks)))

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from pathways import RouteResult
 
 from ..i18n import t
+from .text import Wrapped
 
 __all__ = ["RoutePreview"]
 
@@ -36,4 +37,4 @@ class RoutePreview(Static):
                                               ("✓ " + t(lang, "applies_yes"), "$success")))
             else:
                 lines.append(Content.assemble(Content(r.title), "\n", ("? " + t(lang, "applies_maybe"), "$warning")))
-        self.update(Content("\n").join(lines))
+        self.update(Wrapped(Content("\n").join(lines)))

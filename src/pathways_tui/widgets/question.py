@@ -11,20 +11,22 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pathways import MAX_TEXT, QuestionOut, SourceCitation, link_kind_text
 
-from ..i18n import bullet, localize_bindings, t
+from ..i18n import bullet, colon, localize_bindings, paren, t
+from .text import TextPane, Wrapped, link_line
 
 __all__ = ["AnswerInput", "ChoiceList", "HelpPanel", "QuestionView", "Reading", "cite_text"]
 
 
-TALL_LIST_ROWS = 20  # the option list's largest height on tall terminals (as in wizard.tcss)
-BOX_SHARE = 0.7      # the question box's largest share of its column (the help pane gets the rest)
+TALL_LIST_ROWS = 20  # the option list's largest height on tall terminals
+LIST_ROWS = 6        # rows the options keep however long the question (several options stay in view)
+TEXT_ROWS = 3        # rows the question text keeps however many options there are (it scrolls)
+BOX_SHARE = 0.7      # on tall terminals, the question box's largest share of its column
 
 
 class ChoiceList(OptionList):
@@ -73,12 +75,12 @@ class ChoiceList(OptionList):
         """The ticked options' ids, in option order (multi questions)."""
         return [o.id for o in self.options if o.id in self._ticked]
 
-    def _prompt(self, index: int, option_id: str) -> Content:
+    def _prompt(self, index: int, option_id: str) -> Wrapped:
         label = self._labels[index]
         if not self.multiple:
-            return label
+            return Wrapped(label)
         mark = Content.styled("[x] ", "bold $success") if option_id in self._ticked else Content("[ ] ")
-        return Content.assemble(mark, label)
+        return Wrapped(Content.assemble(mark, label))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle":
@@ -159,14 +161,16 @@ class QuestionView(Vertical):
     # -- building -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         lang = self.lang
-        yield Static("", id="q-text")
-        yield Static("", id="q-hint")
+        # the question scrolls when it is long; the answer and the buttons below it stay in view
+        with VerticalScroll(id="q-scroll"):
+            yield Static("", id="q-text")
+            yield Static("", id="q-hint")
+            yield Static("", id="q-note")
         yield ChoiceList(id="choice")
         with Horizontal(id="entry-row"):
             yield AnswerInput(id="entry")
             yield Label("", id="unit")
         yield Static("", id="q-error")
-        yield Static("", id="q-note")
         with Horizontal(id="q-buttons"):
             yield Button(t(lang, "dont_know"), id="dont-know", compact=True)
             yield Button("< " + t(lang, "back"), id="back", compact=True)
@@ -251,62 +255,80 @@ class QuestionView(Vertical):
         widget = self.query_one(selector, Static)
         if self._texts.get(selector) != text:
             self._texts[selector] = text
-            widget.update(Content(text))
+            widget.update(Wrapped(Content(text)))
         return widget
 
     def on_resize(self) -> None:
         self.fit_options()
 
     def fit_options(self) -> None:
-        """Size the option list and the question box to what the question needs.
+        """Share the question box's rows between the question, the options and the buttons.
 
-        The option list takes the room left (``height: 1fr``) so that a long list scrolls while
-        the question and the buttons stay in view; a list with few options would then leave a gap
-        between its last option and the buttons, and the question box would keep rows the help
-        pane below it needs. So cap the list at the rows its options need at the width it has, and
-        (when the help pane is below the question, not beside it) give the question box only the
-        rows its parts need, at most ``BOX_SHARE`` of the column: the help pane gets the rest.
+        The buttons (and an error under the answer) always keep their rows. The options get what
+        they need, but a long question text never takes them below ``LIST_ROWS`` (several options
+        of a multi question stay in view): the question text scrolls instead. On tall terminals a
+        long list stops at ``TALL_LIST_ROWS`` and scrolls. When the help pane is below the question
+        (not beside it), the box gets only the rows its parts need, at most what leaves the help
+        pane its minimum height on short terminals (``BOX_SHARE`` of the column on tall ones).
         """
         q = self.question
         width = self.content_region.width
         if q is None or width <= 0:
             return  # not laid out yet: on_resize comes back
-        viewport = self.app.size
-        options: OptionList | None = None
-        list_rows = 0
-        if q.type in ("yes_no", "choice", "multi"):
-            options = self.query_one(ChoiceList)
-            gutter = options.styles.gutter
-            inner = width - gutter.width - options.styles.scrollbar_size_vertical
-            list_rows = options.get_content_height(self.content_region.size, viewport, inner) + gutter.height
-            if self.screen.has_class("-tall"):
-                list_rows = min(list_rows, TALL_LIST_ROWS)
-            if options.styles.max_height is None or options.styles.max_height.cells != list_rows:
-                options.styles.max_height = list_rows
         box = self.parent
         column = box.parent if box is not None else None
         if not isinstance(box, Widget) or not isinstance(column, Widget):
             return
-        if self.screen.has_class("-wide"):
-            box.styles.height = None  # beside the help pane: the stylesheet's height
-            return
-        needed = 0
+        viewport = self.app.size
+        tall = self.screen.has_class("-tall")
+
+        def rows(widget: Widget, inner: int) -> int:
+            if not widget.display:
+                return 0
+            height = widget.get_content_height(self.content_region.size, viewport, inner - widget.styles.gutter.width)
+            return height + widget.styles.gutter.height + widget.styles.margin.height
+
+        scroll = self.query_one("#q-scroll", VerticalScroll)
+        text_width = width - scroll.styles.scrollbar_size_vertical  # (room kept for its scrollbar)
+        text_rows = sum(rows(child, text_width) for child in scroll.children)
+        options = self.query_one(ChoiceList)
+        list_rows = 0
+        if options.display:
+            inner = width - options.styles.gutter.width - options.styles.scrollbar_size_vertical
+            list_rows = (options.get_content_height(self.content_region.size, viewport, inner)
+                         + options.styles.gutter.height)
+            if tall:
+                list_rows = min(list_rows, TALL_LIST_ROWS)
+        fixed = 0
         for child in self.children:
-            if not child.display:
+            if child is scroll or child is options or not child.display:
                 continue
-            if child is options:
-                rows = list_rows
-            elif isinstance(child, Static):
-                rows = child.get_content_height(self.content_region.size, viewport,
-                                                width - child.styles.gutter.width) + child.styles.gutter.height
+            if isinstance(child, Static):
+                fixed += rows(child, width)
             else:  # the entry row (an Input is 3 rows) and the buttons (1)
-                rows = child.outer_size.height or (3 if child.id == "entry-row" else 1)
-            needed += rows + child.styles.margin.height
-        rows = needed + box.styles.gutter.height
-        limit = max(int(column.content_region.height * BOX_SHARE), 8)
-        height = min(rows, limit)
-        if box.styles.height is None or box.styles.height.cells != height:
-            box.styles.height = height
+                fixed += (child.outer_size.height or (3 if child.id == "entry-row" else 1)) + child.styles.margin.height
+
+        if self.screen.has_class("-wide"):
+            box.styles.height = None  # beside the help pane: the whole column
+            room = column.content_region.height - box.styles.gutter.height
+        else:
+            help_pane = next((c for c in column.children if c is not box), None)
+            min_height = help_pane.styles.min_height if help_pane is not None else None
+            help_rows = min_height.cells if min_height else 0
+            limit = (int(column.content_region.height * BOX_SHARE) if tall
+                     else column.content_region.height - (help_rows or 0))
+            room = min(text_rows + list_rows + fixed, max(limit, 8) - box.styles.gutter.height)
+        free = max(room - fixed, 2)
+        text = min(text_rows, max(free - min(list_rows, LIST_ROWS), TEXT_ROWS))
+        shown = min(list_rows, max(free - text, 1)) if options.display else 0
+        if scroll.styles.height is None or scroll.styles.height.cells != text:
+            scroll.styles.height = text
+        if options.display and (options.styles.height is None or options.styles.height.cells != shown):
+            options.styles.height = shown
+        if not self.screen.has_class("-wide"):
+            height = text + shown + fixed + box.styles.gutter.height
+            if box.styles.height is None or box.styles.height.cells != height:
+                box.styles.height = height
 
     # -- reading --------------------------------------------------------------------------------
     @property
@@ -370,26 +392,29 @@ class QuestionView(Vertical):
         self._error = message
         error = found.first(Static)
         error.update(Content(message or ""))
-        error.set_class(bool(message), "shown")
+        if error.has_class("shown") != bool(message):
+            error.set_class(bool(message), "shown")
+            self.fit_options()  # (its rows come from the question text's)
 
 
 def cite_text(source: SourceCitation, lang: str) -> Content:
-    """One legal source as a line: title, number, article, a link, and 'to be verified'."""
+    """One legal source: title, number, article and "to be verified"; below it what its link leads
+    to, and the link on a line of its own (never broken: ``TextPane`` scrolls sideways for it)."""
     parts: list[Content | str | tuple[str, str]] = [Content(source.title)]
     if source.number:
         parts.append(Content(" " + source.number))
     if source.article:
         parts.append(Content(" " + t(lang, "article", a=source.article)))
     if source.unconfirmed:
-        parts.append(("  [" + t(lang, "unconfirmed") + "]", "$warning"))
+        parts.append((paren(lang, t(lang, "unconfirmed"), en="  [{}]"), "$warning"))
     line = Content.assemble(*parts)
     if source.url:
-        line = Content.assemble(line, "\n  ", Content.styled(link_kind_text(source, lang), "italic"), "  ",
-                                Content.styled(source.url, Style(link=source.url, dim=True)))
+        line = Content.assemble(line, "\n  ", Content.styled(link_kind_text(source, lang), "italic"), "\n",
+                                link_line(source.url))
     return line
 
 
-class HelpPanel(VerticalScroll):
+class HelpPanel(TextPane):
     """The question's help text, what the options mean, and its legal sources."""
 
     def __init__(self, question: QuestionOut | None, lang: str, *, id: str | None = "help-panel") -> None:
@@ -399,11 +424,14 @@ class HelpPanel(VerticalScroll):
         self.border_title = t(lang, "help_title")
 
     def compose(self) -> ComposeResult:
-        yield Static(self._content(), id="help-text")
+        yield Static("", id="help-text", classes="pane-text")
+
+    def on_mount(self) -> None:
+        self.show_text("#help-text", self._content())
 
     def show(self, question: QuestionOut | None) -> None:
         self.question = question
-        self.query_one("#help-text", Static).update(self._content())
+        self.show_text("#help-text", self._content())
         self.scroll_home(animate=False)
 
     def _content(self) -> Content:
@@ -416,7 +444,7 @@ class HelpPanel(VerticalScroll):
         helped = [o for o in q.options if o.help]
         if helped:
             lines = [Content.styled(t(lang, "options_help"), "bold")]
-            lines += [Content.assemble(Content.styled(o.label, "bold"), ": ", Content(o.help or ""))
+            lines += [Content.assemble(Content.styled(o.label, "bold"), colon(lang), Content(o.help or ""))
                       for o in helped]
             blocks.append(Content("\n").join(lines))
         if q.type == "number":

@@ -8,6 +8,7 @@ from textual.widgets.option_list import Option
 
 from ..i18n import t
 from ..session import CaseSession
+from .text import Wrapped
 
 __all__ = ["AnswersSidebar"]
 
@@ -53,4 +54,4 @@ class AnswersSidebar(OptionList):
             prompt = Content.assemble((question.text, "strike dim"), "\n", (value, "strike dim"))
         else:
             prompt = Content.assemble((question.text, "dim"), "\n", (value, "bold"))
-        return Option(prompt, id=qid)
+        return Option(Wrapped(prompt), id=qid)
