@@ -29,7 +29,7 @@ from pathways_tui.screens.dialogs import ExportScreen, RenameScreen
 from pathways_tui.screens.start import StartScreen
 from pathways_tui.screens.wizard import WizardScreen
 from pathways_tui.widgets.sidebar import AnswersSidebar
-from pathways_tui.widgets.text import NO_START, Wrapped
+from pathways_tui.widgets.text import NO_END, NO_START, Wrapped
 
 from .helpers import (
     AS_OF,
@@ -425,8 +425,14 @@ def test_chinese_line_breaks_at_every_width(shipped: pathways.RuleBase) -> None:
             lines = Wrapped(Content(text)).at(width).plain.split("\n")
             assert "".join(lines).replace(" ", "") == text.replace(" ", ""), (qid, width)
             assert no_line_starts_with_closing_punctuation(lines[1:]) == [], (qid, width, lines)
-            assert all(cell_len(line) <= width or " " not in line.strip() and not any(cell_len(c) == 2 for c in line)
-                       for line in lines), (qid, width, lines)
+            assert all(cell_len(line) <= width or _one_unbreakable_word(line) for line in lines), (qid, width, lines)
+
+
+def _one_unbreakable_word(line: str) -> bool:
+    """A line that may be wider than the pane: one word with no break inside, with the brackets and
+    punctuation that may not be parted from it (``（GB 18218）？`` at 8 cells: ``18218）？``)."""
+    word = line.strip().lstrip("".join(NO_END)).rstrip("".join(NO_START))
+    return " " not in word and not any(cell_len(c) == 2 for c in word)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
