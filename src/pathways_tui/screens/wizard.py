@@ -19,6 +19,7 @@ import pathways
 from pathways._engine import giving_way
 from pathways._outcome import NextQuestion
 
+from .._textual_fixes import frame_owed
 from ..widgets.footer import Footer
 from ..i18n import failure_text, localize_bindings, t
 from ..session import CaseSession
@@ -173,7 +174,7 @@ class WizardScreen(Screen[None]):
 
     def _compositor_refresh(self) -> None:
         super()._compositor_refresh()
-        if self._paint_pending:  # the question shown is on the terminal: background work may go on
+        if self._paint_pending and not frame_owed(self):  # the question is on the terminal: background work may go on
             self._paint_pending = False
             self.papp.ui_idle.set()
 
