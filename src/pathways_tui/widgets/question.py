@@ -11,7 +11,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -298,7 +297,8 @@ class QuestionView(Vertical):
         list_rows = 0
         if options.display:
             inner = width - options.styles.gutter.width - options.styles.scrollbar_size_vertical
-            list_rows = options.get_content_height(self.content_region.size, viewport, inner) + options.styles.gutter.height
+            list_rows = (options.get_content_height(self.content_region.size, viewport, inner)
+                         + options.styles.gutter.height)
             if tall:
                 list_rows = min(list_rows, TALL_LIST_ROWS)
         fixed = 0
@@ -315,8 +315,10 @@ class QuestionView(Vertical):
             room = column.content_region.height - box.styles.gutter.height
         else:
             help_pane = next((c for c in column.children if c is not box), None)
-            help_rows = help_pane.styles.min_height.cells if help_pane is not None and help_pane.styles.min_height else 0
-            limit = int(column.content_region.height * BOX_SHARE) if tall else column.content_region.height - (help_rows or 0)
+            help_min = help_pane.styles.min_height if help_pane is not None else None
+            help_rows = (help_min.cells or 0) if help_min is not None else 0
+            column_rows = column.content_region.height
+            limit = int(column_rows * BOX_SHARE) if tall else column_rows - help_rows
             room = min(text_rows + list_rows + fixed, max(limit, 8) - box.styles.gutter.height)
         free = max(room - fixed, 2)
         text = min(text_rows, max(free - min(list_rows, LIST_ROWS), TEXT_ROWS))
