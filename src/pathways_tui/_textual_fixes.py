@@ -1,12 +1,25 @@
 """Fixes for Textual (pinned at 8.2.8) that the wizard needs, applied once when the app is imported.
 
-``StylesCache.get_inner_outer`` is an instance method under ``functools.lru_cache(1024)``: the
-cache key holds ``self``, so the last 1,024 style caches stay alive after their widgets are gone,
-each with its rendered lines (Textualize/textual#6665, open). In the wizard every new case builds
-new screens, so the objects the garbage collector must scan grew by ~40,000 a case here and a
-full collection went from 28 ms to over 400 ms within a dozen cases (measured with the shipped
-rule base), landing between an answer and the next question. The colours alone determine the
-result, so the cache is kept, keyed by the colours only.
+1. Style caches kept alive. ``StylesCache.get_inner_outer`` is an instance method under
+   ``functools.lru_cache(1024)``: the cache key holds ``self``, so the last 1,024 style caches stay
+   alive after their widgets are gone, each with its rendered lines (Textualize/textual#6665, open).
+   In the wizard every new case builds new screens, so the objects the garbage collector must scan
+   grew by ~40,000 a case here and a full collection went from 28 ms to over 400 ms within a dozen
+   cases (measured with the shipped rule base), landing between an answer and the next question. The
+   colours alone determine the result, so the cache is kept, keyed by the colours only.
+
+2. Frames drawn and thrown away (the blank-screen failure of issue 17). While the app is inside a
+   batch (``App.batch_update``: the app's whole start-up, and every ``Widget.recompose``, which the
+   Footer does whenever its keys change) ``App._display`` writes nothing. But ``Screen._refresh_layout``
+   still draws a frame then (it defers ``_compositor_refresh`` with ``call_later``, which does not
+   look at the batch again when it runs): the frame uses up the regions waiting to be painted and is
+   dropped, so those parts of the screen are never painted until something changes them again.
+   Measured: every start drew the start screen's first frame into a batch, and the rule-base error
+   screen often reached the terminal as its title and Footer without the error list (tests/tui/
+   test_paint.py counts the dropped frames). Usually a later refresh happens to cover the loss; on a
+   busy machine events come in another order, and the tmux tests saw the question pane or the error
+   screen blank for 20 s with only the Footer painted. Now a frame asked for during a batch is not
+   drawn: the screen owes it, and draws it (the whole screen) when the last batch ends.
 """
 
 from __future__ import annotations
@@ -14,10 +27,22 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["apply"]
+__all__ = ["apply", "frame_owed"]
+
+_OWED = "_pathways_frame_owed"
 
 
 def apply() -> None:
+    _colour_cache()
+    _no_frames_in_batches()
+
+
+def frame_owed(screen: Any) -> bool:
+    """Whether ``screen`` has a frame to draw that was asked for during a batch."""
+    return bool(getattr(screen, _OWED, False))
+
+
+def _colour_cache() -> None:
     from textual._styles_cache import StylesCache
 
     original = StylesCache.__dict__.get("get_inner_outer")
@@ -37,3 +62,39 @@ def apply() -> None:
     get_inner_outer.__pathways_fixed__ = True  # type: ignore[attr-defined]  # a marker on a function object
     # Textual's method is an lru_cache wrapper; ours is a plain function over a cache of its own
     StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign, assignment]
+
+
+def _no_frames_in_batches() -> None:
+    from textual.app import App
+    from textual.screen import Screen
+
+    compositor_refresh = Screen.__dict__.get("_compositor_refresh")
+    end_batch = App.__dict__.get("_end_batch")
+    if compositor_refresh is None or end_batch is None or getattr(compositor_refresh, "__pathways_fixed__", False):
+        return
+
+    def _compositor_refresh(self: Screen[Any]) -> None:
+        app = self.app
+        if app._batch_count and self is app.screen:
+            setattr(self, _OWED, True)  # drawn now, it would be dropped: draw it after the batch
+            return
+        if getattr(self, _OWED, False):
+            setattr(self, _OWED, False)
+            compositor = self._compositor
+            compositor._dirty_regions.add(compositor.size.region)  # all of it: nothing was drawn meanwhile
+        compositor_refresh(self)
+
+    def _end_batch(self: App[Any]) -> None:
+        end_batch(self)
+        if self._batch_count:
+            return
+        try:
+            screen = self.screen
+        except Exception:  # (no screen yet, or the app is closing)
+            return
+        if getattr(screen, _OWED, False):
+            screen.refresh()  # now, not whenever something else next changes on the screen
+
+    _compositor_refresh.__pathways_fixed__ = True  # type: ignore[attr-defined]
+    Screen._compositor_refresh = _compositor_refresh  # type: ignore[method-assign]
+    App._end_batch = _end_batch  # type: ignore[method-assign]

@@ -156,7 +156,9 @@ class Config:
         return cls(lang=lang if lang in ("zh", "en") else None, theme=theme if isinstance(theme, str) else None)
 
     def save(self, path: Path) -> None:
-        atomic_write(path, dump_yaml({"lang": self.lang, "theme": self.theme}))
+        # (not durable: saved on the UI thread, where an fsync on a busy disk stalls every paint;
+        # a language or theme lost to a power cut is chosen again)
+        atomic_write(path, dump_yaml({"lang": self.lang, "theme": self.theme}), durable=False)
 
 
 @dataclass

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .locks import Holder
 
-__all__ = ["LANGS", "LANG_NAMES", "bullet", "colon", "counted", "gap", "help_markdown", "holder_text", "list_sep", "localize_bindings",
-           "paren", "separator", "t"]
+__all__ = ["LANGS", "LANG_NAMES", "bullet", "colon", "counted", "gap", "help_markdown", "holder_text", "list_sep",
+           "localize_bindings", "paren", "separator", "t"]
 
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}

@@ -28,9 +28,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own data directory: a developer's own cases and config never leak in."""
+    """Every test gets its own data directory (a developer's own cases and config never leak in) and
+    its own export folder (nothing is written into the developer's documents)."""
     path = tmp_path / "data"
     monkeypatch.setenv("PATHWAYS_DATA_DIR", str(path))
+    monkeypatch.setenv("PATHWAYS_EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     return path

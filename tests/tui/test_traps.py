@@ -476,3 +476,8 @@ async def test_the_status_line_separates_its_parts_and_required_is_not_green(lan
         strips = app.screen._compositor.render_strips()
         colours = {segment.style.color for strip in strips for segment in strip if required in segment.text}
         assert colours and success not in colours
+
+
+def test_rename_is_greyed_out_before_the_start_screen_is_built() -> None:
+    """Textual asks which keys work before a screen is composed (this crashed a loaded start)."""
+    assert StartScreen().check_action("rename", ()) is None

@@ -20,7 +20,9 @@ class WebWizard:
     """``pathways wizard --web --port 0`` in its own process; its URL read from what it prints."""
 
     def __init__(self, cwd: Path, data_dir: Path, *args: str) -> None:
-        env = {**os.environ, "PATHWAYS_DATA_DIR": str(data_dir), "LANG": "C.UTF-8"}
+        # (exports into the test's own folder, never the home folder's documents)
+        env = {**os.environ, "PATHWAYS_DATA_DIR": str(data_dir), "PATHWAYS_EXPORT_DIR": str(cwd / "exports"),
+               "LANG": "C.UTF-8"}
         env.pop("NO_COLOR", None)
         self.process = subprocess.Popen([str(PATHWAYS), "wizard", "--web", "--port", "0", *args], cwd=cwd, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

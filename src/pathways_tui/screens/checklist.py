@@ -121,9 +121,9 @@ class ChecklistScreen(Screen[None]):
         lang = self.lang
         ids = {i.id for i in outcome.items}
         done = len(ids & set(self.session.case.ticked))
+        state = t(lang, "complete" if outcome.complete else "incomplete")
         parts: list[Content | str] = [Content.styled(t(lang, "ticked_n", done=done, total=len(ids)), "bold"),
-                                      separator(lang),
-                                      Content(t(lang, "complete" if outcome.complete else "incomplete"))]
+                                      separator(lang), Content(state)]
         self.query_one("#status-line", Static).update(Wrapped(Content.assemble(*parts)))
 
     # -- items ----------------------------------------------------------------------------------

@@ -208,7 +208,8 @@ class StartScreen(Screen[None]):
     @property
     def highlighted_case(self) -> Case | None:
         """The saved case highlighted in the list (the one F2 renames)."""
-        option = self.query_one("#cases", OptionList).highlighted_option
+        found = self.query("#cases")  # (bindings are checked before the screen is composed too)
+        option = found.first(OptionList).highlighted_option if found else None
         if option is None or option.disabled:
             return None
         return next((c for c in self.cases if c.key == option.id), None)

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, OptionList, Static
 import pathways
 from pathways import NextQuestion, giving_way
 
+from .._textual_fixes import frame_owed
 from ..i18n import failure_text, localize_bindings, t
 from ..session import CaseSession
 from ..widgets.footer import Footer
@@ -171,7 +172,7 @@ class WizardScreen(Screen[None]):
 
     def _compositor_refresh(self) -> None:
         super()._compositor_refresh()
-        if self._paint_pending:  # the question shown is on the terminal: background work may go on
+        if self._paint_pending and not frame_owed(self):  # the question is on the terminal: background work may go on
             self._paint_pending = False
             self.papp.ui_idle.set()
 

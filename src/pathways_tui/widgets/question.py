@@ -313,10 +313,10 @@ class QuestionView(Vertical):
             room = column.content_region.height - box.styles.gutter.height
         else:
             help_pane = next((c for c in column.children if c is not box), None)
-            min_height = help_pane.styles.min_height if help_pane is not None else None
-            help_rows = min_height.cells if min_height else 0
-            limit = (int(column.content_region.height * BOX_SHARE) if tall
-                     else column.content_region.height - (help_rows or 0))
+            help_min = help_pane.styles.min_height if help_pane is not None else None
+            help_rows = (help_min.cells or 0) if help_min is not None else 0
+            column_rows = column.content_region.height
+            limit = int(column_rows * BOX_SHARE) if tall else column_rows - help_rows
             room = min(text_rows + list_rows + fixed, max(limit, 8) - box.styles.gutter.height)
         free = max(room - fixed, 2)
         text = min(text_rows, max(free - min(list_rows, LIST_ROWS), TEXT_ROWS))

@@ -1,0 +1,128 @@
+"""What the wizard draws reaches the terminal: no frame is drawn and then thrown away (issue 17, item 4).
+
+The blank-screen failure: on a busy machine the tmux tests saw the question pane (or the rule-base
+error screen) stay blank while the Footer was painted. Textual 8.2.8 (pinned) draws a screen's
+frame and then drops it when the app is inside a batch (``App._display`` writes nothing while
+``_batch_count`` > 0), after the frame has used up what was waiting to be painted; nothing repaints
+those parts until something else changes them. Batches are frequent here: the app's start-up runs in
+one, and every Footer rebuild (``Widget.recompose``) is one. On a quiet machine a later refresh
+usually covers the loss; under load the order of events differs and the parts stay blank.
+``pathways_tui._textual_fixes`` keeps the frame for after the batch instead.
+
+The app runs here with a driver that writes into a terminal emulator (pyte): the test reads what a
+person would see, and counts the frames that Textual drew and dropped.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyte
+import pytest
+from textual.app import App
+from textual.drivers.headless_driver import HeadlessDriver
+
+import pathways
+from pathways_tui.app import build_app
+from pathways_tui.screens.dialogs import HelpScreen
+from pathways_tui.screens.errors import RuleBaseErrorScreen
+from pathways_tui.screens.wizard import WizardScreen
+
+from ..conftest import FIXTURES
+from .helpers import AS_OF, answer, checklist, new_case, send_keys, start_screen, wait_for, walk, wizard
+
+SIZE = (100, 30)
+
+
+class TerminalDriver(HeadlessDriver):
+    """Textual's output into a terminal emulator instead of nowhere: ``terminal`` is what is on screen."""
+
+    terminal: pyte.Screen
+
+    @property
+    def is_headless(self) -> bool:
+        return False  # (so that the app writes its frames)
+
+    def write(self, data: str) -> None:
+        TerminalDriver.stream.feed(data)
+
+
+@pytest.fixture
+def dropped(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The frames the app drew and did not write (drawn during a batch), by screen."""
+    TerminalDriver.terminal = pyte.Screen(*SIZE)
+    TerminalDriver.stream = pyte.Stream(TerminalDriver.terminal)
+    lost: list[str] = []
+    display = App._display
+
+    def recording_display(app: App[Any], screen: Any, renderable: Any) -> None:
+        if renderable is not None and app._batch_count:
+            lost.append(type(screen).__name__)
+        display(app, screen, renderable)
+
+    monkeypatch.setattr(App, "_display", recording_display)
+    yield lost
+
+
+def on_terminal() -> str:
+    return "\n".join(line.rstrip() for line in TerminalDriver.terminal.display)
+
+
+def drawn(app: Any) -> str:
+    """What the app's compositor holds for the screen now (what the terminal should show)."""
+    return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())
+
+
+async def reaches_the_terminal(pilot: Any, *texts: str) -> None:
+    """Wait until ``texts`` are on the terminal and it shows what the app drew, then one more moment:
+    nothing may be left to paint once the app is idle."""
+    app = pilot.app
+    await wait_for(pilot, lambda: all(text in on_terminal() for text in texts),
+                   f"{texts} on the terminal; it shows:\n{on_terminal()}")
+    await pilot.pause(0.2)
+    assert on_terminal() == drawn(app), f"the terminal shows:\n{on_terminal()}\nthe app drew:\n{drawn(app)}"
+
+
+def terminal_app(*args: Any, **kwargs: Any) -> Any:
+    app = build_app(*args, **kwargs)
+    app.driver_class = TerminalDriver
+    return app
+
+
+async def test_the_rule_base_error_screen_reaches_the_terminal_whole(tmp_path: Path, dropped: list[str]) -> None:
+    broken = tmp_path / "mini"
+    shutil.copytree(FIXTURES / "mini", broken)
+    (broken / "base.yaml").write_text((broken / "base.yaml").read_text(encoding="utf-8")
+                                      .replace("type: choice", "type: choise", 1), encoding="utf-8")
+    app = terminal_app(broken, lang="en")
+    async with app.run_test(headless=False, size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, RuleBaseErrorScreen), "the rule-base error screen")
+        await reaches_the_terminal(pilot, "The rule base could not be loaded", "base.yaml:", "Quit")
+    assert dropped == []
+
+
+async def test_the_start_screen_and_the_questions_reach_the_terminal(dropped: list[str],
+                                                                     mini: pathways.RuleBase) -> None:
+    app = terminal_app(lang="en", as_of=AS_OF, rule_base=mini)
+    async with app.run_test(headless=False, size=SIZE) as pilot:
+        await start_screen(pilot)
+        await reaches_the_terminal(pilot, "Rule base: Mini rule base", "Start a new case", "Quit")
+        await new_case(pilot, "Meter")
+        await reaches_the_terminal(pilot, "Question 1", "Kind", "Don't know")
+        await answer(pilot, "device")
+        assert wizard(app).qid == "made_in"
+        await reaches_the_terminal(pilot, "Question 2", "Made in", "Kind")
+        assert isinstance(app.screen, WizardScreen)
+        # the checklist (its tabs switch in batches), the help (Markdown renders in batches)
+        await walk(pilot, {"made_in": "abroad", "active": True, "implant": True, "features": []})
+        screen = await checklist(pilot)
+        await reaches_the_terminal(pilot, "Regulatory checklist", screen.outcome.items[0].title, "Export")
+        await send_keys(pilot, "t")
+        await reaches_the_terminal(pilot, "Statutory working days")
+        await send_keys(pilot, "f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        await reaches_the_terminal(pilot, "pathways wizard", "Close")
+    assert dropped == []
