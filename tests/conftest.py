@@ -44,5 +44,13 @@ def pathways_command() -> list[str]:
 def run_cli(*args: str, cwd: Path = REPO, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``pathways ARGS`` in a subprocess, UTF-8 in and out."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([*pathways_command(), *args], input=stdin, capture_output=True, text=True,
-                          encoding="utf-8", env=env, timeout=120, cwd=cwd)
+    return subprocess.run(
+        [*pathways_command(), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        cwd=cwd,
+    )

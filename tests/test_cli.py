@@ -19,8 +19,7 @@ pathways_cmd = pathways_command
 
 
 def run(*args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*pathways_cmd(), *args], input=stdin, capture_output=True, text=True,
-                            timeout=120, cwd=cwd)
+    result = subprocess.run([*pathways_cmd(), *args], input=stdin, capture_output=True, text=True, timeout=120, cwd=cwd)
     assert "Traceback" not in result.stdout + result.stderr
     return result
 
@@ -40,10 +39,18 @@ def test_checklist_markdown_json_html(tmp_path: Path) -> None:
 
 
 def test_checklist_reads_stdin_and_json() -> None:
-    answers = {"answers": {"kind": "device", "made_in": "abroad", "active": True, "implant": True,
-                           "features": []}}
-    result = run("checklist", "-", "--rules", str(FIXTURES / "mini"), "--format", "json",
-                 "--as-of", "2026-11-24", stdin=json.dumps(answers))
+    answers = {"answers": {"kind": "device", "made_in": "abroad", "active": True, "implant": True, "features": []}}
+    result = run(
+        "checklist",
+        "-",
+        "--rules",
+        str(FIXTURES / "mini"),
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-24",
+        stdin=json.dumps(answers),
+    )
     assert result.returncode == 0, result.stderr
     assert {i["id"] for i in json.loads(result.stdout)["items"]} >= {"agent", "reg"}
 
@@ -133,10 +140,12 @@ def test_scenarios_check_statuses_time_limits_and_authorities(tmp_path: Path) ->
     shutil.copytree(FIXTURES / "mini", root)
     path = root / "scenarios.yaml"
     text = path.read_text()
-    good = ("    not_items: [filing]\n"
-            "    statuses: {reg: required, agent: required}\n"
-            "    time_limits: {reg: {working_days: 60, statutory: true}, testing: {statutory: false}, agent: null}\n"
-            "    authorities: {}\n")
+    good = (
+        "    not_items: [filing]\n"
+        "    statuses: {reg: required, agent: required}\n"
+        "    time_limits: {reg: {working_days: 60, statutory: true}, testing: {statutory: false}, agent: null}\n"
+        "    authorities: {}\n"
+    )
     path.write_text(text.replace("    not_items: [filing]\n", good))
     assert run("test", str(root)).returncode == 0
     wrong = good.replace("reg: required", "reg: to_be_verified").replace("working_days: 60", "working_days: 20")
@@ -154,17 +163,22 @@ def test_scenarios_check_statuses_time_limits_and_authorities(tmp_path: Path) ->
 
 # ---- where files are named from, and a missing rule base (issue 16) ----------------------------
 
+
 def test_rule_files_are_named_from_the_current_directory(mini_copy: Path) -> None:
     dev = mini_copy / "routes" / "dev.yaml"
     text = dev.read_text(encoding="utf-8")
     dev.write_text(text.replace("sources: [{id: law, article", "sources: [{id: lawx, article"), encoding="utf-8")
     line = next(n for n, text in enumerate(dev.read_text(encoding="utf-8").splitlines(), 1) if "lawx" in text)
-    where = {mini_copy.parent: f"mini/routes/dev.yaml:{line}:", mini_copy: f"routes/dev.yaml:{line}:",
-             REPO: f"{dev}:{line}:"}  # outside the current directory: absolute
+    where = {
+        mini_copy.parent: f"mini/routes/dev.yaml:{line}:",
+        mini_copy: f"routes/dev.yaml:{line}:",
+        REPO: f"{dev}:{line}:",
+    }  # outside the current directory: absolute
     for cwd, expected in where.items():
         linted = run("lint", str(mini_copy), cwd=cwd)
-        assert linted.returncode == 1 and linted.stdout.startswith(f"{expected}15: PW121: unknown source 'lawx'"), \
+        assert linted.returncode == 1 and linted.stdout.startswith(f"{expected}15: PW121: unknown source 'lawx'"), (
             linted.stdout
+        )
         issues = json.loads(run("lint", "--format", "json", str(mini_copy), cwd=cwd).stdout)["issues"]
         assert [(i["file"], i["line"]) for i in issues] == [(expected.split(":")[0], line)]
         checklist = run("checklist", str(EXAMPLE), "--rules", str(mini_copy), cwd=cwd)
@@ -186,9 +200,14 @@ def test_a_missing_rule_base_directory_exits_2(tmp_path: Path) -> None:
     result = run("lint", "--format", "json", str(missing), cwd=tmp_path)
     found = [(i["code"], i["file"], i["message"]) for i in json.loads(result.stdout)["issues"]]
     assert result.returncode == 2 and found == [("PW103", "no-such-rules", "rule base directory not found")]
-    for args in (["lint", str(missing)], ["test", str(missing)],
-                 ["checklist", str(EXAMPLE), "--rules", str(missing)], ["next", str(EXAMPLE), "--rules", str(missing)],
-                 ["wizard", "--rules", str(missing)], ["diff", str(missing), str(REPO / "rules")]):
+    for args in (
+        ["lint", str(missing)],
+        ["test", str(missing)],
+        ["checklist", str(EXAMPLE), "--rules", str(missing)],
+        ["next", str(EXAMPLE), "--rules", str(missing)],
+        ["wizard", "--rules", str(missing)],
+        ["diff", str(missing), str(REPO / "rules")],
+    ):
         result = run(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert "no-such-rules: PW103: rule base directory not found" in result.stdout + result.stderr, args

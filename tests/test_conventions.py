@@ -41,11 +41,17 @@ def test_the_package_is_typed() -> None:
 
 def test_python_m_pathways_runs_the_command_line() -> None:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    version = subprocess.run([sys.executable, "-m", "pathways", "--version"], capture_output=True, text=True,
-                             timeout=60, env=env)
+    version = subprocess.run(
+        [sys.executable, "-m", "pathways", "--version"], capture_output=True, text=True, timeout=60, env=env
+    )
     assert version.returncode == 0 and "version" in version.stdout, version.stderr
-    bad = subprocess.run([sys.executable, "-m", "pathways", "lint", str(REPO / "no-such-rules")],
-                         capture_output=True, text=True, timeout=60, env=env)
+    bad = subprocess.run(
+        [sys.executable, "-m", "pathways", "lint", str(REPO / "no-such-rules")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert bad.returncode == 2 and "PW103" in bad.stdout, (bad.stdout, bad.stderr)
     # importing the package does not run (or import) the command line: tests/test_imports.py
 
@@ -69,14 +75,26 @@ def test_every_environment_variable_is_documented() -> None:
 
 
 def test_shell_completion_as_documented() -> None:
-    for shell, needle in (("bash", "complete -o nosort -F _pathways_completion pathways"),
-                          ("zsh", "#compdef pathways"), ("fish", "complete --no-files --command pathways")):
+    for shell, needle in (
+        ("bash", "complete -o nosort -F _pathways_completion pathways"),
+        ("zsh", "#compdef pathways"),
+        ("fish", "complete --no-files --command pathways"),
+    ):
         assert f"_PATHWAYS_COMPLETE={shell}_source pathways" in ENVIRONMENT_DOC
-        script = subprocess.run(pathways_command(), capture_output=True, text=True, timeout=60,
-                                env={**os.environ, "_PATHWAYS_COMPLETE": f"{shell}_source"})
+        script = subprocess.run(
+            pathways_command(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "_PATHWAYS_COMPLETE": f"{shell}_source"},
+        )
         assert script.returncode == 0 and needle in script.stdout, (shell, script.stdout[:300])
     # and the completion itself: the commands after "pathways "
-    words = subprocess.run(pathways_command(), capture_output=True, text=True, timeout=60,
-                           env={**os.environ, "_PATHWAYS_COMPLETE": "bash_complete", "COMP_WORDS": "pathways li",
-                                "COMP_CWORD": "1"})
+    words = subprocess.run(
+        pathways_command(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "_PATHWAYS_COMPLETE": "bash_complete", "COMP_WORDS": "pathways li", "COMP_CWORD": "1"},
+    )
     assert words.stdout.split() == ["plain,lint"], words.stdout

@@ -28,8 +28,7 @@ def test_mini_coverage_numbers(mini: pathways.RuleBase) -> None:
     results, cov = _mini_coverage(mini)
     assert all(r.run is not None for r in results)  # each scenario keeps its final engine run
     numbers = {kind: (len(m.covered), m.total) for kind, m in cov.items()}
-    assert numbers == {"questions": (5, 5), "options": (4, 6), "fact_rules": (4, 7), "items": (4, 7),
-                       "routes": (1, 1)}
+    assert numbers == {"questions": (5, 5), "options": (4, 6), "fact_rules": (4, 7), "items": (4, 7), "routes": (1, 1)}
     assert sorted(cov["fact_rules"].covered) == ["c3", "c3_indicated", "domestic", "imported"]
     assert sorted(cov["items"].covered) == ["agent", "new_gmp", "reg", "testing"]
     # old_gmp is on a checklist only before 2026-11-01; the scenarios run on 2026-11-24
@@ -55,13 +54,15 @@ def test_more_scenarios_raise_coverage(tmp_path: Path) -> None:
     root = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", root)
     with (root / "scenarios.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("- name: sterile class II made in Tianjin\n"
-                     "  answers: {kind: device, made_in: tianjin, active: false, features: [sterile, measuring]}\n"
-                     "  expect: {facts: {dev_class: II}, items: [reg]}\n"
-                     "- name: class I before the new GMP\n"
-                     "  as_of: 2026-10-01\n"
-                     "  answers: {kind: device, made_in: tianjin, active: false, features: []}\n"
-                     "  expect: {facts: {dev_class: I}, items: [filing, old_gmp]}\n")
+        handle.write(
+            "- name: sterile class II made in Tianjin\n"
+            "  answers: {kind: device, made_in: tianjin, active: false, features: [sterile, measuring]}\n"
+            "  expect: {facts: {dev_class: II}, items: [reg]}\n"
+            "- name: class I before the new GMP\n"
+            "  as_of: 2026-10-01\n"
+            "  answers: {kind: device, made_in: tianjin, active: false, features: []}\n"
+            "  expect: {facts: {dev_class: I}, items: [filing, old_gmp]}\n"
+        )
     rb = pathways.load_rule_base(root)
     _, cov = _mini_coverage(rb)
     assert [u[0] for u in cov["items"].uncovered] == ["determine"]
@@ -81,16 +82,22 @@ def test_cli_prints_coverage_and_honours_min_coverage() -> None:
     low = _cli("test", mini, "--min-coverage", "60")
     assert low.returncode == 1 and "coverage below 60 %: items 57.1 %, fact rules 57.1 %" in low.stdout
     doc = json.loads(_cli("test", mini, "--format", "json", "--min-coverage", "60").stdout)
-    assert doc["coverage"]["items"]["covered"] == 4 and doc["below_min_coverage"] == ["items 57.1 %",
-                                                                                     "fact rules 57.1 %"]
+    assert doc["coverage"]["items"]["covered"] == 4 and doc["below_min_coverage"] == [
+        "items 57.1 %",
+        "fact rules 57.1 %",
+    ]
 
 
 def test_failures_show_the_differing_items_and_their_trace(tmp_path: Path) -> None:
     root = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", root)
     path = root / "scenarios.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("not_items: [filing]", "not_items: [reg]")
-                    .replace("items: [agent, reg, testing]", "items: [agent, testing, filing]"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace("not_items: [filing]", "not_items: [reg]")
+        .replace("items: [agent, reg, testing]", "items: [agent, testing, filing]"),
+        encoding="utf-8",
+    )
     result = _cli("test", str(root))
     assert result.returncode == 1
     out = result.stdout

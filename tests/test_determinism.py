@@ -40,9 +40,11 @@ SHIPPED_CASE = textwrap.dedent("""\
       cosmetic_claims: [sunscreen, whitening]   # its route does not apply
 """)
 
-CONFLICT_RULE = ("  - id: also_domestic\n    when: {made_in: abroad}\n    set: {origin: domestic}\n")
-MINI_CASE = ("as_of: 2026-11-24\nanswers: {kind: device, made_in: abroad, active: false, implant: true,\n"
-             "          features: [measuring, sterile]}\n")
+CONFLICT_RULE = "  - id: also_domestic\n    when: {made_in: abroad}\n    set: {origin: domestic}\n"
+MINI_CASE = (
+    "as_of: 2026-11-24\nanswers: {kind: device, made_in: abroad, active: false, implant: true,\n"
+    "          features: [measuring, sterile]}\n"
+)
 
 # every command's output, run in-process by one interpreter (one hash seed)
 SCRIPT = textwrap.dedent("""
@@ -88,8 +90,13 @@ def test_every_output_is_the_same_under_every_hash_seed(tmp_path: Path) -> None:
     procs = {}
     for seed in SEEDS:
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONIOENCODING": "utf-8"}
-        procs[seed] = subprocess.Popen([sys.executable, "-c", SCRIPT, str(shipped), str(mini), str(mini_case)],
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+        procs[seed] = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, str(shipped), str(mini), str(mini_case)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+        )
     outputs = {}
     for seed, proc in procs.items():
         stdout, stderr = proc.communicate(timeout=600)

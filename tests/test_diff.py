@@ -64,7 +64,7 @@ def _three_edits(root: Path) -> None:
     text = text[:start] + block.replace("working_days: 90", "working_days: 60") + text[end:]
     start = text.index("  - id: fee_tianjin_class_ii\n")
     end = text.index("\n  - id: ", start + 1)
-    text = text[:start] + text[end + 1:]
+    text = text[:start] + text[end + 1 :]
     anchor = "  # ---- testing ----"
     assert text.count(anchor) == 1
     text = text.replace(anchor, NEW_ITEM + anchor)
@@ -102,8 +102,9 @@ def test_three_edits_are_reported_exactly(diffed) -> None:
         ("item", "changed", "class_iii_registration"),
     ]
     changed = diff.rules[2]
-    assert changed.fields == {"time_limit": ("90 working days (technical review)",
-                                             "60 working days (technical review)")}
+    assert changed.fields == {
+        "time_limit": ("90 working days (technical review)", "60 working days (technical review)")
+    }
     added = diff.rules[0]
     assert added.file.endswith("routes/medical_device.yaml") and added.line > 0
 
@@ -116,7 +117,8 @@ def _expected_affected(old: pathways.RuleBase, new: pathways.RuleBase) -> dict[s
         before = {i.id for i in pathways.evaluate(old, scenario.answers, as_of=as_of).items}
         after = {i.id for i in pathways.evaluate(new, scenario.answers, as_of=as_of).items}
         touched = (before & {"class_iii_registration", "fee_tianjin_class_ii"}) | (
-            after & {"tianjin_innovation_fast_track"})
+            after & {"tianjin_innovation_fast_track"}
+        )
         if touched:
             out[scenario.name] = touched
     return out
@@ -141,8 +143,10 @@ def test_affected_scenarios_and_reasons(edited: tuple[pathways.RuleBase, pathway
         for changed in case.changed:
             assert changed["id"] == "class_iii_registration"
             assert set(changed["fields"]) == {"time_limit"}
-            assert (changed["fields"]["time_limit"]["old"]["days"], changed["fields"]["time_limit"]["new"]["days"]) \
-                == (90, 60)
+            assert (changed["fields"]["time_limit"]["old"]["days"], changed["fields"]["time_limit"]["new"]["days"]) == (
+                90,
+                60,
+            )
     text = format_diff(diff)
     assert "  items changed (1):" in text and "time_limit: 90 working days (technical review)  ->  60" in text
     assert "    + tianjin_innovation_fast_track (required)" in text
@@ -157,11 +161,25 @@ def test_cli_diff_with_saved_cases(tmp_path: Path) -> None:
     (cases / "class_ii_tianjin.yaml").write_text(
         "case: {name: Acme sterile dressing}\nas_of: 2026-11-24\nanswers:\n  product_kind: device\n"
         "  made_in: tianjin\n  tianjin_zone: other_district\n  device_category: general\n"
-        "  device_class_settled: not_settled\n  device_catalogue_class: listed_ii\n", encoding="utf-8")
-    (cases / "class_i_binhai.json").write_text(json.dumps({"as_of": "2026-11-24", "answers": {
-        "product_kind": "device", "made_in": "tianjin", "tianjin_zone": "binhai_ftz",
-        "device_category": "general", "device_class_settled": "not_settled",
-        "device_catalogue_class": "listed_i"}}), encoding="utf-8")
+        "  device_class_settled: not_settled\n  device_catalogue_class: listed_ii\n",
+        encoding="utf-8",
+    )
+    (cases / "class_i_binhai.json").write_text(
+        json.dumps(
+            {
+                "as_of": "2026-11-24",
+                "answers": {
+                    "product_kind": "device",
+                    "made_in": "tianjin",
+                    "tianjin_zone": "binhai_ftz",
+                    "device_category": "general",
+                    "device_class_settled": "not_settled",
+                    "device_catalogue_class": "listed_i",
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     result = _cli("diff", str(RULES), str(new), "--cases", str(cases), "--no-scenarios", "--format", "json")
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)
@@ -175,7 +193,7 @@ def test_cli_diff_with_saved_cases(tmp_path: Path) -> None:
     assert [(g["id"], g["status"]) for g in acme["gained"]] == [("tianjin_innovation_fast_track", "to_determine")]
     assert by_file["class_i_binhai.json"]["affected"] is False
     text = _cli("diff", str(RULES), str(new), "--cases", str(cases), "--no-scenarios")
-    assert "case \"Acme sterile dressing\"" in text.stdout and "checklists: 1 of 2" in text.stdout
+    assert 'case "Acme sterile dressing"' in text.stdout and "checklists: 1 of 2" in text.stdout
 
 
 SURVEY = """

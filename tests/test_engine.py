@@ -42,8 +42,11 @@ def test_sessions_are_deleted_after_each_evaluation(mini: pathways.RuleBase) -> 
     # the engine caps live sessions at 1,024 per ruleset; 1,500 evaluations pass only if each
     # evaluation's session is deleted
     for i in range(1500):
-        pathways.evaluate(mini, {"kind": "device", "made_in": "tianjin", "active": False,
-                                 "features": ["sterile"] if i % 2 else []}, as_of=AS_OF)
+        pathways.evaluate(
+            mini,
+            {"kind": "device", "made_in": "tianjin", "active": False, "features": ["sterile"] if i % 2 else []},
+            as_of=AS_OF,
+        )
     engine = compiled(mini).engine
     name = engine._names["__core__"]
     with pytest.raises(Exception, match="Could not get state"):  # durable_rules_engine.error
@@ -55,7 +58,7 @@ def test_session_with_no_matching_facts_is_deleted_safely(mini: pathways.RuleBas
     # subprocess so that a crash fails this test instead of killing the test run
     code = textwrap.dedent(f"""
         import datetime as dt, pathways
-        rb = pathways.load_rule_base({str(FIXTURES / 'mini')!r})
+        rb = pathways.load_rule_base({str(FIXTURES / "mini")!r})
         for _ in range(200):
             pathways.evaluate(rb, {{}}, as_of=dt.date(2026, 11, 24))
             pathways.evaluate(rb, {{"kind": "food"}}, as_of=dt.date(2026, 11, 24))
@@ -75,8 +78,7 @@ def test_unmatched_facts_do_not_abort_actions(mini: pathways.RuleBase) -> None:
 
 def test_duplicate_derivation_is_not_an_error(mini: pathways.RuleBase) -> None:
     # 'sterile' and 'measuring' both satisfy the class II indicator: two firings derive one fact
-    outcome = pathways.evaluate(mini, {**DEVICE, "active": False, "features": ["sterile", "measuring"]},
-                                as_of=AS_OF)
+    outcome = pathways.evaluate(mini, {**DEVICE, "active": False, "features": ["sterile", "measuring"]}, as_of=AS_OF)
     facts = {f.fact: f.values for f in outcome.facts}
     assert facts["dev_class"] == ["II"]
 
@@ -140,8 +142,10 @@ def test_evaluation_is_pure(mini: pathways.RuleBase) -> None:
 
 def _variant(i: int) -> dict:
     features = [["sterile"], ["measuring"], [], ["sterile", "measuring"]][i % 4]
-    base = {"kind": ["device", "device", "food", "unknown"][i % 4 if i % 7 else 0],
-            "made_in": ["tianjin", "abroad"][i % 2]}
+    base = {
+        "kind": ["device", "device", "food", "unknown"][i % 4 if i % 7 else 0],
+        "made_in": ["tianjin", "abroad"][i % 2],
+    }
     if base["kind"] != "food":
         base.update({"active": [True, False, "unknown"][i % 3], "features": features})
         if base["active"] is True:
@@ -177,7 +181,9 @@ def test_many_rules_testing_one_answer_stay_inside_the_engine(mini_copy: Path) -
     path = mini_copy / "routes" / "dev.yaml"
     extra = "".join(
         f"  - id: extra_{i}\n    stage: preparation\n    when: {{made_in: [tianjin, abroad]}}\n"
-        f"    title: {{zh: 额外{i}, en: Extra {i}}}\n    sources: [law]\n" for i in range(120))
+        f"    title: {{zh: 额外{i}, en: Extra {i}}}\n    sources: [law]\n"
+        for i in range(120)
+    )
     path.write_text(path.read_text() + extra)
     rb = pathways.load_rule_base(mini_copy)
     for answers in (DEVICE, {"kind": "device"}, {"kind": "device", "made_in": "tianjin", "active": "unknown"}):

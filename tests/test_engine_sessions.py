@@ -64,8 +64,10 @@ def test_the_setting_and_its_environment_variable() -> None:
     assert sessions_setting("fresh") == "fresh" and sessions_setting(" Reuse ") == "reuse"
     with pytest.raises(ValueError, match="PATHWAYS_ENGINE_SESSIONS"):
         sessions_setting("sometimes")
-    code = ("import pathways; from pathways._run import compiled; "
-            f"rb = pathways.load_rule_base({str(FIXTURES / 'mini')!r}); print(compiled(rb).engine.sessions)")
+    code = (
+        "import pathways; from pathways._run import compiled; "
+        f"rb = pathways.load_rule_base({str(FIXTURES / 'mini')!r}); print(compiled(rb).engine.sessions)"
+    )
     for value, expected in (("fresh", "fresh"), ("", "reuse"), ("reuse", "reuse")):
         env = {**os.environ, "PATHWAYS_ENGINE_SESSIONS": value}
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
@@ -170,7 +172,7 @@ def test_an_engine_error_replaces_the_session(mini: pathways.RuleBase) -> None:
     before = _json(rb, DEVICE)
     sids = engine.live_sessions()
     ids = engine._ids
-    engine._ids = lambda fact: "same"   # every fact one identity: the engine refuses the batch
+    engine._ids = lambda fact: "same"  # every fact one identity: the engine refuses the batch
     try:
         with pytest.raises(EngineError):
             pathways.evaluate(rb, DEVICE, as_of=AS_OF)
@@ -197,7 +199,7 @@ def test_the_first_question_is_remembered_and_each_caller_gets_its_own_copy() ->
         again = pathways.next_question(reused, {}, lang=lang, as_of=AS_OF)
         assert again.progress.ignored == [] and again is not first
     assert set(compiled(reused).first_questions) == {(AS_OF, "en"), (AS_OF, "zh")}
-    assert compiled(fresh).first_questions == {}   # the plain path remembers nothing
+    assert compiled(fresh).first_questions == {}  # the plain path remembers nothing
 
 
 def test_the_memo_is_bounded() -> None:

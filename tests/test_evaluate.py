@@ -22,18 +22,18 @@ def items(outcome: pathways.Outcome) -> dict[str, str]:
 def test_definite_case(mini: pathways.RuleBase) -> None:
     outcome = pathways.evaluate(mini, DEVICE_III, as_of=AS_OF)
     assert [(r.id, r.applies) for r in outcome.routes] == [("dev", "yes")]
-    assert items(outcome) == {"agent": "required", "testing": "required", "reg": "required",
-                              "new_gmp": "required"}
+    assert items(outcome) == {"agent": "required", "testing": "required", "reg": "required", "new_gmp": "required"}
     assert {f.fact: f.values for f in outcome.facts}["dev_class"] == ["III"]
     assert outcome.complete and outcome.unanswered == []
 
 
 def test_dont_know_makes_dependent_items_to_determine(mini: pathways.RuleBase) -> None:
-    outcome = pathways.evaluate(mini, {"kind": "device", "made_in": "tianjin", "active": "unknown",
-                                       "features": []}, as_of=AS_OF)
+    outcome = pathways.evaluate(
+        mini, {"kind": "device", "made_in": "tianjin", "active": "unknown", "features": []}, as_of=AS_OF
+    )
     status = items(outcome)
-    assert status["determine"] == "required"          # the class cannot be derived
-    assert status["reg"] == "to_determine"            # it may be class III (active unknown)
+    assert status["determine"] == "required"  # the class cannot be derived
+    assert status["reg"] == "to_determine"  # it may be class III (active unknown)
     assert status["filing"] == "to_determine"
     reg = next(i for i in outcome.items if i.id == "reg")
     assert reg.applies == "maybe"
@@ -62,7 +62,8 @@ def test_answers_of_a_route_that_does_not_apply_are_reported(mini: pathways.Rule
     outcome = pathways.evaluate(mini, {"kind": "food", "made_in": "tianjin", "active": True}, as_of=AS_OF)
     assert outcome.routes == [] and outcome.items == []
     assert [(a.question, a.reason) for a in outcome.ignored_answers] == [
-        ("active", "its route does not apply to this case")]
+        ("active", "its route does not apply to this case")
+    ]
 
 
 def test_as_of_selects_the_rules_in_force(mini: pathways.RuleBase) -> None:
@@ -70,7 +71,7 @@ def test_as_of_selects_the_rules_in_force(mini: pathways.RuleBase) -> None:
     after = pathways.evaluate(mini, DEVICE_III, as_of=dt.date(2026, 11, 1))
     assert "old_gmp" in items(before) and "new_gmp" not in items(before)
     assert [i.id for i in before.upcoming] == ["new_gmp"]
-    assert items(before)["old_gmp"] == "to_be_verified"   # status: unconfirmed
+    assert items(before)["old_gmp"] == "to_be_verified"  # status: unconfirmed
     assert "new_gmp" in items(after) and "old_gmp" not in items(after)
 
 
@@ -113,8 +114,9 @@ def test_json_is_byte_identical_and_versioned(mini: pathways.RuleBase) -> None:
 
 
 def test_markdown_and_html(mini: pathways.RuleBase) -> None:
-    outcome = pathways.evaluate(mini, {"kind": "device", "made_in": "tianjin", "active": "unknown",
-                                       "features": []}, as_of=AS_OF)
+    outcome = pathways.evaluate(
+        mini, {"kind": "device", "made_in": "tianjin", "active": "unknown", "features": []}, as_of=AS_OF
+    )
     md = pathways.render(outcome, "md")
     assert "to determine" in md and "Law No. 1" in md and "If: Active — yes" in md
     page = pathways.render(outcome, "html")
@@ -126,16 +128,23 @@ def test_markdown_and_html(mini: pathways.RuleBase) -> None:
 
 def test_every_link_says_whether_it_is_the_official_text_or_whose_summary(mini_copy) -> None:
     base = mini_copy / "base.yaml"
-    base.write_text(base.read_text().replace(
-        "sources:\n",
-        "sources:\n  - {id: guide, title: {zh: 指南解读, en: Guide summary}, url: \"https://example.com/guide\",\n"
-        "     kind: secondary}\n"))
+    base.write_text(
+        base.read_text().replace(
+            "sources:\n",
+            'sources:\n  - {id: guide, title: {zh: 指南解读, en: Guide summary}, url: "https://example.com/guide",\n'
+            "     kind: secondary}\n",
+        )
+    )
     dev = mini_copy / "routes" / "dev.yaml"
-    dev.write_text(dev.read_text().replace("    sources: [{id: law, article: \"3\"}]\n",
-                                           "    sources: [{id: law, article: \"3\"}, guide]\n", 1))
+    dev.write_text(
+        dev.read_text().replace(
+            '    sources: [{id: law, article: "3"}]\n', '    sources: [{id: law, article: "3"}, guide]\n', 1
+        )
+    )
     rb = pathways.load_rule_base(mini_copy)
-    outcome = pathways.evaluate(rb, {"kind": "device", "made_in": "tianjin", "active": False,
-                                     "features": []}, as_of=AS_OF)
+    outcome = pathways.evaluate(
+        rb, {"kind": "device", "made_in": "tianjin", "active": False, "features": []}, as_of=AS_OF
+    )
     cites = {c.id: c for item in outcome.items for c in item.sources}
     assert cites["law"].link_kind == "official" and cites["law"].publisher is None
     assert cites["guide"].link_kind == "secondary" and cites["guide"].publisher == "Example Law Firm"
@@ -145,15 +154,20 @@ def test_every_link_says_whether_it_is_the_official_text_or_whose_summary(mini_c
     page = pathways.render(outcome, "html")
     assert "official text · example.org</span>" in page
     assert "summary or translation by Example Law Firm · example.com" in page
-    zh = pathways.render(pathways.evaluate(rb, {"kind": "device", "made_in": "tianjin", "active": False,
-                                                "features": []}, as_of=AS_OF, lang="zh"), "md")
+    zh = pathways.render(
+        pathways.evaluate(
+            rb, {"kind": "device", "made_in": "tianjin", "active": False, "features": []}, as_of=AS_OF, lang="zh"
+        ),
+        "md",
+    )
     assert "官方文本 <https://example.org/law>" in zh and "示例律师事务所的解读或译文" in zh
 
 
 def test_html_escapes_rule_text(mini_copy) -> None:
     path = mini_copy / "routes" / "dev.yaml"
-    path.write_text(path.read_text().replace("title: {zh: 检验, en: Testing}",
-                                             "title: {zh: 检验, en: \"<script>alert(1)</script>\"}"))
+    path.write_text(
+        path.read_text().replace("title: {zh: 检验, en: Testing}", 'title: {zh: 检验, en: "<script>alert(1)</script>"}')
+    )
     rb = pathways.load_rule_base(mini_copy)
     page = pathways.render(pathways.evaluate(rb, DEVICE_II, as_of=AS_OF), "html")
     assert "<script>" not in page and "&lt;script&gt;" in page
@@ -218,8 +232,11 @@ def test_suggestions_for_bad_answers(mini: pathways.RuleBase) -> None:
 
 def test_items_resting_on_an_unconfirmed_rule_are_to_be_verified(mini_copy) -> None:
     path = mini_copy / "routes" / "dev.yaml"
-    path.write_text(path.read_text().replace("    set: {class_iii: true}\n",
-                                             "    set: {class_iii: true}\n    status: unconfirmed\n"))
+    path.write_text(
+        path.read_text().replace(
+            "    set: {class_iii: true}\n", "    set: {class_iii: true}\n    status: unconfirmed\n"
+        )
+    )
     rb = pathways.load_rule_base(mini_copy)
     outcome = pathways.evaluate(rb, DEVICE_III, as_of=AS_OF)
     assert items(outcome)["reg"] == "to_be_verified"
@@ -231,7 +248,9 @@ def test_items_resting_on_an_unconfirmed_rule_are_to_be_verified(mini_copy) -> N
 def test_planner_skips_questions_that_can_only_confirm_a_certain_fact(mini_copy) -> None:
     path = mini_copy / "routes" / "dev.yaml"
     text = path.read_text()
-    text = text.replace("facts:\n", """  - id: q_one
+    text = text.replace(
+        "facts:\n",
+        """  - id: q_one
     text: {zh: 一, en: One}
     type: yes_no
     ask_when: {kind: device}
@@ -242,7 +261,9 @@ def test_planner_skips_questions_that_can_only_confirm_a_certain_fact(mini_copy)
 facts:
   - {id: flag_from_one, when: {q_one: true}, set: {flag: true}}
   - {id: flag_from_two, when: {q_two: true}, set: {flag: true}}
-""", 1)
+""",
+        1,
+    )
     text += """  - id: flagged
     stage: preparation
     when: {flag: true}
@@ -259,11 +280,17 @@ facts:
 @pytest.mark.parametrize("value", [1e308, float("inf"), -1e16])
 def test_numbers_the_engine_cannot_compare_are_refused(mini_copy, value: float) -> None:
     path = mini_copy / "base.yaml"
-    path.write_text(path.read_text().replace("facts:\n", """  - id: staff
+    path.write_text(
+        path.read_text().replace(
+            "facts:\n",
+            """  - id: staff
     text: {zh: 员工人数, en: Staff}
     type: number
 facts:
-""", 1))
+""",
+            1,
+        )
+    )
     rb = pathways.load_rule_base(mini_copy)
     with pytest.raises(pathways.AnswersError) as err:
         pathways.evaluate(rb, {"kind": "food", "staff": value}, as_of=AS_OF)
@@ -272,11 +299,17 @@ facts:
 
 def test_text_that_is_not_unicode_is_refused(mini_copy) -> None:
     path = mini_copy / "base.yaml"
-    path.write_text(path.read_text().replace("facts:\n", """  - id: note
+    path.write_text(
+        path.read_text().replace(
+            "facts:\n",
+            """  - id: note
     text: {zh: 备注, en: Note}
     type: text
 facts:
-""", 1))
+""",
+            1,
+        )
+    )
     rb = pathways.load_rule_base(mini_copy)
     with pytest.raises(pathways.AnswersError) as err:
         pathways.evaluate(rb, {"kind": "food", "note": "bad \ud800 text"}, as_of=AS_OF)

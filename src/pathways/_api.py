@@ -50,8 +50,9 @@ def _day(as_of: object) -> dt.date:
         raise AnswersError([AnswerIssue("PA202", str(exc), "as_of")]) from None
 
 
-def evaluate(rule_base: RuleBase, answers: Mapping[str, Any], as_of: dt.date | None = None,
-             lang: str = "en") -> Outcome:
+def evaluate(
+    rule_base: RuleBase, answers: Mapping[str, Any], as_of: dt.date | None = None, lang: str = "en"
+) -> Outcome:
     """The checklist for ``answers`` as the rule base stood on ``as_of`` (default: today).
 
     A pure function of its inputs: the same rule base, answers, date and language give a
@@ -68,15 +69,25 @@ def question_out(rule_base: RuleBase, qid: str, lang: str) -> QuestionOut:
     """Question ``qid`` as ``next_question`` shows it (texts in ``lang``): for asking it out of turn."""
     q = rule_base.questions[qid].model
     return QuestionOut(
-        id=q.id, text=q.text.get(lang), type=q.type, help=q.help.get(lang) if q.help else None,
-        options=[OptionOut(value=o.value, label=o.label.get(lang), help=o.help.get(lang) if o.help else None)
-                 for o in q.options or ()],
-        unknown_allowed=q.unknown == "allowed", unit=q.unit.get(lang) if q.unit else None,
-        min=q.min, max=q.max, sources=cite(rule_base, q.sources, lang))
+        id=q.id,
+        text=q.text.get(lang),
+        type=q.type,
+        help=q.help.get(lang) if q.help else None,
+        options=[
+            OptionOut(value=o.value, label=o.label.get(lang), help=o.help.get(lang) if o.help else None)
+            for o in q.options or ()
+        ],
+        unknown_allowed=q.unknown == "allowed",
+        unit=q.unit.get(lang) if q.unit else None,
+        min=q.min,
+        max=q.max,
+        sources=cite(rule_base, q.sources, lang),
+    )
 
 
-def next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "en",
-                  as_of: dt.date | None = None) -> NextQuestion:
+def next_question(
+    rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "en", as_of: dt.date | None = None
+) -> NextQuestion:
     """The next question to ask, and progress.
 
     A question is asked while its answer can still change the outcome: its ``ask_when`` may hold
@@ -89,14 +100,14 @@ def next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "
     day = _day(as_of)
     if not answers:
         comp = compiled(rule_base)
-        if comp.engine.sessions != "fresh":   # "fresh": the plain path, nothing remembered
+        if comp.engine.sessions != "fresh":  # "fresh": the plain path, nothing remembered
             first = comp.first_questions.get((day, lang))
             if first is None:
                 first = _next_question(rule_base, {}, lang, day)
-                if len(comp.first_questions) >= 64:   # bounded: a server sees few dates
+                if len(comp.first_questions) >= 64:  # bounded: a server sees few dates
                     comp.first_questions.clear()
                 comp.first_questions[(day, lang)] = first
-            return first.model_copy(deep=True)   # callers may change theirs
+            return first.model_copy(deep=True)  # callers may change theirs
     return _next_question(rule_base, answers, lang, day)
 
 
@@ -105,8 +116,7 @@ def _next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: Lang, 
     run = run_case(rule_base, checked, day, try_certain=False)
     needed = needed_questions(rule_base, run)
     # stable: questions certainly asked first, each group in rule-base order
-    ordered = sorted(needed, key=lambda q: rule_base.questions[q].ask_when is not None
-                     and q not in run.strict["ask"])
+    ordered = sorted(needed, key=lambda q: rule_base.questions[q].ask_when is not None and q not in run.strict["ask"])
     routes = []
     for rid, route in rule_base.routes.items():
         if f"route.{rid}" in run.strict["derive"]:
@@ -115,14 +125,19 @@ def _next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: Lang, 
             applies = "maybe"
         else:
             continue
-        routes.append(RouteResult(id=rid, title=route.model.title.get(lang),
-                                  summary=route.model.summary.get(lang) if route.model.summary else None,
-                                  applies=applies, items=len(run.strict["item"] & rule_base.route_items[rid])))
+        routes.append(
+            RouteResult(
+                id=rid,
+                title=route.model.title.get(lang),
+                summary=route.model.summary.get(lang) if route.model.summary else None,
+                applies=applies,
+                items=len(run.strict["item"] & rule_base.route_items[rid]),
+            )
+        )
     return NextQuestion(
         rulebase=rulebase_ref(rule_base),
         question=question_out(rule_base, ordered[0], lang) if ordered else None,
-        progress=Progress(answered=len(run.answers), remaining_at_most=len(needed),
-                          ignored=list(run.ignored)),
+        progress=Progress(answered=len(run.answers), remaining_at_most=len(needed), ignored=list(run.ignored)),
         routes=routes,
     )
 
@@ -142,15 +157,17 @@ class Explanation(BaseModel):
     trace: Trace | None = None
 
 
-def explain(rule_base: RuleBase, answers: Mapping[str, Any], item_id: str,
-            as_of: dt.date | None = None, lang: str = "en") -> Explanation:
+def explain(
+    rule_base: RuleBase, answers: Mapping[str, Any], item_id: str, as_of: dt.date | None = None, lang: str = "en"
+) -> Explanation:
     """Why ``item_id`` is, or is not, on the checklist for ``answers``."""
     from ._errors import suggest
 
     lang = _lang(lang)
     if item_id not in rule_base.items:
-        raise AnswersError([AnswerIssue("PA209", f"unknown item '{item_id}'", "item",
-                                        suggest(item_id, rule_base.items))])
+        raise AnswersError(
+            [AnswerIssue("PA209", f"unknown item '{item_id}'", "item", suggest(item_id, rule_base.items))]
+        )
     outcome = evaluate(rule_base, answers, as_of, lang)
     checked = check_answers(rule_base, answers)
     item = rule_base.items[item_id]
@@ -162,33 +179,58 @@ def explain(rule_base: RuleBase, answers: Mapping[str, Any], item_id: str,
     en = lang == "en"
     if found is not None:
         # an open question by its text, and the answers that would keep the item: "if X is a"
-        opens = [q.text + (" — " + " / ".join(value_text(v, lang) for v in q.if_values) if q.if_values else "")
-                 for q in found.trace.open_questions]
-        sure = {"required": "its condition holds for these answers" if en else "根据所填答案，其条件成立",
-                "to_be_verified": "its condition holds; the rule itself is marked unconfirmed and must be verified"
-                if en else "其条件成立；该规则尚未确认，需核实",
-                "eligible": "the product is eligible on these answers; applying is the company's choice" if en
-                else "根据所填答案符合条件；是否申请由企业自行决定",
-                "for_information": "it is guidance for information on these answers" if en else "根据所填答案，供参考"}
+        opens = [
+            q.text + (" — " + " / ".join(value_text(v, lang) for v in q.if_values) if q.if_values else "")
+            for q in found.trace.open_questions
+        ]
+        sure = {
+            "required": "its condition holds for these answers" if en else "根据所填答案，其条件成立",
+            "to_be_verified": "its condition holds; the rule itself is marked unconfirmed and must be verified"
+            if en
+            else "其条件成立；该规则尚未确认，需核实",
+            "eligible": "the product is eligible on these answers; applying is the company's choice"
+            if en
+            else "根据所填答案符合条件；是否申请由企业自行决定",
+            "for_information": "it is guidance for information on these answers" if en else "根据所填答案，供参考",
+        }
         if found.applies == "yes":
             reason = sure.get(found.status, sure["required"])
         else:
-            reason = ("its condition may hold: it applies only if " + "; ".join(opens) + " (still open)" if en else
-                      "其条件可能成立：仅当" + "；".join(opens) + "时适用（尚未确定）")
+            reason = (
+                "its condition may hold: it applies only if " + "; ".join(opens) + " (still open)"
+                if en
+                else "其条件可能成立：仅当" + "；".join(opens) + "时适用（尚未确定）"
+            )
     elif upcoming is not None:
-        reason = (f"it applies, but takes effect only on {upcoming.valid_from}" if en
-                  else f"适用，但自 {upcoming.valid_from} 起才生效")
+        reason = (
+            f"it applies, but takes effect only on {upcoming.valid_from}"
+            if en
+            else f"适用，但自 {upcoming.valid_from} 起才生效"
+        )
     elif route_status == "no":
-        reason = (f"its route '{item.route}' does not apply ({condition_text(rule_base.routes[item.route].when)})"
-                  if en else f"所属路径“{item.route}”不适用")
+        reason = (
+            f"its route '{item.route}' does not apply ({condition_text(rule_base.routes[item.route].when)})"
+            if en
+            else f"所属路径“{item.route}”不适用"
+        )
     elif item.model.valid and not item.model.valid.holds_on(outcome.as_of):
-        reason = (f"it is not in force on {outcome.as_of} (valid {item.model.valid.from_ or '…'} to "
-                  f"{item.model.valid.to or '…'})" if en else f"{outcome.as_of} 时不在有效期内")
+        reason = (
+            f"it is not in force on {outcome.as_of} (valid {item.model.valid.from_ or '…'} to "
+            f"{item.model.valid.to or '…'})"
+            if en
+            else f"{outcome.as_of} 时不在有效期内"
+        )
     else:
         reason = "its condition does not hold for these answers" if en else "根据所填答案，其条件不成立"
     return Explanation(
-        item=item_id, title=item.model.title.get(lang), on_checklist=found is not None,
-        status=found.status if found else None, reason=reason, route=item.route,
-        route_applies=route_status, condition=condition_text(item.when, lang), answers=relevant,
+        item=item_id,
+        title=item.model.title.get(lang),
+        on_checklist=found is not None,
+        status=found.status if found else None,
+        reason=reason,
+        route=item.route,
+        route_applies=route_status,
+        condition=condition_text(item.when, lang),
+        answers=relevant,
         trace=found.trace if found else (upcoming.trace if upcoming else None),
     )

@@ -56,9 +56,17 @@ def cite(rb: RuleBase, refs: list[SourceRef], lang: str) -> list[SourceCitation]
                 named = source.publisher or _host_publisher(rb, source.url)
                 publisher = named.get(lang) if named else None
             citation = cache[key] = SourceCitation(
-                id=source.id, title=source.title.get(lang), number=source.number, article=ref.article,
-                url=source.url, link_kind=source.kind if source.url else None, publisher=publisher,
-                effective=source.effective, checked=source.checked, unconfirmed=source.status == "unconfirmed")
+                id=source.id,
+                title=source.title.get(lang),
+                number=source.number,
+                article=ref.article,
+                url=source.url,
+                link_kind=source.kind if source.url else None,
+                publisher=publisher,
+                effective=source.effective,
+                checked=source.checked,
+                unconfirmed=source.status == "unconfirmed",
+            )
         out.append(citation)
     return out
 
@@ -109,8 +117,9 @@ def condition_text(cond: Cond | None, lang: str = "en") -> str:
         if cond.test == "neq":
             return f"{cond.fact} ≠ {values}" if len(cond.values) == 1 else f"{cond.fact} not in [{values}]"
         if cond.test == "has":
-            return (f"{cond.fact} includes {values}" if len(cond.values) == 1
-                    else f"{cond.fact} includes any of [{values}]")
+            return (
+                f"{cond.fact} includes {values}" if len(cond.values) == 1 else f"{cond.fact} includes any of [{values}]"
+            )
         if cond.test == "cmp":
             signs = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}
             return " and ".join(f"{cond.fact} {signs[op]} {_fmt(v, cond.date)}" for op, v in cond.values)
@@ -118,8 +127,9 @@ def condition_text(cond: Cond | None, lang: str = "en") -> str:
     if isinstance(cond, Not):
         return f"not ({condition_text(cond.part, lang)})"
     joiner = " and " if isinstance(cond, And) else " or "
-    return joiner.join(f"({condition_text(p, lang)})" if isinstance(p, (And, Or)) else condition_text(p, lang)
-                       for p in cond.parts)
+    return joiner.join(
+        f"({condition_text(p, lang)})" if isinstance(p, (And, Or)) else condition_text(p, lang) for p in cond.parts
+    )
 
 
 def _fmt(value: Any, date: bool = False) -> str:
@@ -169,26 +179,38 @@ class _Builder:
                             values.append(fact.get("v"))
                     undetermined.add(name)
                 elif kind in ("d", "p"):
-                    self.fact_trace(name, fact.get("v"), "strict" if kind == "d" else "possible",
-                                    facts, seen_rules, visit)
+                    self.fact_trace(
+                        name, fact.get("v"), "strict" if kind == "d" else "possible", facts, seen_rules, visit
+                    )
 
         for firing in firings:
             visit(firing.matched, firing.rule.action.mode)
         lang = self.lang
         open_ids = sorted(undetermined, key=self._qorder)
         return Trace.model_construct(
-            rule=item.model.id, file=item.file, line=item.line,
+            rule=item.model.id,
+            file=item.file,
+            line=item.line,
             condition=condition_text(item.when, lang),
-            answers=[AnswerUsed.model_construct(question=q, text=self.question_text(q),
-                                                value=display_value(self.rb, q, v, lang),
-                                                conditional=q in self.run.conditional)
-                     for q, v in sorted(answers.items(), key=lambda kv: self._qorder(kv[0]))],
+            answers=[
+                AnswerUsed.model_construct(
+                    question=q,
+                    text=self.question_text(q),
+                    value=display_value(self.rb, q, v, lang),
+                    conditional=q in self.run.conditional,
+                )
+                for q, v in sorted(answers.items(), key=lambda kv: self._qorder(kv[0]))
+            ],
             facts=sorted(facts.values(), key=lambda f: (f.fact, str(f.value), f.rule)),
             undetermined_by=open_ids,
-            open_questions=[OpenQuestion.model_construct(
-                question=q, text=self.question_text(q),
-                if_values=[display_value(self.rb, q, v, lang) for v in if_values.get(q, ())
-                           if v != "__none__"]) for q in open_ids],
+            open_questions=[
+                OpenQuestion.model_construct(
+                    question=q,
+                    text=self.question_text(q),
+                    if_values=[display_value(self.rb, q, v, lang) for v in if_values.get(q, ()) if v != "__none__"],
+                )
+                for q in open_ids
+            ],
         )
 
     def question_text(self, qid: str) -> str:
@@ -221,8 +243,15 @@ class _Builder:
             self._needed = set(needed_questions(self.rb, self.run))
         return self._needed
 
-    def fact_trace(self, name: str, value: Any, mode: str, facts: dict[tuple[str, Any, str], TraceFact],
-                   seen: set[tuple[str, str]], visit: Callable[[tuple[dict[str, Any], ...], str], None]) -> None:
+    def fact_trace(
+        self,
+        name: str,
+        value: Any,
+        mode: str,
+        facts: dict[tuple[str, Any, str], TraceFact],
+        seen: set[tuple[str, str]],
+        visit: Callable[[tuple[dict[str, Any], ...], str], None],
+    ) -> None:
         if name.startswith("route."):
             return  # every item of a route needs its route: not news in a trace
         if mode == "possible" and value in self.run.derived.get(name, {}):
@@ -234,8 +263,12 @@ class _Builder:
             seen.add((target, mode))
             parts = self._rule_parts(target)
             facts[(name, value, target)] = TraceFact.model_construct(
-                fact=name, value=value, rule=target, sources=list(parts["sources"]),
-                **{k: v for k, v in parts.items() if k != "sources"})
+                fact=name,
+                value=value,
+                rule=target,
+                sources=list(parts["sources"]),
+                **{k: v for k, v in parts.items() if k != "sources"},
+            )
             for firing in self.run.by_target[("derive", mode, target)]:
                 visit(firing.matched, mode)
 
@@ -247,8 +280,11 @@ class _Builder:
             rule = self.rule_defs[target]
             parts = cache[(target, self.lang)] = {
                 "explain": rule.model.explain.get(self.lang) if rule.model.explain else None,
-                "file": rule.file, "line": rule.line, "unconfirmed": rule.model.status == "unconfirmed",
-                "sources": tuple(cite(self.rb, rule.model.sources, self.lang))}
+                "file": rule.file,
+                "line": rule.line,
+                "unconfirmed": rule.model.status == "unconfirmed",
+                "sources": tuple(cite(self.rb, rule.model.sources, self.lang)),
+            }
         return parts
 
     def _item_parts(self, item: ItemDef) -> dict[str, Any]:
@@ -264,27 +300,39 @@ class _Builder:
         time_limit = None
         if m.time_limit is not None:
             tl = m.time_limit
-            common: dict[str, Any] = {"of": tl.of.get(lang), "statutory": tl.statutory,
-                      "note": tl.note.get(lang) if tl.note else None}
+            common: dict[str, Any] = {
+                "of": tl.of.get(lang),
+                "statutory": tl.statutory,
+                "note": tl.note.get(lang) if tl.note else None,
+            }
             if tl.range is not None:
-                time_limit = TimeLimitOut.model_construct(days=None, min=tl.range.min, max=tl.range.max,
-                                                          unit=tl.range.unit, **common)
+                time_limit = TimeLimitOut.model_construct(
+                    days=None, min=tl.range.min, max=tl.range.max, unit=tl.range.unit, **common
+                )
             elif tl.working_days is not None:
-                time_limit = TimeLimitOut.model_construct(days=tl.working_days, min=None, max=None,
-                                                          unit="working_days", **common)
+                time_limit = TimeLimitOut.model_construct(
+                    days=tl.working_days, min=None, max=None, unit="working_days", **common
+                )
             else:
-                time_limit = TimeLimitOut.model_construct(days=tl.calendar_days, min=None, max=None,
-                                                          unit="calendar_days", **common)
+                time_limit = TimeLimitOut.model_construct(
+                    days=tl.calendar_days, min=None, max=None, unit="calendar_days", **common
+                )
         authority = None
         if m.authority:
             a = self.rb.authorities[m.authority]
             authority = AuthorityRef.model_construct(id=a.id, name=a.name.get(lang))
         parts = cache[(m.id, lang)] = {
-            "id": m.id, "route": item.route, "stage": m.stage, "title": m.title.get(lang),
-            "detail": m.detail.get(lang) if m.detail else None, "authority": authority,
-            "documents": tuple(d.get(lang) for d in m.documents), "time_limit": time_limit,
+            "id": m.id,
+            "route": item.route,
+            "stage": m.stage,
+            "title": m.title.get(lang),
+            "detail": m.detail.get(lang) if m.detail else None,
+            "authority": authority,
+            "documents": tuple(d.get(lang) for d in m.documents),
+            "time_limit": time_limit,
             "sources": tuple(cite(self.rb, m.sources, lang)),
-            "valid_from": m.valid.from_ if m.valid else None, "valid_to": m.valid.to if m.valid else None,
+            "valid_from": m.valid.from_ if m.valid else None,
+            "valid_to": m.valid.to if m.valid else None,
         }
         return parts
 
@@ -302,9 +350,12 @@ class _Builder:
         parts = self._item_parts(item)
         return ItemResult.model_construct(
             **parts | {"documents": list(parts["documents"]), "sources": list(parts["sources"])},
-            kind=kind, status=item_status(kind, certain, unconfirmed),
-            applies="yes" if certain else "maybe", confirmed=not unconfirmed,
-            after=[a for a in m.after if a in present], trace=trace,
+            kind=kind,
+            status=item_status(kind, certain, unconfirmed),
+            applies="yes" if certain else "maybe",
+            confirmed=not unconfirmed,
+            after=[a for a in m.after if a in present],
+            trace=trace,
         )
 
 
@@ -335,8 +386,11 @@ def _order(rb: RuleBase, chosen: list[str]) -> list[str]:
     placed: set[str] = set()
     pending = sorted(chosen, key=key)
     while pending:
-        ready = next(iid for iid in pending if waiting[iid] <= placed) if any(
-            waiting[iid] <= placed for iid in pending) else pending[0]
+        ready = (
+            next(iid for iid in pending if waiting[iid] <= placed)
+            if any(waiting[iid] <= placed for iid in pending)
+            else pending[0]
+        )
         done.append(ready)
         placed.add(ready)
         pending.remove(ready)
@@ -375,23 +429,38 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
     longest_step = max(typical, key=lambda s: _rough_days(s.time_limit), default=None)
     may_add = [step(it) for it in items if it.time_limit and it.id not in duties and it.kind != "guidance"]
     if lang == "zh":
-        note = ("法定时限仅计算主管部门的工作日；申请人准备和补正资料、检验检测、专家评审、现场检查等时间"
-                "通常不计入法定时限。关键路径只计入根据答案必须办理的事项；待确定事项和可选项目单列，不计入合计。")
+        note = (
+            "法定时限仅计算主管部门的工作日；申请人准备和补正资料、检验检测、专家评审、现场检查等时间"
+            "通常不计入法定时限。关键路径只计入根据答案必须办理的事项；待确定事项和可选项目单列，不计入合计。"
+        )
         lines = [f"{s.title}：{time_limit_text(s.time_limit, lang)}" for s in typical] + [
             f"{s.title}（{'待确定' if s.status == 'to_determine' else '可选'}，可能增加时间）："
-            f"{time_limit_text(s.time_limit, lang)}" for s in may_add]
+            f"{time_limit_text(s.time_limit, lang)}"
+            for s in may_add
+        ]
     else:
-        note = ("Statutory limits count the authorities' working days only; time the applicant spends preparing "
-                "or supplementing documents, and testing, expert review and on-site inspection, are usually "
-                "not counted against statutory clocks. The critical path counts only the obligations that "
-                "apply on these answers; steps still to determine and options are listed apart and not added.")
+        note = (
+            "Statutory limits count the authorities' working days only; time the applicant spends preparing "
+            "or supplementing documents, and testing, expert review and on-site inspection, are usually "
+            "not counted against statutory clocks. The critical path counts only the obligations that "
+            "apply on these answers; steps still to determine and options are listed apart and not added."
+        )
         lines = [f"{s.title}: {time_limit_text(s.time_limit, lang)}" for s in typical] + [
             f"{s.title} ({'to determine' if s.status == 'to_determine' else 'optional'}, may add time): "
-            f"{time_limit_text(s.time_limit, lang)}" for s in may_add]
+            f"{time_limit_text(s.time_limit, lang)}"
+            for s in may_add
+        ]
     if longest_step is not None and _rough_days(longest_step.time_limit) <= total * 1.4:
         longest_step = None  # the statutory path is longer: no step says more about the whole
-    return Timeline(critical_path=path, statutory_working_days=total, note=note, typical=typical,
-                    longest_typical=longest_step, may_add=may_add, other_limits=lines)
+    return Timeline(
+        critical_path=path,
+        statutory_working_days=total,
+        note=note,
+        typical=typical,
+        longest_typical=longest_step,
+        may_add=may_add,
+        other_limits=lines,
+    )
 
 
 def _rough_days(tl: TimeLimitOut) -> float:
@@ -416,8 +485,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
             upcoming.append(iid)
     present = set(in_force)
     items = [b.item(rb.items[iid], iid in certain, present) for iid in _order(rb, in_force)]
-    upcoming_items = [b.item(rb.items[iid], iid in certain, present | set(upcoming))
-                      for iid in _order(rb, upcoming)]
+    upcoming_items = [b.item(rb.items[iid], iid in certain, present | set(upcoming)) for iid in _order(rb, upcoming)]
     routes = []
     for rid, route in rb.routes.items():
         applies: Literal["yes", "maybe"]
@@ -427,9 +495,15 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
             applies = "maybe"
         else:
             continue
-        routes.append(RouteResult(id=rid, title=route.model.title.get(lang),
-                                  summary=route.model.summary.get(lang) if route.model.summary else None,
-                                  applies=applies, items=sum(1 for i in items if i.route == rid)))
+        routes.append(
+            RouteResult(
+                id=rid,
+                title=route.model.title.get(lang),
+                summary=route.model.summary.get(lang) if route.model.summary else None,
+                applies=applies,
+                items=sum(1 for i in items if i.route == rid),
+            )
+        )
     facts = []
     conflicts = []
     for name in rb.derived:
@@ -443,11 +517,22 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
             if len(certain_values) > 1:
                 conflicts.append(Conflict(fact=name, values=list(certain_values), rules=rules))
         elif maybe_values:
-            facts.append(DerivedFact(fact=name, values=list(maybe_values), certain=False,
-                                     rules=[r for v in maybe_values.values() for r in v]))
-    ignored = [IgnoredAnswer(question=q, value=display_value(rb, q, v, lang),
-                             reason="其提问条件不成立" if lang == "zh" else "its ask_when does not hold for this case")
-               for q, v in run.ignored.items()]
+            facts.append(
+                DerivedFact(
+                    fact=name,
+                    values=list(maybe_values),
+                    certain=False,
+                    rules=[r for v in maybe_values.values() for r in v],
+                )
+            )
+    ignored = [
+        IgnoredAnswer(
+            question=q,
+            value=display_value(rb, q, v, lang),
+            reason="其提问条件不成立" if lang == "zh" else "its ask_when does not hold for this case",
+        )
+        for q, v in run.ignored.items()
+    ]
     read_by_run = set().union(*(b_part.reads for name, b_part in _partitions(rb).items() if name in run.partitions_run))
     for q, v in run.answers.items():
         if q not in read_by_run:
@@ -456,13 +541,28 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
     unanswered = sorted(b.needed, key=b._qorder)
     not_used = {a.question for a in ignored}
     given = {**run.answers, **run.ignored}
-    answers = [AnswerGiven(question=q, text=b.question_text(q), value=display_value(rb, q, given[q], lang),
-                           unknown=given[q] is UNKNOWN, used=q not in not_used)
-               for q in rb.questions if q in given]
+    answers = [
+        AnswerGiven(
+            question=q,
+            text=b.question_text(q),
+            value=display_value(rb, q, given[q], lang),
+            unknown=given[q] is UNKNOWN,
+            used=q not in not_used,
+        )
+        for q in rb.questions
+        if q in given
+    ]
     return Outcome(
-        rulebase=rulebase_ref(rb), as_of=as_of, lang=lang, routes=routes, items=items,
-        upcoming=upcoming_items, facts=facts, conflicts=conflicts,
-        timeline=_timeline(items, lang), ignored_answers=ignored,
+        rulebase=rulebase_ref(rb),
+        as_of=as_of,
+        lang=lang,
+        routes=routes,
+        items=items,
+        upcoming=upcoming_items,
+        facts=facts,
+        conflicts=conflicts,
+        timeline=_timeline(items, lang),
+        ignored_answers=ignored,
         unanswered=unanswered,
         unanswered_questions=[OpenQuestion(question=q, text=b.question_text(q)) for q in unanswered],
         complete=not any(i.status == "to_determine" for i in items) and not unanswered,
@@ -480,4 +580,5 @@ def _feeders(rb: RuleBase) -> dict[str, tuple[str, ...]]:
 
 def _partitions(rb: RuleBase) -> dict[str, Any]:
     from ._run import compiled
+
     return compiled(rb).partitions

@@ -56,6 +56,7 @@ class FactInfo:
 
 # ---- the parsed tree ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Atom:
     fact: str
@@ -120,8 +121,9 @@ class _Parser:
             if len(parts) != len(data):
                 return None
             return parts[0] if len(parts) == 1 else And(tuple(parts))
-        self.error("PW130", "a condition must be a mapping such as {product_kind: device}, "
-                   f"not {_describe(data)}", pos)
+        self.error(
+            "PW130", f"a condition must be a mapping such as {{product_kind: device}}, not {_describe(data)}", pos
+        )
         return None
 
     def parse_list(self, key: str, value: Any, pos: tuple[int, int]) -> list[Cond] | None:
@@ -149,8 +151,12 @@ class _Parser:
             return None if part is None else Not(part)
         info = self.symbols.get(key)
         if info is None:
-            self.error("PW120", f"unknown fact or question '{key}'", kpos,
-                       suggest(key, list(self.symbols) + ["all", "any", "not"]))
+            self.error(
+                "PW120",
+                f"unknown fact or question '{key}'",
+                kpos,
+                suggest(key, list(self.symbols) + ["all", "any", "not"]),
+            )
             return None
         return self.parse_test(info, value, vpos)
 
@@ -159,15 +165,18 @@ class _Parser:
     def parse_test(self, info: FactInfo, value: Any, pos: tuple[int, int]) -> Atom | None:
         if value == "known" or value == "unknown":
             if value == "unknown" and info.kind == "question" and not info.unknown_allowed:
-                self.error("PW131", f"'{info.name}' does not allow the answer \"don't know\" "
-                           "(add 'unknown: allowed' to the question), so it is never unknown", pos)
+                self.error(
+                    "PW131",
+                    f"'{info.name}' does not allow the answer \"don't know\" "
+                    "(add 'unknown: allowed' to the question), so it is never unknown",
+                    pos,
+                )
                 return None
             return Atom(info.name, value)
         if isinstance(value, dict):
             return self.parse_operator(info, value, pos)
         if info.value_type == "multi":
-            self.error("PW133", f"'{info.name}' is a multi-choice question: test it with "
-                       "{has: value}", pos)
+            self.error("PW133", f"'{info.name}' is a multi-choice question: test it with {{has: value}}", pos)
             return None
         if isinstance(value, list):
             if not value:
@@ -182,8 +191,11 @@ class _Parser:
         keys = set(value)
         if keys <= set(COMPARISONS):
             if info.value_type not in ("number", "date"):
-                self.error("PW133", f"'{info.name}' is {_type_name(info)}: only numbers and dates "
-                           "can be compared with gte/gt/lte/lt", pos)
+                self.error(
+                    "PW133",
+                    f"'{info.name}' is {_type_name(info)}: only numbers and dates can be compared with gte/gt/lte/lt",
+                    pos,
+                )
                 return None
             ops = []
             for op in COMPARISONS:
@@ -195,24 +207,31 @@ class _Parser:
             return Atom(info.name, "cmp", tuple(ops), _is_date(info))
         if keys == {"not"}:
             if info.value_type == "multi":
-                self.error("PW133", f"'{info.name}' is multi-choice: write not: {{{info.name}: "
-                           "{has: value}} instead of {not: value}", pos)
+                self.error(
+                    "PW133",
+                    f"'{info.name}' is multi-choice: write not: {{{info.name}: "
+                    "{has: value}} instead of {not: value}",
+                    pos,
+                )
                 return None
             raw = value["not"]
             values = self.values(info, raw if isinstance(raw, list) else [raw], pos)
             return None if values is None else Atom(info.name, "neq", values, _is_date(info))
         if keys == {"has"}:
             if info.value_type != "multi":
-                self.error("PW133", f"'has' tests a multi-choice question; '{info.name}' is "
-                           f"{_type_name(info)}", pos)
+                self.error("PW133", f"'has' tests a multi-choice question; '{info.name}' is {_type_name(info)}", pos)
                 return None
             raw = value["has"]
             values = self.values(info, raw if isinstance(raw, list) else [raw], pos)
             return None if values is None else Atom(info.name, "has", values)
         unknown = sorted(keys - set(COMPARISONS) - {"not", "has"})
-        self.error("PW130", f"unknown test '{unknown[0] if unknown else sorted(keys)[0]}' on "
-                   f"'{info.name}'; expected one of not, has, gte, gt, lte, lt", pos,
-                   suggest(unknown[0], ["not", "has", *COMPARISONS]) if unknown else None)
+        self.error(
+            "PW130",
+            f"unknown test '{unknown[0] if unknown else sorted(keys)[0]}' on "
+            f"'{info.name}'; expected one of not, has, gte, gt, lte, lt",
+            pos,
+            suggest(unknown[0], ["not", "has", *COMPARISONS]) if unknown else None,
+        )
         return None
 
     def values(self, info: FactInfo, raw: list[Any], pos: tuple[int, int]) -> tuple[Any, ...] | None:
@@ -229,14 +248,17 @@ class _Parser:
         if vt == "yes_no" or vt == "bool":
             if isinstance(item, bool):
                 return item
-            self.error("PW132", f"'{info.name}' is yes/no: test it with true or false, not "
-                       f"{_describe(item)}", pos)
+            self.error("PW132", f"'{info.name}' is yes/no: test it with true or false, not {_describe(item)}", pos)
             return _BAD
         if vt == "number":
             if isinstance(item, (int, float)) and not isinstance(item, bool):
                 if not math.isfinite(item) or abs(item) > MAX_NUMBER:
-                    self.error("PW132", f"'{info.name}' is a number: compare it with a finite number of at "
-                               f"most {MAX_NUMBER:.0e} in size (as answers are), not {item}", pos)
+                    self.error(
+                        "PW132",
+                        f"'{info.name}' is a number: compare it with a finite number of at "
+                        f"most {MAX_NUMBER:.0e} in size (as answers are), not {item}",
+                        pos,
+                    )
                     return _BAD
                 return item
             self.error("PW132", f"'{info.name}' is a number: cannot compare it with {_describe(item)}", pos)
@@ -253,8 +275,12 @@ class _Parser:
             text = str(item)
             if info.values is not None and text not in info.values:
                 what = "an option of" if info.kind == "question" else "a value set for"
-                self.error("PW131", f"'{text}' is not {what} '{info.name}'; it can be: "
-                           + ", ".join(map(str, info.values)), pos, suggest(text, map(str, info.values)))
+                self.error(
+                    "PW131",
+                    f"'{text}' is not {what} '{info.name}'; it can be: " + ", ".join(map(str, info.values)),
+                    pos,
+                    suggest(text, map(str, info.values)),
+                )
                 return _BAD
             return text
         if vt == "text":
@@ -263,8 +289,11 @@ class _Parser:
             self.error("PW132", f"'{info.name}' is free text: compare it with text, not {_describe(item)}", pos)
             return _BAD
         if info.values is not None and item not in info.values:  # derived numbers
-            self.error("PW131", f"{item!r} is not a value set for '{info.name}'; it can be: "
-                       + ", ".join(map(str, info.values)), pos)
+            self.error(
+                "PW131",
+                f"{item!r} is not a value set for '{info.name}'; it can be: " + ", ".join(map(str, info.values)),
+                pos,
+            )
             return _BAD
         return item
 
@@ -293,14 +322,21 @@ def _describe(value: Any) -> str:
 
 
 def _type_name(info: FactInfo) -> str:
-    return {"yes_no": "a yes/no question", "choice": "a single-choice question",
-            "multi": "a multi-choice question", "number": "a number", "date": "a date",
-            "text": "free text", "bool": "a yes/no fact", "str": "a fact with text values"}.get(
-                info.value_type, info.value_type)
+    return {
+        "yes_no": "a yes/no question",
+        "choice": "a single-choice question",
+        "multi": "a multi-choice question",
+        "number": "a number",
+        "date": "a date",
+        "text": "free text",
+        "bool": "a yes/no fact",
+        "str": "a fact with text values",
+    }.get(info.value_type, info.value_type)
 
 
-def parse_condition(data: Any, pos: tuple[int, int], symbols: dict[str, FactInfo], filename: str,
-                    issues: list[RuleIssue]) -> Cond | None:
+def parse_condition(
+    data: Any, pos: tuple[int, int], symbols: dict[str, FactInfo], filename: str, issues: list[RuleIssue]
+) -> Cond | None:
     """Parse and type-check one condition; problems go to ``issues`` and give None."""
     return _Parser(symbols, filename, issues).parse(data, pos)
 

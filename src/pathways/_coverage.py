@@ -22,17 +22,21 @@ from ._scenarios import DEFAULT_AS_OF, ScenarioResult
 __all__ = ["KINDS", "Measure", "coverage", "coverage_json", "coverage_table"]
 
 KINDS = ("questions", "options", "fact_rules", "items", "routes")
-LABELS = {"questions": "questions asked", "options": "options chosen", "fact_rules": "fact rules fired",
-          "items": "items on a checklist", "routes": "routes applied"}
-SINGULAR = {"questions": "question", "options": "option", "fact_rules": "fact rule", "items": "item",
-            "routes": "route"}
+LABELS = {
+    "questions": "questions asked",
+    "options": "options chosen",
+    "fact_rules": "fact rules fired",
+    "items": "items on a checklist",
+    "routes": "routes applied",
+}
+SINGULAR = {"questions": "question", "options": "option", "fact_rules": "fact rule", "items": "item", "routes": "route"}
 
 
 @dataclass
 class Measure:
     kind: str
     covered: list[str] = field(default_factory=list)
-    uncovered: list[tuple[str, str, int]] = field(default_factory=list)   # (id, file, line)
+    uncovered: list[tuple[str, str, int]] = field(default_factory=list)  # (id, file, line)
 
     @property
     def total(self) -> int:
@@ -109,9 +113,15 @@ def coverage_table(cov: dict[str, Measure], uncovered: tuple[str, ...] | None = 
 
 
 def coverage_json(cov: dict[str, Measure]) -> dict[str, Any]:
-    return {kind: {"covered": len(m.covered), "total": m.total, "percent": round(m.percent, 1),
-                   "uncovered": [{"id": i, "file": f, "line": ln} for i, f, ln in m.uncovered]}
-            for kind, m in cov.items()}
+    return {
+        kind: {
+            "covered": len(m.covered),
+            "total": m.total,
+            "percent": round(m.percent, 1),
+            "uncovered": [{"id": i, "file": f, "line": ln} for i, f, ln in m.uncovered],
+        }
+        for kind, m in cov.items()
+    }
 
 
 def explain_wrong_items(rb: RuleBase, result: ScenarioResult) -> dict[str, dict[str, Any]]:
@@ -126,13 +136,17 @@ def explain_wrong_items(rb: RuleBase, result: ScenarioResult) -> dict[str, dict[
             why = explain(rb, result.scenario.answers, iid, as_of=as_of)
         except PathwaysError:  # pragma: no cover - the answers were checked by the run
             continue
-        lines = [f"{iid}: {'ON' if why.on_checklist else 'NOT on'} the checklist"
-                 + (f" ({why.status})" if why.status else "") + f": {why.reason}",
-                 f"condition: {why.condition}"]
+        lines = [
+            f"{iid}: {'ON' if why.on_checklist else 'NOT on'} the checklist"
+            + (f" ({why.status})" if why.status else "")
+            + f": {why.reason}",
+            f"condition: {why.condition}",
+        ]
         if why.trace is not None:
             lines += [f"because {a.question} = {_show(a.value)}" for a in why.trace.answers]
-            lines += [f"because {f.fact} = {_show(f.value)} (rule {f.rule}, {f.file}:{f.line})"
-                      for f in why.trace.facts]
+            lines += [
+                f"because {f.fact} = {_show(f.value)} (rule {f.rule}, {f.file}:{f.line})" for f in why.trace.facts
+            ]
             if why.trace.undetermined_by:
                 lines.append("open until answered: " + ", ".join(why.trace.undetermined_by))
             lines.append(f"item: {why.trace.file}:{why.trace.line}")
@@ -145,11 +159,19 @@ def explain_wrong_items(rb: RuleBase, result: ScenarioResult) -> dict[str, dict[
                     if name in rb.derived:
                         values = list(run.derived.get(name, {})) or list(run.maybe_derived.get(name, {}))
                         sure = bool(run.derived.get(name))
-                        lines.append(f"{name} is " + (", ".join(map(_show, values)) if values else "not derived")
-                                     + ("" if sure or not values else " (possibly)"))
+                        lines.append(
+                            f"{name} is "
+                            + (", ".join(map(_show, values)) if values else "not derived")
+                            + ("" if sure or not values else " (possibly)")
+                        )
             lines.append(f"item: {item.file}:{item.line}")
-        out[iid] = {"on_checklist": why.on_checklist, "status": why.status, "reason": why.reason,
-                    "condition": why.condition, "trace": lines}
+        out[iid] = {
+            "on_checklist": why.on_checklist,
+            "status": why.status,
+            "reason": why.reason,
+            "condition": why.condition,
+            "trace": lines,
+        }
     return out
 
 

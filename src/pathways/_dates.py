@@ -19,8 +19,7 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def parse_date(value: object) -> dt.date:
     """``value`` as a date; ValueError saying what was expected otherwise."""
     if isinstance(value, dt.datetime):
-        raise ValueError(f"a date and time ({value.isoformat(sep=' ')}), not a date: give the day only, "
-                         "YYYY-MM-DD")
+        raise ValueError(f"a date and time ({value.isoformat(sep=' ')}), not a date: give the day only, YYYY-MM-DD")
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):

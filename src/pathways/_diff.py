@@ -30,23 +30,29 @@ CASE_SUFFIXES = (".yaml", ".yml", ".json")
 
 @dataclass
 class RuleChange:
-    kind: str            # item | question | fact rule | route | source
+    kind: str  # item | question | fact rule | route | source
     id: str
-    change: str          # added | removed | changed
+    change: str  # added | removed | changed
     file: str
     line: int
     title: str = ""
-    fields: dict[str, tuple[str, str]] = field(default_factory=dict)   # field -> (old, new), as text
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (old, new), as text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.id, "change": self.change, "file": self.file, "line": self.line,
-                "title": self.title,
-                "fields": {k: {"old": old, "new": new} for k, (old, new) in self.fields.items()}}
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "change": self.change,
+            "file": self.file,
+            "line": self.line,
+            "title": self.title,
+            "fields": {k: {"old": old, "new": new} for k, (old, new) in self.fields.items()},
+        }
 
 
 @dataclass
 class CaseDiff:
-    kind: str            # scenario | case
+    kind: str  # scenario | case
     name: str
     file: str
     line: int
@@ -61,9 +67,18 @@ class CaseDiff:
         return bool(self.gained or self.lost or self.changed or self.errors)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "name": self.name, "file": self.file, "line": self.line,
-                "as_of": self.as_of.isoformat() if self.as_of else None, "affected": self.affected,
-                "gained": self.gained, "lost": self.lost, "changed": self.changed, "errors": self.errors}
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "affected": self.affected,
+            "gained": self.gained,
+            "lost": self.lost,
+            "changed": self.changed,
+            "errors": self.errors,
+        }
 
 
 @dataclass
@@ -81,10 +96,14 @@ class RuleBaseDiff:
         def ref(rb: RuleBase) -> dict[str, str]:
             return {"id": rb.id, "version": rb.version, "hash": rb.content_hash, "root": str(rb.root)}
 
-        return {"old": ref(self.old), "new": ref(self.new), "changed": self.changed,
-                "rules": [c.to_dict() for c in self.rules],
-                "cases": [c.to_dict() for c in self.cases],
-                "summary": self.summary()}
+        return {
+            "old": ref(self.old),
+            "new": ref(self.new),
+            "changed": self.changed,
+            "rules": [c.to_dict() for c in self.rules],
+            "cases": [c.to_dict() for c in self.cases],
+            "summary": self.summary(),
+        }
 
     def summary(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -97,6 +116,7 @@ class RuleBaseDiff:
 
 
 # ---- rule changes -----------------------------------------------------------------------------
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
@@ -166,18 +186,46 @@ def _dump(value: Any) -> Any:
     return value
 
 
-ITEM_FIELDS = {"title": _text, "detail": _text, "time_limit": _time_limit, "sources": _sources,
-               "valid": _valid, "status": lambda s: s or "confirmed", "stage": str,
-               "kind": lambda k: k or "obligation (unset)", "authority": lambda a: a or "none", "documents": _texts,
-               "after": _list, "replaces": _list}
-QUESTION_FIELDS = {"text": _text, "type": str, "help": _text, "unknown": str,
-                   "unit": _text, "min": str, "max": str, "sources": _sources}
-FACT_FIELDS = {"set": lambda s: ", ".join(f"{k}: {v}" for k, v in s.items()), "sources": _sources,
-               "valid": _valid, "status": lambda s: s or "confirmed", "explain": _text}
-ROUTE_FIELDS = {"title": _text, "summary": _text, "owner": str, "reviewed": str, "review_by": str,
-                "sources": _sources}
-SOURCE_FIELDS = {"title": _text, "number": str, "issued": str, "effective": str, "url": str,
-                 "status": lambda s: s or "confirmed"}
+ITEM_FIELDS = {
+    "title": _text,
+    "detail": _text,
+    "time_limit": _time_limit,
+    "sources": _sources,
+    "valid": _valid,
+    "status": lambda s: s or "confirmed",
+    "stage": str,
+    "kind": lambda k: k or "obligation (unset)",
+    "authority": lambda a: a or "none",
+    "documents": _texts,
+    "after": _list,
+    "replaces": _list,
+}
+QUESTION_FIELDS = {
+    "text": _text,
+    "type": str,
+    "help": _text,
+    "unknown": str,
+    "unit": _text,
+    "min": str,
+    "max": str,
+    "sources": _sources,
+}
+FACT_FIELDS = {
+    "set": lambda s: ", ".join(f"{k}: {v}" for k, v in s.items()),
+    "sources": _sources,
+    "valid": _valid,
+    "status": lambda s: s or "confirmed",
+    "explain": _text,
+}
+ROUTE_FIELDS = {"title": _text, "summary": _text, "owner": str, "reviewed": str, "review_by": str, "sources": _sources}
+SOURCE_FIELDS = {
+    "title": _text,
+    "number": str,
+    "issued": str,
+    "effective": str,
+    "url": str,
+    "status": lambda s: s or "confirmed",
+}
 
 
 def _condition_change(old: Any, new: Any) -> tuple[str, str] | None:
@@ -188,8 +236,9 @@ def _condition_change(old: Any, new: Any) -> tuple[str, str] | None:
 def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
     out: list[RuleChange] = []
 
-    def added_removed(kind: str, old_ids: Mapping[str, Any], new_ids: Mapping[str, Any], where: Any,
-                      title: Any) -> None:
+    def added_removed(
+        kind: str, old_ids: Mapping[str, Any], new_ids: Mapping[str, Any], where: Any, title: Any
+    ) -> None:
         for ident in new_ids:
             if ident not in old_ids:
                 file, line = where(new_ids[ident])
@@ -214,8 +263,7 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
         if fields:
             out.append(RuleChange("item", iid, "changed", n.file, n.line, n.model.title.en, fields))
     # questions
-    added_removed("question", old.questions, new.questions, lambda d: (d.file, d.line),
-                  lambda d: d.model.text.en)
+    added_removed("question", old.questions, new.questions, lambda d: (d.file, d.line), lambda d: d.model.text.en)
     for qid, new_q in new.questions.items():
         old_q = old.questions.get(qid)
         if old_q is None:
@@ -238,8 +286,13 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
     # fact rules
     old_rules = {r.model.id: r for r in old.fact_rules}
     new_rules = {r.model.id: r for r in new.fact_rules}
-    added_removed("fact rule", old_rules, new_rules, lambda d: (d.file, d.line),
-                  lambda d: ", ".join(f"{k} = {v}" for k, v in d.model.set.items()))
+    added_removed(
+        "fact rule",
+        old_rules,
+        new_rules,
+        lambda d: (d.file, d.line),
+        lambda d: ", ".join(f"{k} = {v}" for k, v in d.model.set.items()),
+    )
     for rid, new_rule in new_rules.items():
         old_rule = old_rules.get(rid)
         if old_rule is None:
@@ -249,8 +302,17 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
         if cond:
             fields["condition"] = cond
         if fields:
-            out.append(RuleChange("fact rule", rid, "changed", new_rule.file, new_rule.line,
-                                  ", ".join(f"{k} = {v}" for k, v in new_rule.model.set.items()), fields))
+            out.append(
+                RuleChange(
+                    "fact rule",
+                    rid,
+                    "changed",
+                    new_rule.file,
+                    new_rule.line,
+                    ", ".join(f"{k} = {v}" for k, v in new_rule.model.set.items()),
+                    fields,
+                )
+            )
     # routes
     added_removed("route", old.routes, new.routes, lambda d: (d.file, d.line), lambda d: d.model.title.en)
     for rid, new_route in new.routes.items():
@@ -262,15 +324,20 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
         if cond:
             fields["condition"] = cond
         if fields:
-            out.append(RuleChange("route", rid, "changed", new_route.file, new_route.line, new_route.model.title.en,
-                                  fields))
+            out.append(
+                RuleChange("route", rid, "changed", new_route.file, new_route.line, new_route.model.title.en, fields)
+            )
     # sources (what checklists cite)
     from ._lint import Positions
 
     old_pos, new_pos = Positions(old), Positions(new)
-    added_removed("source", {k: (v, old_pos) for k, v in old.sources.items()},
-                  {k: (v, new_pos) for k, v in new.sources.items()},
-                  lambda sp: sp[1].at("sources", sp[0].id)[:2], lambda sp: sp[0].title.en)
+    added_removed(
+        "source",
+        {k: (v, old_pos) for k, v in old.sources.items()},
+        {k: (v, new_pos) for k, v in new.sources.items()},
+        lambda sp: sp[1].at("sources", sp[0].id)[:2],
+        lambda sp: sp[0].title.en,
+    )
     for sid, new_source in new.sources.items():
         old_source = old.sources.get(sid)
         if old_source is not None:
@@ -283,8 +350,19 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
 
 # ---- checklist changes ------------------------------------------------------------------------
 
-ITEM_RESULT_FIELDS = ("kind", "status", "title", "detail", "authority", "documents", "time_limit", "sources",
-                      "valid_from", "valid_to", "stage")
+ITEM_RESULT_FIELDS = (
+    "kind",
+    "status",
+    "title",
+    "detail",
+    "authority",
+    "documents",
+    "time_limit",
+    "sources",
+    "valid_from",
+    "valid_to",
+    "stage",
+)
 
 
 def _evaluate(rb: RuleBase, answers: Mapping[str, Any], as_of: dt.date) -> Outcome:
@@ -304,8 +382,9 @@ def _reason(rb: RuleBase, answers: Mapping[str, Any], iid: str, as_of: dt.date) 
         return {"reason": str(exc), "condition": None}
     out: dict[str, Any] = {"reason": why.reason, "condition": why.condition, "status": why.status}
     if why.trace is not None:
-        out["because"] = ([f"{a.question} = {_value(a.value)}" for a in why.trace.answers]
-                          + [f"{f.fact} = {_value(f.value)} (rule {f.rule})" for f in why.trace.facts])
+        out["because"] = [f"{a.question} = {_value(a.value)}" for a in why.trace.answers] + [
+            f"{f.fact} = {_value(f.value)} (rule {f.rule})" for f in why.trace.facts
+        ]
     return out
 
 
@@ -322,16 +401,24 @@ def _result_fields(item: ItemResult) -> dict[str, Any]:
     return {k: dumped.get(k) for k in ITEM_RESULT_FIELDS}
 
 
-def compare_case(old: RuleBase, new: RuleBase, diff: CaseDiff, old_answers: Mapping[str, Any],
-                 new_answers: Mapping[str, Any], old_as_of: dt.date, new_as_of: dt.date) -> CaseDiff:
+def compare_case(
+    old: RuleBase,
+    new: RuleBase,
+    diff: CaseDiff,
+    old_answers: Mapping[str, Any],
+    new_answers: Mapping[str, Any],
+    old_as_of: dt.date,
+    new_as_of: dt.date,
+) -> CaseDiff:
     outcomes: dict[str, Outcome | None] = {}
     for side, rb, answers, as_of in (("old", old, old_answers, old_as_of), ("new", new, new_answers, new_as_of)):
         try:
             outcomes[side] = _evaluate(rb, answers, as_of)
         except AnswersError as exc:
             outcomes[side] = None
-            diff.errors.append(f"the answers are not valid for the {side} rule base: "
-                               + "; ".join(str(i) for i in exc.issues))
+            diff.errors.append(
+                f"the answers are not valid for the {side} rule base: " + "; ".join(str(i) for i in exc.issues)
+            )
     before, after = outcomes["old"], outcomes["new"]
     if before is None or after is None:
         return diff
@@ -339,14 +426,12 @@ def compare_case(old: RuleBase, new: RuleBase, diff: CaseDiff, old_answers: Mapp
     new_items = {i.id: i for i in after.items}
     for iid, item in new_items.items():
         if iid not in old_items:
-            entry = {"id": iid, "title": item.title, "status": item.status,
-                     **_reason(new, new_answers, iid, new_as_of)}
+            entry = {"id": iid, "title": item.title, "status": item.status, **_reason(new, new_answers, iid, new_as_of)}
             entry["before"] = _reason(old, old_answers, iid, old_as_of)["reason"]
             diff.gained.append(entry)
     for iid, item in old_items.items():
         if iid not in new_items:
-            entry = {"id": iid, "title": item.title, "status": item.status,
-                     **_reason(old, old_answers, iid, old_as_of)}
+            entry = {"id": iid, "title": item.title, "status": item.status, **_reason(old, old_answers, iid, old_as_of)}
             entry["now"] = _reason(new, new_answers, iid, new_as_of)["reason"]
             diff.lost.append(entry)
     for iid, item in new_items.items():
@@ -368,11 +453,19 @@ def _scenario_cases(old: RuleBase, new: RuleBase, cases: list[CaseDiff]) -> None
     for name in [*news, *(n for n in olds if n not in news)]:
         o, n = olds.get(name), news.get(name)
         shown = n or o
-        assert shown is not None
+        before = o or n  # a scenario only in one rule base is compared with itself
+        assert shown is not None and before is not None
         label = name if (o and n) else f"{name} (only in the {'new' if n else 'old'} rule base)"
         diff = CaseDiff("scenario", label, shown.file, shown.line, shown.as_of or DEFAULT_AS_OF)
-        compare_case(old, new, diff, (o or n).answers, (n or o).answers,  # type: ignore[union-attr]
-                     (o or n).as_of or DEFAULT_AS_OF, (n or o).as_of or DEFAULT_AS_OF)  # type: ignore[union-attr]
+        compare_case(
+            old,
+            new,
+            diff,
+            before.answers,
+            shown.answers,
+            before.as_of or DEFAULT_AS_OF,
+            shown.as_of or DEFAULT_AS_OF,
+        )
         cases.append(diff)
 
 
@@ -384,15 +477,17 @@ def case_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in CASE_SUFFIXES)
 
 
-def _saved_cases(old: RuleBase, new: RuleBase, directory: Path, as_of: dt.date | None,
-                 cases: list[CaseDiff]) -> None:
+def _saved_cases(old: RuleBase, new: RuleBase, directory: Path, as_of: dt.date | None, cases: list[CaseDiff]) -> None:
     from ._answers import read_answers_file
 
     for path in case_files(directory):
         answer_set = read_answers_file(str(path))
         day = as_of or answer_set.as_of or dt.date.today()
-        name = str(answer_set.case.get("name") or answer_set.case.get("product") or path.name) \
-            if isinstance(answer_set.case, dict) else path.name
+        name = (
+            str(answer_set.case.get("name") or answer_set.case.get("product") or path.name)
+            if isinstance(answer_set.case, dict)
+            else path.name
+        )
         diff = CaseDiff("case", name, str(path), 1, day)
         compare_case(old, new, diff, answer_set.answers, answer_set.answers, day, day)
         if len(diff.errors) == 2:  # valid for neither rule base: bad input, not a change
@@ -400,8 +495,9 @@ def _saved_cases(old: RuleBase, new: RuleBase, directory: Path, as_of: dt.date |
         cases.append(diff)
 
 
-def diff_rule_bases(old: RuleBase, new: RuleBase, cases_dir: Path | None = None,
-                    as_of: dt.date | None = None, scenarios: bool = True) -> RuleBaseDiff:
+def diff_rule_bases(
+    old: RuleBase, new: RuleBase, cases_dir: Path | None = None, as_of: dt.date | None = None, scenarios: bool = True
+) -> RuleBaseDiff:
     """Rule changes, then the checklist changes of every scenario and saved case."""
     result = RuleBaseDiff(old, new, rule_changes(old, new))
     if scenarios:
@@ -413,12 +509,14 @@ def diff_rule_bases(old: RuleBase, new: RuleBase, cases_dir: Path | None = None,
 
 # ---- text output ------------------------------------------------------------------------------
 
+
 def format_diff(d: RuleBaseDiff) -> str:
-    lines = [f"--- {d.old.root} ({d.old.id} {d.old.version})",
-             f"+++ {d.new.root} ({d.new.id} {d.new.version})"]
+    lines = [f"--- {d.old.root} ({d.old.id} {d.old.version})", f"+++ {d.new.root} ({d.new.id} {d.new.version})"]
     if not d.changed:
-        lines.append("no changes: every item, question, rule, route and source is the same, and so is "
-                     f"every checklist ({len(d.cases)} scenarios and cases)")
+        lines.append(
+            "no changes: every item, question, rule, route and source is the same, and so is "
+            f"every checklist ({len(d.cases)} scenarios and cases)"
+        )
         return "\n".join(lines) + "\n"
     sign = {"added": "+", "removed": "-", "changed": "~"}
     kinds = ("item", "question", "fact rule", "route", "source")
@@ -447,7 +545,7 @@ def format_diff(d: RuleBaseDiff) -> str:
     for case in affected:
         where = f"{case.file}:{case.line}"
         as_of = f", as of {case.as_of.isoformat()}" if case.as_of else ""
-        lines.append(f"  {case.kind} \"{case.name}\" ({where}{as_of}):")
+        lines.append(f'  {case.kind} "{case.name}" ({where}{as_of}):')
         for error in case.errors:
             lines.append(f"    ! {error}")
         for g in case.gained:
@@ -473,8 +571,10 @@ def format_diff(d: RuleBaseDiff) -> str:
 def _brief(value: Any) -> str:
     if isinstance(value, dict) and "days" in value:
         amount = value["days"] if value["days"] is not None else f"{value.get('min')}-{value.get('max')}"
-        return (f"{amount} {value['unit'].replace('_', ' ')} ({value.get('of')}"
-                f"{'' if value.get('statutory') else ', not statutory'})")
+        return (
+            f"{amount} {value['unit'].replace('_', ' ')} ({value.get('of')}"
+            f"{'' if value.get('statutory') else ', not statutory'})"
+        )
     if isinstance(value, list) and value and isinstance(value[0], dict) and "id" in value[0]:
         return ", ".join(v["id"] + (f" art. {v['article']}" if v.get("article") else "") for v in value)
     if isinstance(value, dict) and "name" in value:

@@ -49,8 +49,14 @@ class CaseDetails:
     progress: Mapping[str, ItemProgress] = field(default_factory=dict)
 
     @classmethod
-    def from_case_metadata(cls, meta: Mapping[str, Any] | None, *, product: str | None = None,
-                           company: str | None = None, case_date: dt.date | None = None) -> CaseDetails:
+    def from_case_metadata(
+        cls,
+        meta: Mapping[str, Any] | None,
+        *,
+        product: str | None = None,
+        company: str | None = None,
+        case_date: dt.date | None = None,
+    ) -> CaseDetails:
         """From the ``case:`` block the wizard writes into a saved case (product, company, updated or
         created, ticked, notes); the keyword arguments override it. Malformed entries are skipped:
         metadata never stops an export."""
@@ -79,16 +85,19 @@ class CaseDetails:
         for item, note in notes.items():
             if isinstance(item, str) and item not in progress and text(note):
                 progress[item] = ItemProgress(done=False, note=text(note))
-        return cls(product=product if product is not None else text(meta.get("product")),
-                   company=company if company is not None else text(meta.get("company")),
-                   case_date=when, progress=progress)
+        return cls(
+            product=product if product is not None else text(meta.get("product")),
+            company=company if company is not None else text(meta.get("company")),
+            case_date=when,
+            progress=progress,
+        )
 
 
 @dataclass(frozen=True)
 class DocSource:
-    text: str                  # title, number and article: '医疗器械监督管理条例 国务院令第739号 第15条'
+    text: str  # title, number and article: '医疗器械监督管理条例 国务院令第739号 第15条'
     url: str | None
-    link_text: str             # 'official text', 'summary or translation by CIRS Group', '' without a link
+    link_text: str  # 'official text', 'summary or translation by CIRS Group', '' without a link
     link_kind: str | None
     host: str
     unconfirmed: bool
@@ -96,7 +105,7 @@ class DocSource:
 
 @dataclass(frozen=True)
 class DocItem:
-    number: int                # 0 for an item that comes into force later (not numbered)
+    number: int  # 0 for an item that comes into force later (not numbered)
     id: str
     route: str
     route_title: str
@@ -111,12 +120,12 @@ class DocItem:
     authority: str
     documents: list[str]
     time_limit: str
-    depends_on: list[str]      # '3. Classification of the device'
-    in_force: str              # 'from 2026-01-01 until …' or ''
+    depends_on: list[str]  # '3. Classification of the device'
+    in_force: str  # 'from 2026-01-01 until …' or ''
     sources: list[DocSource]
-    why: list[str]             # in words: the answers that put it there, and what would keep it
+    why: list[str]  # in words: the answers that put it there, and what would keep it
     progress: ItemProgress | None
-    rule: str                  # the technical trace (appendix, XLSX never)
+    rule: str  # the technical trace (appendix, XLSX never)
     derived: list[str]
 
 
@@ -140,7 +149,7 @@ class DocAnswer:
 @dataclass(frozen=True)
 class Document:
     lang: str
-    words: Mapping[str, Any]   # the labels of this language (EXPORT_LABELS[lang])
+    words: Mapping[str, Any]  # the labels of this language (EXPORT_LABELS[lang])
     title: str
     product: str
     company: str
@@ -154,12 +163,12 @@ class Document:
     legend: str
     answers: list[DocAnswer]
     routes: list[DocRoute]
-    items: list[DocItem]       # numbered, in reading order
+    items: list[DocItem]  # numbered, in reading order
     upcoming: list[DocItem]
     critical_path: list[str]
     statutory_working_days: int
-    in_practice: str           # '1–3 years': what the whole takes at least ('' when nothing says)
-    in_practice_step: str      # the step that takes it: '3. Apply for new food raw material approval'
+    in_practice: str  # '1–3 years': what the whole takes at least ('' when nothing says)
+    in_practice_step: str  # the step that takes it: '3. Apply for new food raw material approval'
     timeline_note: str
     typical: list[str]
     may_add: list[str]
@@ -219,13 +228,19 @@ def why_lines(lang: str, item: ItemResult) -> list[str]:
     sep = "；" if lang == "zh" else "; "
     colon = "：" if lang == "zh" else ": "
     lines = []
-    given = [f"{a.text} — {value_text(a.value, lang)}" + (f" ({words['conditional']})" if a.conditional else "")
-             for a in item.trace.answers]
+    given = [
+        f"{a.text} — {value_text(a.value, lang)}" + (f" ({words['conditional']})" if a.conditional else "")
+        for a in item.trace.answers
+    ]
     if given:
         lines.append(words["because"] + colon + sep.join(given))
     # the first few deciding questions: a reader needs to know what to answer next, not every branch
-    open_q = [f"{q.text} — {' / '.join(value_text(v, lang) for v in q.if_values)}" if q.if_values
-              else f"{q.text} ({words['open']})" for q in item.trace.open_questions[:WHY_OPEN_QUESTIONS]]
+    open_q = [
+        f"{q.text} — {' / '.join(value_text(v, lang) for v in q.if_values)}"
+        if q.if_values
+        else f"{q.text} ({words['open']})"
+        for q in item.trace.open_questions[:WHY_OPEN_QUESTIONS]
+    ]
     if open_q:
         more = len(item.trace.open_questions) - len(open_q)
         lines.append(words["if"] + colon + sep.join(open_q) + (words["more_open"].format(n=more) if more else ""))
@@ -247,11 +262,19 @@ def _summary(outcome: Outcome, product: str) -> str:
     in_practice = duration_text(t.longest_typical.time_limit, lang) if t.longest_typical else ""
     join = "、" if lang == "zh" else ", "
     summary: Callable[..., str] = words["summary"]
-    return summary(product=product, yes=join.join(yes), maybe=join.join(maybe),
-                   required=count["required"], to_determine=count["to_determine"],
-                   to_verify=count["to_be_verified"], options=options,
-                   info=count["for_information"], days=t.statutory_working_days,
-                   in_practice=in_practice, open=len(outcome.unanswered_questions))
+    return summary(
+        product=product,
+        yes=join.join(yes),
+        maybe=join.join(maybe),
+        required=count["required"],
+        to_determine=count["to_determine"],
+        to_verify=count["to_be_verified"],
+        options=options,
+        info=count["for_information"],
+        days=t.statutory_working_days,
+        in_practice=in_practice,
+        open=len(outcome.unanswered_questions),
+    )
 
 
 def plain_text(text: str) -> str:
@@ -266,8 +289,12 @@ def plain_text(text: str) -> str:
 def build_document(outcome: Outcome, case: CaseDetails | None = None) -> Document:
     """Put an outcome in reading order for one case (see the module's docstring)."""
     case = case or CaseDetails()
-    case = CaseDetails(product=plain_text(case.product), company=plain_text(case.company), case_date=case.case_date,
-                       progress={k: ItemProgress(v.done, plain_text(v.note)) for k, v in case.progress.items()})
+    case = CaseDetails(
+        product=plain_text(case.product),
+        company=plain_text(case.company),
+        case_date=case.case_date,
+        progress={k: ItemProgress(v.done, plain_text(v.note)) for k, v in case.progress.items()},
+    )
     lang = outcome.lang
     words = EXPORT_LABELS[lang]
     route_titles = {r.id: r.title for r in outcome.routes}
@@ -294,51 +321,93 @@ def build_document(outcome: Outcome, case: CaseDetails | None = None) -> Documen
                 articles.append(s.article)
         for sid, s in first.items():
             text = s.title + (f" {s.number}" if s.number else "") + _articles(lang, cited[sid])
-            sources.append(DocSource(text=text, url=s.url, link_text=link_kind_text(s, lang),
-                                     link_kind=s.link_kind, host=link_host(s.url) if s.url else "",
-                                     unconfirmed=s.unconfirmed))
+            sources.append(
+                DocSource(
+                    text=text,
+                    url=s.url,
+                    link_text=link_kind_text(s, lang),
+                    link_kind=s.link_kind,
+                    host=link_host(s.url) if s.url else "",
+                    unconfirmed=s.unconfirmed,
+                )
+            )
         in_force = ""
         if item.valid_from or item.valid_to:
             in_force = f"{words['from']} {item.valid_from or '…'} {words['until']} {item.valid_to or '…'}"
         derived = [f"{f.fact} = {value_text(f.value, lang)} ({f.rule})" for f in item.trace.facts]
         return DocItem(
-            number=number, id=item.id, route=item.route, route_title=route_titles.get(item.route, item.route),
-            stage=item.stage, stage_title=words["stage"][item.stage], title=item.title, detail=item.detail or "",
-            status=item.status, status_text=status_text(lang, item), kind=item.kind,
-            kind_text=KIND_LABELS[lang][item.kind], authority=item.authority.name if item.authority else "",
+            number=number,
+            id=item.id,
+            route=item.route,
+            route_title=route_titles.get(item.route, item.route),
+            stage=item.stage,
+            stage_title=words["stage"][item.stage],
+            title=item.title,
+            detail=item.detail or "",
+            status=item.status,
+            status_text=status_text(lang, item),
+            kind=item.kind,
+            kind_text=KIND_LABELS[lang][item.kind],
+            authority=item.authority.name if item.authority else "",
             documents=list(item.documents),
             time_limit=time_limit_text(item.time_limit, lang) if item.time_limit else "",
-            depends_on=[ref(a) for a in item.after], in_force=in_force, sources=sources,
+            depends_on=[ref(a) for a in item.after],
+            in_force=in_force,
+            sources=sources,
             why=why_lines(lang, item),
             # a case that tracks progress shows it on every item: ticked off, or still open
             progress=case.progress.get(item.id, ItemProgress()) if case.progress else None,
             rule=f"{item.trace.rule} ({item.trace.file}:{item.trace.line}): {item.trace.condition}",
-            derived=derived)
+            derived=derived,
+        )
 
     items = [doc_item(item, numbers[item.id]) for item in numbered]
     routes = []
     for route in order:
-        stages = [(words["stage"][stage], [i for i in items if i.route == route and i.stage == stage])
-                  for stage in STAGES]
+        stages = [
+            (words["stage"][stage], [i for i in items if i.route == route and i.stage == stage]) for stage in STAGES
+        ]
         applies = next((r.applies for r in outcome.routes if r.id == route), "yes")
-        routes.append(DocRoute(id=route, title=route_titles.get(route, route),
-                               applies_text=words["applies"][applies],
-                               stages=[(title, chosen) for title, chosen in stages if chosen]))
+        routes.append(
+            DocRoute(
+                id=route,
+                title=route_titles.get(route, route),
+                applies_text=words["applies"][applies],
+                stages=[(title, chosen) for title, chosen in stages if chosen],
+            )
+        )
     t = outcome.timeline
-    answers = [DocAnswer(question=a.question, text=a.text, answer=value_text(a.value, lang), unknown=a.unknown,
-                         used=a.used) for a in outcome.answers]
+    answers = [
+        DocAnswer(question=a.question, text=a.text, answer=value_text(a.value, lang), unknown=a.unknown, used=a.used)
+        for a in outcome.answers
+    ]
     asked = {a.question: a.text for a in outcome.answers}
     rb = outcome.rulebase
-    title = words["title"] + (f"：{case.product}" if lang == "zh" else f": {case.product}") if case.product \
+    title = (
+        words["title"] + (f"：{case.product}" if lang == "zh" else f": {case.product}")
+        if case.product
         else words["title"]
+    )
     return Document(
-        lang=lang, words=words, title=title, product=case.product, company=case.company,
-        case_date=case.case_date, as_of=outcome.as_of, rulebase_id=rb.id, rulebase_version=rb.version,
-        rulebase_hash=rb.hash, summary=_summary(outcome, case.product),
+        lang=lang,
+        words=words,
+        title=title,
+        product=case.product,
+        company=case.company,
+        case_date=case.case_date,
+        as_of=outcome.as_of,
+        rulebase_id=rb.id,
+        rulebase_version=rb.version,
+        rulebase_hash=rb.hash,
+        summary=_summary(outcome, case.product),
         disclaimer=words["disclaimer"].format(as_of=outcome.as_of.isoformat()),
-        legend=words["legend"], answers=answers, routes=routes, items=items,
+        legend=words["legend"],
+        answers=answers,
+        routes=routes,
+        items=items,
         upcoming=[doc_item(item, 0) for item in outcome.upcoming],
-        critical_path=[ref(i) for i in t.critical_path], statutory_working_days=t.statutory_working_days,
+        critical_path=[ref(i) for i in t.critical_path],
+        statutory_working_days=t.statutory_working_days,
         in_practice=duration_text(t.longest_typical.time_limit, lang) if t.longest_typical else "",
         in_practice_step=ref(t.longest_typical.item) if t.longest_typical else "",
         timeline_note=t.note,
@@ -346,12 +415,22 @@ def build_document(outcome: Outcome, case: CaseDetails | None = None) -> Documen
         may_add=[f"{ref(s.item)}{words['colon']}{time_limit_text(s.time_limit, lang)}" for s in t.may_add],
         # two questions may share a text (asked in different branches): the reader sees it once
         open_questions=list(dict.fromkeys(q.text for q in outcome.unanswered_questions)),
-        derived_facts=[(f"{f.fact} = " + ("" if f.certain else words["maybe_values"] + " ")
-                        + ", ".join(value_text(v, lang) for v in f.values) + f" ({', '.join(f.rules)})")
-                       for f in outcome.facts],
-        conflicts=[f"{c.fact}: {', '.join(value_text(v, lang) for v in c.values)} ({', '.join(c.rules)})"
-                   for c in outcome.conflicts],
-        ignored_answers=[f"{asked.get(a.question, a.question)} — {value_text(a.value, lang)}{words['colon']}{a.reason}"
-                         for a in outcome.ignored_answers],
+        derived_facts=[
+            (
+                f"{f.fact} = "
+                + ("" if f.certain else words["maybe_values"] + " ")
+                + ", ".join(value_text(v, lang) for v in f.values)
+                + f" ({', '.join(f.rules)})"
+            )
+            for f in outcome.facts
+        ],
+        conflicts=[
+            f"{c.fact}: {', '.join(value_text(v, lang) for v in c.values)} ({', '.join(c.rules)})"
+            for c in outcome.conflicts
+        ],
+        ignored_answers=[
+            f"{asked.get(a.question, a.question)} — {value_text(a.value, lang)}{words['colon']}{a.reason}"
+            for a in outcome.ignored_answers
+        ],
         has_progress=bool(case.progress),
     )

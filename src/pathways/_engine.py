@@ -49,12 +49,12 @@ from ._scheduling import current_pause, giving_way
 __all__ = ["Engine", "Firing", "answer_facts", "fact_key", "giving_way", "produced_facts"]
 
 MAX_COLLISION_RETRIES = 3
-_dumps = json.JSONEncoder(ensure_ascii=False).encode   # as durable's own glue encodes
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # as durable's own glue encodes
 _loads = json.loads
 SESSIONS_ENV = "PATHWAYS_ENGINE_SESSIONS"
 SESSION_MODES = ("reuse", "fresh")
-RECYCLE_AFTER = 500   # runs of one reused session before it is deleted and made anew
-MEMO_SIZE = 2048      # partition results remembered (least recently used first out); 0: none
+RECYCLE_AFTER = 500  # runs of one reused session before it is deleted and made anew
+MEMO_SIZE = 2048  # partition results remembered (least recently used first out); 0: none
 
 
 def sessions_setting(value: str | None = None) -> str:
@@ -62,8 +62,10 @@ def sessions_setting(value: str | None = None) -> str:
     mode = value if value is not None else (os.environ.get(SESSIONS_ENV) or "reuse")
     mode = mode.strip().lower()
     if mode not in SESSION_MODES:
-        raise ValueError(f"engine sessions must be one of {', '.join(SESSION_MODES)} "
-                         f"(from {SESSIONS_ENV} or the keyword), not {mode!r}")
+        raise ValueError(
+            f"engine sessions must be one of {', '.join(SESSION_MODES)} "
+            f"(from {SESSIONS_ENV} or the keyword), not {mode!r}"
+        )
     return mode
 
 
@@ -134,8 +136,9 @@ def pattern_expression(pattern: Pattern) -> dict[str, Any]:
     raise ValueError(f"unknown pattern kind {kind}")
 
 
-def answer_facts(rule: CompiledRule, matched: tuple[dict[str, Any], ...],
-                 values: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+def answer_facts(
+    rule: CompiledRule, matched: tuple[dict[str, Any], ...], values: tuple[Any, ...] = ()
+) -> list[dict[str, Any]]:
     """The answer facts an 'answer' rule makes of the given answer it matched.
 
     strict (the question is certainly asked): the answer itself ('a'; "don't know": 'u' with
@@ -149,12 +152,12 @@ def answer_facts(rule: CompiledRule, matched: tuple[dict[str, Any], ...],
     if given.get("w") == "dk":
         return [{"t": "u", "q": q, "w": "dk" if strict else "cdk"}, *({"t": "m", "q": q, "v": v} for v in values)]
     value = given["v"]
-    return [{"t": "a", "q": q, "v": value}, {"t": "m", "q": q, "v": value}] if strict else [
-        {"t": "m", "q": q, "v": value}]
+    return (
+        [{"t": "a", "q": q, "v": value}, {"t": "m", "q": q, "v": value}] if strict else [{"t": "m", "q": q, "v": value}]
+    )
 
 
-def produced_facts(rule: CompiledRule, certain: bool,
-                   values: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+def produced_facts(rule: CompiledRule, certain: bool, values: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     """The engine facts a rule asserts when it fires.
 
     In certain mode (no answer is unknown or missing) the possible rules are not run: each strict
@@ -162,14 +165,15 @@ def produced_facts(rule: CompiledRule, certain: bool,
     """
     action = rule.action
     if action.kind == "derive":
-        kinds = ("d", "p") if certain and action.mode == "strict" else (
-            ("d",) if action.mode == "strict" else ("p",))
+        kinds = ("d", "p") if certain and action.mode == "strict" else (("d",) if action.mode == "strict" else ("p",))
         return [{"t": kind, "q": name, "v": value} for kind in kinds for name, value in action.sets]
     if action.kind == "ask":
         # possible: the question may take any of its values; strict: it is waiting to be asked
         if action.mode == "possible":
-            return [{"t": "u", "q": action.target, "w": "pending"},
-                    *({"t": "m", "q": action.target, "v": v} for v in values)]
+            return [
+                {"t": "u", "q": action.target, "w": "pending"},
+                *({"t": "m", "q": action.target, "v": v} for v in values),
+            ]
         return [{"t": "w", "q": action.target}]
     if action.kind == "pending":
         return [{"t": "pk", "q": action.target}]
@@ -187,18 +191,24 @@ def _facts_list(facts: Iterable[dict[str, Any]] | Callable[[], list[dict[str, An
 class Engine:
     """One compiled rule base inside durable-rules: one ruleset per partition, one lock."""
 
-    def __init__(self, partitions: dict[str, Partition], name: str = "pw",
-                 values: Callable[[str], tuple[Any, ...]] = lambda q: (), *,
-                 sessions: str | None = None, recycle_after: int = RECYCLE_AFTER,
-                 memo_size: int = MEMO_SIZE) -> None:
+    def __init__(
+        self,
+        partitions: dict[str, Partition],
+        name: str = "pw",
+        values: Callable[[str], tuple[Any, ...]] = lambda q: (),
+        *,
+        sessions: str | None = None,
+        recycle_after: int = RECYCLE_AFTER,
+        memo_size: int = MEMO_SIZE,
+    ) -> None:
         self.sessions = sessions_setting(sessions)
         self.memo_size = max(0, memo_size)
         self._memo: OrderedDict[tuple[str, bool, Hashable], tuple[Firing, ...]] = OrderedDict()
         self._memo_lock = threading.Lock()
         self.recycle_after = max(1, recycle_after)
-        self._live: dict[str, _Live] = {}      # partition -> its reused session (under _lock)
+        self._live: dict[str, _Live] = {}  # partition -> its reused session (under _lock)
         self._released = False
-        self._tables: dict[str, dict[str, Any]] = {}   # partition -> rule name -> what it does
+        self._tables: dict[str, dict[str, Any]] = {}  # partition -> rule name -> what it does
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._salt = itertools.count()
@@ -242,9 +252,13 @@ class Engine:
         table: dict[str, Any] = {}
         for rule in part.rules:
             values = self._values(rule.action.target) if rule.action.kind in ("ask", "answer") else ()
-            table[rule.name] = (rule, produced_facts(rule, certain=False, values=values),
-                                produced_facts(rule, certain=True, values=values),
-                                rule.action.kind == "answer", values)
+            table[rule.name] = (
+                rule,
+                produced_facts(rule, certain=False, values=values),
+                produced_facts(rule, certain=True, values=values),
+                rule.action.kind == "answer",
+                values,
+            )
         return table
 
     # ---- building ----
@@ -256,8 +270,16 @@ class Engine:
         }
         for rule in part.rules:
             patterns: list[dict[str, Any]] = [
-                {"g": {"$and": [{"t": "g"}, {"n": rule.stage},
-                                {"m": "p" if rule.action.mode == "possible" else "s"}, {"b": rule.bucket}]}}
+                {
+                    "g": {
+                        "$and": [
+                            {"t": "g"},
+                            {"n": rule.stage},
+                            {"m": "p" if rule.action.mode == "possible" else "s"},
+                            {"b": rule.bucket},
+                        ]
+                    }
+                }
             ]
             for index, lit in enumerate(rule.literals):
                 key = f"f{index}$not" if lit.negated else f"f{index}"
@@ -280,8 +302,7 @@ class Engine:
                 pause()
             matched = tuple(fact for key, fact in sorted(c._m.items()) if key != "g")
             current.append(Firing(rule, matched))
-            for fact in (answer_facts(rule, matched, values) if answer else
-                         emits_certain if self._certain else emits):
+            for fact in answer_facts(rule, matched, values) if answer else emits_certain if self._certain else emits:
                 self._assert_in_action(c, fact)
 
         return run
@@ -304,8 +325,13 @@ class Engine:
 
     # ---- running ----
 
-    def run(self, partition: str, facts: Iterable[dict[str, Any]] | Callable[[], list[dict[str, Any]]],
-            certain: bool = False, key: Hashable | None = None) -> list[Firing]:
+    def run(
+        self,
+        partition: str,
+        facts: Iterable[dict[str, Any]] | Callable[[], list[dict[str, Any]]],
+        certain: bool = False,
+        key: Hashable | None = None,
+    ) -> list[Firing]:
         """Evaluate one partition on ``facts``; return the rules that fired.
 
         ``certain``: the caller asserts no fact is undetermined; only strict rules run (see
@@ -396,12 +422,13 @@ class Engine:
             self._register([partition])
             handle = self._host.get_ruleset(name)._handle
             table = self._tables[partition]
-            live = self._live.pop(partition, None)   # back only if it ends clean
+            live = self._live.pop(partition, None)  # back only if it ends clean
             if live is None:
                 live = _Live(f"r{next(self._seq)}")
                 try:  # an action must have run in a session before it may be deleted
-                    self._assert(handle, _C.assert_fact, {"sid": live.sid, "t": "__open__"}, "open fact",
-                                 table, certain, [], [])
+                    self._assert(
+                        handle, _C.assert_fact, {"sid": live.sid, "t": "__open__"}, "open fact", table, certain, [], []
+                    )
                 except Exception as exc:  # not deleted: a session where no action ran cannot be
                     raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
             sid = live.sid
@@ -420,15 +447,23 @@ class Engine:
                         continue
                     gid = f"g:{stage}:{mode}:{bucket}"
                     gate_ids.append(gid)
-                    self._assert(handle, _C.assert_fact,
-                                 {"sid": sid, "id": gid, "t": "g", "n": stage, "m": mode, "b": bucket},
-                                 "stage gate", table, certain, firings, pending)
+                    self._assert(
+                        handle,
+                        _C.assert_fact,
+                        {"sid": sid, "id": gid, "t": "g", "n": stage, "m": mode, "b": bucket},
+                        "stage gate",
+                        table,
+                        certain,
+                        firings,
+                        pending,
+                    )
                     while pending:
                         derived = self._new_facts(pending, seen, sid, ids)
                         pending.clear()
                         if derived:
-                            self._assert(handle, _C.assert_facts, derived, "derived fact", table, certain,
-                                         firings, pending)
+                            self._assert(
+                                handle, _C.assert_facts, derived, "derived fact", table, certain, firings, pending
+                            )
                 clean = True
                 return firings
             except (_Collision, EngineError):
@@ -442,8 +477,9 @@ class Engine:
                 else:
                     self._delete(name, sid)
 
-    def _new_facts(self, facts: Iterable[dict[str, Any]], seen: set[str], sid: str,
-                   ids: list[str]) -> list[dict[str, Any]]:
+    def _new_facts(
+        self, facts: Iterable[dict[str, Any]], seen: set[str], sid: str, ids: list[str]
+    ) -> list[dict[str, Any]]:
         """The facts not in the session yet (by our own identity), with the session id and an id."""
         out = []
         for fact in facts:
@@ -456,9 +492,17 @@ class Engine:
             ids.append(fid)
         return out
 
-    def _assert(self, handle: int, assert_: Callable[[int, str], Any], payload: Any, what: str,
-                table: dict[str, Any], certain: bool, firings: list[Firing],
-                pending: list[dict[str, Any]]) -> None:
+    def _assert(
+        self,
+        handle: int,
+        assert_: Callable[[int, str], Any],
+        payload: Any,
+        what: str,
+        table: dict[str, Any],
+        certain: bool,
+        firings: list[Firing],
+        pending: list[dict[str, Any]],
+    ) -> None:
         code, offset = assert_(handle, _dumps(payload))
         if code == 2:
             # an id the session holds already: a different fact with the same 32-bit identity
@@ -467,8 +511,15 @@ class Engine:
             raise EngineError(f"the engine did not take a {what} (result {code})")
         self._drain(handle, offset, table, certain, firings, pending)
 
-    def _drain(self, handle: int, offset: int, table: dict[str, Any], certain: bool,
-               firings: list[Firing], pending: list[dict[str, Any]]) -> None:
+    def _drain(
+        self,
+        handle: int,
+        offset: int,
+        table: dict[str, Any],
+        certain: bool,
+        firings: list[Firing],
+        pending: list[dict[str, Any]],
+    ) -> None:
         """Run the session's pending actions: record each firing and what it derives."""
         result = _C.start_action_for_state(handle, offset)
         if not result:
@@ -477,7 +528,7 @@ class Engine:
         pause = current_pause()
         while message:
             action_name, matched_by_name = next(iter(_loads(message).items()))  # one action a message
-            entry = table.get(action_name)   # None: open__ (keeper__ never fires)
+            entry = table.get(action_name)  # None: open__ (keeper__ never fires)
             if entry is not None:
                 try:
                     if pause is not None:
@@ -485,8 +536,9 @@ class Engine:
                     rule, emits, emits_certain, answer, values = entry
                     matched = tuple(fact for key, fact in sorted(matched_by_name.items()) if key != "g")
                     firings.append(Firing(rule, matched))
-                    pending.extend(answer_facts(rule, matched, values) if answer else
-                                   emits_certain if certain else emits)
+                    pending.extend(
+                        answer_facts(rule, matched, values) if answer else emits_certain if certain else emits
+                    )
                 except BaseException:
                     _C.abandon_action(handle, offset)
                     raise

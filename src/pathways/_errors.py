@@ -81,8 +81,7 @@ class AnswerIssue:
         return text
 
     def to_dict(self) -> dict[str, object]:
-        return {"code": self.code, "message": self.message, "field": self.field,
-                "suggestion": self.suggestion}
+        return {"code": self.code, "message": self.message, "field": self.field, "suggestion": self.suggestion}
 
 
 class PathwaysError(Exception):
@@ -98,9 +97,7 @@ class RuleBaseError(PathwaysError):
 
     def __init__(self, issues: Iterable[RuleIssue], root: Path | None = None) -> None:
         self.root = root
-        self.issues: list[RuleIssue] = sorted(
-            issues, key=lambda i: (i.file, i.line, i.column, i.code)
-        )
+        self.issues: list[RuleIssue] = sorted(issues, key=lambda i: (i.file, i.line, i.column, i.code))
         count = len(self.issues)
         head = str(self.issues[0]) if self.issues else "invalid rule base"
         more = f" (and {count - 1} more)" if count > 1 else ""

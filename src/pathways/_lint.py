@@ -58,14 +58,23 @@ CODES: dict[str, tuple[str, str]] = {
     "PW313": ("warning", "a route file without owner, reviewed or review_by"),
     "PW314": ("warning", "a route file whose review_by date has passed"),
     "PW315": ("info", "a rule file without the yaml-language-server schema modeline (or pointing to a missing schema)"),
-    "PW316": ("warning", "an item comes 'after' an item of its route in a later stage: the checklist lists stages "
-                         "in order, so it would be listed before the step it follows"),
+    "PW316": (
+        "warning",
+        "an item comes 'after' an item of its route in a later stage: the checklist lists stages "
+        "in order, so it would be listed before the step it follows",
+    ),
     "PW317": ("warning", "an item without 'kind' (obligation, option or guidance): it is shown as an obligation"),
-    "PW318": ("warning", "a validity gap: a dated fact rule or item leaves its branch with nothing in force for a "
-                         "period on or after the rule base's in_force_from"),
+    "PW318": (
+        "warning",
+        "a validity gap: a dated fact rule or item leaves its branch with nothing in force for a "
+        "period on or after the rule base's in_force_from",
+    ),
     "PW319": ("error", "a source links to a host on neither allow-list of the manifest's sources_policy"),
-    "PW320": ("error", "a linked source is not classified: 'kind' missing, 'official' on a host that is not an "
-                       "official one, or 'secondary' without a publisher"),
+    "PW320": (
+        "error",
+        "a linked source is not classified: 'kind' missing, 'official' on a host that is not an "
+        "official one, or 'secondary' without a publisher",
+    ),
     "PW321": ("warning", "an item whose legal basis cites only secondary sources (summaries, translations)"),
     "PW322": ("warning", "a source whose text was last checked longer ago than the review period"),
     "PW323": ("info", "a linked source without a 'checked' date"),
@@ -78,7 +87,7 @@ MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)\s*$")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 APPROACH = 0.75
 FAR_PAST = dt.date(1900, 1, 1)
-SEARCH_BUDGET = 20_000   # literal-set expansions per question asked of the static analysis
+SEARCH_BUDGET = 20_000  # literal-set expansions per question asked of the static analysis
 
 
 @dataclass
@@ -94,8 +103,13 @@ class LintResult:
         return self.count("error")
 
 
-def lint(path: str | Path | None = None, today: dt.date | None = None,
-         disable: Iterable[str] = (), limits: Limits = Limits(), scenarios: bool = True) -> LintResult:
+def lint(
+    path: str | Path | None = None,
+    today: dt.date | None = None,
+    disable: Iterable[str] = (),
+    limits: Limits = Limits(),
+    scenarios: bool = True,
+) -> LintResult:
     """Load, compile and analyse the rule base in ``path``; every issue found, errors first.
 
     Every error is reported in one run, as far as the checks are independent: a rule base that
@@ -114,8 +128,13 @@ def lint(path: str | Path | None = None, today: dt.date | None = None,
     return lint_rule_base(report.rule_base, today=today, disable=disable, limits=limits, scenarios=scenarios)
 
 
-def lint_rule_base(rb: RuleBase, today: dt.date | None = None, disable: Iterable[str] = (),
-                   limits: Limits = Limits(), scenarios: bool = True) -> LintResult:
+def lint_rule_base(
+    rb: RuleBase,
+    today: dt.date | None = None,
+    disable: Iterable[str] = (),
+    limits: Limits = Limits(),
+    scenarios: bool = True,
+) -> LintResult:
     from ._run import compiled
 
     issues: list[RuleIssue] = []
@@ -150,6 +169,7 @@ def _sorted(issues: list[RuleIssue]) -> list[RuleIssue]:
 
 
 # ---- raw files: positions the loaded models no longer carry ----------------------------------
+
 
 def _display(rb: RuleBase, path: Path) -> str:
     try:
@@ -234,6 +254,7 @@ class Positions:
 
 # ---- the static analysis of conjunctions -----------------------------------------------------
 
+
 class _GiveUp(Exception):
     """The search ran out of budget: assume the conjunction may hold (no warning)."""
 
@@ -250,8 +271,12 @@ def _passes(test: Any, value: Any) -> bool:
     if kind == "cmp":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
-        checks = {"gte": lambda a, b: a >= b, "gt": lambda a, b: a > b,
-                  "lte": lambda a, b: a <= b, "lt": lambda a, b: a < b}
+        checks = {
+            "gte": lambda a, b: a >= b,
+            "gt": lambda a, b: a > b,
+            "lte": lambda a, b: a <= b,
+            "lt": lambda a, b: a < b,
+        }
         return all(checks[op](value, bound) for op, bound in payload)
     return False  # pragma: no cover
 
@@ -292,7 +317,8 @@ def describe_literal(lit: Lit, dates: Collection[str] = ()) -> str:
             text = f"{name} {'may be' if maybe else 'is'} not " + "/".join(_fmt_value(v, date) for v in test[1])
         else:
             text = f"{name} {'may be ' if maybe else ''}" + " and ".join(
-                f"{_OPS[op]} {_fmt_value(v, date)}" for op, v in test[1])
+                f"{_OPS[op]} {_fmt_value(v, date)}" for op, v in test[1]
+            )
     return f"not ({text})" if lit.negated else text
 
 
@@ -308,8 +334,9 @@ class Analysis:
         self.dates = date_facts(rb)
         self.settable: dict[str, list[Any]] = defaultdict(list)
         # derived fact -> (rule, value, strict conjunctions, possible conjunctions)
-        self.providers: dict[str, list[tuple[str, Any, tuple[frozenset[Lit], ...],
-                                             tuple[frozenset[Lit], ...]]]] = defaultdict(list)
+        self.providers: dict[str, list[tuple[str, Any, tuple[frozenset[Lit], ...], tuple[frozenset[Lit], ...]]]] = (
+            defaultdict(list)
+        )
         for r in rb.fact_rules:
             conjs = self.conjunctions(r.when, valid=r.model.valid)
             maybe = self.conjunctions(r.when, valid=r.model.valid, mode="possible")
@@ -321,16 +348,26 @@ class Analysis:
         for rid, route in rb.routes.items():
             name = f"route.{rid}"
             self.settable[name] = [True]
-            self.providers[name].append((f"the 'when' of route '{rid}'", True, self.conjunctions(route.when),
-                                         self.conjunctions(route.when, mode="possible")))
+            self.providers[name].append(
+                (
+                    f"the 'when' of route '{rid}'",
+                    True,
+                    self.conjunctions(route.when),
+                    self.conjunctions(route.when, mode="possible"),
+                )
+            )
         # a question with an answer, a "don't know" or waiting to be asked: its ask_when may hold
-        self.asked_when = {qid: self.conjunctions(q.ask_when, mode="possible")
-                           for qid, q in rb.questions.items() if q.ask_when is not None}
+        self.asked_when = {
+            qid: self.conjunctions(q.ask_when, mode="possible")
+            for qid, q in rb.questions.items()
+            if q.ask_when is not None
+        }
         self.budget = 0
         self._name_ok: dict[tuple[str, frozenset[Lit]], bool] = {}
 
-    def conjunctions(self, cond: Cond | None, valid: Any = None, extra: Iterable[Lit] = (),
-                     mode: str = "strict") -> tuple[frozenset[Lit], ...]:
+    def conjunctions(
+        self, cond: Cond | None, valid: Any = None, extra: Iterable[Lit] = (), mode: str = "strict"
+    ) -> tuple[frozenset[Lit], ...]:
         lits = set(extra)
         if valid is not None:
             ops = []
@@ -387,14 +424,19 @@ class Analysis:
 
     def why(self, name: str, lits: list[Lit]) -> str:
         ordered = sorted(lits, key=lambda lit: (lit.negated, repr(lit.pattern)))
-        if self.kinds.get(name) == "derived" and any(
-                not lit.negated and lit.pattern[0] == "d" for lit in lits):
+        if self.kinds.get(name) == "derived" and any(not lit.negated and lit.pattern[0] == "d" for lit in lits):
             wanted = [lit for lit in lits if not lit.negated and lit.pattern[0] == "d"]
             values = self.settable.get(name, [])
-            if len(wanted) == 1 and len(lits) == 1 and wanted[0].pattern[2] is not None and not any(
-                    _passes(wanted[0].pattern[2], v) for v in values):
-                return (f"{describe_literal(wanted[0], self.dates)}, but no rule sets {name} to such a value "
-                        f"(rules set it to: {', '.join(map(_fmt_value, values)) or 'nothing'})")
+            if (
+                len(wanted) == 1
+                and len(lits) == 1
+                and wanted[0].pattern[2] is not None
+                and not any(_passes(wanted[0].pattern[2], v) for v in values)
+            ):
+                return (
+                    f"{describe_literal(wanted[0], self.dates)}, but no rule sets {name} to such a value "
+                    f"(rules set it to: {', '.join(map(_fmt_value, values)) or 'nothing'})"
+                )
         return " and ".join(describe_literal(lit, self.dates) for lit in ordered) + " cannot hold at once"
 
     def dates_ok(self, lits: list[Lit]) -> bool:
@@ -409,8 +451,14 @@ class Analysis:
             states.append(("dk", None))
         domain: list[Any]
         if q.type == "multi":
-            required = {lit.pattern[2][1][0] for lit in lits if not lit.negated and lit.pattern[0] in ("a", "m")
-                        and lit.pattern[2] is not None and lit.pattern[2][0] == "eq"}
+            required = {
+                lit.pattern[2][1][0]
+                for lit in lits
+                if not lit.negated
+                and lit.pattern[0] in ("a", "m")
+                and lit.pattern[2] is not None
+                and lit.pattern[2][0] == "eq"
+            }
             states.append(("answered", frozenset(required) or frozenset({"__none__"})))
             domain = list(q.option_values)
         else:
@@ -466,11 +514,15 @@ class Analysis:
 
     def derived_ok(self, name: str, lits: list[Lit]) -> bool:
         values = self.settable.get(name, [])
-        excluded = {v for v in values for lit in lits
-                    if lit.negated and lit.pattern[0] == "p" and _passes(lit.pattern[2], v)}
+        excluded = {
+            v for v in values for lit in lits if lit.negated and lit.pattern[0] == "p" and _passes(lit.pattern[2], v)
+        }
         for lit in lits:
-            if not lit.negated and lit.pattern[0] == "p" and not any(
-                    _passes(lit.pattern[2], v) for v in values if v not in excluded):
+            if (
+                not lit.negated
+                and lit.pattern[0] == "p"
+                and not any(_passes(lit.pattern[2], v) for v in values if v not in excluded)
+            ):
                 return False
         for held in [None, *values]:
             if held is not None and held in excluded:
@@ -509,14 +561,36 @@ class Analysis:
             return False, reason, conj
         ordered = sorted(conj, key=lambda lit: repr(lit.pattern))
         # a derived fact that holds (or may hold) a value: one of the rules setting it fires
-        todo = next((lit for lit in ordered if not lit.negated and lit.pattern[0] in ("d", "p")
-                     and lit.pattern[1] in self.providers and lit not in expanded
-                     and not lit.pattern[1].startswith("route.")), None)
-        if todo is None and not any(not lit.negated and lit.pattern[0] in ("a", "m", "u")
-                                    and lit.pattern[1] in self.asked_when and ("ask", lit.pattern[1]) not in expanded
-                                    for lit in ordered):
-            todo = next((lit for lit in ordered if not lit.negated and lit.pattern[0] in ("d", "p")
-                         and lit.pattern[1] in self.providers and lit not in expanded), None)
+        todo = next(
+            (
+                lit
+                for lit in ordered
+                if not lit.negated
+                and lit.pattern[0] in ("d", "p")
+                and lit.pattern[1] in self.providers
+                and lit not in expanded
+                and not lit.pattern[1].startswith("route.")
+            ),
+            None,
+        )
+        if todo is None and not any(
+            not lit.negated
+            and lit.pattern[0] in ("a", "m", "u")
+            and lit.pattern[1] in self.asked_when
+            and ("ask", lit.pattern[1]) not in expanded
+            for lit in ordered
+        ):
+            todo = next(
+                (
+                    lit
+                    for lit in ordered
+                    if not lit.negated
+                    and lit.pattern[0] in ("d", "p")
+                    and lit.pattern[1] in self.providers
+                    and lit not in expanded
+                ),
+                None,
+            )
         if todo is not None:
             kind, name, test = todo.pattern
             tried: list[str] = []
@@ -533,16 +607,28 @@ class Analysis:
             if not tried:
                 return False, self.why(name, [todo]), conj
             if name.startswith("route."):
-                need = f"route '{name[len('route.'):]}' must {'apply' if kind == 'd' else 'be able to apply'}"
+                need = f"route '{name[len('route.') :]}' must {'apply' if kind == 'd' else 'be able to apply'}"
             else:
                 names = list(dict.fromkeys(tried))
-                rules = f"rule '{names[0]}'" if len(names) == 1 else "one of the rules " + ", ".join(
-                    f"'{n}'" for n in names)
+                rules = (
+                    f"rule '{names[0]}'"
+                    if len(names) == 1
+                    else "one of the rules " + ", ".join(f"'{n}'" for n in names)
+                )
                 need = f"{describe_literal(todo, self.dates)} needs {rules}"
             return False, need + ", but then " + _first(failures), conj
         # a question that is answered, unknown or waiting: its ask_when may hold
-        todo = next((lit for lit in ordered if not lit.negated and lit.pattern[0] in ("a", "m", "u")
-                     and lit.pattern[1] in self.asked_when and ("ask", lit.pattern[1]) not in expanded), None)
+        todo = next(
+            (
+                lit
+                for lit in ordered
+                if not lit.negated
+                and lit.pattern[0] in ("a", "m", "u")
+                and lit.pattern[1] in self.asked_when
+                and ("ask", lit.pattern[1]) not in expanded
+            ),
+            None,
+        )
         if todo is not None:
             qid = todo.pattern[1]
             failures = []
@@ -551,8 +637,14 @@ class Analysis:
                 if ok:
                     return True, None, final
                 failures.append(why or "")
-            return False, (f"{qid} is asked only when {condition_text(self.rb.questions[qid].ask_when)}, "
-                           "but then " + _first(failures)), conj
+            return (
+                False,
+                (
+                    f"{qid} is asked only when {condition_text(self.rb.questions[qid].ask_when)}, "
+                    "but then " + _first(failures)
+                ),
+                conj,
+            )
         return True, None, conj
 
     def forced_negation(self, conj: frozenset[Lit]) -> str | None:
@@ -563,8 +655,9 @@ class Analysis:
             name, test = lit.pattern[1], lit.pattern[2]
             for rule, value, conjs, _ in self.providers.get(name, ()):
                 if _passes(test, value) and any(c <= conj for c in conjs):
-                    return (f"{describe_literal(lit, self.dates)}, but the rest of the condition makes rule {rule} "
-                            "set it")
+                    return (
+                        f"{describe_literal(lit, self.dates)}, but the rest of the condition makes rule {rule} set it"
+                    )
         return None
 
     def never(self, conjs: Iterable[frozenset[Lit]]) -> str | None:
@@ -585,8 +678,9 @@ def _first(reasons: list[str]) -> str:
     if not unique:
         return "it cannot hold"
     more = len(unique) - 1
-    return unique[0] + (f" (and {more} other alternative{'s' if more > 1 else ''} fail{'' if more > 1 else 's'} "
-                        "too)" if more else "")
+    return unique[0] + (
+        f" (and {more} other alternative{'s' if more > 1 else ''} fail{'' if more > 1 else 's'} too)" if more else ""
+    )
 
 
 def _witness(conj: frozenset[Lit], dates: Collection[str] = ()) -> str:
@@ -602,11 +696,13 @@ def _witness(conj: frozenset[Lit], dates: Collection[str] = ()) -> str:
             value = _fmt_value(test[1][0], name in dates)
             if value not in values[name] and not (kind == "m" and values[name]):
                 values[name].append(value)
-    return ", ".join(f"{name}: {vs[0] if len(vs) == 1 else '[' + ', '.join(vs) + ']'}"
-                     for name, vs in sorted(values.items()))
+    return ", ".join(
+        f"{name}: {vs[0] if len(vs) == 1 else '[' + ', '.join(vs) + ']'}" for name, vs in sorted(values.items())
+    )
 
 
 # ---- the checks -------------------------------------------------------------------------------
+
 
 class _Checker:
     def __init__(self, rb: RuleBase, partitions: dict[str, Partition], today: dt.date, limits: Limits) -> None:
@@ -683,41 +779,59 @@ class _Checker:
             where = self.pos.at("route", rid, "when")
             reason = analysis.never(analysis.conjunctions(route.when))
             if f"route.{rid}" not in derive:
-                yield self.issue("PW305", f"route '{rid}' can never apply: "
-                                 + (reason or "its 'when' cannot hold for any answers"), where)
+                yield self.issue(
+                    "PW305",
+                    f"route '{rid}' can never apply: " + (reason or "its 'when' cannot hold for any answers"),
+                    where,
+                )
                 continue
             if reason:
                 yield self.issue("PW305", f"route '{rid}' can never apply: {reason}", where)
         for qid, q in rb.questions.items():
             where = self.pos.at("questions", qid)
             if q.partition != CORE and q.partition not in ran:
-                yield self.issue("PW301", f"question '{qid}' is never asked: its route '{q.partition}' never "
-                                 "applies", where)
+                yield self.issue(
+                    "PW301", f"question '{qid}' is never asked: its route '{q.partition}' never applies", where
+                )
                 continue
             if q.ask_when is not None:
                 reason = analysis.never(analysis.conjunctions(q.ask_when, extra=self.partition_runs(q.partition)))
                 if qid not in ask:
-                    yield self.issue("PW301", f"question '{qid}' is never asked: its ask_when cannot hold"
-                                     + (f": {reason}" if reason else " for any answers"),
-                                     self.pos.at("questions", qid, "ask_when"))
+                    yield self.issue(
+                        "PW301",
+                        f"question '{qid}' is never asked: its ask_when cannot hold"
+                        + (f": {reason}" if reason else " for any answers"),
+                        self.pos.at("questions", qid, "ask_when"),
+                    )
                     continue
                 if reason:
-                    yield self.issue("PW301", f"question '{qid}' is never asked: its ask_when can never "
-                                     f"hold: {reason}", self.pos.at("questions", qid, "ask_when"))
+                    yield self.issue(
+                        "PW301",
+                        f"question '{qid}' is never asked: its ask_when can never hold: {reason}",
+                        self.pos.at("questions", qid, "ask_when"),
+                    )
                     continue
             if qid not in used:
-                yield self.issue("PW302", f"question '{qid}' is used by no condition, so the wizard never "
-                                 "asks it; test it in a 'when', or remove it", where)
+                yield self.issue(
+                    "PW302",
+                    f"question '{qid}' is used by no condition, so the wizard never "
+                    "asks it; test it in a 'when', or remove it",
+                    where,
+                )
         for r in rb.fact_rules:
             rid = r.model.id
             where = self.pos.at("facts", rid, "when")
-            reason = analysis.never(analysis.conjunctions(r.when, valid=r.model.valid,
-                                                          extra=self.partition_runs(r.partition)))
+            reason = analysis.never(
+                analysis.conjunctions(r.when, valid=r.model.valid, extra=self.partition_runs(r.partition))
+            )
             if rid not in derive:
                 why = reason or (
-                    "its route never applies" if r.partition != CORE and r.partition not in ran else
-                    f"its condition cannot hold while the rule is in force ({_valid_text(r.model.valid)})"
-                    if r.model.valid else "its condition cannot hold for any answers")
+                    "its route never applies"
+                    if r.partition != CORE and r.partition not in ran
+                    else f"its condition cannot hold while the rule is in force ({_valid_text(r.model.valid)})"
+                    if r.model.valid
+                    else "its condition cannot hold for any answers"
+                )
                 yield self.issue("PW304", f"fact rule '{rid}' can never fire: {why}", where)
                 continue
             if reason:
@@ -729,13 +843,18 @@ class _Checker:
             route_lit = Lit(False, ("d", f"route.{item.route}", ("eq", (True,))))
             reason = analysis.never(analysis.conjunctions(item.when, valid=valid, extra=[route_lit]))
             if not stretches:
-                why = reason or ("its route never applies" if item.route not in ran else
-                                 "its condition cannot hold for any answers")
+                why = reason or (
+                    "its route never applies" if item.route not in ran else "its condition cannot hold for any answers"
+                )
                 yield self.issue("PW303", f"item '{iid}' can never be on a checklist: {why}", where)
                 continue
             if valid is not None and not any(_overlaps(valid, first, end) for first, end in stretches):
-                yield self.issue("PW303", f"item '{iid}' can never be on a checklist: its condition can hold "
-                                 f"only on dates when the item is not in force ({_valid_text(valid)})", where)
+                yield self.issue(
+                    "PW303",
+                    f"item '{iid}' can never be on a checklist: its condition can hold "
+                    f"only on dates when the item is not in force ({_valid_text(valid)})",
+                    where,
+                )
                 continue
             if reason:
                 yield self.issue("PW303", f"item '{iid}' can never be on a checklist: {reason}", where)
@@ -769,7 +888,7 @@ class _Checker:
                 by_fact[name].append((r, value, conjs))
         for name, rules in by_fact.items():
             for i, (r1, v1, c1s) in enumerate(rules):
-                for r2, v2, c2s in rules[i + 1:]:
+                for r2, v2, c2s in rules[i + 1 :]:
                     if v1 == v2 and type(v1) is type(v2):
                         continue
                     witness = None
@@ -785,11 +904,13 @@ class _Checker:
                         continue
                     example = _witness(witness, analysis.dates)
                     yield self.issue(
-                        "PW306", f"rules '{r1.model.id}' ({r1.file}:{r1.line}) and '{r2.model.id}' can set "
+                        "PW306",
+                        f"rules '{r1.model.id}' ({r1.file}:{r1.line}) and '{r2.model.id}' can set "
                         f"'{name}' to {_fmt_value(v1)} and {_fmt_value(v2)} in the same case"
                         + (f", e.g. with {example}" if example else "")
                         + "; make their conditions exclusive (add not: to one of them)",
-                        self.pos.at("facts", r2.model.id, "when"))
+                        self.pos.at("facts", r2.model.id, "when"),
+                    )
 
     # -- bookkeeping --
 
@@ -806,8 +927,11 @@ class _Checker:
             cited |= {s.id for s in item.model.sources}
         for sid in rb.sources:
             if sid not in cited:
-                yield self.issue("PW307", f"source '{sid}' is cited by no question, fact rule, route or item",
-                                 self.pos.at("sources", sid))
+                yield self.issue(
+                    "PW307",
+                    f"source '{sid}' is cited by no question, fact rule, route or item",
+                    self.pos.at("sources", sid),
+                )
         named: set[str] = set()
         for item in rb.items.values():
             authority = item.model.authority
@@ -817,8 +941,11 @@ class _Checker:
                 authority = parent.parent if parent is not None else None
         for aid in rb.authorities:
             if aid not in named:
-                yield self.issue("PW308", f"authority '{aid}' is named by no item (directly or as a parent)",
-                                 self.pos.at("authorities", aid))
+                yield self.issue(
+                    "PW308",
+                    f"authority '{aid}' is named by no item (directly or as a parent)",
+                    self.pos.at("authorities", aid),
+                )
 
     def translations(self) -> Iterator[RuleIssue]:
         for display, (_, data) in self.pos.files.items():
@@ -832,11 +959,15 @@ class _Checker:
                 of = f" of {owner}" if owner else ""
                 zh, en = node["zh"].strip(), node["en"].strip()
                 if zh == en:
-                    yield self.issue("PW309", f"{label}{of}: zh and en are identical ('{_short(zh)}'); "
-                                     "translate one of them", where)
+                    yield self.issue(
+                        "PW309", f"{label}{of}: zh and en are identical ('{_short(zh)}'); translate one of them", where
+                    )
                 elif not CJK.search(zh):
-                    yield self.issue("PW309", f"{label}{of}: zh has no Chinese character ('{_short(zh)}'); "
-                                     "is it untranslated?", where)
+                    yield self.issue(
+                        "PW309",
+                        f"{label}{of}: zh has no Chinese character ('{_short(zh)}'); is it untranslated?",
+                        where,
+                    )
                 return
             ident = node.get("id") if isinstance(node.get("id"), str) else None
             if ident is not None and path:
@@ -860,34 +991,58 @@ class _Checker:
                 new_from = item.model.valid.from_ if item.model.valid else None
                 old_to = old.model.valid.to if old.model.valid else None
                 if new_from is None:
-                    yield self.issue("PW310", f"item '{iid}' replaces '{old_id}' but has no start date; give it "
-                                     "valid: {from: DATE}", where)
+                    yield self.issue(
+                        "PW310",
+                        f"item '{iid}' replaces '{old_id}' but has no start date; give it valid: {{from: DATE}}",
+                        where,
+                    )
                 elif old_to is None:
-                    yield self.issue("PW310", f"'{old_id}' has no end date, so it overlaps '{iid}' (valid from "
-                                     f"{new_from}) which replaces it; give '{old_id}' valid: {{to: "
-                                     f"{new_from - dt.timedelta(days=1)}}}", where)
+                    yield self.issue(
+                        "PW310",
+                        f"'{old_id}' has no end date, so it overlaps '{iid}' (valid from "
+                        f"{new_from}) which replaces it; give '{old_id}' valid: {{to: "
+                        f"{new_from - dt.timedelta(days=1)}}}",
+                        where,
+                    )
                 elif old_to >= new_from:
-                    yield self.issue("PW310", f"'{old_id}' (valid to {old_to}) and '{iid}' (valid from {new_from}) "
-                                     f"overlap from {new_from} to {old_to}: both would be on one checklist", where)
+                    yield self.issue(
+                        "PW310",
+                        f"'{old_id}' (valid to {old_to}) and '{iid}' (valid from {new_from}) "
+                        f"overlap from {new_from} to {old_to}: both would be on one checklist",
+                        where,
+                    )
                 elif old_to + dt.timedelta(days=1) < new_from:
-                    yield self.issue("PW310", f"'{old_id}' (valid to {old_to}) and '{iid}' (valid from {new_from}) "
-                                     f"leave a gap from {old_to + dt.timedelta(days=1)} to "
-                                     f"{new_from - dt.timedelta(days=1)}: neither would be on a checklist", where)
+                    yield self.issue(
+                        "PW310",
+                        f"'{old_id}' (valid to {old_to}) and '{iid}' (valid from {new_from}) "
+                        f"leave a gap from {old_to + dt.timedelta(days=1)} to "
+                        f"{new_from - dt.timedelta(days=1)}: neither would be on a checklist",
+                        where,
+                    )
 
     def unconfirmed(self) -> Iterator[RuleIssue]:
         rb = self.rb
         for iid, item in rb.items.items():
             if item.model.status == "unconfirmed":
-                yield self.issue("PW311", f"item '{iid}' is unconfirmed: users see it as 'to be verified'",
-                                 self.pos.key_at("items", iid, "status"))
+                yield self.issue(
+                    "PW311",
+                    f"item '{iid}' is unconfirmed: users see it as 'to be verified'",
+                    self.pos.key_at("items", iid, "status"),
+                )
         for r in rb.fact_rules:
             if r.model.status == "unconfirmed":
-                yield self.issue("PW311", f"fact rule '{r.model.id}' is unconfirmed: items resting on it are "
-                                 "'to be verified'", self.pos.key_at("facts", r.model.id, "status"))
+                yield self.issue(
+                    "PW311",
+                    f"fact rule '{r.model.id}' is unconfirmed: items resting on it are 'to be verified'",
+                    self.pos.key_at("facts", r.model.id, "status"),
+                )
         for sid, source in rb.sources.items():
             if source.status == "unconfirmed":
-                yield self.issue("PW311", f"source '{sid}' is unconfirmed: the instrument itself needs "
-                                 "verification", self.pos.key_at("sources", sid, "status"))
+                yield self.issue(
+                    "PW311",
+                    f"source '{sid}' is unconfirmed: the instrument itself needs verification",
+                    self.pos.key_at("sources", sid, "status"),
+                )
 
     def source_links(self) -> Iterator[RuleIssue]:
         """Legal-basis links go where a regulatory professional trusts them: the issuing body's own
@@ -901,57 +1056,91 @@ class _Checker:
             official, secondary = policy.official(host), policy.secondary(host)
             where = self.pos.at("sources", sid, "url")
             if not official and secondary is None:
-                yield self.issue("PW319", f"source '{sid}' links to '{host}', which is on neither allow-list of "
-                                 "rulebase.yaml (sources_policy): link the official text, or a reputable "
-                                 "publisher's summary added to secondary_hosts with its name, or give no url "
-                                 "(the number, issuer and dates identify the instrument)", where)
+                yield self.issue(
+                    "PW319",
+                    f"source '{sid}' links to '{host}', which is on neither allow-list of "
+                    "rulebase.yaml (sources_policy): link the official text, or a reputable "
+                    "publisher's summary added to secondary_hosts with its name, or give no url "
+                    "(the number, issuer and dates identify the instrument)",
+                    where,
+                )
                 continue
             if source.kind is None:
                 guess = "official" if official else "secondary"
-                yield self.issue("PW320", f"source '{sid}' has a url but no 'kind': say whether it leads to the "
-                                 f"official text or to a summary (its host '{host}' suggests kind: {guess})", where)
+                yield self.issue(
+                    "PW320",
+                    f"source '{sid}' has a url but no 'kind': say whether it leads to the "
+                    f"official text or to a summary (its host '{host}' suggests kind: {guess})",
+                    where,
+                )
             elif source.kind == "official" and not official:
-                yield self.issue("PW320", f"source '{sid}' is 'official' but '{host}' is not an official host: "
-                                 "a summary is kind: secondary", self.pos.at("sources", sid, "kind"))
+                yield self.issue(
+                    "PW320",
+                    f"source '{sid}' is 'official' but '{host}' is not an official host: a summary is kind: secondary",
+                    self.pos.at("sources", sid, "kind"),
+                )
             elif source.kind == "secondary" and source.publisher is None and secondary is None:
-                yield self.issue("PW320", f"source '{sid}' is 'secondary' but names no publisher: add "
-                                 "'publisher' (who wrote the summary)", self.pos.at("sources", sid, "kind"))
+                yield self.issue(
+                    "PW320",
+                    f"source '{sid}' is 'secondary' but names no publisher: add 'publisher' (who wrote the summary)",
+                    self.pos.at("sources", sid, "kind"),
+                )
             if source.checked is None:
-                yield self.issue("PW323", f"source '{sid}' has no 'checked' date: when was its text last read "
-                                 "against the rules?", where)
+                yield self.issue(
+                    "PW323",
+                    f"source '{sid}' has no 'checked' date: when was its text last read against the rules?",
+                    where,
+                )
             elif _months_before(self.today, policy.review_months) > source.checked:
-                yield self.issue("PW322", f"source '{sid}' was last checked on {source.checked}, more than "
-                                 f"{policy.review_months} months ago: re-read it and update 'checked'",
-                                 self.pos.at("sources", sid, "checked"))
+                yield self.issue(
+                    "PW322",
+                    f"source '{sid}' was last checked on {source.checked}, more than "
+                    f"{policy.review_months} months ago: re-read it and update 'checked'",
+                    self.pos.at("sources", sid, "checked"),
+                )
         for iid, item in rb.items.items():
             cited = [rb.sources[ref.id] for ref in item.model.sources if ref.id in rb.sources]
             if cited and all(src.kind == "secondary" for src in cited):
-                yield self.issue("PW321", f"item '{iid}' rests only on secondary sources "
-                                 f"({', '.join(src.id for src in cited)}): cite the instrument itself",
-                                 self.pos.key_at("items", iid, "sources"))
+                yield self.issue(
+                    "PW321",
+                    f"item '{iid}' rests only on secondary sources "
+                    f"({', '.join(src.id for src in cited)}): cite the instrument itself",
+                    self.pos.key_at("items", iid, "sources"),
+                )
 
     def engine_limits(self) -> Iterator[RuleIssue]:
         for name, part in self.partitions.items():
             label = "the common files" if name == CORE else f"route '{name}'"
             for what, value, limit, origin in limit_usage(part, self.limits):
                 if value > APPROACH * limit:
-                    yield self.issue("PW312", f"{label}: {what}: {value} of at most {limit} "
-                                     f"({100 * value // limit} %); split the route or move shared tests "
-                                     "into derived facts before it fails", (origin[0], origin[1], 1))
+                    yield self.issue(
+                        "PW312",
+                        f"{label}: {what}: {value} of at most {limit} "
+                        f"({100 * value // limit} %); split the route or move shared tests "
+                        "into derived facts before it fails",
+                        (origin[0], origin[1], 1),
+                    )
 
     def provenance(self) -> Iterator[RuleIssue]:
         for rid, route in self.rb.routes.items():
             m = route.model
             missing = [k for k in ("owner", "reviewed", "review_by") if getattr(m, k) in (None, "")]
             if missing:
-                yield self.issue("PW313", f"route '{rid}' does not record {', '.join(missing)}: say who owns the "
-                                 "file, when it was last checked against the regulations and when it must be "
-                                 "checked again", self.pos.at("route", rid))
+                yield self.issue(
+                    "PW313",
+                    f"route '{rid}' does not record {', '.join(missing)}: say who owns the "
+                    "file, when it was last checked against the regulations and when it must be "
+                    "checked again",
+                    self.pos.at("route", rid),
+                )
             if m.review_by is not None and m.review_by < self.today:
-                yield self.issue("PW314", f"route '{rid}' was due for review by {m.review_by} "
-                                 f"({(self.today - m.review_by).days} days ago); review it against the "
-                                 "regulations and update 'reviewed' and 'review_by'",
-                                 self.pos.at("route", rid, "review_by"))
+                yield self.issue(
+                    "PW314",
+                    f"route '{rid}' was due for review by {m.review_by} "
+                    f"({(self.today - m.review_by).days} days ago); review it against the "
+                    "regulations and update 'reviewed' and 'review_by'",
+                    self.pos.at("route", rid, "review_by"),
+                )
 
     def stage_order(self) -> Iterator[RuleIssue]:
         """A checklist is grouped by route, then stage (in STAGES order): an ``after`` that points
@@ -963,30 +1152,40 @@ class _Checker:
                 other = rb.items.get(dep)
                 if other is None or other.route != item.route or STAGES.index(other.model.stage) <= own:
                     continue
-                yield self.issue("PW316", f"item '{iid}' (stage {item.model.stage}) comes after '{dep}', which is in "
-                                 f"the later stage {other.model.stage}: the checklist would list it first; put '{dep}' "
-                                 f"in stage {item.model.stage} or earlier, or '{iid}' in stage {other.model.stage} "
-                                 "or later, whichever is when the step is done",
-                                 self.pos.at("items", iid, "after", index))
+                yield self.issue(
+                    "PW316",
+                    f"item '{iid}' (stage {item.model.stage}) comes after '{dep}', which is in "
+                    f"the later stage {other.model.stage}: the checklist would list it first; put '{dep}' "
+                    f"in stage {item.model.stage} or earlier, or '{iid}' in stage {other.model.stage} "
+                    "or later, whichever is when the step is done",
+                    self.pos.at("items", iid, "after", index),
+                )
 
     def item_kinds(self) -> Iterator[RuleIssue]:
         """An item read as "required" must be a duty in law: an expedited programme or a support
         policy shown that way misleads, so every item says what it is."""
         for iid, item in self.rb.items.items():
             if item.model.kind is None:
-                yield self.issue("PW317", f"item '{iid}' has no 'kind': say whether it is an obligation (the law "
-                                 "requires it), an option (a programme or incentive the company may apply for) or "
-                                 "guidance (for information); until then it is shown as an obligation",
-                                 self.pos.at("items", iid))
+                yield self.issue(
+                    "PW317",
+                    f"item '{iid}' has no 'kind': say whether it is an obligation (the law "
+                    "requires it), an option (a programme or incentive the company may apply for) or "
+                    "guidance (for information); until then it is shown as an obligation",
+                    self.pos.at("items", iid),
+                )
 
     def empty_routes(self) -> Iterator[RuleIssue]:
         """A route no item belongs to (its items forgotten, or all moved to another route)."""
         used = {item.route for item in self.rb.items.values()}
         for rid in self.rb.routes:
             if rid not in used:
-                yield self.issue("PW324", f"route '{rid}' has no items: when it applies, the checklist names it "
-                                 "with nothing to do; add its items (with 'route: " + rid + "' outside its "
-                                 "file) or remove the route", self.pos.at("route", rid))
+                yield self.issue(
+                    "PW324",
+                    f"route '{rid}' has no items: when it applies, the checklist names it "
+                    "with nothing to do; add its items (with 'route: " + rid + "' outside its "
+                    "file) or remove the route",
+                    self.pos.at("route", rid),
+                )
 
     # -- validity gaps --
 
@@ -1048,29 +1247,43 @@ class _Checker:
                 closers = [("rule", o) for o in by_fact[name] if o is not r] + guidance[r.partition]
                 for start, end, example in gaps.uncovered(("rule", r), closers, before=True, after=True):
                     yield self.issue(
-                        "PW318", f"validity gap: no rule sets fact '{name}' {_period(start, end)} for cases "
+                        "PW318",
+                        f"validity gap: no rule sets fact '{name}' {_period(start, end)} for cases "
                         f"where rule '{r.model.id}' ({_valid_phrase(r.model.valid)}) applies: "
                         f"{condition_text(r.when)}; e.g. {example}. Encode the regime in "
                         f"force then for these cases, or add a kind: guidance item "
                         f"{_guidance_valid(start, end)} whose condition covers them, saying that it is not "
-                        "encoded", self.pos.at("facts", r.model.id, "valid"))
+                        "encoded",
+                        self.pos.at("facts", r.model.id, "valid"),
+                    )
         replaced = {old for item in rb.items.values() for old in item.model.replaces}
         for iid, item in rb.items.items():
             if item.model.valid is None or item.model.kind == "guidance":
                 continue
-            closers = [("item", other) for oid, other in rb.items.items() if oid != iid and other.route == item.route
-                       and (other.model.kind == "guidance" or other.model.stage == item.model.stage)]
-            for start, end, example in gaps.uncovered(("item", item), closers, before=not item.model.replaces,
-                                                      after=iid not in replaced):
-                branch = (f"its condition holds ({condition_text(item.when)})" if item.when is not None
-                          else f"route '{item.route}' applies")
+            closers = [
+                ("item", other)
+                for oid, other in rb.items.items()
+                if oid != iid
+                and other.route == item.route
+                and (other.model.kind == "guidance" or other.model.stage == item.model.stage)
+            ]
+            for start, end, example in gaps.uncovered(
+                ("item", item), closers, before=not item.model.replaces, after=iid not in replaced
+            ):
+                branch = (
+                    f"its condition holds ({condition_text(item.when)})"
+                    if item.when is not None
+                    else f"route '{item.route}' applies"
+                )
                 yield self.issue(
-                    "PW318", f"validity gap: item '{iid}' is {_valid_phrase(item.model.valid)}, and "
+                    "PW318",
+                    f"validity gap: item '{iid}' is {_valid_phrase(item.model.valid)}, and "
                     f"{_period(start, end)} cases where {branch} get no item of route '{item.route}' in "
                     f"stage {item.model.stage} in its place; e.g. {example}. Encode the "
                     f"regime in force then, or add a kind: guidance item {_guidance_valid(start, end)} whose "
                     "condition covers these cases, saying that it is not encoded",
-                    self.pos.at("items", iid, "valid"))
+                    self.pos.at("items", iid, "valid"),
+                )
 
     def modelines(self) -> Iterator[RuleIssue]:
         schema = self.rb.root / SCHEMA_FILE
@@ -1080,25 +1293,39 @@ class _Checker:
             except OSError:  # pragma: no cover
                 continue
             match = MODELINE.match(first.strip())
-            relative = Path(*([".."] * (len(path.relative_to(self.rb.root).parts) - 1)), SCHEMA_FILE) \
-                if path.is_relative_to(self.rb.root) else Path(SCHEMA_FILE)
+            relative = (
+                Path(*([".."] * (len(path.relative_to(self.rb.root).parts) - 1)), SCHEMA_FILE)
+                if path.is_relative_to(self.rb.root)
+                else Path(SCHEMA_FILE)
+            )
             prefix = "./" if str(relative) == SCHEMA_FILE else ""
             wanted = f"# yaml-language-server: $schema={prefix}{relative.as_posix()}"
             if match is None:
-                yield self.issue("PW315", f"no schema modeline: add '{wanted}' as the first line so that "
-                                 "editors complete and check this file", (display, 1, 1))
+                yield self.issue(
+                    "PW315",
+                    f"no schema modeline: add '{wanted}' as the first line so that "
+                    "editors complete and check this file",
+                    (display, 1, 1),
+                )
                 continue
             target = match.group(1)
             if "://" in target:
                 continue
             if not (path.parent / target).is_file():
                 hint = "" if schema.is_file() else f" (generate it: pathways schema rules > {SCHEMA_FILE})"
-                yield self.issue("PW315", f"the schema modeline points to '{target}', which does not exist"
-                                 + hint, (display, 1, 1))
+                yield self.issue(
+                    "PW315", f"the schema modeline points to '{target}', which does not exist" + hint, (display, 1, 1)
+                )
 
 
-_KIND = {"questions": "question", "facts": "fact rule", "items": "item", "sources": "source",
-         "authorities": "authority", "options": "option"}
+_KIND = {
+    "questions": "question",
+    "facts": "fact rule",
+    "items": "item",
+    "sources": "source",
+    "authorities": "authority",
+    "options": "option",
+}
 
 
 def _short(text: str, width: int = 40) -> str:
@@ -1129,8 +1356,8 @@ def _guidance_valid(start: dt.date, end: dt.date | None) -> str:
 
 
 DAY = dt.timedelta(days=1)
-GAP_NODES = 2_000   # branches of the covering search per period (beyond: assume covered)
-GAP_LEAVES = 8       # complete candidate cases checked per period (a gap is found at the first)
+GAP_NODES = 2_000  # branches of the covering search per period (beyond: assume covered)
+GAP_LEAVES = 8  # complete candidate cases checked per period (a gap is found at the first)
 LEAF_BUDGET = 3_000  # literal-set expansions to check one of them
 TOTAL_LEAVES = 1_000  # ... and in one lint, so that lint stays fast on any rule base
 
@@ -1151,7 +1378,7 @@ class _Gaps:
         self.rb = rb
         self.analysis = analysis
         self.first = first
-        self.spent = 0   # complete candidate cases checked in this lint (at most TOTAL_LEAVES)
+        self.spent = 0  # complete candidate cases checked in this lint (at most TOTAL_LEAVES)
 
     @staticmethod
     def valid_of(entry: tuple[str, Any]) -> Any:
@@ -1161,14 +1388,18 @@ class _Gaps:
         kind, obj = entry
         a = self.analysis
         if kind == "rule":
-            route = [] if obj.partition == CORE else [
-                Lit(False, ("d" if mode == "strict" else "p", f"route.{obj.partition}", ("eq", (True,))))]
+            route = (
+                []
+                if obj.partition == CORE
+                else [Lit(False, ("d" if mode == "strict" else "p", f"route.{obj.partition}", ("eq", (True,))))]
+            )
             return a.conjunctions(obj.when, extra=route, mode=mode)
         route_lit = Lit(False, ("d" if mode == "strict" else "p", f"route.{obj.route}", ("eq", (True,))))
         return a.conjunctions(obj.when, extra=[route_lit], mode=mode)
 
-    def uncovered(self, entry: tuple[str, Any], closers: list[tuple[str, Any]], before: bool,
-                  after: bool) -> Iterator[tuple[dt.date, dt.date | None, str]]:
+    def uncovered(
+        self, entry: tuple[str, Any], closers: list[tuple[str, Any]], before: bool, after: bool
+    ) -> Iterator[tuple[dt.date, dt.date | None, str]]:
         """Maximal periods (first day, last day or None) in which the branch of ``entry`` is not
         covered, each with answers under which it is not."""
         valid = self.valid_of(entry)
@@ -1182,11 +1413,13 @@ class _Gaps:
             return
         branch = self.expand(self.conjs(entry, "strict"))
         # a closer none of whose forms can hold together with the branch never covers it
-        closers = [c for c in closers if any(self.analysis.consistent(b | c_conj)
-                                             for b in branch for c_conj in self.conjs(c, "possible"))]
+        closers = [
+            c
+            for c in closers
+            if any(self.analysis.consistent(b | c_conj) for b in branch for c_conj in self.conjs(c, "possible"))
+        ]
         names = self.names_under([*branch, *(c for closer in closers for c in self.conjs(closer, "possible"))])
-        dated = [r.model.valid for r in self.rb.fact_rules if r.model.valid is not None
-                 and names & set(r.model.set)]
+        dated = [r.model.valid for r in self.rb.fact_rules if r.model.valid is not None and names & set(r.model.set)]
         for start, end in periods:
             cuts = {start}
             for v in [self.valid_of(c) for c in closers] + dated:
@@ -1201,8 +1434,7 @@ class _Gaps:
             signature: Any = None
             for index, day in enumerate(days):
                 last = days[index + 1] - DAY if index + 1 < len(days) else end
-                active = [c for c in closers if self.valid_of(c) is None
-                          or _overlaps(self.valid_of(c), day, day + DAY)]
+                active = [c for c in closers if self.valid_of(c) is None or _overlaps(self.valid_of(c), day, day + DAY)]
                 sig = ([id(c[1]) for c in active], [_overlaps(v, day, day + DAY) for v in dated])
                 if stretches and sig == signature:
                     stretches[-1] = (stretches[-1][0], last, active)
@@ -1234,8 +1466,12 @@ class _Gaps:
                 continue
             seen.add(name)
             for _rule, _value, strict_conjs, possible_conjs in a.providers.get(name, ()):
-                todo.extend(lit.pattern[1] for c in (*strict_conjs, *possible_conjs) for lit in c
-                            if lit.pattern[0] in ("d", "p", "pk"))
+                todo.extend(
+                    lit.pattern[1]
+                    for c in (*strict_conjs, *possible_conjs)
+                    for lit in c
+                    if lit.pattern[0] in ("d", "p", "pk")
+                )
         return seen
 
     def expand(self, branch: tuple[frozenset[Lit], ...], limit: int = 64) -> tuple[frozenset[Lit], ...]:
@@ -1247,8 +1483,17 @@ class _Gaps:
             out: list[tuple[frozenset[Lit], frozenset[Lit]]] = []
             grew = False
             for conj, done in todo:
-                lit = next((cand for cand in sorted(conj, key=lambda cand: repr(cand.pattern)) if not cand.negated
-                            and cand.pattern[0] == "d" and cand.pattern[1] in a.providers and cand not in done), None)
+                lit = next(
+                    (
+                        cand
+                        for cand in sorted(conj, key=lambda cand: repr(cand.pattern))
+                        if not cand.negated
+                        and cand.pattern[0] == "d"
+                        and cand.pattern[1] in a.providers
+                        and cand not in done
+                    ),
+                    None,
+                )
                 if lit is None:
                     out.append((conj, done))
                     continue
@@ -1264,8 +1509,9 @@ class _Gaps:
             todo = out
         return tuple(dict.fromkeys(conj for conj, _ in todo)) or branch
 
-    def gap_case(self, branch: tuple[frozenset[Lit], ...], closers: list[tuple[str, Any]], first: dt.date,
-                 last: dt.date | None) -> str | None:
+    def gap_case(
+        self, branch: tuple[frozenset[Lit], ...], closers: list[tuple[str, Any]], first: dt.date, last: dt.date | None
+    ) -> str | None:
         """Answers under which the branch holds and no closer may hold on days first..last, or None."""
         ops: list[tuple[str, int]] = [("gte", to_engine_value("date", first))]
         if last is not None:
@@ -1285,8 +1531,9 @@ class _Gaps:
                 return found
         return None
 
-    def search(self, state: frozenset[Lit], clauses: tuple[frozenset[Lit], ...],
-               expanded: frozenset[Lit]) -> str | None:
+    def search(
+        self, state: frozenset[Lit], clauses: tuple[frozenset[Lit], ...], expanded: frozenset[Lit]
+    ) -> str | None:
         """Extend ``state`` so that every clause has a false literal; a witness if that may hold."""
         a = self.analysis
         self.nodes -= 1
@@ -1333,7 +1580,7 @@ class _Gaps:
         try:
             ok, _, final = a._sat(state, frozenset())
         except _GiveUp:
-            return None   # too long to tell: not a witness
+            return None  # too long to tell: not a witness
         if not ok:
             return None
         return self.example(final)
@@ -1350,8 +1597,9 @@ class _Gaps:
             if q.type == "multi":
                 extra.append(f"{qid}: []")
                 continue
-            domain: list[Any] = [True, False] if q.type == "yes_no" else list(q.option_values) \
-                if q.type == "choice" else []
+            domain: list[Any] = (
+                [True, False] if q.type == "yes_no" else list(q.option_values) if q.type == "choice" else []
+            )
             fit = next((v for v in domain if all(_passes(lit.pattern[2], v) != lit.negated for lit in lits)), None)
             if fit is not None:
                 extra.append(f"{qid}: {_fmt_value(fit)}")
@@ -1375,7 +1623,8 @@ def limit_usage(part: Partition, limits: Limits) -> list[tuple[str, int, int, tu
     (what, value, limit, origin of the worst offender)."""
     where = part.rules[0].origin if part.rules else ("rulebase.yaml", 1)
     out: list[tuple[str, int, int, tuple[str, int]]] = [
-        ("engine rules in one ruleset", len(part.rules) + 2, limits.rules_per_ruleset, where)]
+        ("engine rules in one ruleset", len(part.rules) + 2, limits.rules_per_ruleset, where)
+    ]
     if not part.rules:
         return out
     widest = max(part.rules, key=lambda r: len(r.literals))
@@ -1397,6 +1646,7 @@ def limit_usage(part: Partition, limits: Limits) -> list[tuple[str, int, int, tu
 
 # ---- output -----------------------------------------------------------------------------------
 
+
 def format_issue(issue: RuleIssue) -> str:
     """``file:line:col: CODE: message`` for errors; warnings and notes say which they are."""
     where = f"{issue.file}:{issue.line}:{issue.column}" if issue.line else issue.file
@@ -1409,15 +1659,16 @@ def format_issue(issue: RuleIssue) -> str:
 
 def summary(result: LintResult) -> str:
     head = f"{result.rule_base.id} {result.rule_base.version}: " if result.rule_base is not None else ""
-    return (f"{head}{result.errors} error(s), {result.count('warning')} warning(s), "
-            f"{result.count('info')} note(s)")
+    return f"{head}{result.errors} error(s), {result.count('warning')} warning(s), {result.count('info')} note(s)"
 
 
 def to_json(result: LintResult) -> dict[str, Any]:
     rb = result.rule_base
     return {
         "rulebase": None if rb is None else {"id": rb.id, "version": rb.version, "hash": rb.content_hash},
-        "errors": result.errors, "warnings": result.count("warning"), "info": result.count("info"),
+        "errors": result.errors,
+        "warnings": result.count("warning"),
+        "info": result.count("info"),
         "issues": [i.to_dict() for i in result.issues],
     }
 
@@ -1428,6 +1679,7 @@ def parse_disable(values: Iterable[str]) -> list[str]:
     for code in codes:
         if code not in CODES or code in ERROR_CODES:
             known = ", ".join(c for c in CODES if c not in ERROR_CODES)
-            raise ValueError(f"'{code}' is not a lint warning code that can be disabled ({known}); "
-                             "errors (PW1xx) cannot be disabled")
+            raise ValueError(
+                f"'{code}' is not a lint warning code that can be disabled ({known}); errors (PW1xx) cannot be disabled"
+            )
     return codes

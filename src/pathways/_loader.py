@@ -40,8 +40,18 @@ from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file, position
 if TYPE_CHECKING:
     from ._run import Compiled
 
-__all__ = ["FactRuleDef", "ItemDef", "LoadReport", "QuestionDef", "RouteDef", "RuleBase", "check_rule_base",
-           "load_rule_base", "default_rules_dir", "CORE"]
+__all__ = [
+    "FactRuleDef",
+    "ItemDef",
+    "LoadReport",
+    "QuestionDef",
+    "RouteDef",
+    "RuleBase",
+    "check_rule_base",
+    "load_rule_base",
+    "default_rules_dir",
+    "CORE",
+]
 
 CORE = "__core__"  # the partition holding common questions, common facts and route applicability
 
@@ -136,9 +146,16 @@ class RuleBase:
 
     def kinds(self) -> dict[str, str]:
         """closed (yes/no and choice questions), open (number, date, text) or derived."""
-        return {name: ("derived" if info.kind == "derived" else
-                       "closed" if info.value_type in ("yes_no", "choice", "multi") else "open")
-                for name, info in self.symbols.items()}
+        return {
+            name: (
+                "derived"
+                if info.kind == "derived"
+                else "closed"
+                if info.value_type in ("yes_no", "choice", "multi")
+                else "open"
+            )
+            for name, info in self.symbols.items()
+        }
 
     def possible_values(self, qid: str) -> tuple[object, ...]:
         """Every value a closed question's answer can put into the engine."""
@@ -195,6 +212,7 @@ def default_rules_dir() -> Path:
 
 # ---- pydantic errors → positioned issues ----------------------------------------------------
 
+
 def _unwrap(annotation: Any) -> Any:
     """The model class (if any) behind Optional/list/Annotated wrappers."""
     while True:
@@ -212,6 +230,7 @@ def _unwrap(annotation: Any) -> Any:
                 return annotation
         else:
             import types
+
             if isinstance(annotation, types.UnionType):
                 args = [a for a in typing.get_args(annotation) if a is not type(None)]
                 models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
@@ -238,9 +257,18 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-_SINGULAR = {"questions": "question", "facts": "fact rule", "items": "item", "sources": "source",
-             "authorities": "authority", "options": "option", "scenarios": "scenario",
-             "documents": "document", "after": "after", "files": "file"}
+_SINGULAR = {
+    "questions": "question",
+    "facts": "fact rule",
+    "items": "item",
+    "sources": "source",
+    "authorities": "authority",
+    "options": "option",
+    "scenarios": "scenario",
+    "documents": "document",
+    "after": "after",
+    "files": "file",
+}
 
 
 def entry_label(section: str, entry: Any, index: int) -> str:
@@ -282,7 +310,7 @@ def _message(err: Any) -> str:
     ctx = err.get("ctx") or {}
     if kind == "model_type" and ctx.get("class_name") == "Text":
         return "expected a text in both languages: {zh: ..., en: ...}"
-    if kind in ("model_type", "dict_type") :
+    if kind in ("model_type", "dict_type"):
         return f"expected a mapping, got {_describe_input(err.get('input'))}"
     if kind == "list_type":
         return f"expected a list, got {_describe_input(err.get('input'))}"
@@ -309,8 +337,9 @@ def _literal_suggestion(err: Any) -> str | None:
     return suggest(str(err.get("input")), expected) if expected else None
 
 
-def validation_issues(exc: pydantic.ValidationError, model: type[BaseModel], root: Any,
-                      filename: str, label: str = "") -> list[RuleIssue]:
+def validation_issues(
+    exc: pydantic.ValidationError, model: type[BaseModel], root: Any, filename: str, label: str = ""
+) -> list[RuleIssue]:
     issues = []
     prefix = f"{label}: " if label else ""
     for err in exc.errors(include_url=False):
@@ -319,14 +348,25 @@ def validation_issues(exc: pydantic.ValidationError, model: type[BaseModel], roo
         if kind == "extra_forbidden":
             parent_loc, key = loc[:-1], loc[-1]
             parent = _walk(root, parent_loc)
-            line, col = (parent.key_pos.get(key, (parent.line, parent.column))
-                         if isinstance(parent, LocDict) else position(root, loc))
+            line, col = (
+                parent.key_pos.get(key, (parent.line, parent.column))
+                if isinstance(parent, LocDict)
+                else position(root, loc)
+            )
             target = _model_at(model, parent_loc)
             allowed = _field_names(target) if target else []
             where = f" in {human_path(root, parent_loc)}" if parent_loc else ""
             hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
-            issues.append(RuleIssue("PW110", f"{prefix}unknown key '{key}'{where}{hint}", filename, line, col,
-                                    suggest(str(key), allowed)))
+            issues.append(
+                RuleIssue(
+                    "PW110",
+                    f"{prefix}unknown key '{key}'{where}{hint}",
+                    filename,
+                    line,
+                    col,
+                    suggest(str(key), allowed),
+                )
+            )
         elif kind == "missing":
             parent_loc, key = loc[:-1], loc[-1]
             line, col = position(root, parent_loc)
@@ -336,8 +376,16 @@ def validation_issues(exc: pydantic.ValidationError, model: type[BaseModel], roo
             line, col = position(root, loc)
             path = human_path(root, loc)
             message = _message(err)
-            issues.append(RuleIssue("PW111", f"{prefix}{path}: {message}" if path else prefix + message,
-                                    filename, line, col, _literal_suggestion(err)))
+            issues.append(
+                RuleIssue(
+                    "PW111",
+                    f"{prefix}{path}: {message}" if path else prefix + message,
+                    filename,
+                    line,
+                    col,
+                    _literal_suggestion(err),
+                )
+            )
     # a union failure reports once per alternative; keep one issue per position and code
     unique: dict[tuple[int, int, str], RuleIssue] = {}
     for issue in issues:
@@ -357,8 +405,12 @@ def _walk(root: Any, loc: tuple[Any, ...]) -> Any:
 
 def _unknown_reference(issue: RuleIssue) -> bool:
     """An issue saying that an id or a derived value is defined nowhere (PW120-PW124, PW131)."""
-    return (issue.code in ("PW120", "PW121", "PW122", "PW123", "PW124") and "unknown" in issue.message
-            or issue.code == "PW131" and "a value set for" in issue.message)
+    return (
+        issue.code in ("PW120", "PW121", "PW122", "PW123", "PW124")
+        and "unknown" in issue.message
+        or issue.code == "PW131"
+        and "a value set for" in issue.message
+    )
 
 
 _FILE_NAME: pydantic.TypeAdapter[str] = pydantic.TypeAdapter(FileName)
@@ -417,8 +469,7 @@ class _Loader:
     def validate(self, model: type[BaseModel], data: Any, filename: str) -> Any:
         if not isinstance(data, dict):
             what = "the file is empty" if data is None else f"got {_describe_input(data)}"
-            self.issues.append(RuleIssue("PW111", f"expected a mapping at the top of the file; {what}",
-                                         filename, 1, 1))
+            self.issues.append(RuleIssue("PW111", f"expected a mapping at the top of the file; {what}", filename, 1, 1))
             return None
         try:
             return model.model_validate(data)
@@ -438,8 +489,11 @@ class _Loader:
         """
         manifest_path = self.root / "rulebase.yaml"
         if not self.root.is_dir():
-            what = ("not a rule base directory but a file: give the directory that holds rulebase.yaml"
-                    if self.root.exists() else "rule base directory not found")
+            what = (
+                "not a rule base directory but a file: give the directory that holds rulebase.yaml"
+                if self.root.exists()
+                else "rule base directory not found"
+            )
             self.issues.append(RuleIssue("PW103", what, str(self.root)))
             return None, []
         raw_manifest = self.read(manifest_path)
@@ -454,15 +508,21 @@ class _Loader:
         for index, name in enumerate(file_names):
             if name is None:
                 continue
-            path = (self.root / name)
+            path = self.root / name
             if not self.inside(name, path, raw_manifest, ("files", index)):
                 continue
             if not path.is_file():
                 line, col = position(raw_manifest, ("files", index))
-                self.issues.append(RuleIssue("PW160", f"listed file '{name}' does not exist",
-                                             self.rel(manifest_path), line, col,
-                                             suggest(name, [str(p.relative_to(self.root))
-                                                            for p in self.root.rglob("*.y*ml")])))
+                self.issues.append(
+                    RuleIssue(
+                        "PW160",
+                        f"listed file '{name}' does not exist",
+                        self.rel(manifest_path),
+                        line,
+                        col,
+                        suggest(name, [str(p.relative_to(self.root)) for p in self.root.rglob("*.y*ml")]),
+                    )
+                )
                 self.unread_files.append(name)
                 continue
             data = self.read(path)
@@ -481,8 +541,11 @@ class _Loader:
                 continue
             if not path.is_file():
                 line, col = position(raw_manifest, ("scenarios", index))
-                self.issues.append(RuleIssue("PW160", f"listed scenario file '{name}' does not exist",
-                                             self.rel(manifest_path), line, col))
+                self.issues.append(
+                    RuleIssue(
+                        "PW160", f"listed scenario file '{name}' does not exist", self.rel(manifest_path), line, col
+                    )
+                )
             else:
                 scenario_files.append(path)
         rule_base = self.assemble(manifest, files)
@@ -507,9 +570,16 @@ class _Loader:
                 return True
             why = "a link to a file elsewhere"
         line, col = position(raw_manifest, where)
-        self.issues.append(RuleIssue("PW160", f"'{name}' points outside the rule base ({why}); list files "
-                                     "by their path inside the rule base directory",
-                                     self.rel(self.root / "rulebase.yaml"), line, col))
+        self.issues.append(
+            RuleIssue(
+                "PW160",
+                f"'{name}' points outside the rule base ({why}); list files "
+                "by their path inside the rule base directory",
+                self.rel(self.root / "rulebase.yaml"),
+                line,
+                col,
+            )
+        )
         return False
 
     def without_follow_on_errors(self) -> list[RuleIssue]:
@@ -526,9 +596,10 @@ class _Loader:
         kept = []
         for issue in self.issues:
             if issue.code in ("PW120", "PW121", "PW122", "PW123", "PW124") and any(
-                    f"unknown {kind} '{fid}'" in issue.message or f"item '{fid}'" in issue.message
-                    for fid in self.failed_ids
-                    for kind in ("fact or question", "source", "authority", "item", "route", "parent")):
+                f"unknown {kind} '{fid}'" in issue.message or f"item '{fid}'" in issue.message
+                for fid in self.failed_ids
+                for kind in ("fact or question", "source", "authority", "item", "route", "parent")
+            ):
                 continue
             kept.append(issue)
         return kept
@@ -541,8 +612,15 @@ class _Loader:
         """
         if not isinstance(data, dict):
             what = "the file is empty" if data is None else f"got {_describe_input(data)}"
-            self.issues.append(RuleIssue("PW111", "expected a mapping with route, questions, facts or "
-                                         f"items at the top of the file; {what}", filename, 1, 1))
+            self.issues.append(
+                RuleIssue(
+                    "PW111",
+                    f"expected a mapping with route, questions, facts or items at the top of the file; {what}",
+                    filename,
+                    1,
+                    1,
+                )
+            )
             return None
         assert isinstance(data, LocDict)  # the YAML reader makes every mapping a LocDict
         allowed = _field_names(RuleFile)
@@ -552,9 +630,16 @@ class _Loader:
         for key in data:
             if key not in allowed:
                 line, col = data.key_pos.get(key, (1, 1))
-                self.issues.append(RuleIssue("PW110", f"unknown key '{key}' at the top of the file; "
-                                             f"allowed: {', '.join(allowed)}", filename, line, col,
-                                             suggest(str(key), allowed)))
+                self.issues.append(
+                    RuleIssue(
+                        "PW110",
+                        f"unknown key '{key}' at the top of the file; allowed: {', '.join(allowed)}",
+                        filename,
+                        line,
+                        col,
+                        suggest(str(key), allowed),
+                    )
+                )
         route_failed = False
         self.declare("routes", data.get("route"))
         if "route" in data:
@@ -565,8 +650,13 @@ class _Loader:
             except pydantic.ValidationError as exc:
                 route_failed = True  # its items are still validated, but kept out of the cross-file checks
                 self.issues.extend(validation_issues(exc, Route, data["route"], filename, "route"))
-        sections: dict[str, type[BaseModel]] = {"authorities": Authority, "sources": Source, "questions": Question,
-                                                "facts": FactRule, "items": Item}
+        sections: dict[str, type[BaseModel]] = {
+            "authorities": Authority,
+            "sources": Source,
+            "questions": Question,
+            "facts": FactRule,
+            "items": Item,
+        }
         for section, model in sections.items():
             if section not in data:
                 continue
@@ -575,8 +665,15 @@ class _Loader:
                 continue
             if not isinstance(raw, list):
                 line, col = data.value_pos[section]
-                self.issues.append(RuleIssue("PW111", f"'{section}' must be a list of entries, got "
-                                             f"{_describe_input(raw)}", filename, line, col))
+                self.issues.append(
+                    RuleIssue(
+                        "PW111",
+                        f"'{section}' must be a list of entries, got {_describe_input(raw)}",
+                        filename,
+                        line,
+                        col,
+                    )
+                )
                 continue
             assert isinstance(raw, LocList)  # and every list a LocList
             good = LocList()
@@ -589,14 +686,20 @@ class _Loader:
                 # kept out of the cross-file checks (its route broken, an option value twice) is
                 # noted as failed, so that references to it are not reported as unknown
                 valid = not (section == "items" and route_failed)
-                unique = not (isinstance(entry, dict) and section == "questions"
-                              and not self.options_unique(entry, filename, label))
+                unique = not (
+                    isinstance(entry, dict)
+                    and section == "questions"
+                    and not self.options_unique(entry, filename, label)
+                )
                 try:
                     entry_model = model.model_validate(entry)
                 except pydantic.ValidationError as exc:
                     root = entry if isinstance(entry, (LocDict, LocList)) else raw
-                    found = (validation_issues(exc, model, entry, filename, label) if root is entry else
-                             validation_issues(exc, model, raw, filename, label))
+                    found = (
+                        validation_issues(exc, model, entry, filename, label)
+                        if root is entry
+                        else validation_issues(exc, model, raw, filename, label)
+                    )
                     if not unique:  # said above with the position; the model's own check only says that
                         found = [i for i in found if not i.message.endswith(DUPLICATE_OPTION)]
                     self.issues.extend(found)
@@ -615,8 +718,15 @@ class _Loader:
             for index, item in enumerate(fields["items"]):
                 if item.route is None:
                     line, col = position(kept, ("items", index))
-                    self.issues.append(RuleIssue("PW112", f"item '{item.id}' is outside a route file and "
-                                                 "must name its 'route'", filename, line, col))
+                    self.issues.append(
+                        RuleIssue(
+                            "PW112",
+                            f"item '{item.id}' is outside a route file and must name its 'route'",
+                            filename,
+                            line,
+                            col,
+                        )
+                    )
         return kept, RuleFile.model_construct(**fields)
 
     def declare(self, section: str, entry: Any) -> None:
@@ -650,10 +760,20 @@ class _Loader:
                 continue
             key = str(value)
             if key in seen:
-                line, col = (option.value_pos.get("value", options.item_pos[index])
-                             if isinstance(option, LocDict) else options.item_pos[index])
-                self.issues.append(RuleIssue("PW125", f"{label}: option value '{key}' appears twice "
-                                             f"(first as option #{seen[key] + 1})", filename, line, col))
+                line, col = (
+                    option.value_pos.get("value", options.item_pos[index])
+                    if isinstance(option, LocDict)
+                    else options.item_pos[index]
+                )
+                self.issues.append(
+                    RuleIssue(
+                        "PW125",
+                        f"{label}: option value '{key}' appears twice (first as option #{seen[key] + 1})",
+                        filename,
+                        line,
+                        col,
+                    )
+                )
                 ok = False
             else:
                 seen[key] = index
@@ -661,8 +781,9 @@ class _Loader:
 
     # ---- cross-file checks ----
 
-    def error(self, code: str, message: str, filename: str, pos: tuple[int, int],
-              suggestion: str | None = None) -> None:
+    def error(
+        self, code: str, message: str, filename: str, pos: tuple[int, int], suggestion: str | None = None
+    ) -> None:
         self.issues.append(RuleIssue(code, message, filename, pos[0], pos[1], suggestion))
 
     def assemble(self, manifest: Manifest | None, files: list[tuple[str, Any, RuleFile]]) -> RuleBase | None:
@@ -681,8 +802,12 @@ class _Loader:
             key = f"{kind}:{ident}"
             if key in ids_seen:
                 _, first_file, first_line = ids_seen[key]
-                self.error("PW125", f"duplicate {kind} id '{ident}' (first defined at "
-                           f"{first_file}:{first_line})", filename, pos)
+                self.error(
+                    "PW125",
+                    f"duplicate {kind} id '{ident}' (first defined at {first_file}:{first_line})",
+                    filename,
+                    pos,
+                )
                 return False
             ids_seen[key] = (kind, filename, pos[0])
             return True
@@ -713,45 +838,71 @@ class _Loader:
                 pos = position(data, ("items", i, "id"))
                 route_id = it.route or partition
                 if it.route and model.route and it.route != model.route.id:
-                    self.error("PW124", f"item '{it.id}' names route '{it.route}' but sits in the "
-                               f"file of route '{model.route.id}'; move it or drop 'route'",
-                               filename, position(data, ("items", i, "route")))
+                    self.error(
+                        "PW124",
+                        f"item '{it.id}' names route '{it.route}' but sits in the "
+                        f"file of route '{model.route.id}'; move it or drop 'route'",
+                        filename,
+                        position(data, ("items", i, "route")),
+                    )
                 if claim("item", it.id, filename, pos):
                     items[it.id] = (it, route_id, filename, data["items"][i], pos[0])
 
         # symbols: questions, derived facts, route flags
         symbols: dict[str, FactInfo] = {}
         for qid, (q, _filename, _raw, _line) in questions.items():
-            symbols[qid] = FactInfo(qid, "question", q.type,
-                                    q.option_values if q.type in ("choice", "multi") else
-                                    ((True, False) if q.type == "yes_no" else None),
-                                    q.unknown == "allowed")
+            symbols[qid] = FactInfo(
+                qid,
+                "question",
+                q.type,
+                q.option_values if q.type in ("choice", "multi") else ((True, False) if q.type == "yes_no" else None),
+                q.unknown == "allowed",
+            )
         derived_values: dict[str, list[tuple[Any, str, Any, tuple[int, int]]]] = defaultdict(list)
         for r, filename, raw, _line, _partition in fact_rules:
             for name, value in r.set.items():
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and not (
-                        math.isfinite(value) and abs(value) <= MAX_NUMBER):
-                    self.error("PW132", f"fact rule '{r.id}' sets '{name}' to {value}: a number must be finite "
-                               f"and at most {MAX_NUMBER:.0e} in size", filename, position(raw, ("set", name)))
+                if (
+                    isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and not (math.isfinite(value) and abs(value) <= MAX_NUMBER)
+                ):
+                    self.error(
+                        "PW132",
+                        f"fact rule '{r.id}' sets '{name}' to {value}: a number must be finite "
+                        f"and at most {MAX_NUMBER:.0e} in size",
+                        filename,
+                        position(raw, ("set", name)),
+                    )
                     continue
                 derived_values[name].append((value, filename, raw, position(raw, ("set", name))))
         for name, value, filename, pos in self.failed_sets:
-            if not (isinstance(value, (int, float)) and not isinstance(value, bool)
-                    and not (math.isfinite(value) and abs(value) <= MAX_NUMBER)):
+            if not (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and not (math.isfinite(value) and abs(value) <= MAX_NUMBER)
+            ):
                 derived_values[name].append((value, filename, None, pos))
         derived: dict[str, FactInfo] = {}
         derived_partition: dict[str, str] = {}
         for name, entries in derived_values.items():
             first_file, first_pos = entries[0][1], entries[0][3]
             if name in questions:
-                self.error("PW125", f"'{name}' is a question; a derived fact cannot share its id",
-                           first_file, first_pos)
+                self.error(
+                    "PW125", f"'{name}' is a question; a derived fact cannot share its id", first_file, first_pos
+                )
                 continue
-            types = {"bool" if isinstance(v, bool) else "number" if isinstance(v, (int, float)) else "str"
-                     for v, *_ in entries}
+            types = {
+                "bool" if isinstance(v, bool) else "number" if isinstance(v, (int, float)) else "str"
+                for v, *_ in entries
+            }
             if len(types) > 1:
-                self.error("PW132", f"derived fact '{name}' is set to values of different types "
-                           f"({', '.join(sorted(types))}); use one type", first_file, first_pos)
+                self.error(
+                    "PW132",
+                    f"derived fact '{name}' is set to values of different types "
+                    f"({', '.join(sorted(types))}); use one type",
+                    first_file,
+                    first_pos,
+                )
                 continue
             values = tuple(dict.fromkeys(v for v, *_ in entries))
             vt = types.pop()
@@ -762,9 +913,12 @@ class _Loader:
             for name in r.set:
                 first = derived_partition.setdefault(name, partition)
                 if first != partition:
-                    self.error("PW126", f"derived fact '{name}' is set in two places "
-                               f"({first} and {partition}); set it in one file",
-                               filename, position(raw, ("set", name)))
+                    self.error(
+                        "PW126",
+                        f"derived fact '{name}' is set in two places ({first} and {partition}); set it in one file",
+                        filename,
+                        position(raw, ("set", name)),
+                    )
         for route_id in routes:
             derived[f"route.{route_id}"] = FactInfo(f"route.{route_id}", "derived", "bool", (True, False))
         symbols.update(derived)
@@ -789,8 +943,13 @@ class _Loader:
         item_defs: dict[str, ItemDef] = {}
         for iid, (it, route_id, filename, raw, line) in items.items():
             if route_id not in routes:
-                self.error("PW124", f"item '{iid}' names unknown route '{route_id}'", filename,
-                           position(raw, ("route",)), suggest(route_id, routes))
+                self.error(
+                    "PW124",
+                    f"item '{iid}' names unknown route '{route_id}'",
+                    filename,
+                    position(raw, ("route",)),
+                    suggest(route_id, routes),
+                )
                 continue
             cond = None
             if it.when is not None:
@@ -803,8 +962,13 @@ class _Loader:
         def check_sources(refs: list[SourceRef], filename: str, raw: Any, base: tuple[Any, ...]) -> None:
             for i, ref in enumerate(refs):
                 if ref.id not in sources:
-                    self.error("PW121", f"unknown source '{ref.id}'", filename,
-                               position(raw, (*base, i)), suggest(ref.id, sources))
+                    self.error(
+                        "PW121",
+                        f"unknown source '{ref.id}'",
+                        filename,
+                        position(raw, (*base, i)),
+                        suggest(ref.id, sources),
+                    )
 
         for q, filename, raw, _line in questions.values():
             check_sources(q.sources, filename, raw, ("sources",))
@@ -814,27 +978,44 @@ class _Loader:
             check_sources(route.sources, filename, raw, ("sources",))
         for a in authorities.values():
             if a.parent and a.parent not in authorities:
-                self.error("PW122", f"authority '{a.id}' names unknown parent '{a.parent}'",
-                           *parent_at[a.id], suggest(a.parent, authorities))
+                self.error(
+                    "PW122",
+                    f"authority '{a.id}' names unknown parent '{a.parent}'",
+                    *parent_at[a.id],
+                    suggest(a.parent, authorities),
+                )
         for iid, (it, _route_id, filename, raw, _line) in items.items():
             check_sources(it.sources, filename, raw, ("sources",))
             if it.authority and it.authority not in authorities:
-                self.error("PW122", f"unknown authority '{it.authority}'", filename,
-                           position(raw, ("authority",)), suggest(it.authority, authorities))
+                self.error(
+                    "PW122",
+                    f"unknown authority '{it.authority}'",
+                    filename,
+                    position(raw, ("authority",)),
+                    suggest(it.authority, authorities),
+                )
             for i, dep in enumerate(it.after):
                 if dep not in items:
-                    self.error("PW123", f"item '{iid}' comes after unknown item '{dep}'", filename,
-                               position(raw, ("after", i)), suggest(dep, items))
+                    self.error(
+                        "PW123",
+                        f"item '{iid}' comes after unknown item '{dep}'",
+                        filename,
+                        position(raw, ("after", i)),
+                        suggest(dep, items),
+                    )
                 elif dep == iid:
-                    self.error("PW142", f"item '{iid}' cannot come after itself", filename,
-                               position(raw, ("after", i)))
+                    self.error("PW142", f"item '{iid}' cannot come after itself", filename, position(raw, ("after", i)))
             for i, old_id in enumerate(it.replaces):
                 if old_id not in items:
-                    self.error("PW123", f"item '{iid}' replaces unknown item '{old_id}'", filename,
-                               position(raw, ("replaces", i)), suggest(old_id, items))
+                    self.error(
+                        "PW123",
+                        f"item '{iid}' replaces unknown item '{old_id}'",
+                        filename,
+                        position(raw, ("replaces", i)),
+                        suggest(old_id, items),
+                    )
                 elif old_id == iid:
-                    self.error("PW123", f"item '{iid}' cannot replace itself", filename,
-                               position(raw, ("replaces", i)))
+                    self.error("PW123", f"item '{iid}' cannot replace itself", filename, position(raw, ("replaces", i)))
 
         self.check_fact_graph(question_defs, fact_defs, route_defs)
         self.check_after_graph(items)
@@ -842,14 +1023,24 @@ class _Loader:
         if self.issues or manifest is None:
             return None
         return RuleBase(
-            root=self.root, manifest=manifest, content_hash=self.hasher.hexdigest(),
-            questions=question_defs, fact_rules=fact_defs, derived=derived, routes=route_defs,
-            items=item_defs, authorities=authorities, sources=sources, symbols=symbols,
-            partitions=partitions, partition_needs=needs,
+            root=self.root,
+            manifest=manifest,
+            content_hash=self.hasher.hexdigest(),
+            questions=question_defs,
+            fact_rules=fact_defs,
+            derived=derived,
+            routes=route_defs,
+            items=item_defs,
+            authorities=authorities,
+            sources=sources,
+            symbols=symbols,
+            partitions=partitions,
+            partition_needs=needs,
         )
 
-    def check_fact_graph(self, questions: dict[str, QuestionDef], facts: list[FactRuleDef],
-                         routes: dict[str, RouteDef]) -> None:
+    def check_fact_graph(
+        self, questions: dict[str, QuestionDef], facts: list[FactRuleDef], routes: dict[str, RouteDef]
+    ) -> None:
         """Derived facts (and questions through ask_when) must not depend on themselves."""
         deps: dict[str, set[str]] = defaultdict(set)
         negs: dict[str, set[str]] = defaultdict(set)
@@ -873,8 +1064,12 @@ class _Loader:
             path = " -> ".join(cycle + [cycle[0]])
             filename, line = where.get(cycle[0], ("?", 0))
             if negated:
-                self.error("PW141", f"negation through a cycle: {path}; the result would depend "
-                           "on the order of evaluation", filename, (line, 1))
+                self.error(
+                    "PW141",
+                    f"negation through a cycle: {path}; the result would depend on the order of evaluation",
+                    filename,
+                    (line, 1),
+                )
             else:
                 self.error("PW140", f"derived facts depend on themselves: {path}", filename, (line, 1))
 
@@ -882,13 +1077,20 @@ class _Loader:
         deps = {iid: {d for d in it.after if d in items and d != iid} for iid, (it, *_) in items.items()}
         for cycle in _cycles(deps):
             it, route_id, filename, raw, line = items[cycle[0]]
-            self.error("PW142", "items wait for each other in a cycle: "
-                       + " -> ".join(cycle + [cycle[0]]), filename, (line, 1))
+            self.error(
+                "PW142", "items wait for each other in a cycle: " + " -> ".join(cycle + [cycle[0]]), filename, (line, 1)
+            )
 
-    def partition(self, questions: dict[str, QuestionDef], facts: list[FactRuleDef],
-                  routes: dict[str, RouteDef], items: dict[str, ItemDef],
-                  derived_partition: dict[str, str]) -> tuple[list[str], dict[str, set[str]]]:
+    def partition(
+        self,
+        questions: dict[str, QuestionDef],
+        facts: list[FactRuleDef],
+        routes: dict[str, RouteDef],
+        items: dict[str, ItemDef],
+        derived_partition: dict[str, str],
+    ) -> tuple[list[str], dict[str, set[str]]]:
         """Order the partitions (core, then routes) so each runs after those it reads from."""
+
         def owner(name: str) -> str:
             if name in questions:
                 return questions[name].partition
@@ -908,8 +1110,13 @@ class _Loader:
                 if other == partition:
                     continue
                 if partition == CORE:
-                    self.error("PW127", f"{what} in a common file uses '{name}' of route '{other}'; "
-                               "common questions and facts may only use common ones", filename, (line, 1))
+                    self.error(
+                        "PW127",
+                        f"{what} in a common file uses '{name}' of route '{other}'; "
+                        "common questions and facts may only use common ones",
+                        filename,
+                        (line, 1),
+                    )
                 else:
                     needs.setdefault(partition, set()).add(other)
 
@@ -924,8 +1131,12 @@ class _Loader:
         order: list[str] = [CORE]
         for cycle in _cycles({k: v - {CORE} for k, v in needs.items() if k != CORE}):
             route = routes[cycle[0]]
-            self.error("PW128", "routes read each other's facts in a cycle: "
-                       + " -> ".join(cycle + [cycle[0]]), route.file, (route.line, 1))
+            self.error(
+                "PW128",
+                "routes read each other's facts in a cycle: " + " -> ".join(cycle + [cycle[0]]),
+                route.file,
+                (route.line, 1),
+            )
         placed = {CORE}
         remaining = [rid for rid in routes]
         while remaining:

@@ -41,10 +41,19 @@ __all__ = [
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
 OptionValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80)]
 QuestionType = Literal["yes_no", "choice", "multi", "number", "date", "text"]
-Stage = Literal["preparation", "classification", "testing", "clinical", "registration",
-                "manufacturing", "post_market", "incentive"]
-STAGES: tuple[str, ...] = ("preparation", "classification", "testing", "clinical", "registration",
-                           "manufacturing", "post_market", "incentive")
+Stage = Literal[
+    "preparation", "classification", "testing", "clinical", "registration", "manufacturing", "post_market", "incentive"
+]
+STAGES: tuple[str, ...] = (
+    "preparation",
+    "classification",
+    "testing",
+    "clinical",
+    "registration",
+    "manufacturing",
+    "post_market",
+    "incentive",
+)
 # the largest number an answer, a condition or a rule may hold: beyond it (and beyond 2^53) doubles no
 # longer count every unit, and the engine compares doubles
 MAX_NUMBER = 1e15
@@ -155,8 +164,10 @@ class Option(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _value_text(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("value"), (int, float)) and not isinstance(
-            data.get("value"), bool
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("value"), (int, float))
+            and not isinstance(data.get("value"), bool)
         ):
             data = dict(data)
             data["value"] = str(data["value"])
@@ -268,7 +279,7 @@ class Item(_Strict):
     id: Id
     route: Id | None = None
     stage: Stage
-    kind: ItemKind | None = None   # None reads as obligation; lint asks for it (PW317)
+    kind: ItemKind | None = None  # None reads as obligation; lint asks for it (PW317)
     when: Any = None
     title: Text
     detail: Text | None = None
@@ -325,7 +336,7 @@ class SourcePolicy(_Strict):
 
     official_hosts: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9.\-]+$", max_length=253)]] = []
     secondary_hosts: list[SecondaryHost] = []
-    review_months: Annotated[int, Field(ge=1, le=120)] = 12   # a source's text is re-read this often
+    review_months: Annotated[int, Field(ge=1, le=120)] = 12  # a source's text is re-read this often
 
     @staticmethod
     def host_of(url: str) -> str:
@@ -354,7 +365,7 @@ class Manifest(_Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=80)]
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     released: dt.date
-    in_force_from: dt.date | None = None   # cases dated from this day on are supported (lint PW318)
+    in_force_from: dt.date | None = None  # cases dated from this day on are supported (lint PW318)
     title: Text
     languages: list[Literal["zh", "en"]] = ["zh", "en"]
     files: Annotated[list[FileName], Field(min_length=1)]

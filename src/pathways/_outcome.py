@@ -15,9 +15,28 @@ from pydantic import BaseModel, ConfigDict
 from ._models import ItemKind, QuestionType, Stage
 
 __all__ = [
-    "AnswerGiven", "AnswerUsed", "AuthorityRef", "Conflict", "DerivedFact", "IgnoredAnswer", "ItemResult",
-    "NextQuestion", "OpenQuestion", "OptionOut", "Outcome", "Progress", "QuestionOut", "RouteResult", "RuleBaseRef",
-    "SCHEMA_VERSION", "ItemStatus", "SourceCitation", "TimeLimitOut", "Timeline", "TimelineStep", "Trace",
+    "AnswerGiven",
+    "AnswerUsed",
+    "AuthorityRef",
+    "Conflict",
+    "DerivedFact",
+    "IgnoredAnswer",
+    "ItemResult",
+    "NextQuestion",
+    "OpenQuestion",
+    "OptionOut",
+    "Outcome",
+    "Progress",
+    "QuestionOut",
+    "RouteResult",
+    "RuleBaseRef",
+    "SCHEMA_VERSION",
+    "ItemStatus",
+    "SourceCitation",
+    "TimeLimitOut",
+    "Timeline",
+    "TimelineStep",
+    "Trace",
     "TraceFact",
 ]
 
@@ -28,8 +47,7 @@ __all__ = [
 SCHEMA_VERSION = "2.2"
 
 Lang = Literal["zh", "en"]
-ItemStatus = Literal["required", "to_determine", "to_be_verified", "eligible", "possibly_eligible",
-                     "for_information"]
+ItemStatus = Literal["required", "to_determine", "to_be_verified", "eligible", "possibly_eligible", "for_information"]
 
 
 class _Out(BaseModel):
@@ -48,10 +66,10 @@ class SourceCitation(_Out):
     number: str | None = None
     article: str | None = None
     url: str | None = None
-    link_kind: Literal["official", "secondary"] | None = None   # what url leads to
-    publisher: str | None = None       # who wrote the summary a secondary link leads to
+    link_kind: Literal["official", "secondary"] | None = None  # what url leads to
+    publisher: str | None = None  # who wrote the summary a secondary link leads to
     effective: dt.date | None = None
-    checked: dt.date | None = None     # the day the text was last read against the rules
+    checked: dt.date | None = None  # the day the text was last read against the rules
     unconfirmed: bool = False
 
 
@@ -61,8 +79,8 @@ class AuthorityRef(_Out):
 
 
 class TimeLimitOut(_Out):
-    days: int | None = None             # one number of days; None for a range
-    min: int | None = None              # a range: from min to max units (typical, never statutory)
+    days: int | None = None  # one number of days; None for a range
+    min: int | None = None  # a range: from min to max units (typical, never statutory)
     max: int | None = None
     unit: Literal["working_days", "calendar_days", "weeks", "months", "years"]
     of: str
@@ -74,7 +92,7 @@ class AnswerUsed(_Out):
     question: str
     text: str
     value: Any
-    conditional: bool = False    # given, but its question only may apply (it rests on open answers)
+    conditional: bool = False  # given, but its question only may apply (it rests on open answers)
 
 
 class AnswerGiven(_Out):
@@ -82,9 +100,9 @@ class AnswerGiven(_Out):
 
     question: str
     text: str
-    value: Any                   # option labels, yes/no, dates as ISO text, "don't know"
-    unknown: bool = False        # the company answered "don't know"
-    used: bool = True            # False: the question does not apply to this case (see ignored_answers)
+    value: Any  # option labels, yes/no, dates as ISO text, "don't know"
+    unknown: bool = False  # the company answered "don't know"
+    used: bool = True  # False: the question does not apply to this case (see ignored_answers)
 
 
 class OpenQuestion(_Out):
@@ -116,8 +134,8 @@ class Trace(_Out):
     condition: str
     answers: list[AnswerUsed] = []
     facts: list[TraceFact] = []
-    undetermined_by: list[str] = []   # questions whose "don't know"/missing answer leaves it open
-    open_questions: list[OpenQuestion] = []   # the same, with their texts and the deciding answers
+    undetermined_by: list[str] = []  # questions whose "don't know"/missing answer leaves it open
+    open_questions: list[OpenQuestion] = []  # the same, with their texts and the deciding answers
 
 
 class ItemResult(_Out):
@@ -133,7 +151,7 @@ class ItemResult(_Out):
     authority: AuthorityRef | None = None
     documents: list[str] = []
     time_limit: TimeLimitOut | None = None
-    after: list[str] = []          # items on this checklist that come first
+    after: list[str] = []  # items on this checklist that come first
     sources: list[SourceCitation]
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
@@ -187,10 +205,10 @@ class Timeline(_Out):
     critical_path: list[str]
     statutory_working_days: int
     note: str
-    typical: list[TimelineStep] = []     # required obligations: calendar-day, non-statutory or range
-    longest_typical: TimelineStep | None = None   # of those, the longest: what the whole takes at least
-    may_add: list[TimelineStep] = []     # to determine, or an option the company may choose
-    other_limits: list[str] = []         # typical and may_add as lines of text
+    typical: list[TimelineStep] = []  # required obligations: calendar-day, non-statutory or range
+    longest_typical: TimelineStep | None = None  # of those, the longest: what the whole takes at least
+    may_add: list[TimelineStep] = []  # to determine, or an option the company may choose
+    other_limits: list[str] = []  # typical and may_add as lines of text
 
 
 class Outcome(_Out):
@@ -206,8 +224,8 @@ class Outcome(_Out):
     timeline: Timeline
     ignored_answers: list[IgnoredAnswer] = []
     unanswered: list[str] = []
-    unanswered_questions: list[OpenQuestion] = []   # the same, with their texts
-    answers: list[AnswerGiven] = []                 # every answer given, in question order
+    unanswered_questions: list[OpenQuestion] = []  # the same, with their texts
+    answers: list[AnswerGiven] = []  # every answer given, in question order
     complete: bool
 
 

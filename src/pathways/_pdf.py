@@ -21,8 +21,12 @@ FONT = "NotoSansSC"
 # Colours by status (text, rule at the item's left): dark for required, amber, violet, blue, grey;
 # never green for "required" or red for "to be verified", so neither reads as "fine" or "bad".
 STATUS_COLOURS = {
-    "required": (31, 41, 55), "to_determine": (146, 64, 14), "to_be_verified": (91, 33, 182),
-    "eligible": (30, 64, 175), "possibly_eligible": (30, 64, 175), "for_information": (75, 85, 99),
+    "required": (31, 41, 55),
+    "to_determine": (146, 64, 14),
+    "to_be_verified": (91, 33, 182),
+    "eligible": (30, 64, 175),
+    "possibly_eligible": (30, 64, 175),
+    "for_information": (75, 85, 99),
 }
 GREY = (85, 85, 85)
 INK = (29, 29, 31)
@@ -30,10 +34,10 @@ LINK = (30, 58, 138)
 # a word with the spaces after it, one Chinese character (or full-width sign), or one other character
 _TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F.,;:!?%()\[\]/'\"+\-_&@#*=<>~$]+\s*|[\u2E80-\uFFEF]|\s+|.")
 _NO_LINE_START = set("，。、；：？！）》」』】〕…—,.;:?!)]")
-MISSING = "\u25a1"   # □, drawn for a character the embedded font does not have
-KEEP_WITH_NEXT = 28   # mm: a heading with less room than this below it starts a new page
-KEEP_ITEM_MAX = 95    # mm: an item up to this tall is never split over two pages
-SPLIT_ITEM_MIN = 40   # mm: a taller one starts on a page only with this much room left
+MISSING = "\u25a1"  # □, drawn for a character the embedded font does not have
+KEEP_WITH_NEXT = 28  # mm: a heading with less room than this below it starts a new page
+KEEP_ITEM_MAX = 95  # mm: an item up to this tall is never split over two pages
+SPLIT_ITEM_MIN = 40  # mm: a taller one starts on a page only with this much room left
 
 
 def _fpdf() -> Any:
@@ -91,8 +95,16 @@ class _Pdf:
         self._heights: dict[str, float] = {}
 
     # -- primitives ------------------------------------------------------------------------------
-    def text(self, text: str, size: float = 10, bold: bool = False, colour: tuple[int, int, int] = INK,
-             height: float | None = None, indent: float = 0, link: str = "") -> None:
+    def text(
+        self,
+        text: str,
+        size: float = 10,
+        bold: bool = False,
+        colour: tuple[int, int, int] = INK,
+        height: float | None = None,
+        indent: float = 0,
+        link: str = "",
+    ) -> None:
         """A paragraph, wrapped here (see ``lines``) and drawn line by line."""
         pdf = self.pdf
         text = self.drawable(text)
@@ -111,8 +123,10 @@ class _Pdf:
         """Text the embedded font can draw: tabs and control characters become spaces, and a character
         the font lacks (a rare ideograph outside GB 2312, an emoji) a visible □ rather than nothing."""
         glyphs = self.glyphs
-        return "".join(ch if ord(ch) in glyphs or ch == "\n" else (" " if ch.isspace() or not ch.isprintable()
-                                                                     else MISSING) for ch in text)
+        return "".join(
+            ch if ord(ch) in glyphs or ch == "\n" else (" " if ch.isspace() or not ch.isprintable() else MISSING)
+            for ch in text
+        )
 
     def lines(self, text: str, size: float, bold: bool, width: float) -> list[str]:
         """Greedy line breaking: between words, and between any two Chinese characters; a line never
@@ -135,7 +149,7 @@ class _Pdf:
             for token in _TOKEN.findall(paragraph):
                 tw = width_of(token)
                 if used + tw <= width or not line or (token[0] in _NO_LINE_START and used + tw <= width * 1.04):
-                    if tw > width and not line:   # a word longer than the line: split it
+                    if tw > width and not line:  # a word longer than the line: split it
                         for ch in token:
                             cw = width_of(ch)
                             if used + cw > width and line:
@@ -151,8 +165,16 @@ class _Pdf:
             out.append(line.rstrip())
         return out
 
-    def measure(self, text: str, size: float = 10, bold: bool = False, colour: Any = INK,
-                height: float | None = None, indent: float = 0, link: str = "") -> float:
+    def measure(
+        self,
+        text: str,
+        size: float = 10,
+        bold: bool = False,
+        colour: Any = INK,
+        height: float | None = None,
+        indent: float = 0,
+        link: str = "",
+    ) -> float:
         pdf = self.pdf
         text = self.drawable(text)
         pdf.set_font(FONT, "B" if bold else "", size=size)
@@ -174,15 +196,26 @@ class _Pdf:
     def field(self, label: str, value: str, indent: float = 4) -> None:
         self.text(f"{label}{self.words['colon']}{value}", size=9, indent=indent, height=4.6)
 
-    def table(self, rows: list[tuple[str, str]], header: tuple[str, str] | None = None,
-              widths: tuple[int, int] = (2, 3), styles: list[tuple[int, int, int] | None] | None = None) -> None:
+    def table(
+        self,
+        rows: list[tuple[str, str]],
+        header: tuple[str, str] | None = None,
+        widths: tuple[int, int] = (2, 3),
+        styles: list[tuple[int, int, int] | None] | None = None,
+    ) -> None:
         pdf = self.pdf
         pdf.set_font(FONT, size=9)
         pdf.set_text_color(*INK)
         pdf.set_draw_color(210, 210, 220)
-        with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.8, wrapmode=self.wrap,
-                       first_row_as_headings=header is not None, headings_style=_heading_style(),
-                       padding=1.2) as table:
+        with pdf.table(
+            col_widths=widths,
+            text_align="LEFT",
+            line_height=4.8,
+            wrapmode=self.wrap,
+            first_row_as_headings=header is not None,
+            headings_style=_heading_style(),
+            padding=1.2,
+        ) as table:
             if header:
                 table.row(header)
             for index, (left, right) in enumerate(rows):
@@ -192,6 +225,7 @@ class _Pdf:
                 colour = styles[index] if styles else None
                 if colour:
                     from fpdf.fonts import FontFace
+
                     row.cell(right, style=FontFace(color=colour))
                 else:
                     row.cell(right)
@@ -259,15 +293,24 @@ class _Pdf:
         pdf.set_draw_color(150, 150, 150)
         pdf.set_font(FONT, size=9)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(0, 4.8, f"**{title}** {body}", border=1, padding=2, markdown=True, wrapmode=self.wrap,
-                       new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            0,
+            4.8,
+            f"**{title}** {body}",
+            border=1,
+            padding=2,
+            markdown=True,
+            wrapmode=self.wrap,
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.ln(2)
 
     def need(self, item: DocItem) -> float:
         """The room an item needs at the bottom of a page: all of it when it is short enough to keep
         together, else its opening lines (a long item may run on to the next page)."""
         height = self._heights.get(item.id)
-        if height is None:   # asked for a route's heading, its stage's heading and the item itself
+        if height is None:  # asked for a route's heading, its stage's heading and the item itself
             height = self._heights[item.id] = 3 + sum(self.measure(*block) for block in self._item_blocks(item))
         return height if height <= KEEP_ITEM_MAX else SPLIT_ITEM_MIN
 
@@ -283,7 +326,7 @@ class _Pdf:
         for block in blocks:
             self.text(*block)
         bottom = pdf.get_y() + 1
-        if pdf.page_no() != page:   # a long item split over pages: mark its part on the last page
+        if pdf.page_no() != page:  # a long item split over pages: mark its part on the last page
             top = pdf.t_margin + 7
         pdf.set_draw_color(*colour)
         pdf.set_line_width(1.2)
@@ -333,11 +376,13 @@ class _Pdf:
 
 def _heading_style() -> Any:
     from fpdf.fonts import FontFace
+
     return FontFace(emphasis="BOLD", fill_color=(243, 243, 247))
 
 
 def _creation(doc: Document) -> Any:
     """The PDF's creation date: the case's date (or the rules' date), so the same case gives the same bytes."""
     import datetime as dt
+
     when = doc.case_date or doc.as_of
     return dt.datetime(when.year, when.month, when.day, tzinfo=dt.timezone.utc)

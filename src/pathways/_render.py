@@ -13,8 +13,17 @@ import html
 from ._document import CaseDetails, DocItem, Document, build_document
 from ._outcome import Outcome
 
-__all__ = ["BINARY_FORMATS", "FORMATS", "MEDIA_TYPES", "TEXT_FORMATS", "export", "render", "render_html",
-           "render_json", "render_markdown"]
+__all__ = [
+    "BINARY_FORMATS",
+    "FORMATS",
+    "MEDIA_TYPES",
+    "TEXT_FORMATS",
+    "export",
+    "render",
+    "render_html",
+    "render_json",
+    "render_markdown",
+]
 
 TEXT_FORMATS = ("json", "md", "html")
 BINARY_FORMATS = ("pdf", "xlsx")
@@ -34,6 +43,7 @@ def render_json(outcome: Outcome) -> str:
 
 
 # -- Markdown ----------------------------------------------------------------------------------------
+
 
 def _md_item(doc: Document, item: DocItem) -> list[str]:
     w = doc.words
@@ -62,8 +72,9 @@ def _md_item(doc: Document, item: DocItem) -> list[str]:
     lines += [f"  - {line}" for line in item.why]
     if item.progress is not None:
         state = ("✓ " + w["done"]) if item.progress.done else ("□ " + w["not_done"])
-        lines.append(f"- {w['progress']}{w['colon']}{state}"
-                     + (f" — {item.progress.note}" if item.progress.note else ""))
+        lines.append(
+            f"- {w['progress']}{w['colon']}{state}" + (f" — {item.progress.note}" if item.progress.note else "")
+        )
     lines.append("")
     return lines
 
@@ -72,8 +83,16 @@ def _markdown(doc: Document) -> str:
     w = doc.words
     out = [f"# {doc.title}", ""]
     out += _meta_rows_md(doc)
-    out += [f"## {w['summary_heading']}", "", doc.summary, "",
-            f"> **{w['disclaimer_heading']}** {doc.disclaimer}", "", w["legend"], ""]
+    out += [
+        f"## {w['summary_heading']}",
+        "",
+        doc.summary,
+        "",
+        f"> **{w['disclaimer_heading']}** {doc.disclaimer}",
+        "",
+        w["legend"],
+        "",
+    ]
     out += [f"## {w['answers']}", ""]
     if doc.answers:
         out += [f"| {w['question']} | {w['answer']} |", "|---|---|"]
@@ -100,9 +119,12 @@ def _markdown(doc: Document) -> str:
         out += [f"## {w['upcoming']}", ""]
         for item in doc.upcoming:
             out += _md_item(doc, item)
-    out += [f"## {w['timeline']}", "",
-            f"{w['critical']}{w['colon']}**{doc.statutory_working_days}** "
-            + (" → ".join(doc.critical_path) or "—"), ""]
+    out += [
+        f"## {w['timeline']}",
+        "",
+        f"{w['critical']}{w['colon']}**{doc.statutory_working_days}** " + (" → ".join(doc.critical_path) or "—"),
+        "",
+    ]
     if doc.in_practice:
         out += [f"{w['in_practice']} **{doc.in_practice}** ({doc.in_practice_step})", ""]
     out += [doc.timeline_note, ""]
@@ -193,24 +215,26 @@ def _html_item(doc: Document, item: DocItem) -> str:
     for s in item.sources:
         text = e(s.text)
         if s.url:
-            text = f"<a href=\"{e(s.url)}\">{text}</a>"
+            text = f'<a href="{e(s.url)}">{text}</a>'
         if s.unconfirmed:
-            text += f" <span class=\"badge to_be_verified\">{e(w['status']['to_be_verified'])}</span>"
+            text += f' <span class="badge to_be_verified">{e(w["status"]["to_be_verified"])}</span>'
         if s.url:
-            text += f" <span class=\"source-kind {e(s.link_kind or '')}\">{e(s.link_text)} · {e(s.host)}</span>"
+            text += f' <span class="source-kind {e(s.link_kind or "")}">{e(s.link_text)} · {e(s.host)}</span>'
         cites.append(f"<li>{text}</li>")
     rows.append((w["sources"], "<ul>" + "".join(cites) + "</ul>"))
-    rows.append((w["why"], "<div class=\"why\">" + "".join(f"<p>{e(line)}</p>" for line in item.why) + "</div>"))
+    rows.append((w["why"], '<div class="why">' + "".join(f"<p>{e(line)}</p>" for line in item.why) + "</div>"))
     if item.progress is not None:
         state = ("✓ " + w["done"]) if item.progress.done else ("□ " + w["not_done"])
         note = f" — {e(item.progress.note)}" if item.progress.note else ""
-        rows.append((w["progress"], f"<span class=\"progress\">{e(state)}</span>{note}"))
+        rows.append((w["progress"], f'<span class="progress">{e(state)}</span>{note}'))
     body = "".join(f"<dt>{e(k)}</dt><dd>{v}</dd>" for k, v in rows)
     detail = f"<p>{e(item.detail)}</p>" if item.detail else ""
-    number = f"<span class=\"num\">{item.number}.</span>" if item.number else ""
+    number = f'<span class="num">{item.number}.</span>' if item.number else ""
     anchor = f"item-{item.id}" if item.number else f"upcoming-{item.id}"
-    return (f"<section class=\"item s-{item.status}\" id=\"{e(anchor)}\"><h4>{number}{e(item.title)}"
-            f"<span class=\"badge {item.status}\">{e(item.status_text)}</span></h4>{detail}<dl>{body}</dl></section>")
+    return (
+        f'<section class="item s-{item.status}" id="{e(anchor)}"><h4>{number}{e(item.title)}'
+        f'<span class="badge {item.status}">{e(item.status_text)}</span></h4>{detail}<dl>{body}</dl></section>'
+    )
 
 
 def _html(doc: Document) -> str:
@@ -218,30 +242,37 @@ def _html(doc: Document) -> str:
     w = doc.words
     # a CSS string: backslash, quote and line breaks escaped; '<' too, so '</style>' cannot end the block
     running = "".join(c if c.isalnum() or c in " ·-_.,:()（）" else f"\\{ord(c):x} " for c in doc.running_header)
-    parts = [f"<!DOCTYPE html>\n<html lang=\"{'zh-CN' if doc.lang == 'zh' else 'en'}\"><head><meta charset=\"utf-8\">",
-             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
-             f"<title>{e(doc.title)}</title><style>{_CSS.replace('__RUNNING__', running)}</style></head><body>",
-             f"<header><h1>{e(doc.title)}</h1><table class=\"meta\">"
-             + "".join(f"<tr><th scope=\"row\">{e(k)}</th><td>{e(v)}</td></tr>" for k, v in doc.meta_rows())
-             + "</table></header>",
-             f"<h2>{e(w['summary_heading'])}</h2><p class=\"summary\">{e(doc.summary)}</p>",
-             f"<p class=\"disclaimer\"><strong>{e(w['disclaimer_heading'])}</strong> {e(doc.disclaimer)}</p>",
-             f"<p class=\"legend\">{e(doc.legend)}</p>",
-             f"<h2>{e(w['answers'])}</h2>"]
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if doc.lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(doc.title)}</title><style>{_CSS.replace('__RUNNING__', running)}</style></head><body>",
+        f'<header><h1>{e(doc.title)}</h1><table class="meta">'
+        + "".join(f'<tr><th scope="row">{e(k)}</th><td>{e(v)}</td></tr>' for k, v in doc.meta_rows())
+        + "</table></header>",
+        f'<h2>{e(w["summary_heading"])}</h2><p class="summary">{e(doc.summary)}</p>',
+        f'<p class="disclaimer"><strong>{e(w["disclaimer_heading"])}</strong> {e(doc.disclaimer)}</p>',
+        f'<p class="legend">{e(doc.legend)}</p>',
+        f"<h2>{e(w['answers'])}</h2>",
+    ]
     if doc.answers:
         rows = []
         for a in doc.answers:
-            cls = " class=\"unknown\"" if a.unknown else (" class=\"unused\"" if not a.used else "")
+            cls = ' class="unknown"' if a.unknown else (' class="unused"' if not a.used else "")
             note = "" if a.used else f" ({e(w['not_used'])})"
             rows.append(f"<tr><td>{e(a.text)}</td><td{cls}>{e(a.answer)}{note}</td></tr>")
-        parts.append(f"<table class=\"answers\"><thead><tr><th>{e(w['question'])}</th><th>{e(w['answer'])}</th>"
-                     f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        parts.append(
+            f'<table class="answers"><thead><tr><th>{e(w["question"])}</th><th>{e(w["answer"])}</th>'
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
     else:
         parts.append(f"<p>{e(w['no_answers'])}</p>")
     parts.append(f"<h2>{e(w['routes'])}</h2>")
     if doc.routes:
-        parts.append("<ul>" + "".join(f"<li><strong>{e(r.title)}</strong>{e(w['colon'])}{e(r.applies_text)}</li>"
-                                      for r in doc.routes) + "</ul>")
+        parts.append(
+            "<ul>"
+            + "".join(f"<li><strong>{e(r.title)}</strong>{e(w['colon'])}{e(r.applies_text)}</li>" for r in doc.routes)
+            + "</ul>"
+        )
     else:
         parts.append(f"<p>{e(w['no_items'])}</p>")
     for route in doc.routes:
@@ -252,18 +283,22 @@ def _html(doc: Document) -> str:
     if doc.upcoming:
         parts.append(f"<h2>{e(w['upcoming'])}</h2>")
         parts += [_html_item(doc, i) for i in doc.upcoming]
-    parts.append(f"<h2>{e(w['timeline'])}</h2>"
-                 f"<p>{e(w['critical'])}{e(w['colon'])}<strong>{doc.statutory_working_days}</strong> "
-                 + e(" → ".join(doc.critical_path) or "—") + "</p>")
+    parts.append(
+        f"<h2>{e(w['timeline'])}</h2>"
+        f"<p>{e(w['critical'])}{e(w['colon'])}<strong>{doc.statutory_working_days}</strong> "
+        + e(" → ".join(doc.critical_path) or "—")
+        + "</p>"
+    )
     if doc.in_practice:
         parts.append(f"<p>{e(w['in_practice'])} <strong>{e(doc.in_practice)}</strong> ({e(doc.in_practice_step)})</p>")
-    parts.append(f"<p class=\"legend\">{e(doc.timeline_note)}</p>")
+    parts.append(f'<p class="legend">{e(doc.timeline_note)}</p>')
     for key, lines in (("typical", doc.typical), ("may_add", doc.may_add)):
         if lines:
             parts.append(f"<p>{e(w[key])}:</p><ul>" + "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul>")
     if doc.open_questions:
-        parts.append(f"<h2>{e(w['unanswered'])}</h2><ul>"
-                     + "".join(f"<li>{e(q)}</li>" for q in doc.open_questions) + "</ul>")
+        parts.append(
+            f"<h2>{e(w['unanswered'])}</h2><ul>" + "".join(f"<li>{e(q)}</li>" for q in doc.open_questions) + "</ul>"
+        )
     parts.append(_html_appendix(doc))
     parts.append("</body></html>\n")
     return "\n".join(parts)
@@ -275,12 +310,17 @@ def _html_appendix(doc: Document) -> str:
     rows = []
     for item in [*doc.items, *doc.upcoming]:
         derived = "".join(f"<li><code>{e(f)}</code></li>" for f in item.derived)
-        rows.append(f"<tr><td>{item.number or '•'}</td><td><code>{e(item.rule)}</code>"
-                    + (f"<ul>{derived}</ul>" if derived else "") + "</td></tr>")
-    parts = [f"<section class=\"appendix\"><h2>{e(w['appendix'])}</h2><p>{e(w['appendix_note'])}</p>"]
+        rows.append(
+            f"<tr><td>{item.number or '•'}</td><td><code>{e(item.rule)}</code>"
+            + (f"<ul>{derived}</ul>" if derived else "")
+            + "</td></tr>"
+        )
+    parts = [f'<section class="appendix"><h2>{e(w["appendix"])}</h2><p>{e(w["appendix_note"])}</p>']
     if rows:
-        parts.append(f"<table><thead><tr><th>{e(w['number'])}</th><th>{e(w['rule'])}</th></tr></thead>"
-                     f"<tbody>{''.join(rows)}</tbody></table>")
+        parts.append(
+            f"<table><thead><tr><th>{e(w['number'])}</th><th>{e(w['rule'])}</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
     for key, lines in (("derived", doc.derived_facts), ("conflicts", doc.conflicts), ("ignored", doc.ignored_answers)):
         if lines:
             listed = "".join(f"<li><code>{e(x)}</code></li>" for x in lines)
@@ -294,6 +334,7 @@ def render_html(outcome: Outcome, case: CaseDetails | None = None) -> str:
 
 
 # -- dispatch ----------------------------------------------------------------------------------------
+
 
 def render(outcome: Outcome, fmt: str = "json", *, case: CaseDetails | None = None) -> str:
     """Render an outcome as text: ``json`` (the outcome itself), ``md`` (Markdown) or ``html``.
@@ -314,8 +355,10 @@ def export(outcome: Outcome, fmt: str, *, case: CaseDetails | None = None) -> by
     """The checklist as a file's bytes in any format: json, md, html (UTF-8), pdf or xlsx."""
     if fmt == "pdf":
         from ._pdf import render_pdf
+
         return render_pdf(build_document(outcome, case))
     if fmt == "xlsx":
         from ._xlsx import render_xlsx
+
         return render_xlsx(build_document(outcome, case))
     return render(outcome, fmt, case=case).encode("utf-8")

@@ -40,8 +40,10 @@ class Compiled:
 
 
 def _partition_inputs(rb: RuleBase, partitions: dict[str, Partition]) -> dict[str, tuple[tuple[str, bool], ...]]:
-    return {name: tuple((q, d.ask_when is not None) for q, d in rb.questions.items() if q in part.reads)
-            for name, part in partitions.items()}
+    return {
+        name: tuple((q, d.ask_when is not None) for q, d in rb.questions.items() if q in part.reads)
+        for name, part in partitions.items()
+    }
 
 
 _DONT_KNOW_KEY = ("\x00dk",)
@@ -63,8 +65,9 @@ _compile_lock = threading.Lock()
 def new_engine(rb: RuleBase, partitions: dict[str, Partition], sessions: str | None = None) -> Engine:
     """An engine for compiled partitions of ``rb``; ``sessions``: "reuse" or "fresh" (see ``Engine``)."""
     kinds = rb.kinds()
-    return Engine(partitions, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else (),
-                  sessions=sessions)
+    return Engine(
+        partitions, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else (), sessions=sessions
+    )
 
 
 def compiled(rb: RuleBase) -> Compiled:
@@ -73,8 +76,9 @@ def compiled(rb: RuleBase) -> Compiled:
         with _compile_lock:
             if rb._compiled is None:
                 partitions = compile_rules(rb)
-                rb._compiled = Compiled(partitions, new_engine(rb, partitions),
-                                        inputs=_partition_inputs(rb, partitions))
+                rb._compiled = Compiled(
+                    partitions, new_engine(rb, partitions), inputs=_partition_inputs(rb, partitions)
+                )
     return rb._compiled
 
 
@@ -82,15 +86,15 @@ def compiled(rb: RuleBase) -> Compiled:
 class Run:
     """What the engine concluded for one case."""
 
-    answers: dict[str, Any]                 # the answers used (relevant ones)
-    ignored: dict[str, Any]                 # answers dropped as not relevant
+    answers: dict[str, Any]  # the answers used (relevant ones)
+    ignored: dict[str, Any]  # answers dropped as not relevant
     firings: list[Firing] = field(default_factory=list)
     partitions_run: list[str] = field(default_factory=list)
-    certain: bool = False                   # only strict rules ran: possible == strict
-    conditional: frozenset[str] = frozenset()   # answers whose question only may be asked
+    certain: bool = False  # only strict rules ran: possible == strict
+    conditional: frozenset[str] = frozenset()  # answers whose question only may be asked
 
     def __post_init__(self) -> None:
-        self.strict: dict[str, set[str]] = defaultdict(set)     # kind -> targets
+        self.strict: dict[str, set[str]] = defaultdict(set)  # kind -> targets
         self.possible: dict[str, set[str]] = defaultdict(set)
         self.by_target: dict[tuple[str, str, str], list[Firing]] = defaultdict(list)
         self.derived: dict[str, dict[Any, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -185,13 +189,19 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
             # "waiting"), the facts earlier partitions produced that it reads, and the date
             reads = part.reads
             from_earlier = [f for f in produced if f["q"] in reads]
-            key = (day,
-                   tuple((q, _answer_key(answers[q])) if q in answers else (q, _PENDING_KEY)
-                         for q, gated in comp.inputs[name] if q in answers or not gated),
-                   tuple(map(fact_key, from_earlier)))
+            key = (
+                day,
+                tuple(
+                    (q, _answer_key(answers[q])) if q in answers else (q, _PENDING_KEY)
+                    for q, gated in comp.inputs[name]
+                    if q in answers or not gated
+                ),
+                tuple(map(fact_key, from_earlier)),
+            )
 
-            def inputs(reads: set[str] = reads,
-                       from_earlier: list[dict[str, Any]] = from_earlier) -> list[dict[str, Any]]:
+            def inputs(
+                reads: set[str] = reads, from_earlier: list[dict[str, Any]] = from_earlier
+            ) -> list[dict[str, Any]]:
                 return [f for f in base if f["q"] in reads] + from_earlier + [now]
 
             part_firings = comp.engine.run(name, inputs, certain, key=key)
@@ -205,20 +215,28 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
                     values = _closed_values(rb, action.target) if action.kind == "ask" else ()
                     produced.extend(produced_facts(firing.rule, certain, values))
                 if name == CORE and action.kind == "derive" and action.target.startswith("route."):
-                    possible_routes.add(action.target[len("route."):])
+                    possible_routes.add(action.target[len("route.") :])
         run = Run({}, {}, firings, ran, certain)
         ran_set = set(ran)
         # an answer whose question's rules ran: certain where its ask_when certainly holds,
         # conditional where it only may hold, not used where it cannot
-        dropped = {q for q in gated if rb.questions[q].partition in ran_set
-                   and q not in run.possible["answer"] and (not certain or q in run.strict["irrelevant"])}
-        conditional = {q for q in gated if rb.questions[q].partition in ran_set
-                       and q not in dropped and q not in run.strict["answer"]}
+        dropped = {
+            q
+            for q in gated
+            if rb.questions[q].partition in ran_set
+            and q not in run.possible["answer"]
+            and (not certain or q in run.strict["irrelevant"])
+        }
+        conditional = {
+            q
+            for q in gated
+            if rb.questions[q].partition in ran_set and q not in dropped and q not in run.strict["answer"]
+        }
         if certain and (conditional or run.strict["ask"]):
             certain = False  # an answer only may count, or a question waits: undetermined after all
             continue
         run.answers = {q: v for q, v in answers.items() if q not in dropped}
-        run.ignored = {q: answers[q] for q in rb.questions if q in dropped}   # rule-base order
+        run.ignored = {q: answers[q] for q in rb.questions if q in dropped}  # rule-base order
         run.conditional = frozenset(conditional)
         # an item applies for certain only where its route does
         for iid in list(run.strict["item"]):
@@ -237,12 +255,14 @@ def undecided_conditions(rb: RuleBase, run: Run) -> list[Any]:
             elif kind == "ask":
                 conds.append(rb.questions[target].ask_when)
             elif target.startswith("route."):
-                conds.append(rb.routes[target[len("route."):]].when)
+                conds.append(rb.routes[target[len("route.") :]].when)
             else:
                 rule = rb.fact_rule_index[target]
                 # a rule that can only set what is already certain changes nothing
-                if not all(_engine_value(rb, name, value) in run.derived.get(name, {})
-                           for name, value in rule.model.set.items()):
+                if not all(
+                    _engine_value(rb, name, value) in run.derived.get(name, {})
+                    for name, value in rule.model.set.items()
+                ):
                     conds.append(rule.when)
     return [c for c in conds if c is not None]
 
@@ -259,5 +279,8 @@ def needed_questions(rb: RuleBase, run: Run) -> list[str]:
     for cond in undecided_conditions(rb, run):
         mentioned |= facts_of(cond)
     maybe_asked = run.possible["ask"]
-    return [q for q, d in rb.questions.items()
-            if q not in run.answers and q in mentioned and (d.ask_when is None or q in maybe_asked)]
+    return [
+        q
+        for q, d in rb.questions.items()
+        if q not in run.answers and q in mentioned and (d.ask_when is None or q in maybe_asked)
+    ]

@@ -48,10 +48,18 @@ class ExpectedTimeLimit(BaseModel):
             wanted.update(days=self.working_days, unit="working_days")
         if self.calendar_days is not None:
             wanted.update(days=self.calendar_days, unit="calendar_days")
-        wanted.update({k: v for k, v in (("min", self.min), ("max", self.max), ("unit", self.unit),
-                                         ("statutory", self.statutory)) if v is not None})
-        return [f"{key} is {getattr(got, key)}, expected {value}"
-                for key, value in wanted.items() if getattr(got, key) != value]
+        wanted.update(
+            {
+                k: v
+                for k, v in (("min", self.min), ("max", self.max), ("unit", self.unit), ("statutory", self.statutory))
+                if v is not None
+            }
+        )
+        return [
+            f"{key} is {getattr(got, key)}, expected {value}"
+            for key, value in wanted.items()
+            if getattr(got, key) != value
+        ]
 
 
 class Expect(BaseModel):
@@ -64,10 +72,10 @@ class Expect(BaseModel):
     to_determine: list[str] = []
     not_items: list[str] = []
     upcoming: list[str] = []
-    kinds: dict[str, Literal["obligation", "option", "guidance"]] = {}   # item -> kind (item present)
-    statuses: dict[str, ItemStatus] = {}                                  # item -> status (item present)
-    time_limits: dict[str, ExpectedTimeLimit | None] = {}                # item -> clock (None: no clock)
-    authorities: dict[str, str] = {}                                      # item -> authority id
+    kinds: dict[str, Literal["obligation", "option", "guidance"]] = {}  # item -> kind (item present)
+    statuses: dict[str, ItemStatus] = {}  # item -> status (item present)
+    time_limits: dict[str, ExpectedTimeLimit | None] = {}  # item -> clock (None: no clock)
+    authorities: dict[str, str] = {}  # item -> authority id
     asked: list[str] = []
     not_asked: list[str] = []
 
@@ -94,8 +102,8 @@ class ScenarioResult:
     failures: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
-    wrong_items: list[str] = field(default_factory=list)   # items whose presence or status differs
-    run: Any = None                                         # the final engine Run (for coverage)
+    wrong_items: list[str] = field(default_factory=list)  # items whose presence or status differs
+    run: Any = None  # the final engine Run (for coverage)
 
     @property
     def passed(self) -> bool:
@@ -108,8 +116,9 @@ DEFAULT_AS_OF = dt.date(2026, 11, 24)
 def load_scenarios(rb: RuleBase, paths: list[Path] | None = None, check_references: bool = True) -> list[Scenario]:
     """Read scenario files (default: those the manifest lists); check their references (unless told
     not to: ``pathways diff`` compares scenarios whose expectations may name removed items)."""
-    scenarios, issues = read_scenarios(rb.root, rb.scenario_files if paths is None else paths,
-                                       known_ids(rb) if check_references else None)
+    scenarios, issues = read_scenarios(
+        rb.root, rb.scenario_files if paths is None else paths, known_ids(rb) if check_references else None
+    )
     if issues:
         raise RuleBaseError(issues, root=rb.root)
     return scenarios
@@ -117,12 +126,18 @@ def load_scenarios(rb: RuleBase, paths: list[Path] | None = None, check_referenc
 
 def known_ids(rb: RuleBase) -> dict[str, Collection[str]]:
     """The ids of a loaded rule base that scenarios may name, by kind."""
-    return {"routes": rb.routes, "items": rb.items, "questions": rb.questions, "derived": rb.derived,
-            "authorities": rb.authorities}
+    return {
+        "routes": rb.routes,
+        "items": rb.items,
+        "questions": rb.questions,
+        "derived": rb.derived,
+        "authorities": rb.authorities,
+    }
 
 
-def read_scenarios(root: Path, paths: list[Path], known: Mapping[str, Collection[str]] | None
-                   ) -> tuple[list[Scenario], list[RuleIssue]]:
+def read_scenarios(
+    root: Path, paths: list[Path], known: Mapping[str, Collection[str]] | None
+) -> tuple[list[Scenario], list[RuleIssue]]:
     """The scenarios of ``paths`` and every issue found in them; the ids their expectations name
     are checked against ``known`` (by kind, as ``known_ids`` gives them; None: not checked).
 
@@ -154,27 +169,54 @@ def read_scenarios(root: Path, paths: list[Path], known: Mapping[str, Collection
     return scenarios, issues
 
 
-_EXPECTED_KIND = {"routes": "routes", "not_routes": "routes", "items": "items", "to_determine": "items",
-                  "not_items": "items", "upcoming": "items", "asked": "questions", "not_asked": "questions",
-                  "facts": "derived", "kinds": "items", "statuses": "items", "time_limits": "items",
-                  "authorities": "items"}
+_EXPECTED_KIND = {
+    "routes": "routes",
+    "not_routes": "routes",
+    "items": "items",
+    "to_determine": "items",
+    "not_items": "items",
+    "upcoming": "items",
+    "asked": "questions",
+    "not_asked": "questions",
+    "facts": "derived",
+    "kinds": "items",
+    "statuses": "items",
+    "time_limits": "items",
+    "authorities": "items",
+}
 
 
-def _unknown_references(known: Mapping[str, Collection[str]], scenario: Scenario, name: str,
-                        line: int) -> list[RuleIssue]:
+def _unknown_references(
+    known: Mapping[str, Collection[str]], scenario: Scenario, name: str, line: int
+) -> list[RuleIssue]:
     issues = []
     authorities = known.get("authorities", ())
     for key, kind in _EXPECTED_KIND.items():
         table = known.get(kind, ())
         for ref in getattr(scenario.expect, key):
             if ref not in table:
-                issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.{key} names "
-                                        f"unknown '{ref}'", name, line, 1, suggest(ref, table)))
+                issues.append(
+                    RuleIssue(
+                        "PW129",
+                        f"scenario '{scenario.name}': expect.{key} names unknown '{ref}'",
+                        name,
+                        line,
+                        1,
+                        suggest(ref, table),
+                    )
+                )
     for iid, authority in scenario.expect.authorities.items():
         if authority not in authorities:
-            issues.append(RuleIssue("PW129", f"scenario '{scenario.name}': expect.authorities.{iid} "
-                                    f"names unknown authority '{authority}'", name, line, 1,
-                                    suggest(authority, authorities)))
+            issues.append(
+                RuleIssue(
+                    "PW129",
+                    f"scenario '{scenario.name}': expect.authorities.{iid} names unknown authority '{authority}'",
+                    name,
+                    line,
+                    1,
+                    suggest(authority, authorities),
+                )
+            )
     return issues
 
 
@@ -220,8 +262,7 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
     kinds = {i.id: i.kind for i in outcome.items}
     for iid in exp.items:
         if applies.get(iid) != "yes":
-            result.failures.append(f"item '{iid}' should be on the checklist; it is "
-                                   f"{status.get(iid, 'absent')}")
+            result.failures.append(f"item '{iid}' should be on the checklist; it is {status.get(iid, 'absent')}")
             result.wrong_items.append(iid)
     for iid in exp.to_determine:
         if applies.get(iid) != "maybe":
@@ -241,13 +282,15 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
             result.wrong_items.append(iid)
     for iid, clock in exp.time_limits.items():
         if iid not in by_id:
-            result.failures.append(f"item '{iid}' should be on the checklist (its time limit is checked); "
-                                   "it is absent")
+            result.failures.append(f"item '{iid}' should be on the checklist (its time limit is checked); it is absent")
             result.wrong_items.append(iid)
             continue
         got_limit = by_id[iid].time_limit
-        problems = (["it has a time limit, expected none"] if got_limit is not None else []) if clock is None \
+        problems = (
+            (["it has a time limit, expected none"] if got_limit is not None else [])
+            if clock is None
             else clock.mismatches(got_limit)
+        )
         if problems:
             result.failures.append(f"item '{iid}' time limit: {'; '.join(problems)}")
             result.wrong_items.append(iid)
@@ -255,13 +298,17 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
         got_item = by_id.get(iid)
         got_authority = got_item.authority.id if got_item is not None and got_item.authority else None
         if got_authority != authority:
-            result.failures.append(f"item '{iid}' should be handled by '{authority}'; it is "
-                                   f"{'absent' if iid not in by_id else repr(got_authority)}")
+            result.failures.append(
+                f"item '{iid}' should be handled by '{authority}'; it is "
+                f"{'absent' if iid not in by_id else repr(got_authority)}"
+            )
             result.wrong_items.append(iid)
     for iid in exp.not_items:
         if iid in status:
-            result.failures.append(f"item '{iid}' should not be on the checklist; it is {status[iid]}"
-                                   f" (because {next(i.trace.condition for i in outcome.items if i.id == iid)})")
+            result.failures.append(
+                f"item '{iid}' should not be on the checklist; it is {status[iid]}"
+                f" (because {next(i.trace.condition for i in outcome.items if i.id == iid)})"
+            )
             result.wrong_items.append(iid)
     upcoming = {i.id for i in outcome.upcoming}
     for iid in exp.upcoming:

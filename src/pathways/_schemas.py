@@ -18,8 +18,7 @@ def _answer_schema(rb: RuleBase, qid: str) -> dict[str, Any]:
     elif q.type == "choice":
         schema = {"type": "string", "enum": list(q.option_values)}
     elif q.type == "multi":
-        schema = {"type": "array", "items": {"type": "string", "enum": list(q.option_values)},
-                  "uniqueItems": True}
+        schema = {"type": "array", "items": {"type": "string", "enum": list(q.option_values)}, "uniqueItems": True}
     elif q.type == "number":
         schema = {"type": "number"}
         if q.min is not None:
@@ -46,13 +45,18 @@ def answers_schema(rb: RuleBase) -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["answers"],
         "properties": {
-            "rulebase": {"type": "object", "properties": {"id": {"type": "string"},
-                                                          "version": {"type": "string"}},
-                         "additionalProperties": False},
+            "rulebase": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "version": {"type": "string"}},
+                "additionalProperties": False,
+            },
             "as_of": {"type": "string", "format": "date"},
             "case": {"type": "object"},
-            "answers": {"type": "object", "additionalProperties": False,
-                        "properties": {qid: _answer_schema(rb, qid) for qid in rb.questions}},
+            "answers": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {qid: _answer_schema(rb, qid) for qid in rb.questions},
+            },
         },
     }
 
@@ -63,10 +67,12 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "id": "Stable id of the rule base ([a-z0-9_-]).",
         "version": "Version of this release of the rule base, e.g. 2026.11.0.",
         "released": "Release date (YYYY-MM-DD).",
-        "in_force_from": ("Earliest case date the rule base supports (YYYY-MM-DD): cases dated from this day on "
-                          "get the regime in force on their date. pathways lint (PW318) reports a branch of "
-                          "the rules that has no rule in force for a period on or after this day. Default: "
-                          "the earliest valid.from of any fact rule or item."),
+        "in_force_from": (
+            "Earliest case date the rule base supports (YYYY-MM-DD): cases dated from this day on "
+            "get the regime in force on their date. pathways lint (PW318) reports a branch of "
+            "the rules that has no rule in force for a period on or after this day. Default: "
+            "the earliest valid.from of any fact rule or item."
+        ),
         "title": "Title of the rule base, in Chinese and English.",
         "languages": "Languages every text is written in.",
         "files": "Rule files, loaded in this order; the order is also the question order of the wizard.",
@@ -101,12 +107,12 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
     },
     "SourceRef": {
         "id": "Id of a source in sources.yaml.",
-        "article": "Article, paragraph or section cited, e.g. \"90\".",
+        "article": 'Article, paragraph or section cited, e.g. "90".',
         "note": "What the citation supports, if not obvious.",
     },
     "Option": {
         "value": "Short id of the option ([A-Za-z0-9_.-]); conditions test it. 'known', 'unknown' and "
-                 "'none' are reserved.",
+        "'none' are reserved.",
         "label": "What the user sees.",
         "help": "Explanation shown with the option.",
     },
@@ -127,7 +133,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "id": "Id of the rule (shown in traces).",
         "when": "Condition under which the rule sets its facts.",
         "set": "Facts and the values this rule sets, e.g. {device_class: III}. A derived fact holds one "
-               "value: rules setting it to different values must exclude each other.",
+        "value: rules setting it to different values must exclude each other.",
         "explain": "Why: shown in the trace of items resting on this rule.",
         "sources": "Legal basis of the rule.",
         "valid": "Dates between which the rule is law (both inclusive).",
@@ -150,13 +156,13 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "id": "Stable id ([a-z][a-z0-9_]*) of the checklist item.",
         "route": "The item's route, only for items outside their route's file.",
         "stage": "preparation | classification | testing | clinical | registration | manufacturing | "
-                 "post_market | incentive.",
+        "post_market | incentive.",
         "kind": "obligation: a step the law requires of this product (shown as required / to determine); "
-                "option: an expedited programme, pilot, support policy or incentive the company may choose to "
-                "apply for when eligible (shown as 'eligible — optional'); guidance: advice, a service window or "
-                "a precedent (shown as 'for information').",
+        "option: an expedited programme, pilot, support policy or incentive the company may choose to "
+        "apply for when eligible (shown as 'eligible — optional'); guidance: advice, a service window or "
+        "a precedent (shown as 'for information').",
         "when": "Condition under which the item is on the checklist (on top of its route applying); "
-                "absent = whenever the route applies.",
+        "absent = whenever the route applies.",
         "title": "What to do, as a short imperative.",
         "detail": "Details: what, how, what it costs.",
         "authority": "Id of the authority that decides or receives it.",
@@ -164,10 +170,10 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "time_limit": "How long it takes.",
         "after": "Items that come first when they are on the checklist (orders the checklist; does not add them).",
         "replaces": "Items this one replaces (e.g. a new GMP replacing the old one): lint checks that their "
-                    "validity ranges neither overlap nor leave a gap.",
+        "validity ranges neither overlap nor leave a gap.",
         "sources": "Legal basis: at least one citation.",
         "valid": "Dates between which the item is law (both inclusive); items coming into force later are "
-                 "listed as upcoming.",
+        "listed as upcoming.",
         "status": "'unconfirmed': shown as 'to be verified'.",
     },
     "Route": {
@@ -191,7 +197,7 @@ CONDITION_DOC = (
     "  fact: {gte: n}         number or date comparison: gte, gt, lte, lt (may combine: {gte: 1, lt: 5})\n"
     "  fact: {has: v}         a multi-choice answer includes v ({has: [v1, v2]}: any of them)\n"
     "  fact: known            answered with a real value / derived\n"
-    "  fact: unknown          answered \"don't know\" / could not be derived for lack of answers\n"
+    '  fact: unknown          answered "don\'t know" / could not be derived for lack of answers\n'
     "  all: [c1, c2]          all conditions hold\n"
     "  any: [c1, c2]          at least one holds\n"
     "  not: c                 c does not hold\n"
@@ -211,10 +217,18 @@ def _condition_defs() -> dict[str, Any]:
             "minProperties": 1,
             "propertyNames": {"pattern": r"^(all|any|not|(route\.)?[a-z][a-z0-9_]*)$"},
             "properties": {
-                "all": {"description": "All of these conditions hold.", "type": "array",
-                        "items": {"$ref": "#/$defs/Condition"}, "minItems": 1},
-                "any": {"description": "At least one of these conditions holds.", "type": "array",
-                        "items": {"$ref": "#/$defs/Condition"}, "minItems": 1},
+                "all": {
+                    "description": "All of these conditions hold.",
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/Condition"},
+                    "minItems": 1,
+                },
+                "any": {
+                    "description": "At least one of these conditions holds.",
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/Condition"},
+                    "minItems": 1,
+                },
                 "not": {"description": "This condition does not hold.", "$ref": "#/$defs/Condition"},
             },
             "additionalProperties": {"$ref": "#/$defs/Test"},
@@ -222,18 +236,23 @@ def _condition_defs() -> dict[str, Any]:
         "Test": {
             "title": "Test on one fact",
             "description": "value | [values] | known | unknown | {not: value(s)} | {has: value(s)} | "
-                           "{gte|gt|lte|lt: number or date}",
+            "{gte|gt|lte|lt: number or date}",
             "anyOf": [
                 {"description": "Equals this value ('known' / 'unknown': answered / \"don't know\").", **scalar},
                 {"description": "Is one of these values.", "type": "array", "items": scalar, "minItems": 1},
-                {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": {
-                    "not": {"description": "Known and none of these values.", **values},
-                    "has": {"description": "A multi-choice answer that includes any of these values.", **values},
-                    "gte": {"description": "At least (number or date).", "type": ["number", "string"]},
-                    "gt": {"description": "More than (number or date).", "type": ["number", "string"]},
-                    "lte": {"description": "At most (number or date).", "type": ["number", "string"]},
-                    "lt": {"description": "Less than (number or date).", "type": ["number", "string"]},
-                }},
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "additionalProperties": False,
+                    "properties": {
+                        "not": {"description": "Known and none of these values.", **values},
+                        "has": {"description": "A multi-choice answer that includes any of these values.", **values},
+                        "gte": {"description": "At least (number or date).", "type": ["number", "string"]},
+                        "gt": {"description": "More than (number or date).", "type": ["number", "string"]},
+                        "lte": {"description": "At most (number or date).", "type": ["number", "string"]},
+                        "lt": {"description": "Less than (number or date).", "type": ["number", "string"]},
+                    },
+                },
             ],
         },
     }
@@ -267,31 +286,44 @@ def rules_schema() -> dict[str, Any]:
     for name, definition in defs.items():
         _polish(definition, name)
     # what the models accept besides their canonical form
-    defs["SourceRef"] = {"title": "SourceRef", "description": defs["SourceRef"].get("description", ""),
-                         "anyOf": [{"type": "string", "pattern": "^[a-z][a-z0-9_]*$",
-                                    "description": "Id of a source in sources.yaml."}, defs["SourceRef"]]}
-    defs["SourceRef"]["anyOf"][1] = {k: v for k, v in defs["SourceRef"]["anyOf"][1].items()
-                                     if k not in ("title", "description")}
+    defs["SourceRef"] = {
+        "title": "SourceRef",
+        "description": defs["SourceRef"].get("description", ""),
+        "anyOf": [
+            {"type": "string", "pattern": "^[a-z][a-z0-9_]*$", "description": "Id of a source in sources.yaml."},
+            defs["SourceRef"],
+        ],
+    }
+    defs["SourceRef"]["anyOf"][1] = {
+        k: v for k, v in defs["SourceRef"]["anyOf"][1].items() if k not in ("title", "description")
+    }
     article = defs["SourceRef"]["anyOf"][1]["properties"]["article"]
     article["anyOf"].insert(1, {"type": "integer"})
     value = defs["Option"]["properties"]["value"]
-    defs["Option"]["properties"]["value"] = {"description": value.pop("description", ""),
-                                             "anyOf": [value, {"type": "integer"}]}
+    defs["Option"]["properties"]["value"] = {
+        "description": value.pop("description", ""),
+        "anyOf": [value, {"type": "integer"}],
+    }
     version = defs["Manifest"]["properties"]["version"]
-    defs["Manifest"]["properties"]["version"] = {"description": version.pop("description", ""),
-                                                 "anyOf": [version, {"type": "number"}]}
+    defs["Manifest"]["properties"]["version"] = {
+        "description": version.pop("description", ""),
+        "anyOf": [version, {"type": "number"}],
+    }
     defs.update(_condition_defs())
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "pathways rule file",
-            "description": "A file of a pathways rule base: rulebase.yaml (the manifest) or a rule file "
-                           "with route, authorities, sources, questions, facts and items. See "
-                           "docs/rule-language.md and docs/authoring.md.",
-            # the manifest is the file with 'files'; if/then/else (not anyOf) lets editors point at
-            # the wrong key instead of saying that the whole file matches neither
-            "type": "object",
-            "if": {"required": ["files"]},
-            "then": {"$ref": "#/$defs/Manifest"},
-            "else": {"$ref": "#/$defs/RuleFile"},
-            "$defs": dict(sorted(defs.items()))}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "pathways rule file",
+        "description": "A file of a pathways rule base: rulebase.yaml (the manifest) or a rule file "
+        "with route, authorities, sources, questions, facts and items. See "
+        "docs/rule-language.md and docs/authoring.md.",
+        # the manifest is the file with 'files'; if/then/else (not anyOf) lets editors point at
+        # the wrong key instead of saying that the whole file matches neither
+        "type": "object",
+        "if": {"required": ["files"]},
+        "then": {"$ref": "#/$defs/Manifest"},
+        "else": {"$ref": "#/$defs/RuleFile"},
+        "$defs": dict(sorted(defs.items())),
+    }
 
 
 def outcome_schema() -> dict[str, Any]:

@@ -16,9 +16,23 @@ from ._dates import parse_date
 from ._outcome import Lang, QuestionOut, RuleBaseRef
 
 __all__ = [
-    "API_VERSION", "CheckRequest", "DocumentRequest", "ErrorBody", "ErrorIssue", "ExplainRequest", "Health",
-    "NextRequest", "QuestionsOut", "Ready", "ReloadResult", "RouteInfo", "RuleBaseCounts", "RuleBaseInfo",
-    "RULEBASE_HEADERS", "error_body", "parse_rulebase_headers",
+    "API_VERSION",
+    "CheckRequest",
+    "DocumentRequest",
+    "ErrorBody",
+    "ErrorIssue",
+    "ExplainRequest",
+    "Health",
+    "NextRequest",
+    "QuestionsOut",
+    "Ready",
+    "ReloadResult",
+    "RouteInfo",
+    "RuleBaseCounts",
+    "RuleBaseInfo",
+    "RULEBASE_HEADERS",
+    "error_body",
+    "parse_rulebase_headers",
 ]
 
 API_VERSION = "v1"
@@ -30,9 +44,11 @@ Ident = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # YYYY-MM-DD only: not 0 (a Unix timestamp to pydantic), not a date and time, not 20261124
 Day = Annotated[dt.date, BeforeValidator(parse_date)]
 
-_ANSWERS_DOC = ("Question id → answer. yes/no: true/false; choice: the option value; multi: a list of "
-                "option values; number; date: YYYY-MM-DD; text; \"unknown\" for don't know (where "
-                "allowed); null for not answered. GET /v1/questions lists the ids and options.")
+_ANSWERS_DOC = (
+    "Question id → answer. yes/no: true/false; choice: the option value; multi: a list of "
+    'option values; number; date: YYYY-MM-DD; text; "unknown" for don\'t know (where '
+    "allowed); null for not answered. GET /v1/questions lists the ids and options."
+)
 
 
 class _In(BaseModel):
@@ -50,21 +66,27 @@ class CheckRequest(_In):
     """POST /v1/checklist."""
 
     answers: dict[Ident, Any] = Field(default_factory=dict, description=_ANSWERS_DOC)
-    as_of: Day | None = Field(None, description="Evaluate the rules as they stood on this date "
-                                                    "(default: today, on the server).")
+    as_of: Day | None = Field(
+        None, description="Evaluate the rules as they stood on this date (default: today, on the server)."
+    )
     lang: Lang = "en"
     format: Literal["json"] = Field(
-        "json", deprecated=True, description="Always json (the Outcome document); accepted for older clients. "
-        "The checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document.")
+        "json",
+        deprecated=True,
+        description="Always json (the Outcome document); accepted for older clients. "
+        "The checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document.",
+    )
 
     @field_validator("format", mode="before")
     @classmethod
     def _moved_formats(cls, value: Any) -> Any:
         # md and html were served here in 0.1 (issue 16): say where they went, not just "must be json"
         if value in DOCUMENT_FORMATS:
-            raise ValueError(f"'{value}' is no longer served by /v1/checklist, which returns the JSON outcome "
-                             f"only: POST the same body to /v1/document (format {value!r}) for the checklist "
-                             "as a document")
+            raise ValueError(
+                f"'{value}' is no longer served by /v1/checklist, which returns the JSON outcome "
+                f"only: POST the same body to /v1/document (format {value!r}) for the checklist "
+                "as a document"
+            )
         return value
 
 
@@ -77,18 +99,23 @@ class DocumentRequest(_In):
     """POST /v1/document: the checklist as a document to send (HTML, PDF, XLSX or Markdown)."""
 
     answers: dict[Ident, Any] = Field(default_factory=dict, description=_ANSWERS_DOC)
-    as_of: Day | None = Field(None, description="Evaluate the rules as they stood on this date "
-                                                "(default: today, on the server).")
+    as_of: Day | None = Field(
+        None, description="Evaluate the rules as they stood on this date (default: today, on the server)."
+    )
     lang: Lang = "en"
     format: Literal["html", "pdf", "xlsx", "md"] = Field(
-        "pdf", description="html (printable), pdf, xlsx (a tracker with owner/due/done columns) or md.")
-    product: Annotated[str, StringConstraints(max_length=200)] = Field("", description="The product's name, "
-                                                                       "for the title and every page's header.")
+        "pdf", description="html (printable), pdf, xlsx (a tracker with owner/due/done columns) or md."
+    )
+    product: Annotated[str, StringConstraints(max_length=200)] = Field(
+        "", description="The product's name, for the title and every page's header."
+    )
     company: Annotated[str, StringConstraints(max_length=200)] = Field("", description="The company, under the title.")
     case_date: Day | None = Field(None, description="The case's date (YYYY-MM-DD).")
     progress: dict[Ident, ItemProgressIn] = Field(
-        default_factory=dict, max_length=2000,
-        description="Item id → what the company has done about it (ticked off, a note).")
+        default_factory=dict,
+        max_length=2000,
+        description="Item id → what the company has done about it (ticked off, a note).",
+    )
 
 
 class NextRequest(_In):
@@ -188,14 +215,27 @@ class ErrorBody(_Out):
     rulebase: RuleBaseRef | None = None
 
 
-def error_body(code: str, message: str, issues: list[ErrorIssue] | None = None, *,
-               request_id: str | None = None, rulebase: RuleBaseRef | None = None,
-               field: str | None = None, suggestion: str | None = None) -> dict[str, Any]:
+def error_body(
+    code: str,
+    message: str,
+    issues: list[ErrorIssue] | None = None,
+    *,
+    request_id: str | None = None,
+    rulebase: RuleBaseRef | None = None,
+    field: str | None = None,
+    suggestion: str | None = None,
+) -> dict[str, Any]:
     issues = issues or []
     first = issues[0] if issues else None
-    return ErrorBody(code=code, message=message, field=field or (first.field if first else None),
-                     suggestion=suggestion or (first.suggestion if first else None), issues=issues,
-                     request_id=request_id, rulebase=rulebase).model_dump(mode="json")
+    return ErrorBody(
+        code=code,
+        message=message,
+        field=field or (first.field if first else None),
+        suggestion=suggestion or (first.suggestion if first else None),
+        issues=issues,
+        request_id=request_id,
+        rulebase=rulebase,
+    ).model_dump(mode="json")
 
 
 def parse_rulebase_headers(headers: Any) -> RuleBaseRef | None:
@@ -206,4 +246,3 @@ def parse_rulebase_headers(headers: Any) -> RuleBaseRef | None:
     if not all(values):
         return None
     return RuleBaseRef(id=unquote(values[0]), version=unquote(values[1]), hash=unquote(values[2]))
-

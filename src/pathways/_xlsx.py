@@ -19,14 +19,31 @@ from ._document import DocItem, Document
 __all__ = ["render_xlsx"]
 
 HEADER_FILL = "FFE9EAF2"
-STATUS_FILLS = {   # the same scheme as the HTML and PDF: nothing green for "required", nothing red
-    "required": "FFE5E7EB", "to_determine": "FFFEF3C7", "to_be_verified": "FFEDE9FE",
-    "eligible": "FFDBEAFE", "possibly_eligible": "FFDBEAFE", "for_information": "FFF3F4F6",
+STATUS_FILLS = {  # the same scheme as the HTML and PDF: nothing green for "required", nothing red
+    "required": "FFE5E7EB",
+    "to_determine": "FFFEF3C7",
+    "to_be_verified": "FFEDE9FE",
+    "eligible": "FFDBEAFE",
+    "possibly_eligible": "FFDBEAFE",
+    "for_information": "FFF3F4F6",
 }
 # (label key, width) of the checklist sheet's columns, in order
-COLUMNS = (("number", 6), ("route", 22), ("stage_label", 14), ("item", 48), ("status_label", 16),
-           ("kind_label", 12), ("authority", 28), ("time_limit", 36), ("sources", 60), ("depends_on", 28),
-           ("owner", 14), ("due", 12), ("done", 10), ("note", 30))
+COLUMNS = (
+    ("number", 6),
+    ("route", 22),
+    ("stage_label", 14),
+    ("item", 48),
+    ("status_label", 16),
+    ("kind_label", 12),
+    ("authority", 28),
+    ("time_limit", 36),
+    ("sources", 60),
+    ("depends_on", 28),
+    ("owner", 14),
+    ("due", 12),
+    ("done", 10),
+    ("note", 30),
+)
 
 
 def _openpyxl() -> Any:
@@ -75,11 +92,22 @@ def render_xlsx(doc: Document) -> bytes:
     yes, no = w["yes"], w["no"]
     for item in [*doc.items, *doc.upcoming]:
         progress = item.progress
-        row = [item.number or None, item.route_title, item.stage_title, item.title, item.status_text,
-               item.kind_text, item.authority, item.time_limit, _sources(item),
-               "\n".join(item.depends_on), None, None,
-               (yes if progress.done else no) if progress is not None else None,
-               progress.note if progress is not None and progress.note else None]
+        row = [
+            item.number or None,
+            item.route_title,
+            item.stage_title,
+            item.title,
+            item.status_text,
+            item.kind_text,
+            item.authority,
+            item.time_limit,
+            _sources(item),
+            "\n".join(item.depends_on),
+            None,
+            None,
+            (yes if progress.done else no) if progress is not None else None,
+            progress.note if progress is not None and progress.note else None,
+        ]
         sheet.append(row)
         for cell in sheet[sheet.max_row]:
             cell.alignment = wrap
@@ -121,15 +149,19 @@ def render_xlsx(doc: Document) -> bytes:
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 20, 100
     about.append([doc.title])
     about.cell(row=1, column=1).font = Font(bold=True, size=14)
-    for key, value in [*doc.meta_rows(), (w["summary_heading"], doc.summary),
-                       (w["disclaimer_heading"], doc.disclaimer), (w["status_label"], doc.legend)]:
+    for key, value in [
+        *doc.meta_rows(),
+        (w["summary_heading"], doc.summary),
+        (w["disclaimer_heading"], doc.disclaimer),
+        (w["status_label"], doc.legend),
+    ]:
         about.append([key, value])
         about.cell(row=about.max_row, column=1).font = bold
         about.cell(row=about.max_row, column=2).alignment = wrap
 
     props = book.properties
     props.title, props.creator, props.subject = doc.title, "pathways", doc.product or None
-    when = doc.case_date or doc.as_of   # fixed, so the same case gives the same file
+    when = doc.case_date or doc.as_of  # fixed, so the same case gives the same file
     props.created = props.modified = dt.datetime(when.year, when.month, when.day)
     props.lastModifiedBy = "pathways"
     buffer = io.BytesIO()
@@ -145,14 +177,18 @@ def _fixed_times(data: bytes, stamp: tuple[int, int, int, int, int, int]) -> byt
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             # a ZIP entry's date is a DOS date (1980 to 2107); core.xml keeps the case's own date
-            entry = zipfile.ZipInfo(info.filename, date_time=min(max(stamp, (1980, 1, 1, 0, 0, 0)),
-                                                                 (2107, 12, 31, 0, 0, 0)))
+            entry = zipfile.ZipInfo(
+                info.filename, date_time=min(max(stamp, (1980, 1, 1, 0, 0, 0)), (2107, 12, 31, 0, 0, 0))
+            )
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
             content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":   # openpyxl sets "modified" to the time of saving
+            if info.filename == "docProps/core.xml":  # openpyxl sets "modified" to the time of saving
                 fixed = "%04d-%02d-%02dT%02d:%02d:%02dZ" % stamp
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + fixed.encode() + rb"\g<2>", content)
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + fixed.encode() + rb"\g<2>",
+                    content,
+                )
             target.writestr(entry, content)
     return out.getvalue()

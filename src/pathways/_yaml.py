@@ -24,8 +24,17 @@ from yaml.reader import ReaderError
 
 from ._errors import RuleIssue
 
-__all__ = ["LocDict", "LocList", "MAX_FILE_BYTES", "YamlFailure", "decode_utf8", "load_yaml_file", "load_yaml_text",
-           "position", "text_position"]
+__all__ = [
+    "LocDict",
+    "LocList",
+    "MAX_FILE_BYTES",
+    "YamlFailure",
+    "decode_utf8",
+    "load_yaml_file",
+    "load_yaml_text",
+    "position",
+    "text_position",
+]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 200
@@ -74,13 +83,22 @@ _Loader.add_implicit_resolver(
 # PyYAML's int and float without base 60 (1:20 -> 80) and without octal by a leading zero (010 -> 8)
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+)$"), list("-+0123456789"))
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+)$"),
+    list("-+0123456789"),
+)
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?
+    re.compile(
+        r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?
                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
                    |[-+]?\.(?:inf|Inf|INF)
-                   |\.(?:nan|NaN|NAN))$""", re.X), list("-+0123456789."))
+                   |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
 class _Mark(Protocol):
     line: int
     column: int
@@ -129,8 +147,14 @@ class _Builder:
             if id(node) in seen:
                 aliases += 1
                 if aliases > MAX_ALIASES:
-                    raise YamlFailure(RuleIssue("PW102", f"more than {MAX_ALIASES} aliases in one file",
-                                                self.filename, *self.alias_position(MAX_ALIASES + 1)))
+                    raise YamlFailure(
+                        RuleIssue(
+                            "PW102",
+                            f"more than {MAX_ALIASES} aliases in one file",
+                            self.filename,
+                            *self.alias_position(MAX_ALIASES + 1),
+                        )
+                    )
                 continue
             seen.add(id(node))
             if isinstance(node, MappingNode):
@@ -156,21 +180,22 @@ class _Builder:
     def build(self, node: Node, depth: int = 0) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self.fail("PW102", f"document too large: more than {MAX_NODES} values "
-                            "(aliases expanding too far?)", node)
+            raise self.fail(
+                "PW102", f"document too large: more than {MAX_NODES} values (aliases expanding too far?)", node
+            )
         if depth > MAX_DEPTH:
             raise self.fail("PW102", f"nesting deeper than {MAX_DEPTH} levels", node)
         if not isinstance(node, ScalarNode) and node.tag != _PLAIN_TAGS[type(node)]:
             what = "mapping" if isinstance(node, MappingNode) else "list"
-            raise self.fail("PW100", f"unknown tag '{node.tag}' on a {what}; rule files take plain YAML "
-                            "without tags", node)
+            raise self.fail(
+                "PW100", f"unknown tag '{node.tag}' on a {what}; rule files take plain YAML without tags", node
+            )
         if isinstance(node, MappingNode):
             result = LocDict()
             result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise self.fail("PW100", "merge keys ('<<') are not supported in rule files",
-                                    key_node)
+                    raise self.fail("PW100", "merge keys ('<<') are not supported in rule files", key_node)
                 key = self.build(key_node, depth + 1)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     raise self.fail("PW100", "a mapping key must be a plain word", key_node)
@@ -184,8 +209,7 @@ class _Builder:
                     )
                 result[key] = self.build(value_node, depth + 1)
                 result.key_pos[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                result.value_pos[key] = (value_node.start_mark.line + 1,
-                                         value_node.start_mark.column + 1)
+                result.value_pos[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
             return result
         if isinstance(node, SequenceNode):
             items = LocList()
@@ -209,8 +233,7 @@ class _Builder:
 def load_yaml_text(text: str, filename: str) -> Any:
     """Parse one YAML document into located containers; raise YamlFailure on any problem."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise YamlFailure(RuleIssue("PW102", f"file larger than {MAX_FILE_BYTES // 1024} KiB",
-                                    filename, 1, 1))
+        raise YamlFailure(RuleIssue("PW102", f"file larger than {MAX_FILE_BYTES // 1024} KiB", filename, 1, 1))
     loader = _Loader(text)
     collecting = gc.isenabled()
     gc.disable()  # building thousands of small containers would trigger the cyclic GC over and over
@@ -231,8 +254,7 @@ def load_yaml_text(text: str, filename: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlFailure(RuleIssue("PW100", f"YAML syntax error: {problem}", filename, line,
-                                    column)) from None
+        raise YamlFailure(RuleIssue("PW100", f"YAML syntax error: {problem}", filename, line, column)) from None
     except ReaderError as exc:
         raise YamlFailure(_reader_issue(text, filename, exc)) from None
     except yaml.YAMLError as exc:
@@ -257,8 +279,14 @@ def _reader_issue(text: str, filename: str, exc: ReaderError) -> RuleIssue:
     if bad is None:
         return RuleIssue("PW100", f"YAML error: {exc.reason}", filename, 1, 1)
     line, column = text_position(text, bad.start())
-    return RuleIssue("PW100", f"character U+{ord(bad.group()):04X} is not allowed in YAML ({exc.reason}); "
-                     "write it as an escape in a double-quoted text if it is meant", filename, line, column)
+    return RuleIssue(
+        "PW100",
+        f"character U+{ord(bad.group()):04X} is not allowed in YAML ({exc.reason}); "
+        "write it as an escape in a double-quoted text if it is meant",
+        filename,
+        line,
+        column,
+    )
 
 
 def _deep_failure(text: str, filename: str) -> YamlFailure:
@@ -291,9 +319,12 @@ def decode_utf8(raw: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         start = raw.rfind(b"\n", 0, exc.start) + 1
         line = raw.count(b"\n", 0, exc.start) + 1
-        column = len(raw[start:exc.start].decode("utf-8", "replace")) + 1
-        raise YamlFailure(RuleIssue("PW100", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file "
-                                    "as UTF-8", name, line, column)) from None
+        column = len(raw[start : exc.start].decode("utf-8", "replace")) + 1
+        raise YamlFailure(
+            RuleIssue(
+                "PW100", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", name, line, column
+            )
+        ) from None
 
 
 def _syntax_error_detail(text: str, filename: str, first: yaml.MarkedYAMLError) -> Any:
@@ -319,8 +350,7 @@ def load_yaml_file(path: Path, display_name: str | None = None) -> Any:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise YamlFailure(RuleIssue("PW102", f"file larger than {MAX_FILE_BYTES // 1024} KiB",
-                                        name, 1, 1))
+            raise YamlFailure(RuleIssue("PW102", f"file larger than {MAX_FILE_BYTES // 1024} KiB", name, 1, 1))
         raw = path.read_bytes()
     except FileNotFoundError:
         raise YamlFailure(RuleIssue("PW103", "file not found", name)) from None

@@ -107,10 +107,15 @@ def _not_a_rule_base(rules_dir: Path | None) -> None:
 
 
 rules_option = click.option(
-    "--rules", "rules_dir", type=click.Path(path_type=Path), default=None,
-    help="Rule base directory (default: the shipped rules/).")
-lang_option = click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
-                           help="Language of the output.")
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Rule base directory (default: the shipped rules/).",
+)
+lang_option = click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True, help="Language of the output."
+)
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -122,9 +127,14 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
         raise click.BadParameter(str(exc)) from None
 
 
-as_of_option = click.option("--as-of", "as_of", callback=_date, default=None, metavar="DATE",
-                            help="Evaluate the rules as they stood on DATE (YYYY-MM-DD; default: the "
-                                 "answers file's as_of, else today).")
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    callback=_date,
+    default=None,
+    metavar="DATE",
+    help="Evaluate the rules as they stood on DATE (YYYY-MM-DD; default: the answers file's as_of, else today).",
+)
 
 
 def _load(rules_dir: Path | None) -> RuleBase:
@@ -135,8 +145,10 @@ def _answers(path: str, rb: RuleBase) -> AnswerSet:
     answer_set = read_answers_file(path, _stdin() if path == "-" else None)
     wanted = answer_set.rulebase
     if wanted and (wanted.get("id") not in (None, rb.id) or wanted.get("version") not in (None, rb.version)):
-        _err(f"warning: the answers were written for rule base {wanted.get('id')} {wanted.get('version')}; "
-             f"evaluating with {rb.id} {rb.version}")
+        _err(
+            f"warning: the answers were written for rule base {wanted.get('id')} {wanted.get('version')}; "
+            f"evaluating with {rb.id} {rb.version}"
+        )
     return answer_set
 
 
@@ -156,8 +168,9 @@ def _write(text: str | bytes, output: Path | None) -> None:
     if output is None:
         if isinstance(text, bytes):
             if sys.stdout.isatty():
-                raise click.UsageError("a PDF or XLSX is binary: write it to a file with -o FILE "
-                                       "(or pipe standard output elsewhere)")
+                raise click.UsageError(
+                    "a PDF or XLSX is binary: write it to a file with -o FILE (or pipe standard output elsewhere)"
+                )
             sys.stdout.buffer.write(text)
             sys.stdout.buffer.flush()
             return
@@ -179,25 +192,58 @@ def cli() -> None:
 @cli.command()
 @click.argument("answers", type=str)
 @rules_option
-@click.option("--format", "fmt", type=click.Choice(["json", "md", "html", "pdf", "xlsx"]), default=None,
-              help="json (the outcome, with the technical trace), md, html (printable), pdf or xlsx (a "
-                   "tracker). Default: from the -o file's suffix, else md.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "md", "html", "pdf", "xlsx"]),
+    default=None,
+    help="json (the outcome, with the technical trace), md, html (printable), pdf or xlsx (a "
+    "tracker). Default: from the -o file's suffix, else md.",
+)
 @lang_option
 @as_of_option
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write to FILE instead of standard output.")
-@click.option("--product", default=None, metavar="NAME",
-              help="The product's name for the document's title (default: the case's, if the file has one).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write to FILE instead of standard output.",
+)
+@click.option(
+    "--product",
+    default=None,
+    metavar="NAME",
+    help="The product's name for the document's title (default: the case's, if the file has one).",
+)
 @click.option("--company", default=None, metavar="NAME", help="The company, shown under the title.")
-@click.option("--case-date", "case_date", callback=_date, default=None, metavar="DATE",
-              help="The case's date (default: when the case was last saved, if the file says).")
-@click.option("--server", metavar="URL", default=None,
-              help="Ask a pathways server (pathways serve) instead of evaluating here; the bearer token, "
-                   "if needed, comes from $PATHWAYS_TOKEN.")
+@click.option(
+    "--case-date",
+    "case_date",
+    callback=_date,
+    default=None,
+    metavar="DATE",
+    help="The case's date (default: when the case was last saved, if the file says).",
+)
+@click.option(
+    "--server",
+    metavar="URL",
+    default=None,
+    help="Ask a pathways server (pathways serve) instead of evaluating here; the bearer token, "
+    "if needed, comes from $PATHWAYS_TOKEN.",
+)
 @_guard
-def checklist(answers: str, rules_dir: Path | None, fmt: str | None, lang: str, as_of: dt.date | None,
-              output: Path | None, product: str | None = None, company: str | None = None,
-              case_date: dt.date | None = None, server: str | None = None) -> None:
+def checklist(
+    answers: str,
+    rules_dir: Path | None,
+    fmt: str | None,
+    lang: str,
+    as_of: dt.date | None,
+    output: Path | None,
+    product: str | None = None,
+    company: str | None = None,
+    case_date: dt.date | None = None,
+    server: str | None = None,
+) -> None:
     """The checklist for an ANSWERS file (YAML or JSON; '-' reads standard input).
 
     A case saved by the wizard also gives the product's name, the case's date and the items ticked off.
@@ -221,8 +267,11 @@ def checklist(answers: str, rules_dir: Path | None, fmt: str | None, lang: str, 
 def _format_of(output: Path | None) -> str:
     """The format a file's suffix asks for (``-o checklist.pdf``), else Markdown."""
     suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-    return {"markdown": "md", "htm": "html"}.get(suffix, suffix) if suffix in (
-        "json", "md", "markdown", "html", "htm", "pdf", "xlsx") else "md"
+    return (
+        {"markdown": "md", "htm": "html"}.get(suffix, suffix)
+        if suffix in ("json", "md", "markdown", "html", "htm", "pdf", "xlsx")
+        else "md"
+    )
 
 
 @cli.command(name="next")
@@ -249,8 +298,7 @@ def next_(answers: str, rules_dir: Path | None, lang: str, as_of: dt.date | None
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_guard
-def explain(answers: str, item_id: str, rules_dir: Path | None, lang: str, as_of: dt.date | None,
-            fmt: str) -> None:
+def explain(answers: str, item_id: str, rules_dir: Path | None, lang: str, as_of: dt.date | None, fmt: str) -> None:
     """Why ITEM_ID is, or is not, on the checklist for an ANSWERS file."""
     from ._api import explain as explain_item
 
@@ -280,10 +328,19 @@ def explain(answers: str, item_id: str, rules_dir: Path | None, lang: str, as_of
 @cli.command()
 @click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="N",
-              help="Fail (exit 1) when fewer than N % of the items or of the fact rules are covered.")
-@click.option("--uncovered", "show_all", is_flag=True,
-              help="List every uncovered question and option too (default: items and fact rules).")
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="N",
+    help="Fail (exit 1) when fewer than N % of the items or of the fact rules are covered.",
+)
+@click.option(
+    "--uncovered",
+    "show_all",
+    is_flag=True,
+    help="List every uncovered question and option too (default: items and fact rules).",
+)
 @_guard
 def test(rules_dir: Path | None, fmt: str, min_coverage: float | None, show_all: bool) -> None:
     """Run the rule base's scenarios (its own tests) and report their coverage."""
@@ -296,23 +353,45 @@ def test(rules_dir: Path | None, fmt: str, min_coverage: float | None, show_all:
     failed = [r for r in results if not r.passed]
     traces = {id(r): explain_wrong_items(rb, r) for r in failed}
     cov = coverage(rb, results)
-    low = [f"{kind.replace('_', ' ')} {cov[kind].percent:.1f} %" for kind in ("items", "fact_rules")
-           if min_coverage is not None and cov[kind].percent < min_coverage]
+    low = [
+        f"{kind.replace('_', ' ')} {cov[kind].percent:.1f} %"
+        for kind in ("items", "fact_rules")
+        if min_coverage is not None and cov[kind].percent < min_coverage
+    ]
     if fmt == "json":
-        _echo(json.dumps({"passed": len(results) - len(failed), "failed": len(failed), "results": [
-            {"name": r.scenario.name, "file": r.scenario.file, "line": r.scenario.line, "passed": r.passed,
-             "failures": r.failures, "asked": r.asked, "items": r.items,
-             "wrong_items": traces.get(id(r), {})} for r in results],
-            "coverage": coverage_json(cov), "min_coverage": min_coverage, "below_min_coverage": low},
-            indent=2, ensure_ascii=False))
+        _echo(
+            json.dumps(
+                {
+                    "passed": len(results) - len(failed),
+                    "failed": len(failed),
+                    "results": [
+                        {
+                            "name": r.scenario.name,
+                            "file": r.scenario.file,
+                            "line": r.scenario.line,
+                            "passed": r.passed,
+                            "failures": r.failures,
+                            "asked": r.asked,
+                            "items": r.items,
+                            "wrong_items": traces.get(id(r), {}),
+                        }
+                        for r in results
+                    ],
+                    "coverage": coverage_json(cov),
+                    "min_coverage": min_coverage,
+                    "below_min_coverage": low,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         for r in results:
             _echo(f"{'PASS' if r.passed else 'FAIL'} {r.scenario.file}:{r.scenario.line} {r.scenario.name}")
             for failure in r.failures:
                 _echo(f"     - {failure}")
             for why in traces.get(id(r), {}).values():
-                _echo("\n".join("         " + ("" if i == 0 else "  ") + line
-                                      for i, line in enumerate(why["trace"])))
+                _echo("\n".join("         " + ("" if i == 0 else "  ") + line for i, line in enumerate(why["trace"])))
         shown = None if show_all else ("items", "fact_rules")
         _echo(coverage_table(cov, shown), nl=False)
         if low:
@@ -325,12 +404,22 @@ def test(rules_dir: Path | None, fmt: str, min_coverage: float | None, show_all:
 @click.argument("rules_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--warnings-as-errors", is_flag=True, help="Exit 1 on warnings too (notes never fail).")
-@click.option("--disable", multiple=True, metavar="CODE[,CODE]",
-              help="Do not report these warning codes (PW3xx; repeatable). Errors cannot be disabled.")
-@click.option("--today", callback=_date, default=None, metavar="DATE",
-              help="Judge review_by dates as of DATE (YYYY-MM-DD; default: today).")
-def lint(rules_dir: Path | None, fmt: str, warnings_as_errors: bool, disable: tuple[str, ...],
-         today: dt.date | None) -> None:
+@click.option(
+    "--disable",
+    multiple=True,
+    metavar="CODE[,CODE]",
+    help="Do not report these warning codes (PW3xx; repeatable). Errors cannot be disabled.",
+)
+@click.option(
+    "--today",
+    callback=_date,
+    default=None,
+    metavar="DATE",
+    help="Judge review_by dates as of DATE (YYYY-MM-DD; default: today).",
+)
+def lint(
+    rules_dir: Path | None, fmt: str, warnings_as_errors: bool, disable: tuple[str, ...], today: dt.date | None
+) -> None:
     """Check a rule base: load and compile errors, then warnings (docs/authoring.md lists the codes).
 
     Prints file:line:col: CODE: message, one per line (--format json for editors and CI), files
@@ -368,14 +457,21 @@ def lint(rules_dir: Path | None, fmt: str, warnings_as_errors: bool, disable: tu
 @cli.command()
 @click.argument("old_dir", type=click.Path(path_type=Path))
 @click.argument("new_dir", type=click.Path(path_type=Path))
-@click.option("--cases", "cases_dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
-              help="Saved cases (answers files, *.yaml/*.yml/*.json, searched recursively) to compare too.")
+@click.option(
+    "--cases",
+    "cases_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="Saved cases (answers files, *.yaml/*.yml/*.json, searched recursively) to compare too.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @as_of_option
 @click.option("--no-scenarios", is_flag=True, help="Compare the saved cases only, not the scenarios.")
 @_guard
-def diff(old_dir: Path, new_dir: Path, cases_dir: Path | None, fmt: str, as_of: dt.date | None,
-         no_scenarios: bool) -> None:
+def diff(
+    old_dir: Path, new_dir: Path, cases_dir: Path | None, fmt: str, as_of: dt.date | None, no_scenarios: bool
+) -> None:
     """What changed from the rule base OLD_DIR to NEW_DIR, and how each checklist changes.
 
     Items, questions, fact rules, routes and sources added, removed or changed; then, for every
@@ -412,27 +508,64 @@ def schema(what: str, rules_dir: Path | None) -> None:
 
 @cli.command()
 @rules_option
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-              help="Language of the wizard (default: the one chosen last time).")
-@click.option("--as-of", "as_of", callback=_date, default=None, metavar="DATE",
-              help="Evaluate the rules as they stood on DATE (YYYY-MM-DD; default: today).")
-@click.option("--server", metavar="URL", default=None,
-              help="Use the rule base of a pathways server (pathways serve): the questions and the checklist "
-                   "come from it, the answers stay on this computer; the bearer token, if needed, comes from "
-                   "$PATHWAYS_TOKEN.")
-@click.option("--web", is_flag=True,
-              help="Serve the wizard to a web browser instead of running it here: open the URL it prints; "
-                   "each browser tab is its own case.")
-@click.option("--port", type=click.IntRange(0, 65535), default=None, metavar="PORT",
-              help=f"With --web: the port to listen on (default {WEB_PORT}; 0 picks a free one).")
-@click.option("--host", default=None, metavar="ADDRESS",
-              help="With --web: the address to listen on (default 127.0.0.1, this computer only); an address "
-                   "other computers can reach needs --public too.")
-@click.option("--public", is_flag=True,
-              help="With --web: allow a --host that other computers can reach. The wizard has no login: "
-                   "whoever reaches it can read and change every case saved on this computer.")
-def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, server: str | None, web: bool,
-           port: int | None, host: str | None, public: bool) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of the wizard (default: the one chosen last time).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_date,
+    default=None,
+    metavar="DATE",
+    help="Evaluate the rules as they stood on DATE (YYYY-MM-DD; default: today).",
+)
+@click.option(
+    "--server",
+    metavar="URL",
+    default=None,
+    help="Use the rule base of a pathways server (pathways serve): the questions and the checklist "
+    "come from it, the answers stay on this computer; the bearer token, if needed, comes from "
+    "$PATHWAYS_TOKEN.",
+)
+@click.option(
+    "--web",
+    is_flag=True,
+    help="Serve the wizard to a web browser instead of running it here: open the URL it prints; "
+    "each browser tab is its own case.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    metavar="PORT",
+    help=f"With --web: the port to listen on (default {WEB_PORT}; 0 picks a free one).",
+)
+@click.option(
+    "--host",
+    default=None,
+    metavar="ADDRESS",
+    help="With --web: the address to listen on (default 127.0.0.1, this computer only); an address "
+    "other computers can reach needs --public too.",
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="With --web: allow a --host that other computers can reach. The wizard has no login: "
+    "whoever reaches it can read and change every case saved on this computer.",
+)
+def wizard(
+    rules_dir: Path | None,
+    lang: str | None,
+    as_of: dt.date | None,
+    server: str | None,
+    web: bool,
+    port: int | None,
+    host: str | None,
+    public: bool,
+) -> None:
     """Answer the questions one at a time in the terminal (or, with --web, in a browser), then see,
     tick off and export the checklist."""
     import os
@@ -460,11 +593,21 @@ def wizard(rules_dir: Path | None, lang: str | None, as_of: dt.date | None, serv
     if web:
         assert host is not None
         serve_web = _wizard_launcher("serve_web")
-        sys.exit(serve_web(host=host, port=WEB_PORT if port is None else port, public=public,
-                           rules_dir=rules_dir, lang=lang, as_of=as_of, server=server))
+        sys.exit(
+            serve_web(
+                host=host,
+                port=WEB_PORT if port is None else port,
+                public=public,
+                rules_dir=rules_dir,
+                lang=lang,
+                as_of=as_of,
+                server=server,
+            )
+        )
     run = _wizard_launcher("run")
-    sys.exit(run(rules_dir=rules_dir, lang=lang, as_of=as_of, server=server,
-                 token=os.environ.get("PATHWAYS_TOKEN") or None))
+    sys.exit(
+        run(rules_dir=rules_dir, lang=lang, as_of=as_of, server=server, token=os.environ.get("PATHWAYS_TOKEN") or None)
+    )
 
 
 WIZARD_ENTRY_POINTS = "pathways.wizard"
@@ -493,15 +636,20 @@ def _check_web_host(host: str, public: bool) -> None:
     if is_loopback(host):
         return
     if not public:
-        _err(f"error: --host {host}: the web wizard has no login, so it listens on this computer only "
-             "(127.0.0.1). To let other computers reach it anyway, add --public; whoever reaches it can "
-             "then read and change every case saved here.")
+        _err(
+            f"error: --host {host}: the web wizard has no login, so it listens on this computer only "
+            "(127.0.0.1). To let other computers reach it anyway, add --public; whoever reaches it can "
+            "then read and change every case saved here."
+        )
         sys.exit(EXIT_BAD_INPUT)
-    _err(f"warning: serving the wizard on {host} with no authentication: anyone who can reach this address "
-         "can read and change every case saved on this computer")
+    _err(
+        f"warning: serving the wizard on {host} with no authentication: anyone who can reach this address "
+        "can read and change every case saved on this computer"
+    )
 
 
 # ---- the HTTP API: pathways serve, and checklists from a server ----------------------------
+
 
 def _remote_checklist(server: str, answers: str, lang: str, as_of: dt.date | None) -> tuple[Outcome, AnswerSet]:
     """``checklist --server URL``: evaluate on a pathways server; render here, as a local run would."""
@@ -512,44 +660,118 @@ def _remote_checklist(server: str, answers: str, lang: str, as_of: dt.date | Non
         outcome = client.checklist(answer_set.answers, as_of=as_of or answer_set.as_of, lang=lang)
     wanted, used = answer_set.rulebase, outcome.rulebase
     if wanted and (wanted.get("id") not in (None, used.id) or wanted.get("version") not in (None, used.version)):
-        _err(f"warning: the answers were written for rule base {wanted.get('id')} {wanted.get('version')}; "
-             f"the server evaluated with {used.id} {used.version}")
+        _err(
+            f"warning: the answers were written for rule base {wanted.get('id')} {wanted.get('version')}; "
+            f"the server evaluated with {used.id} {used.version}"
+        )
     return outcome, answer_set
 
 
 @cli.command()
 @rules_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; beyond loopback, bearer tokens are required.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; beyond loopback, bearer tokens are required.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes, each with its own compiled rule base (throughput scales with cores).")
-@click.option("--token-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Bearer tokens, one per line (also $PATHWAYS_SERVER_TOKENS). Re-read on reload.")
-@click.option("--admin-token-file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Tokens for POST /v1/admin/reload (also $PATHWAYS_ADMIN_TOKENS); without any, it is off.")
-@click.option("--allow-anonymous", is_flag=True,
-              help="Listen beyond loopback without tokens (only behind a proxy that authenticates).")
-@click.option("--max-body", type=click.IntRange(256, 16 * 1024 * 1024), default=64 * 1024, show_default=True,
-              help="Largest request body in bytes.")
-@click.option("--max-header-bytes", type=click.IntRange(1024, 1024 * 1024), default=32 * 1024, show_default=True,
-              help="Largest request head (request line and headers) in bytes; beyond it: 431.")
-@click.option("--max-connections", type=click.IntRange(1, 100_000), default=1000, show_default=True,
-              help="Open connections per worker; beyond it a new one gets 503 and is closed.")
-@click.option("--timeout-headers", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True,
-              help="Seconds a connection has to send a complete request head (idle new connections too).")
-@click.option("--timeout-body", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
-              help="Seconds a request has to send its body after its head.")
-@click.option("--timeout-keep-alive", type=click.IntRange(1, 3600), default=5, show_default=True,
-              help="Seconds an idle kept-alive connection stays open between requests.")
-@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
-              help="Allow browser calls from ORIGIN (repeatable); CORS is off by default.")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-              default="info", show_default=True)
-def serve(rules_dir: Path | None, host: str, port: int, workers: int, token_file: Path | None,
-          admin_token_file: Path | None, allow_anonymous: bool, max_body: int, max_header_bytes: int,
-          max_connections: int, timeout_headers: float, timeout_body: float, timeout_keep_alive: int,
-          cors_origins: tuple[str, ...], log_level: str) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes, each with its own compiled rule base (throughput scales with cores).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Bearer tokens, one per line (also $PATHWAYS_SERVER_TOKENS). Re-read on reload.",
+)
+@click.option(
+    "--admin-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Tokens for POST /v1/admin/reload (also $PATHWAYS_ADMIN_TOKENS); without any, it is off.",
+)
+@click.option(
+    "--allow-anonymous",
+    is_flag=True,
+    help="Listen beyond loopback without tokens (only behind a proxy that authenticates).",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(256, 16 * 1024 * 1024),
+    default=64 * 1024,
+    show_default=True,
+    help="Largest request body in bytes.",
+)
+@click.option(
+    "--max-header-bytes",
+    type=click.IntRange(1024, 1024 * 1024),
+    default=32 * 1024,
+    show_default=True,
+    help="Largest request head (request line and headers) in bytes; beyond it: 431.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1, 100_000),
+    default=1000,
+    show_default=True,
+    help="Open connections per worker; beyond it a new one gets 503 and is closed.",
+)
+@click.option(
+    "--timeout-headers",
+    type=click.FloatRange(0.1, 3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds a connection has to send a complete request head (idle new connections too).",
+)
+@click.option(
+    "--timeout-body",
+    type=click.FloatRange(0.1, 3600),
+    default=30.0,
+    show_default=True,
+    help="Seconds a request has to send its body after its head.",
+)
+@click.option(
+    "--timeout-keep-alive",
+    type=click.IntRange(1, 3600),
+    default=5,
+    show_default=True,
+    help="Seconds an idle kept-alive connection stays open between requests.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Allow browser calls from ORIGIN (repeatable); CORS is off by default.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+)
+def serve(
+    rules_dir: Path | None,
+    host: str,
+    port: int,
+    workers: int,
+    token_file: Path | None,
+    admin_token_file: Path | None,
+    allow_anonymous: bool,
+    max_body: int,
+    max_header_bytes: int,
+    max_connections: int,
+    timeout_headers: float,
+    timeout_body: float,
+    timeout_keep_alive: int,
+    cors_origins: tuple[str, ...],
+    log_level: str,
+) -> None:
     """Serve the HTTP API (FastAPI on uvicorn): /v1/checklist, /v1/next, /v1/explain, /docs.
 
     SIGHUP (or POST /v1/admin/reload) reloads the rule base in place: it is compiled in a
@@ -558,11 +780,23 @@ def serve(rules_dir: Path | None, host: str, port: int, workers: int, token_file
     from .server.run import main_errors
     from .server.settings import Settings
 
-    settings = Settings(rules_dir=rules_dir, host=host, port=port, workers=workers, token_file=token_file,
-                        admin_token_file=admin_token_file, allow_anonymous=allow_anonymous,
-                        max_body_bytes=max_body, max_header_bytes=max_header_bytes, max_connections=max_connections,
-                        timeout_headers=timeout_headers, timeout_body=timeout_body,
-                        timeout_keep_alive=timeout_keep_alive, cors_origins=list(cors_origins), log_level=log_level)
+    settings = Settings(
+        rules_dir=rules_dir,
+        host=host,
+        port=port,
+        workers=workers,
+        token_file=token_file,
+        admin_token_file=admin_token_file,
+        allow_anonymous=allow_anonymous,
+        max_body_bytes=max_body,
+        max_header_bytes=max_header_bytes,
+        max_connections=max_connections,
+        timeout_headers=timeout_headers,
+        timeout_body=timeout_body,
+        timeout_keep_alive=timeout_keep_alive,
+        cors_origins=list(cors_origins),
+        log_level=log_level,
+    )
     sys.exit(main_errors(settings))
 
 

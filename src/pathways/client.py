@@ -67,12 +67,32 @@ from ._wire import (
 )
 
 __all__ = [
-    "APIError", "AsyncPathwaysClient", "BadRequest", "ClientError", "Conflict", "ConnectionFailed",
-    "Forbidden", "InvalidAnswers", "InvalidRequest", "NotFound", "PathwaysClient", "PayloadTooLarge",
-    "ProtocolError", "RequestTimedOut", "RuleBaseRefused", "ServerError", "ServiceUnavailable",
-    "Unauthorized", "UnknownItem", "check_base_url",
+    "APIError",
+    "AsyncPathwaysClient",
+    "BadRequest",
+    "ClientError",
+    "Conflict",
+    "ConnectionFailed",
+    "Forbidden",
+    "InvalidAnswers",
+    "InvalidRequest",
+    "NotFound",
+    "PathwaysClient",
+    "PayloadTooLarge",
+    "ProtocolError",
+    "RequestTimedOut",
+    "RuleBaseRefused",
+    "ServerError",
+    "ServiceUnavailable",
+    "Unauthorized",
+    "UnknownItem",
+    "check_base_url",
     # the server's own answers (the rest are the core's models, exported from pathways)
-    "ErrorIssue", "ReloadResult", "RouteInfo", "RuleBaseCounts", "RuleBaseInfo",
+    "ErrorIssue",
+    "ReloadResult",
+    "RouteInfo",
+    "RuleBaseCounts",
+    "RuleBaseInfo",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -81,6 +101,7 @@ DocumentFormat = Literal["pdf", "xlsx", "html", "md"]
 
 
 # ---- exceptions ------------------------------------------------------------------------------
+
 
 class ClientError(PathwaysError):
     """A call to a pathways server failed."""
@@ -102,8 +123,9 @@ class APIError(ClientError):
     """The server answered with a typed error (see ``pathways._wire.ErrorBody``)."""
 
     def __init__(self, status: int, body: ErrorBody) -> None:
-        Exception.__init__(self, f"{status} {body.code}: {body.message}"
-                           + (f" [request {body.request_id}]" if body.request_id else ""))
+        Exception.__init__(
+            self, f"{status} {body.code}: {body.message}" + (f" [request {body.request_id}]" if body.request_id else "")
+        )
         self.status = status
         self.code = body.code
         self.message = body.message
@@ -169,15 +191,31 @@ class ServerError(APIError):
 
 
 _BY_CODE: dict[str, type[APIError]] = {
-    "bad_json": BadRequest, "bad_request": BadRequest, "unauthorized": Unauthorized, "forbidden": Forbidden,
-    "not_found": NotFound, "method_not_allowed": NotFound, "reload_in_progress": Conflict,
-    "body_too_large": PayloadTooLarge, "invalid_request": InvalidRequest, "invalid_answers": InvalidAnswers,
-    "unknown_item": UnknownItem, "rulebase_invalid": RuleBaseRefused, "not_ready": ServiceUnavailable,
+    "bad_json": BadRequest,
+    "bad_request": BadRequest,
+    "unauthorized": Unauthorized,
+    "forbidden": Forbidden,
+    "not_found": NotFound,
+    "method_not_allowed": NotFound,
+    "reload_in_progress": Conflict,
+    "body_too_large": PayloadTooLarge,
+    "invalid_request": InvalidRequest,
+    "invalid_answers": InvalidAnswers,
+    "unknown_item": UnknownItem,
+    "rulebase_invalid": RuleBaseRefused,
+    "not_ready": ServiceUnavailable,
     "internal_error": ServerError,
 }
 _BY_STATUS: dict[int, type[APIError]] = {
-    400: BadRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: NotFound, 409: Conflict,
-    413: PayloadTooLarge, 422: InvalidRequest, 503: ServiceUnavailable,
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: NotFound,
+    409: Conflict,
+    413: PayloadTooLarge,
+    422: InvalidRequest,
+    503: ServiceUnavailable,
 }
 
 
@@ -187,8 +225,11 @@ def error_from_response(response: httpx.Response) -> APIError:
         body = ErrorBody.model_validate_json(response.content)
     except ValidationError:
         text = response.text[:200] if response.content else response.reason_phrase
-        body = ErrorBody(code="http_" + str(response.status_code), message=text or "error",
-                         rulebase=parse_rulebase_headers(response.headers))
+        body = ErrorBody(
+            code="http_" + str(response.status_code),
+            message=text or "error",
+            rulebase=parse_rulebase_headers(response.headers),
+        )
     cls = _BY_CODE.get(body.code) or _BY_STATUS.get(response.status_code)
     if cls is None:
         cls = ServerError if response.status_code >= 500 else APIError
@@ -197,10 +238,10 @@ def error_from_response(response: httpx.Response) -> APIError:
 
 # ---- the shared part -------------------------------------------------------------------------
 
+
 def _body(answers: Mapping[str, Any], as_of: dt.date | str | None, lang: str, **extra: Any) -> dict[str, Any]:
     if not isinstance(answers, Mapping):
-        raise AnswersError([AnswerIssue("PA201", "answers must be a mapping of question id to value",
-                                        "answers")])
+        raise AnswersError([AnswerIssue("PA201", "answers must be a mapping of question id to value", "answers")])
     body: dict[str, Any] = {"answers": {k: _jsonable(v) for k, v in answers.items()}, "lang": lang}
     if as_of is not None:
         body["as_of"] = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
@@ -208,19 +249,36 @@ def _body(answers: Mapping[str, Any], as_of: dt.date | str | None, lang: str, **
     return body
 
 
-def _document_body(answers: Mapping[str, Any], format: str, as_of: dt.date | str | None, lang: str, product: str,
-                   company: str, case_date: dt.date | str | None, ticked: Iterable[str],
-                   notes: Mapping[str, str] | None) -> dict[str, Any]:
+def _document_body(
+    answers: Mapping[str, Any],
+    format: str,
+    as_of: dt.date | str | None,
+    lang: str,
+    product: str,
+    company: str,
+    case_date: dt.date | str | None,
+    ticked: Iterable[str],
+    notes: Mapping[str, str] | None,
+) -> dict[str, Any]:
     notes = dict(notes or {})
     progress = {item: {"done": True, "note": notes.pop(item, "")} for item in ticked}
     progress.update({item: {"done": False, "note": note} for item, note in notes.items()})
     when = case_date.isoformat() if isinstance(case_date, dt.date) else case_date
-    return _body(answers, as_of, lang, format=format, product=product or None, company=company or None,
-                 case_date=when, progress=progress or None)
+    return _body(
+        answers,
+        as_of,
+        lang,
+        format=format,
+        product=product or None,
+        company=company or None,
+        case_date=when,
+        progress=progress or None,
+    )
 
 
-def _text_request(answers: Mapping[str, Any], format: str, as_of: dt.date | str | None,
-                  lang: str) -> tuple[str, dict[str, Any]]:
+def _text_request(
+    answers: Mapping[str, Any], format: str, as_of: dt.date | str | None, lang: str
+) -> tuple[str, dict[str, Any]]:
     # /v1/checklist answers JSON only (issue 16); the rendered checklist is a document
     if format == "json":
         return "/v1/checklist", _body(answers, as_of, lang)
@@ -249,13 +307,15 @@ def check_base_url(base_url: str) -> str:
 class _Base:
     IDEMPOTENT_RETRY = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
-    def __init__(self, base_url: str, token: str | None, timeout: float | httpx.Timeout, retries: int,
-                 backoff: float) -> None:
+    def __init__(
+        self, base_url: str, token: str | None, timeout: float | httpx.Timeout, retries: int, backoff: float
+    ) -> None:
         self.base_url = check_base_url(base_url)
         self.retries = max(0, int(retries))
         self.backoff = backoff
-        self.timeout = (timeout if isinstance(timeout, httpx.Timeout)
-                        else httpx.Timeout(timeout, connect=min(timeout, 5.0)))
+        self.timeout = (
+            timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout, connect=min(timeout, 5.0))
+        )
         self.headers = {"User-Agent": f"pathways-client/{__version__}", "Accept": "application/json"}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
@@ -264,11 +324,11 @@ class _Base:
 
     def _retryable(self, exc: Exception, idempotent: bool) -> bool:
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-            return True                      # never reached the server: always safe
+            return True  # never reached the server: always safe
         return idempotent and isinstance(exc, self.IDEMPOTENT_RETRY)
 
     def _delay(self, attempt: int) -> float:
-        return self.backoff * (2.0 ** attempt) * (0.5 + random.random())
+        return self.backoff * (2.0**attempt) * (0.5 + random.random())
 
     def _failed(self, exc: Exception, method: str, path: str) -> ClientError:
         where = f"{method} {self.base_url}{path}"
@@ -291,23 +351,35 @@ class _Base:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
-            raise ProtocolError(f"{response.request.method} {response.request.url}: the answer is not a "
-                                f"{model.__name__} ({exc.error_count()} problem(s); is this a pathways "
-                                "server of the same API version?)") from None
+            raise ProtocolError(
+                f"{response.request.method} {response.request.url}: the answer is not a "
+                f"{model.__name__} ({exc.error_count()} problem(s); is this a pathways "
+                "server of the same API version?)"
+            ) from None
 
 
 # ---- the synchronous client ------------------------------------------------------------------
 
+
 class PathwaysClient(_Base):
     """A synchronous client. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float | httpx.Timeout = 30.0,
-                 retries: int = 2, backoff: float = 0.2, transport: httpx.BaseTransport | None = None,
-                 http_client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = 30.0,
+        retries: int = 2,
+        backoff: float = 0.2,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
         super().__init__(base_url, token, timeout, retries, backoff)
         self._own = http_client is None
-        self._http = http_client or httpx.Client(base_url=self.base_url, timeout=self.timeout,
-                                                 headers=self.headers, transport=transport)
+        self._http = http_client or httpx.Client(
+            base_url=self.base_url, timeout=self.timeout, headers=self.headers, transport=transport
+        )
 
     def __enter__(self) -> PathwaysClient:
         return self
@@ -319,8 +391,9 @@ class PathwaysClient(_Base):
         if self._own:
             self._http.close()
 
-    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-              idempotent: bool = True) -> httpx.Response:
+    def _call(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None, idempotent: bool = True
+    ) -> httpx.Response:
         attempt = 0
         while True:
             try:
@@ -337,35 +410,46 @@ class PathwaysClient(_Base):
                 continue
             return self._handle(response)
 
-    def checklist(self, answers: Mapping[str, Any], *, as_of: dt.date | str | None = None,
-                  lang: str = "en") -> Outcome:
+    def checklist(self, answers: Mapping[str, Any], *, as_of: dt.date | str | None = None, lang: str = "en") -> Outcome:
         """The checklist for ``answers`` (``POST /v1/checklist``), as a ``pathways.Outcome``."""
         response = self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang))
         return self._model(response, Outcome)
 
-    def checklist_text(self, answers: Mapping[str, Any], format: Format = "md", *,
-                       as_of: dt.date | str | None = None, lang: str = "en") -> str:
+    def checklist_text(
+        self, answers: Mapping[str, Any], format: Format = "md", *, as_of: dt.date | str | None = None, lang: str = "en"
+    ) -> str:
         """The checklist rendered by the server: Markdown or HTML (``POST /v1/document``, no case
         details), or the JSON outcome as text (``POST /v1/checklist``)."""
         path, body = _text_request(answers, format, as_of, lang)
         return self._call("POST", path, json=body).content.decode("utf-8")
 
-    def document(self, answers: Mapping[str, Any], format: DocumentFormat = "pdf", *,
-                 as_of: dt.date | str | None = None, lang: str = "en", product: str = "", company: str = "",
-                 case_date: dt.date | str | None = None, ticked: Iterable[str] = (),
-                 notes: Mapping[str, str] | None = None) -> bytes:
+    def document(
+        self,
+        answers: Mapping[str, Any],
+        format: DocumentFormat = "pdf",
+        *,
+        as_of: dt.date | str | None = None,
+        lang: str = "en",
+        product: str = "",
+        company: str = "",
+        case_date: dt.date | str | None = None,
+        ticked: Iterable[str] = (),
+        notes: Mapping[str, str] | None = None,
+    ) -> bytes:
         """The checklist as a document to send (``POST /v1/document``): PDF, XLSX, HTML or Markdown bytes."""
         body = _document_body(answers, format, as_of, lang, product, company, case_date, ticked, notes)
         return self._call("POST", "/v1/document", json=body).content
 
-    def next_question(self, answers: Mapping[str, Any], *, lang: str = "en",
-                      as_of: dt.date | str | None = None) -> NextQuestion:
+    def next_question(
+        self, answers: Mapping[str, Any], *, lang: str = "en", as_of: dt.date | str | None = None
+    ) -> NextQuestion:
         """The next question and progress (``POST /v1/next``), as a ``pathways.NextQuestion``."""
         response = self._call("POST", "/v1/next", json=_body(answers, as_of, lang))
         return self._model(response, NextQuestion)
 
-    def explain(self, answers: Mapping[str, Any], item: str, *, as_of: dt.date | str | None = None,
-                lang: str = "en") -> Explanation:
+    def explain(
+        self, answers: Mapping[str, Any], item: str, *, as_of: dt.date | str | None = None, lang: str = "en"
+    ) -> Explanation:
         """Why ``item`` is or is not on the checklist (``POST /v1/explain``)."""
         response = self._call("POST", "/v1/explain", json=_body(answers, as_of, lang, item=item))
         return self._model(response, Explanation)
@@ -392,16 +476,26 @@ class PathwaysClient(_Base):
 
 # ---- the asynchronous client -----------------------------------------------------------------
 
+
 class AsyncPathwaysClient(_Base):
     """An asyncio client with the same methods as ``PathwaysClient``, as coroutines."""
 
-    def __init__(self, base_url: str, token: str | None = None, *, timeout: float | httpx.Timeout = 30.0,
-                 retries: int = 2, backoff: float = 0.2, transport: httpx.AsyncBaseTransport | None = None,
-                 http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = 30.0,
+        retries: int = 2,
+        backoff: float = 0.2,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
         super().__init__(base_url, token, timeout, retries, backoff)
         self._own = http_client is None
-        self._http = http_client or httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout,
-                                                      headers=self.headers, transport=transport)
+        self._http = http_client or httpx.AsyncClient(
+            base_url=self.base_url, timeout=self.timeout, headers=self.headers, transport=transport
+        )
 
     async def __aenter__(self) -> AsyncPathwaysClient:
         return self
@@ -413,8 +507,9 @@ class AsyncPathwaysClient(_Base):
         if self._own:
             await self._http.aclose()
 
-    async def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                    idempotent: bool = True) -> httpx.Response:
+    async def _call(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None, idempotent: bool = True
+    ) -> httpx.Response:
         attempt = 0
         while True:
             try:
@@ -431,30 +526,43 @@ class AsyncPathwaysClient(_Base):
                 continue
             return self._handle(response)
 
-    async def checklist(self, answers: Mapping[str, Any], *, as_of: dt.date | str | None = None,
-                        lang: str = "en") -> Outcome:
+    async def checklist(
+        self, answers: Mapping[str, Any], *, as_of: dt.date | str | None = None, lang: str = "en"
+    ) -> Outcome:
         response = await self._call("POST", "/v1/checklist", json=_body(answers, as_of, lang))
         return self._model(response, Outcome)
 
-    async def checklist_text(self, answers: Mapping[str, Any], format: Format = "md", *,
-                             as_of: dt.date | str | None = None, lang: str = "en") -> str:
+    async def checklist_text(
+        self, answers: Mapping[str, Any], format: Format = "md", *, as_of: dt.date | str | None = None, lang: str = "en"
+    ) -> str:
         path, body = _text_request(answers, format, as_of, lang)
         return (await self._call("POST", path, json=body)).content.decode("utf-8")
 
-    async def document(self, answers: Mapping[str, Any], format: DocumentFormat = "pdf", *,
-                       as_of: dt.date | str | None = None, lang: str = "en", product: str = "", company: str = "",
-                       case_date: dt.date | str | None = None, ticked: Iterable[str] = (),
-                       notes: Mapping[str, str] | None = None) -> bytes:
+    async def document(
+        self,
+        answers: Mapping[str, Any],
+        format: DocumentFormat = "pdf",
+        *,
+        as_of: dt.date | str | None = None,
+        lang: str = "en",
+        product: str = "",
+        company: str = "",
+        case_date: dt.date | str | None = None,
+        ticked: Iterable[str] = (),
+        notes: Mapping[str, str] | None = None,
+    ) -> bytes:
         body = _document_body(answers, format, as_of, lang, product, company, case_date, ticked, notes)
         return (await self._call("POST", "/v1/document", json=body)).content
 
-    async def next_question(self, answers: Mapping[str, Any], *, lang: str = "en",
-                            as_of: dt.date | str | None = None) -> NextQuestion:
+    async def next_question(
+        self, answers: Mapping[str, Any], *, lang: str = "en", as_of: dt.date | str | None = None
+    ) -> NextQuestion:
         response = await self._call("POST", "/v1/next", json=_body(answers, as_of, lang))
         return self._model(response, NextQuestion)
 
-    async def explain(self, answers: Mapping[str, Any], item: str, *, as_of: dt.date | str | None = None,
-                      lang: str = "en") -> Explanation:
+    async def explain(
+        self, answers: Mapping[str, Any], item: str, *, as_of: dt.date | str | None = None, lang: str = "en"
+    ) -> Explanation:
         response = await self._call("POST", "/v1/explain", json=_body(answers, as_of, lang, item=item))
         return self._model(response, Explanation)
 

@@ -68,9 +68,17 @@ class PathwaysApp(App[None]):
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
     GIVE_WAY_AT_MOST = 0.25  # seconds per background engine call, in case ui_idle is never set
 
-    def __init__(self, rules_dir: Path | None = None, lang: str | None = None, as_of: dt.date | None = None,
-                 data_dir: Path | None = None, rule_base: pathways.RuleBase | None = None,
-                 export_dir: Path | None = None, server: str | None = None, token: str | None = None) -> None:
+    def __init__(
+        self,
+        rules_dir: Path | None = None,
+        lang: str | None = None,
+        as_of: dt.date | None = None,
+        data_dir: Path | None = None,
+        rule_base: pathways.RuleBase | None = None,
+        export_dir: Path | None = None,
+        server: str | None = None,
+        token: str | None = None,
+    ) -> None:
         super().__init__()
         self.rules_dir = rules_dir
         self.server = server  # a pathways server's URL: evaluate there instead of here
@@ -121,8 +129,8 @@ class PathwaysApp(App[None]):
     # caches); started after 0.3 s without input (a pause between choosing and pressing Enter),
     # one now and then held up the key that answered (bench/wizard.py at a 0.5 s reading time:
     # max 153 ms).
-    IDLE_GC_AFTER = 1.0      # seconds without input
-    IDLE_GC_EVERY = 2.0      # at most one full collection per this many seconds
+    IDLE_GC_AFTER = 1.0  # seconds without input
+    IDLE_GC_EVERY = 2.0  # at most one full collection per this many seconds
 
     def _setup_gc(self) -> None:
         self._last_input = time.monotonic()
@@ -179,8 +187,8 @@ class PathwaysApp(App[None]):
             self.call_from_thread(self._rules_failed, [str(exc)])  # type: ignore[arg-type]  # as above
             return
         except Exception as exc:  # a bug, but still no traceback on the user's screen
-            self.call_from_thread(self._rules_failed, [f"internal error (please report it): "  # type: ignore[arg-type]
-                                                       f"{type(exc).__name__}: {exc}"])
+            reasons = [f"internal error (please report it): {type(exc).__name__}: {exc}"]
+            self.call_from_thread(self._rules_failed, reasons)  # type: ignore[arg-type]  # as above
             return
         self.call_from_thread(self._rules_ready, backend, (lang, warm))
 
@@ -207,8 +215,14 @@ class PathwaysApp(App[None]):
         backend = self.backend
         if backend is None:
             return
-        case = Case(id=Case.new_id(), rulebase={"id": backend.id, "version": backend.version},
-                    product=product, lang=self.lang, as_of=self.as_of, path=None)
+        case = Case(
+            id=Case.new_id(),
+            rulebase={"id": backend.id, "version": backend.version},
+            product=product,
+            lang=self.lang,
+            as_of=self.as_of,
+            path=None,
+        )
         try:
             lock = self.store.lock(case)
         except CaseInUse as exc:  # (a new id: only if the clock and 16 random bits repeat)
@@ -271,8 +285,7 @@ class PathwaysApp(App[None]):
             return
         except Exception as exc:  # unreadable now, or answers the core trips over: never the end
             reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-            self.notify(t(lang, "open_failed", name=path.name, reason=reason[:300]), severity="error",
-                        timeout=15)
+            self.notify(t(lang, "open_failed", name=path.name, reason=reason[:300]), severity="error", timeout=15)
             if isinstance(self.screen, StartScreen):
                 self.screen.refresh_cases()
             return
@@ -283,8 +296,7 @@ class PathwaysApp(App[None]):
 
     def _in_use(self, case: Case, exc: CaseInUse) -> None:
         who = holder_text(self.lang, exc.holder)
-        self.notify(t(self.lang, "in_use", who=who), title=t(self.lang, "in_use_title"), severity="warning",
-                    timeout=15)
+        self.notify(t(self.lang, "in_use", who=who), title=t(self.lang, "in_use_title"), severity="warning", timeout=15)
         if isinstance(self.screen, StartScreen):
             self.screen.mark_in_use(case.key, who)
 
@@ -353,8 +365,9 @@ class PathwaysApp(App[None]):
             self._in_use(case, exc)
             return
         except (OSError, ValueError) as exc:
-            self.notify(t(self.lang, "open_failed", name=path.name, reason=str(exc)[:300]), severity="error",
-                        timeout=15)
+            self.notify(
+                t(self.lang, "open_failed", name=path.name, reason=str(exc)[:300]), severity="error", timeout=15
+            )
             return
         self.notify(t(self.lang, "renamed", name=name or t(self.lang, "unnamed")))
         if isinstance(self.screen, StartScreen):
@@ -382,8 +395,12 @@ class PathwaysApp(App[None]):
     def saved_elsewhere(self, original: Path | None, moved: Path | None) -> None:
         """Tell the user when a save went to a new file (``CaseSession.save``)."""
         if moved is not None:
-            self.notify(t(self.lang, "saved_elsewhere", original=original.name if original else "?", name=moved.name),
-                        title=t(self.lang, "saved_elsewhere_title"), severity="warning", timeout=20)
+            self.notify(
+                t(self.lang, "saved_elsewhere", original=original.name if original else "?", name=moved.name),
+                title=t(self.lang, "saved_elsewhere_title"),
+                severity="warning",
+                timeout=20,
+            )
 
     def close_case(self) -> None:
         """The case on screen is closed (back to the start, or the app ends): let it go once the
@@ -549,22 +566,40 @@ def _close_unopened(opening: asyncio.Future[tuple[CaseSession, list[str]]]) -> N
         opening.result()[0].close()
 
 
-def build_app(rules_dir: Path | str | None = None, lang: str | None = None, as_of: dt.date | None = None,
-              data_dir: Path | str | None = None, rule_base: pathways.RuleBase | None = None,
-              export_dir: Path | str | None = None, server: str | None = None,
-              token: str | None = None) -> PathwaysApp:
+def build_app(
+    rules_dir: Path | str | None = None,
+    lang: str | None = None,
+    as_of: dt.date | None = None,
+    data_dir: Path | str | None = None,
+    rule_base: pathways.RuleBase | None = None,
+    export_dir: Path | str | None = None,
+    server: str | None = None,
+    token: str | None = None,
+) -> PathwaysApp:
     """The wizard app. ``data_dir`` defaults to ``$PATHWAYS_DATA_DIR`` or the user data directory.
 
     With ``server`` (a ``pathways serve`` URL, and its bearer ``token`` if it wants one) the
     questions and the checklist come from that server's rule base; nothing is evaluated here.
     """
-    return PathwaysApp(rules_dir=Path(rules_dir) if rules_dir else None, lang=lang, as_of=as_of,
-                       data_dir=Path(data_dir) if data_dir else None, rule_base=rule_base,
-                       export_dir=Path(export_dir) if export_dir else None, server=server, token=token)
+    return PathwaysApp(
+        rules_dir=Path(rules_dir) if rules_dir else None,
+        lang=lang,
+        as_of=as_of,
+        data_dir=Path(data_dir) if data_dir else None,
+        rule_base=rule_base,
+        export_dir=Path(export_dir) if export_dir else None,
+        server=server,
+        token=token,
+    )
 
 
-def run(rules_dir: Path | str | None = None, lang: str | None = None, as_of: dt.date | None = None,
-        server: str | None = None, token: str | None = None) -> int:
+def run(
+    rules_dir: Path | str | None = None,
+    lang: str | None = None,
+    as_of: dt.date | None = None,
+    server: str | None = None,
+    token: str | None = None,
+) -> int:
     """Run the wizard in the terminal; the exit code (0, or 2 if the rule base could not be loaded
     or the server could not be used)."""
     app = build_app(rules_dir, lang, as_of, server=server, token=token)

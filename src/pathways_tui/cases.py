@@ -66,7 +66,7 @@ __all__ = [
 DATA_DIR_ENV = "PATHWAYS_DATA_DIR"
 EXPORT_DIR_ENV = "PATHWAYS_EXPORT_DIR"
 CASE_FORMAT = 1
-MAX_NOTE = 2000   # characters of one item note (the HTTP API's document endpoint takes as many)
+MAX_NOTE = 2000  # characters of one item note (the HTTP API's document endpoint takes as many)
 _ID = re.compile(r"[\w.-]{1,80}")  # an id names a file (``<id>.yaml``): no separators, nothing odd
 
 # A file as this wizard last saw it: device, inode, size, modification time. An atomic write makes a
@@ -128,8 +128,7 @@ _Dumper.add_multi_representer(list, lambda dumper, data: dumper.represent_list(l
 
 
 def dump_yaml(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
-                     width=100)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
 
 
 def _now() -> str:
@@ -174,13 +173,13 @@ class Case:
     lang: str = "en"
     order: list[str] = field(default_factory=list)
     ticked: list[str] = field(default_factory=list)
-    notes: dict[str, str] = field(default_factory=dict)   # item id -> the company's own note
+    notes: dict[str, str] = field(default_factory=dict)  # item id -> the company's own note
     as_of: dt.date | None = None
     answered: int = 0
     remaining_at_most: int | None = None
-    complete: bool = False        # the planner has no question left (items may still be open)
+    complete: bool = False  # the planner has no question left (items may still be open)
     # from the checklist last worked out for these answers (None: not worked out since they changed)
-    to_determine: int | None = None   # items still "to determine"
+    to_determine: int | None = None  # items still "to determine"
     open_questions: int | None = None  # the questions they wait for ("don't know", unanswered)
     path: Path | None = None
     copy_of: str | None = None  # the id in the file, when another file has it too (and keeps it)
@@ -196,11 +195,25 @@ class Case:
 
     def snapshot(self) -> Case:
         """A copy safe to hand to another thread (for saving) while the UI keeps editing."""
-        return Case(id=self.id, rulebase=dict(self.rulebase), answers=dict(self.answers), product=self.product,
-                    created=self.created, updated=self.updated, lang=self.lang, order=list(self.order),
-                    ticked=list(self.ticked), notes=dict(self.notes), as_of=self.as_of, answered=self.answered,
-                    remaining_at_most=self.remaining_at_most, complete=self.complete,
-                    to_determine=self.to_determine, open_questions=self.open_questions, path=self.path)
+        return Case(
+            id=self.id,
+            rulebase=dict(self.rulebase),
+            answers=dict(self.answers),
+            product=self.product,
+            created=self.created,
+            updated=self.updated,
+            lang=self.lang,
+            order=list(self.order),
+            ticked=list(self.ticked),
+            notes=dict(self.notes),
+            as_of=self.as_of,
+            answered=self.answered,
+            remaining_at_most=self.remaining_at_most,
+            complete=self.complete,
+            to_determine=self.to_determine,
+            open_questions=self.open_questions,
+            path=self.path,
+        )
 
 
 def case_document(case: Case, as_of: dt.date | None = None) -> dict[str, Any]:
@@ -218,8 +231,7 @@ def case_document(case: Case, as_of: dt.date | None = None) -> dict[str, Any]:
         "updated": case.updated,
         "lang": case.lang,
         "order": list(case.order),
-        "progress": {"answered": case.answered, "remaining_at_most": case.remaining_at_most,
-                     "complete": case.complete},
+        "progress": {"answered": case.answered, "remaining_at_most": case.remaining_at_most, "complete": case.complete},
         "ticked": list(case.ticked),
     }
     if case.to_determine is not None and case.open_questions is not None:

@@ -29,8 +29,9 @@ def palette_commands(app: PathwaysApp, screen: object) -> list[Command]:
     if isinstance(screen, (WizardScreen, ChecklistScreen)) and session is not None:
         for qid in session.answered_in_order():
             text = session.question(qid, lang).text
-            commands.append((t(lang, "cmd_jump", text=text), t(lang, "cmd_jump_help"),
-                             partial(app.show_questions, qid)))
+            commands.append(
+                (t(lang, "cmd_jump", text=text), t(lang, "cmd_jump_help"), partial(app.show_questions, qid))
+            )
         if isinstance(screen, WizardScreen):
             commands.append((t(lang, "cmd_checklist"), "", app.show_checklist))
         else:
@@ -42,8 +43,7 @@ def palette_commands(app: PathwaysApp, screen: object) -> list[Command]:
         commands.append((t(lang, "cmd_start"), "", app.show_start))
     for code, name in LANG_NAMES.items():
         if code != lang:
-            commands.append((t(lang, "cmd_lang", name=name), t(lang, "cmd_lang_help"),
-                             partial(app.set_language, code)))
+            commands.append((t(lang, "cmd_lang", name=name), t(lang, "cmd_lang_help"), partial(app.set_language, code)))
     commands.append((t(lang, "cmd_dark"), "", app.action_toggle_dark))
     commands.append((t(lang, "cmd_help"), "", app.action_help))
     return commands

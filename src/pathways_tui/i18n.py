@@ -11,8 +11,21 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .locks import Holder
 
-__all__ = ["LANGS", "LANG_NAMES", "bullet", "colon", "counted", "gap", "help_markdown", "holder_text", "list_sep",
-           "localize_bindings", "paren", "separator", "t"]
+__all__ = [
+    "LANGS",
+    "LANG_NAMES",
+    "bullet",
+    "colon",
+    "counted",
+    "gap",
+    "help_markdown",
+    "holder_text",
+    "list_sep",
+    "localize_bindings",
+    "paren",
+    "separator",
+    "t",
+]
 
 LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
@@ -25,8 +38,10 @@ _T: dict[str, tuple[str, str]] = {
     "product": ("Product name (optional)", "产品名称（可选）"),
     "product_placeholder": ("e.g. Blood glucose meter", "例如：血糖仪"),
     "rename": ("Rename", "重命名"),
-    "rename_title": ("Name of the product (shown in the case list and on the exports)",
-                     "产品名称（显示在案例列表和导出文件中）"),
+    "rename_title": (
+        "Name of the product (shown in the case list and on the exports)",
+        "产品名称（显示在案例列表和导出文件中）",
+    ),
     "rename_save": ("Save name", "保存名称"),
     "renamed": ("Renamed: {name}", "已重命名：{name}"),
     "cmd_rename": ("Rename the case (product name)...", "重命名案例（产品名称）..."),
@@ -38,38 +53,49 @@ _T: dict[str, tuple[str, str]] = {
     "done": ("complete", "已完成"),
     "to_go": ("up to {n} to go", "最多还剩 {n} 题"),
     "no_more_questions": ("no more questions", "没有更多问题"),
-    "open_state": ("no more questions, {items} to determine ({questions} open)",
-                   "没有更多问题，{items} 项待确定（{questions} 个问题未确定）"),
+    "open_state": (
+        "no more questions, {items} to determine ({questions} open)",
+        "没有更多问题，{items} 项待确定（{questions} 个问题未确定）",
+    ),
     "other_rulebase": ("written for rule base {rb}", "属于规则库 {rb}"),
     "rulebase_line": ("Rule base: {title} ({id} {version})", "规则库：{title}（{id} {version}）"),
     "data_dir": ("Cases are saved in {path}", "案例保存在 {path}"),
     "connecting": ("Connecting to the pathways server {url}...", "正在连接 pathways 服务器 {url}..."),
-    "server_line": ("Evaluated on the server {url}; the answers are saved on this computer.",
-                    "由服务器 {url} 评估；答案保存在本机。"),
+    "server_line": (
+        "Evaluated on the server {url}; the answers are saved on this computer.",
+        "由服务器 {url} 评估；答案保存在本机。",
+    ),
     "case_file": ("file {name}", "文件 {name}"),
     "unreadable": ("{name}: not a case the wizard can open", "{name}：无法作为案例打开"),
-    "unreadable_hint": ("Left as it is in the cases folder: fix the file or remove it.",
-                        "文件保持原样，仍在案例文件夹中：请修正或删除该文件。"),
+    "unreadable_hint": (
+        "Left as it is in the cases folder: fix the file or remove it.",
+        "文件保持原样，仍在案例文件夹中：请修正或删除该文件。",
+    ),
     "open_failed": ("The case {name} could not be opened: {reason}", "无法打开案例 {name}：{reason}"),
     "in_use_title": ("Case open elsewhere", "案例已在别处打开"),
-    "in_use": ("This case is open in another pathways wizard ({who}). Continue there, or close it "
-               "there first: two wizards on one case would overwrite each other's answers.",
-               "此案例已在另一个 pathways 向导中打开（{who}）。请在那里继续，或先在那里关闭它："
-               "两个向导同时编辑同一案例会互相覆盖答案。"),
+    "in_use": (
+        "This case is open in another pathways wizard ({who}). Continue there, or close it "
+        "there first: two wizards on one case would overwrite each other's answers.",
+        "此案例已在另一个 pathways 向导中打开（{who}）。请在那里继续，或先在那里关闭它："
+        "两个向导同时编辑同一案例会互相覆盖答案。",
+    ),
     "in_use_line": ("open in another wizard ({who})", "已在另一个向导中打开（{who}）"),
     "who_here": ("process {pid} on this computer, since {since}", "本机进程 {pid}，自 {since} 起"),
     "who_host": ("process {pid} on {host}, since {since}", "{host} 上的进程 {pid}，自 {since} 起"),
     "who_unknown": ("another process", "另一进程"),
     "saved_elsewhere_title": ("Case saved as a copy", "案例已另存为副本"),
-    "saved_elsewhere": ("{original} was changed by another program while this case was open. Your "
-                        "answers are saved in {name} from now on; the other version stays in {original}.",
-                        "此案例打开期间，{original} 被其他程序修改。您的答案此后保存在 {name}；"
-                        "另一版本仍保留在 {original}。"),
-    "start_intro": ("Answer a few questions about your product, one at a time. At the end you get the "
-                    "checklist of approvals, authorities, documents and time limits, with the legal "
-                    "basis for each. Your answers are saved after every step.",
-                    "逐一回答关于产品的几个问题，最后得到所需审批、主管部门、资料和时限的清单，每项都附有法律依据。"
-                    "每答一题都会自动保存。"),
+    "saved_elsewhere": (
+        "{original} was changed by another program while this case was open. Your "
+        "answers are saved in {name} from now on; the other version stays in {original}.",
+        "此案例打开期间，{original} 被其他程序修改。您的答案此后保存在 {name}；另一版本仍保留在 {original}。",
+    ),
+    "start_intro": (
+        "Answer a few questions about your product, one at a time. At the end you get the "
+        "checklist of approvals, authorities, documents and time limits, with the legal "
+        "basis for each. Your answers are saved after every step.",
+        "逐一回答关于产品的几个问题，最后得到所需审批、主管部门、资料和时限的清单，每项都附有法律依据。"
+        "每答一题都会自动保存。",
+    ),
     "quit": ("Quit", "退出"),
     "help": ("Help", "帮助"),
     "next": ("Next", "下一步"),
@@ -95,26 +121,32 @@ _T: dict[str, tuple[str, str]] = {
     "no": ("No", "否"),
     "none_selected": ("None of these", "均不是"),
     "hint_choice": ("Up/Down to choose, Enter to confirm.", "用上下键选择，回车确认。"),
-    "hint_multi": ("Space ticks an option; Enter continues (nothing ticked means none of these).",
-                   "空格键勾选选项；回车继续（不勾选表示均不是）。"),
+    "hint_multi": (
+        "Space ticks an option; Enter continues (nothing ticked means none of these).",
+        "空格键勾选选项；回车继续（不勾选表示均不是）。",
+    ),
     "hint_number": ("Type a number, then Enter.", "输入数字后回车。"),
     "hint_date": ("Type a date as YYYY-MM-DD, then Enter.", "按 YYYY-MM-DD 格式输入日期后回车。"),
     "hint_text": ("Type your answer, then Enter.", "输入答案后回车。"),
-    "hint_unknown": ("If you do not know, press Ctrl+D or choose \"Don't know\".",
-                     "如不清楚，请按 Ctrl+D 或点击“不知道”。"),
+    "hint_unknown": (
+        'If you do not know, press Ctrl+D or choose "Don\'t know".',
+        "如不清楚，请按 Ctrl+D 或点击“不知道”。",
+    ),
     "range": ("Allowed: {lo} to {hi}", "允许范围：{lo} 至 {hi}"),
     "range_min": ("At least {lo}", "不小于 {lo}"),
     "range_max": ("At most {hi}", "不大于 {hi}"),
     "unit": ("Unit: {unit}", "单位：{unit}"),
     "err_number": ("Please type a number.", "请输入数字。"),
     "err_range": ("The number must be between {lo} and {hi}.", "数字须在 {lo} 至 {hi} 之间。"),
-    "err_date": ("Please type a date as YYYY-MM-DD, for example 2026-11-24.", "请按 YYYY-MM-DD 格式输入日期，例如 2026-11-24。"),
-    "err_text": ("Please type an answer (or choose \"Don't know\" if allowed).", "请输入答案（如允许，可选“不知道”）。"),
+    "err_date": (
+        "Please type a date as YYYY-MM-DD, for example 2026-11-24.",
+        "请按 YYYY-MM-DD 格式输入日期，例如 2026-11-24。",
+    ),
+    "err_text": ('Please type an answer (or choose "Don\'t know" if allowed).', "请输入答案（如允许，可选“不知道”）。"),
     "err_too_long": ("The answer is too long.", "答案过长。"),
     "current_answer": ("Your current answer: {value}", "当前答案：{value}"),
     "not_used_note": ("This answer is not used any more: {reason}", "该答案已不再使用：{reason}"),
-    "not_relevant": ("after your other answers this question no longer applies",
-                     "根据其他答案，此问题已不适用"),
+    "not_relevant": ("after your other answers this question no longer applies", "根据其他答案，此问题已不适用"),
     "struck_legend": ("Struck out: no longer relevant, not used.", "划线：已不相关，不予采用。"),
     "evaluating": ("Working out the checklist...", "正在生成清单..."),
     # checklist
@@ -154,18 +186,21 @@ _T: dict[str, tuple[str, str]] = {
     "mark_done": ("Mark done", "标记完成"),
     "note": ("Note", "备注"),
     "note_title": ("Your note on: {title}", "事项备注：{title}"),
-    "note_hint": ("Saved with the case and printed in the exports (PDF, Excel, HTML). Empty removes it.",
-                  "随案例保存，并显示在导出文件（PDF、Excel、HTML）中；留空即删除。"),
+    "note_hint": (
+        "Saved with the case and printed in the exports (PDF, Excel, HTML). Empty removes it.",
+        "随案例保存，并显示在导出文件（PDF、Excel、HTML）中；留空即删除。",
+    ),
     "save_note": ("Save note", "保存备注"),
     "mark_undone": ("Mark not done", "标记未完成"),
     "ticked_n": ("{done} of {total} done", "已完成 {done}/{total}"),
     "no_items": ("No checklist items for these answers.", "根据所填答案，没有清单事项。"),
     "select_item": ("Select an item to see its details.", "选择一项查看详情。"),
-    "timeline_total": ("Statutory working days along the critical path: {days}",
-                       "关键路径上的法定工作日：{days}"),
+    "timeline_total": ("Statutory working days along the critical path: {days}", "关键路径上的法定工作日：{days}"),
     "timeline_none": ("No statutory time limits on the critical path.", "关键路径上没有法定时限。"),
-    "other_limits": ("Other time limits, typical durations and steps that may add time (not added up)",
-                     "其他时限、通常时长和可能增加时间的事项（不计入合计）"),
+    "other_limits": (
+        "Other time limits, typical durations and steps that may add time (not added up)",
+        "其他时限、通常时长和可能增加时间的事项（不计入合计）",
+    ),
     "in_practice": ("In practice the whole takes at least", "实际整体至少需要"),
     "cumulative": ("cumulative", "累计"),
     "routes": ("Routes", "适用路径"),
@@ -174,8 +209,10 @@ _T: dict[str, tuple[str, str]] = {
     "unanswered": ("Questions still open", "尚未回答的问题"),
     "derived": ("Derived facts", "推导事实"),
     "conflicts": ("Conflicts", "冲突"),
-    "incomplete": ("Some questions are still open; items that depend on them are marked \"to determine\".",
-                   "仍有问题未回答；取决于这些问题的事项标为“待确定”。"),
+    "incomplete": (
+        'Some questions are still open; items that depend on them are marked "to determine".',
+        "仍有问题未回答；取决于这些问题的事项标为“待确定”。",
+    ),
     "complete": ("All questions answered.", "所有问题均已回答。"),
     "questions": ("Questions", "问题"),
     "export": ("Export", "导出"),
@@ -183,53 +220,76 @@ _T: dict[str, tuple[str, str]] = {
     "export_title": ("Export the checklist or save the answers", "导出清单或保存答案"),
     "format": ("Format", "格式"),
     "fmt_pdf": ("PDF checklist to send, with your tick-offs (.pdf)", "PDF 清单，可发送，含已勾选事项（.pdf）"),
-    "fmt_xlsx": ("Excel tracker: one row per item, owner/due/done columns (.xlsx)",
-                 "Excel 跟踪表：每项一行，含负责人/截止日期/完成列（.xlsx）"),
+    "fmt_xlsx": (
+        "Excel tracker: one row per item, owner/due/done columns (.xlsx)",
+        "Excel 跟踪表：每项一行，含负责人/截止日期/完成列（.xlsx）",
+    ),
     "fmt_md": ("Markdown checklist (.md)", "Markdown 清单（.md）"),
     "fmt_html": ("HTML checklist, printable (.html)", "HTML 清单，可打印（.html）"),
     "fmt_json": ("JSON checklist, for scripts (.json)", "JSON 清单，供脚本使用（.json）"),
     "fmt_yaml": ("Answers file, YAML (for pathways checklist)", "答案文件 YAML（可用于 pathways checklist）"),
     "file": ("File", "文件"),
-    "export_folder": ("Exports go to {path} unless you type another path (the folder: ${env}).",
-                      "导出文件默认保存在 {path}，也可输入其他路径（默认文件夹由 ${env} 设置）。"),
+    "export_folder": (
+        "Exports go to {path} unless you type another path (the folder: ${env}).",
+        "导出文件默认保存在 {path}，也可输入其他路径（默认文件夹由 ${env} 设置）。",
+    ),
     "write": ("Write", "写入"),
     "cancel": ("Cancel", "取消"),
     "wrote": ("Wrote {path}", "已写入 {path}"),
     "write_failed": ("Could not write {path}: {error}", "无法写入 {path}：{error}"),
     "wrote_download": ("Wrote {path}; your browser downloads a copy", "已写入 {path}；浏览器将下载一份副本"),
     # pathways wizard --web: the server's terminal, and the page around the wizard
-    "web_serving": ("Serving the wizard on {url} (open it in a web browser; each tab is its own case)",
-                    "向导已在 {url} 上提供（请用浏览器打开；每个标签页是一个独立案例）"),
+    "web_serving": (
+        "Serving the wizard on {url} (open it in a web browser; each tab is its own case)",
+        "向导已在 {url} 上提供（请用浏览器打开；每个标签页是一个独立案例）",
+    ),
     "web_stop": ("Press Ctrl+C to stop.", "按 Ctrl+C 停止。"),
-    "web_cannot_listen": ("error: cannot listen on {host} port {port}: {error} (choose another with --port)",
-                          "错误：无法在 {host} 的端口 {port} 上监听：{error}（可用 --port 换一个端口）"),
-    "web_wrong_host": ("This wizard only answers to this computer's own addresses (127.0.0.1, localhost), "
-                       "not {host}.",
-                       "此向导只接受本机地址（127.0.0.1、localhost）的访问，不接受 {host}。"),
-    "web_wrong_origin": ("Refused: a page from {origin} may not open this wizard.",
-                         "已拒绝：来自 {origin} 的页面不能打开此向导。"),
+    "web_cannot_listen": (
+        "error: cannot listen on {host} port {port}: {error} (choose another with --port)",
+        "错误：无法在 {host} 的端口 {port} 上监听：{error}（可用 --port 换一个端口）",
+    ),
+    "web_wrong_host": (
+        "This wizard only answers to this computer's own addresses (127.0.0.1, localhost), not {host}.",
+        "此向导只接受本机地址（127.0.0.1、localhost）的访问，不接受 {host}。",
+    ),
+    "web_wrong_origin": (
+        "Refused: a page from {origin} may not open this wizard.",
+        "已拒绝：来自 {origin} 的页面不能打开此向导。",
+    ),
     "web_loading": ("Starting the wizard...", "正在启动向导..."),
-    "web_ended": ("The wizard in this tab has ended; the answers given were saved as they were given.",
-                  "此标签页中的向导已结束；已作答的内容均已随答随存。"),
+    "web_ended": (
+        "The wizard in this tab has ended; the answers given were saved as they were given.",
+        "此标签页中的向导已结束；已作答的内容均已随答随存。",
+    ),
     "web_restart": ("Start again", "重新开始"),
     "saved": ("Saved", "已保存"),
     "save_failed": ("Could not save the case: {error}", "无法保存案例：{error}"),
-    "answers_dropped": ("Some saved answers do not fit the current rule base and were left out: {fields}",
-                        "部分已保存的答案与当前规则库不符，已忽略：{fields}"),
+    "answers_dropped": (
+        "Some saved answers do not fit the current rule base and were left out: {fields}",
+        "部分已保存的答案与当前规则库不符，已忽略：{fields}",
+    ),
     # errors
     "rb_error_title": ("The rule base could not be loaded", "无法加载规则库"),
-    "rb_error_intro": ("The wizard cannot start because the rule files have errors. Fix these and start "
-                       "again (pathways lint checks a rule base):",
-                       "规则文件有错误，向导无法启动。请修正以下问题后重新启动（可用 pathways lint 检查规则库）："),
-    "engine_error": ("Internal error in the inference engine (please report it): {error}",
-                     "推理引擎内部错误（请报告）：{error}"),
-    "server_error": ("The pathways server could not answer; your answers are kept, try again: {error}",
-                     "pathways 服务器未能响应；答案已保留，请重试：{error}"),
+    "rb_error_intro": (
+        "The wizard cannot start because the rule files have errors. Fix these and start "
+        "again (pathways lint checks a rule base):",
+        "规则文件有错误，向导无法启动。请修正以下问题后重新启动（可用 pathways lint 检查规则库）：",
+    ),
+    "engine_error": (
+        "Internal error in the inference engine (please report it): {error}",
+        "推理引擎内部错误（请报告）：{error}",
+    ),
+    "server_error": (
+        "The pathways server could not answer; your answers are kept, try again: {error}",
+        "pathways 服务器未能响应；答案已保留，请重试：{error}",
+    ),
     "answers_refused": ("The rule base does not accept an answer: {error}", "规则库不接受某个答案：{error}"),
     "server_error_title": ("The pathways server could not be used", "无法使用 pathways 服务器"),
-    "server_error_intro": ("The wizard could not read the rule base from {url}. Check the address, that the "
-                           "server is running, and the bearer token in $PATHWAYS_TOKEN:",
-                           "向导无法从 {url} 读取规则库。请检查地址、服务器是否在运行，以及 $PATHWAYS_TOKEN 中的令牌："),
+    "server_error_intro": (
+        "The wizard could not read the rule base from {url}. Check the address, that the "
+        "server is running, and the bearer token in $PATHWAYS_TOKEN:",
+        "向导无法从 {url} 读取规则库。请检查地址、服务器是否在运行，以及 $PATHWAYS_TOKEN 中的令牌：",
+    ),
     # palette
     "cmd_jump": ("Jump to question: {text}", "跳到问题：{text}"),
     "cmd_jump_help": ("Go back to this question to change the answer", "回到此问题修改答案"),
@@ -382,11 +442,26 @@ def help_markdown(lang: str, data_dir: str) -> str:
 
 
 _ACTION_LABELS = {
-    "next": "next", "back": "back", "dont_know": "dont_know", "checklist": "checklist",
-    "app.help": "help", "help": "help", "app.quit": "quit", "quit": "quit", "tick": "tick",
-    "export": "export", "save_answers": "save_answers", "questions": "questions", "new_case": "new_case",
-    "close": "close", "write": "write", "cancel": "cancel", "next_tab": "next_tab", "note": "note",
-    "rename": "rename", "app.rename_case": "rename",
+    "next": "next",
+    "back": "back",
+    "dont_know": "dont_know",
+    "checklist": "checklist",
+    "app.help": "help",
+    "help": "help",
+    "app.quit": "quit",
+    "quit": "quit",
+    "tick": "tick",
+    "export": "export",
+    "save_answers": "save_answers",
+    "questions": "questions",
+    "new_case": "new_case",
+    "close": "close",
+    "write": "write",
+    "cancel": "cancel",
+    "next_tab": "next_tab",
+    "note": "note",
+    "rename": "rename",
+    "app.rename_case": "rename",
 }
 
 
@@ -401,7 +476,6 @@ def localize_bindings(node: object, lang: str, labels: dict[str, str] | None = N
     bindings = node._bindings  # type: ignore[attr-defined]
     for key, items in list(bindings.key_to_bindings.items()):
         bindings.key_to_bindings[key] = [
-            dataclasses.replace(b, description=t(lang, table[b.action]))
-            if b.action in table and b.description else b
+            dataclasses.replace(b, description=t(lang, table[b.action])) if b.action in table and b.description else b
             for b in items
         ]

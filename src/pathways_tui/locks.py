@@ -121,8 +121,11 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 def _write_holder(fd: int) -> None:
-    info = {"pid": os.getpid(), "host": socket.gethostname(),
-            "since": dt.datetime.now().replace(microsecond=0).isoformat()}
+    info = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "since": dt.datetime.now().replace(microsecond=0).isoformat(),
+    }
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode("utf-8"), 0)

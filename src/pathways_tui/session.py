@@ -52,8 +52,15 @@ def display_value(question: QuestionOut, value: Any, lang: str) -> str:
 class CaseSession:
     """One case: its answers, the order they were given in, and what the planner said last."""
 
-    def __init__(self, backend: Backend, store: CaseStore, case: Case, lang: str,
-                 as_of: dt.date | None = None, lock: CaseLock | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        store: CaseStore,
+        case: Case,
+        lang: str,
+        as_of: dt.date | None = None,
+        lock: CaseLock | None = None,
+    ) -> None:
         self.backend = backend
         self.store = store
         self.case = case

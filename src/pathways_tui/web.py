@@ -135,8 +135,10 @@ class WizardServer(Server):
             await site.start()
         except OSError as exc:
             await runner.cleanup()
-            print(t(self.lang, "web_cannot_listen", host=self.host, port=self.port, error=exc.strerror or exc),
-                  file=sys.stderr)
+            print(
+                t(self.lang, "web_cannot_listen", host=self.host, port=self.port, error=exc.strerror or exc),
+                file=sys.stderr,
+            )
             return 2
         self.port = runner.addresses[0][1]
         print(t(self.lang, "web_serving", url=self.url()), flush=True)
@@ -192,8 +194,16 @@ def wizard_command(rules_dir: Path | None, lang: str | None, as_of: dt.date | No
     return shlex.join(argv)
 
 
-def serve_web(*, host: str, port: int, public: bool, rules_dir: Path | None = None, lang: str | None = None,
-              as_of: dt.date | None = None, server: str | None = None) -> int:
+def serve_web(
+    *,
+    host: str,
+    port: int,
+    public: bool,
+    rules_dir: Path | None = None,
+    lang: str | None = None,
+    as_of: dt.date | None = None,
+    server: str | None = None,
+) -> int:
     """Serve the wizard to browsers on ``host:port`` until Ctrl+C; the exit code (2: cannot listen)."""
     from .app import _default_lang
 

@@ -92,13 +92,32 @@ class Live:
                 self.proc.wait(5)
 
 
-def start_server(tmp: Path, rules: Path, *, workers: int = 1, tokens: bool = True, admin: bool = True,
-                 args: list[str] | None = None, env: dict[str, str] | None = None,
-                 argv: list[str] | None = None, timeout: float = 60) -> Live:
+def start_server(
+    tmp: Path,
+    rules: Path,
+    *,
+    workers: int = 1,
+    tokens: bool = True,
+    admin: bool = True,
+    args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    argv: list[str] | None = None,
+    timeout: float = 60,
+) -> Live:
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    cmd = argv or [sys.executable, "-m", "pathways.cli", "serve", "--rules", str(rules), "--port", str(port),
-                   "--workers", str(workers)]
+    cmd = argv or [
+        sys.executable,
+        "-m",
+        "pathways.cli",
+        "serve",
+        "--rules",
+        str(rules),
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     token = admin_token = None
     if tokens:
         (tmp / "tokens").write_text(f"# test tokens\n{TOKEN}\n{OTHER_TOKEN}\n")
@@ -115,9 +134,15 @@ def start_server(tmp: Path, rules: Path, *, workers: int = 1, tokens: bool = Tru
     with log.open("wb") as out:
         # its own session (a Ctrl+C to pytest is not its signal), but it ends with pytest: a pytest
         # killed before its teardown (a timeout) left servers running with no parent
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env or clean_env(),
-                                start_new_session=True, stdin=subprocess.DEVNULL,
-                                preexec_fn=lambda: set_parent_death_signal(signal.SIGTERM))
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env or clean_env(),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=lambda: set_parent_death_signal(signal.SIGTERM),
+        )
     live = Live(proc, port, log, rules, token, admin_token)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -138,8 +163,9 @@ def serving(live: Live) -> dict[int, str]:
     import re
 
     out: dict[int, str] = {}
-    for m in re.finditer(r"\[(\d+)\] pathways\.server: .*?serving rule base \S+ \S+ \(([0-9a-f]{12})\)",
-                         live.log_text()):
+    for m in re.finditer(
+        r"\[(\d+)\] pathways\.server: .*?serving rule base \S+ \S+ \(([0-9a-f]{12})\)", live.log_text()
+    ):
         out[int(m.group(1))] = m.group(2)
     return out
 

@@ -19,9 +19,9 @@ import pytest
 
 from .conftest import MINI, Live, start_server
 
-TIMEOUT = 2          # --timeout-headers, --timeout-body and --timeout-keep-alive of the server under test
-CUT_OFF = 20         # seconds within which a cut-off must be seen (TIMEOUT + a generous margin)
-HEAD = 8192          # --max-header-bytes
+TIMEOUT = 2  # --timeout-headers, --timeout-body and --timeout-keep-alive of the server under test
+CUT_OFF = 20  # seconds within which a cut-off must be seen (TIMEOUT + a generous margin)
+HEAD = 8192  # --max-header-bytes
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +29,24 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("abuse")
     rules = tmp / "mini"
     shutil.copytree(MINI, rules)
-    server = start_server(tmp, rules, workers=1, admin=False, args=[
-        "--timeout-headers", str(TIMEOUT), "--timeout-body", str(TIMEOUT), "--timeout-keep-alive", str(TIMEOUT),
-        "--max-header-bytes", str(HEAD), "--max-connections", "200"])
+    server = start_server(
+        tmp,
+        rules,
+        workers=1,
+        admin=False,
+        args=[
+            "--timeout-headers",
+            str(TIMEOUT),
+            "--timeout-body",
+            str(TIMEOUT),
+            "--timeout-keep-alive",
+            str(TIMEOUT),
+            "--max-header-bytes",
+            str(HEAD),
+            "--max-connections",
+            "200",
+        ],
+    )
     yield server
     server.stop()
 
@@ -63,8 +78,7 @@ def outcome(sock: socket.socket, deadline: float = CUT_OFF) -> tuple[bytes, floa
 
 def fast_request(live: Live) -> float:
     started = time.monotonic()
-    r = httpx.post(f"{live.url}/v1/checklist", json={"answers": {"kind": "device"}}, headers=live.headers(),
-                   timeout=30)
+    r = httpx.post(f"{live.url}/v1/checklist", json={"answers": {"kind": "device"}}, headers=live.headers(), timeout=30)
     assert r.status_code == 200
     return time.monotonic() - started
 
@@ -90,16 +104,20 @@ def test_oversized_head_is_refused(guarded: Live) -> None:
 
 def test_too_many_headers_are_refused(guarded: Live) -> None:
     with connect(guarded) as s:
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(300))
-                  + b"\r\n")
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(300)) + b"\r\n")
         said, _ = outcome(s)
         assert said == b"" or said.startswith(b"HTTP/1.1 431"), said[:100]
 
 
 def test_head_just_under_the_limits_is_served(guarded: Live) -> None:
     with connect(guarded) as s:
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * (HEAD // 2) + b"\r\n"
-                  + b"".join(b"X-%d: 1\r\n" % i for i in range(50)) + b"Connection: close\r\n\r\n")
+        s.sendall(
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: "
+            + b"a" * (HEAD // 2)
+            + b"\r\n"
+            + b"".join(b"X-%d: 1\r\n" % i for i in range(50))
+            + b"Connection: close\r\n\r\n"
+        )
         said, _ = outcome(s)
         assert said.startswith(b"HTTP/1.1 200"), said[:100]
 
@@ -114,20 +132,24 @@ def test_slow_head_is_cut_off(guarded: Live) -> None:
             try:
                 s.sendall(b"X")
                 s.settimeout(0.2)
-                closed = s.recv(65536) is not None   # data (a 408) or b"" (closed): cut off
+                closed = s.recv(65536) is not None  # data (a 408) or b"" (closed): cut off
             except TimeoutError:
                 continue
             except OSError:
                 closed = True
         assert closed, f"a slow head still open after {CUT_OFF} s"
-        assert time.monotonic() - started >= TIMEOUT * 0.5   # the deadline, not an error, cut it
+        assert time.monotonic() - started >= TIMEOUT * 0.5  # the deadline, not an error, cut it
 
 
 def test_slow_body_is_cut_off(guarded: Live) -> None:
     """A request declaring 1,000 body bytes and sending 10 is answered 408 (or closed)."""
     with connect(guarded) as s:
-        s.sendall(b"POST /v1/checklist HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + guarded.token.encode()
-                  + b"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n" + b'{"answers"')
+        s.sendall(
+            b"POST /v1/checklist HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + guarded.token.encode()
+            + b"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+            + b'{"answers"'
+        )
         said, _ = outcome(s)
         assert said == b"" or said.startswith(b"HTTP/1.1 408"), said[:100]
 
@@ -135,10 +157,10 @@ def test_slow_body_is_cut_off(guarded: Live) -> None:
 def test_idle_connections_are_closed_and_normal_requests_stay_fast(guarded: Live) -> None:
     idle = [connect(guarded) for _ in range(50)]
     try:
-        assert fast_request(guarded) < 10        # served while 50 idle connections are open
+        assert fast_request(guarded) < 10  # served while 50 idle connections are open
         for s in idle:
             said, _ = outcome(s)
-            assert said == b""                    # closed without a word
+            assert said == b""  # closed without a word
     finally:
         for s in idle:
             s.close()
@@ -153,13 +175,19 @@ def test_idle_connections_are_closed_and_normal_requests_stay_fast(guarded: Live
 def test_connections_beyond_the_cap_are_refused(tmp_path: Path) -> None:
     rules = tmp_path / "mini"
     shutil.copytree(MINI, rules)
-    server = start_server(tmp_path, rules, workers=1, tokens=False, admin=False,
-                          args=["--max-connections", "5", "--timeout-headers", "120"])
+    server = start_server(
+        tmp_path,
+        rules,
+        workers=1,
+        tokens=False,
+        admin=False,
+        args=["--max-connections", "5", "--timeout-headers", "120"],
+    )
     held: list[socket.socket] = []
     try:
         for _ in range(5):
             held.append(connect(server))
-            held[-1].sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")   # an unfinished head
+            held[-1].sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # an unfinished head
         with connect(server) as s:
             said, _ = outcome(s)
             assert said == b"" or said.startswith(b"HTTP/1.1 503"), said[:100]
@@ -174,7 +202,7 @@ def test_connections_beyond_the_cap_are_refused(tmp_path: Path) -> None:
                 return False
 
         deadline = time.monotonic() + CUT_OFF
-        while not served():                       # once they are closed, new connections are served
+        while not served():  # once they are closed, new connections are served
             assert time.monotonic() < deadline, "not served again after the held connections closed"
             time.sleep(0.1)
     finally:

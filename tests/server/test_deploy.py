@@ -39,13 +39,15 @@ def local_unit(tmp: Path, port: int) -> tuple[Path, list[str]]:
     (tmp / "admin-tokens").write_text(ADMIN_TOKEN + "\n")
     rules = tmp / "mini"
     shutil.copytree(MINI, rules)
-    text = (UNIT.read_text()
-            .replace("/opt/pathways/.venv/bin/", f"{venv_bin}/")
-            .replace("/opt/pathways/rules", str(rules))
-            .replace("/etc/pathways/", f"{tmp}/")
-            .replace("--host 0.0.0.0", "--host 127.0.0.1")
-            .replace("--port 8000", f"--port {port}")
-            .replace("WorkingDirectory=/opt/pathways", f"WorkingDirectory={tmp}"))
+    text = (
+        UNIT.read_text()
+        .replace("/opt/pathways/.venv/bin/", f"{venv_bin}/")
+        .replace("/opt/pathways/rules", str(rules))
+        .replace("/etc/pathways/", f"{tmp}/")
+        .replace("--host 0.0.0.0", "--host 127.0.0.1")
+        .replace("--port 8000", f"--port {port}")
+        .replace("WorkingDirectory=/opt/pathways", f"WorkingDirectory={tmp}")
+    )
     path = tmp / "pathways.service"
     path.write_text(text)
     parser = configparser.ConfigParser(strict=False, interpolation=None, delimiters=("=",))
@@ -78,8 +80,9 @@ def test_unit_exec_start_serves_and_exec_reload_reloads(tmp_path: Path) -> None:
     server = start_server(tmp_path, tmp_path / "mini", argv=argv, tokens=False, admin=False)
     server.token = TOKEN
     try:
-        r = httpx.post(f"{server.url}/v1/checklist", json={"answers": {"kind": "food"}}, headers=server.headers(),
-                       timeout=10)
+        r = httpx.post(
+            f"{server.url}/v1/checklist", json={"answers": {"kind": "food"}}, headers=server.headers(), timeout=10
+        )
         assert r.status_code == 200
         assert httpx.post(f"{server.url}/v1/checklist", json={"answers": {}}, timeout=10).status_code == 401
         manifest = tmp_path / "mini" / "rulebase.yaml"
@@ -98,6 +101,7 @@ def test_unit_exec_start_serves_and_exec_reload_reloads(tmp_path: Path) -> None:
 
 # ---- fetch-rules.sh --------------------------------------------------------------------------
 
+
 def archive(tmp: Path, version: str = "1") -> tuple[Path, str]:
     src = tmp / f"src-{version}"
     shutil.copytree(MINI, src)
@@ -111,8 +115,9 @@ def archive(tmp: Path, version: str = "1") -> tuple[Path, str]:
 
 
 def fetch(url: str, sha: str, dest: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["sh", str(FETCH), url, sha, str(dest)], capture_output=True, text=True, timeout=60,
-                          env=clean_env())
+    return subprocess.run(
+        ["sh", str(FETCH), url, sha, str(dest)], capture_output=True, text=True, timeout=60, env=clean_env()
+    )
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
@@ -123,7 +128,7 @@ def test_fetch_rules_pinned_sha256(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert dest.is_symlink() and pathways.load_rule_base(dest).version == "1"
     two, sha_two = archive(tmp_path, "2")
-    bad = fetch(two.as_uri(), sha_one, dest)                  # wrong pin: refused, nothing changes
+    bad = fetch(two.as_uri(), sha_one, dest)  # wrong pin: refused, nothing changes
     assert bad.returncode == 1 and "sha256 mismatch" in bad.stderr
     assert pathways.load_rule_base(dest).version == "1"
     assert fetch(two.as_uri(), sha_two.upper(), dest).returncode == 0
@@ -131,4 +136,4 @@ def test_fetch_rules_pinned_sha256(tmp_path: Path) -> None:
     assert fetch(two.as_uri(), "abc", dest).returncode == 2
     assert fetch((tmp_path / "missing.tar.gz").as_uri(), sha_two, dest).returncode != 0
     assert pathways.load_rule_base(dest).version == "2"
-    assert not list(dest.parent.glob(".fetch-rules.*"))       # no leftovers
+    assert not list(dest.parent.glob(".fetch-rules.*"))  # no leftovers

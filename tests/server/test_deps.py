@@ -32,11 +32,14 @@ def test_installed_version_satisfies_the_declared_bounds(name: str) -> None:
     assert req.specifier.contains(installed, prereleases=True), f"{name} {installed} is not {req.specifier}"
 
 
-@pytest.mark.parametrize(("name", "vulnerable", "fixed"), [
-    ("h11", "0.15.0", "0.16.0"),            # CVE-2025-43859
-    ("starlette", "0.39.2", "0.47.2"),      # CVE-2024-47874
-    ("starlette", "0.47.1", "0.47.2"),      # CVE-2025-54121
-])
+@pytest.mark.parametrize(
+    ("name", "vulnerable", "fixed"),
+    [
+        ("h11", "0.15.0", "0.16.0"),  # CVE-2025-43859
+        ("starlette", "0.39.2", "0.47.2"),  # CVE-2024-47874
+        ("starlette", "0.47.1", "0.47.2"),  # CVE-2025-54121
+    ],
+)
 def test_floors_exclude_the_advisories(name: str, vulnerable: str, fixed: str) -> None:
     spec = declared()[name].specifier
     assert not spec.contains(vulnerable) and spec.contains(fixed)

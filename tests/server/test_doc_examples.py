@@ -32,22 +32,25 @@ SKIP = {
     "pathways serve": "runs until stopped; the test's own server (conftest.start_server) is this command",
     "pathways wizard": "the interactive wizard; tests/tui runs it in a real terminal",
     ".venv/bin/pathways wizard": "the wizard (here served to a browser until stopped); tests/tui/test_browser.py "
-                                 "and tests/tui/test_web.py run it",
+    "and tests/tui/test_web.py run it",
     "pathways test": "runs every shipped scenario (minutes); tests/test_rules_shipped.py runs each of them and "
-                     "tests/test_cli.py runs `pathways test` itself",
+    "tests/test_cli.py runs `pathways test` itself",
     "npx openapi-typescript": "downloads from the npm registry; tests/server/test_generated_clients.py runs it "
-                              "(pinned) when node and npm are installed",
+    "(pinned) when node and npm are installed",
     # the systemd installation: root, systemd and /etc (tests/server/test_deploy.py checks the unit)
-    "useradd": "needs root", "install -d": "needs root (/etc/pathways)", "chgrp": "needs root",
+    "useradd": "needs root",
+    "install -d": "needs root (/etc/pathways)",
+    "chgrp": "needs root",
     "python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > /etc/": "writes to /etc",
-    "cp deploy/pathways.service /etc/": "needs root and systemd", "systemctl": "needs root and systemd",
+    "cp deploy/pathways.service /etc/": "needs root and systemd",
+    "systemctl": "needs root and systemd",
 }
 
 
 @dataclass(frozen=True)
 class Example:
-    where: str        # file:line
-    language: str     # "sh" or "python"
+    where: str  # file:line
+    language: str  # "sh" or "python"
     code: str
 
     def __str__(self) -> str:
@@ -62,7 +65,7 @@ def blocks(path: Path) -> list[tuple[int, str, str]]:
         fence = re.match(r"^```(\w*)\s*$", lines[index])
         if fence:
             end = next(i for i in range(index + 1, len(lines)) if lines[i].startswith("```"))
-            out.append((index + 2, fence.group(1), "\n".join(lines[index + 1:end])))
+            out.append((index + 2, fence.group(1), "\n".join(lines[index + 1 : end])))
             index = end
         index += 1
     return out
@@ -128,16 +131,21 @@ def localised(code: str, live: Live) -> str:
 @pytest.mark.parametrize("example", RUN, ids=str)
 def test_example_runs(example: Example, shipped_live: Live, scratch: Path) -> None:
     assert shipped_live.token
-    env = clean_env(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-                    TOKEN=shipped_live.token, PATHWAYS_TOKEN=shipped_live.token)
+    env = clean_env(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        TOKEN=shipped_live.token,
+        PATHWAYS_TOKEN=shipped_live.token,
+    )
     code = localised(example.code, shipped_live)
     if example.language == "sh":
-        script = f"set -euo pipefail\ncurl() {{ command curl --fail-with-body \"$@\"; }}\n{code}\n"
+        script = f'set -euo pipefail\ncurl() {{ command curl --fail-with-body "$@"; }}\n{code}\n'
         argv = ["bash", "-c", script]
     else:
         argv = [sys.executable, "-c", f"TOKEN = {shipped_live.token!r}\n{code}\n"]
-    run = subprocess.run(argv, cwd=scratch, env=env, capture_output=True, text=True, timeout=300,
-                         stdin=subprocess.DEVNULL, check=False)
-    assert run.returncode == 0, (f"{example.where} failed ({run.returncode}):\n{code}\n"
-                                 f"{run.stdout[-2000:]}\n{run.stderr[-3000:]}")
+    run = subprocess.run(
+        argv, cwd=scratch, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, check=False
+    )
+    assert run.returncode == 0, (
+        f"{example.where} failed ({run.returncode}):\n{code}\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}"
+    )
     assert "Traceback" not in run.stderr, run.stderr[-3000:]

@@ -33,9 +33,11 @@ def test_docs_page_names_no_other_host(live: Live) -> None:
             assert asset.status_code == 200, link
             name = link.rsplit("/", 1)[1]
             assert asset.content == files("pathways.server").joinpath("swagger_ui", name).read_bytes()
-        assert c.get(f"{ASSETS_PATH}/LICENSE").status_code == 404       # only the three assets are served
-        assert c.get(f"{ASSETS_PATH}/swagger-ui-bundle.js", params={"name": "../app.py"}).content == \
-            files("pathways.server").joinpath("swagger_ui", "swagger-ui-bundle.js").read_bytes()
+        assert c.get(f"{ASSETS_PATH}/LICENSE").status_code == 404  # only the three assets are served
+        assert (
+            c.get(f"{ASSETS_PATH}/swagger-ui-bundle.js", params={"name": "../app.py"}).content
+            == files("pathways.server").joinpath("swagger_ui", "swagger-ui-bundle.js").read_bytes()
+        )
 
 
 def test_docs_page_renders_offline_in_a_browser(live: Live, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -44,13 +46,38 @@ def test_docs_page_renders_offline_in_a_browser(live: Live, tmp_path_factory: py
         pytest.skip("chromium not installed: /docs is not rendered in a browser")
     profile = tmp_path_factory.mktemp("chromium-profile")
     # loopback bypasses the proxy; any other host goes to a port where nothing listens
-    run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
-                          "--proxy-server=http://127.0.0.1:9", "--virtual-time-budget=20000", "--dump-dom",
-                          f"{live.url}/docs"], capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-                         check=False)
+    run = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={profile}",
+            "--proxy-server=http://127.0.0.1:9",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            f"{live.url}/docs",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     paths = re.findall(r'class="opblock-summary-path" data-path="([^"]+)"', run.stdout)
-    assert sorted(paths) == sorted(["/v1/checklist", "/v1/document", "/v1/next", "/v1/explain", "/v1/rulebase",
-                                    "/v1/questions", "/v1/admin/reload", "/healthz", "/readyz"]), run.stdout[-3000:]
-    assert "nextQuestion" in run.stdout                          # operation ids are shown
+    assert sorted(paths) == sorted(
+        [
+            "/v1/checklist",
+            "/v1/document",
+            "/v1/next",
+            "/v1/explain",
+            "/v1/rulebase",
+            "/v1/questions",
+            "/v1/admin/reload",
+            "/healthz",
+            "/readyz",
+        ]
+    ), run.stdout[-3000:]
+    assert "nextQuestion" in run.stdout  # operation ids are shown
     assert "Unable to render" not in run.stdout

@@ -37,8 +37,14 @@ OPERATIONS = [(op.method.upper(), op.path) for op in (r.ok() for r in schema.get
 def fuzz(operation: Any, mode: GenerationMode, examples: int, call: Any) -> collections.Counter[int]:
     statuses: collections.Counter[int] = collections.Counter()
 
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck), phases=[hypothesis.Phase.generate])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[hypothesis.Phase.generate],
+    )
     @hypothesis.given(case=operation.as_strategy(mode))
     def run(case: schemathesis.Case) -> None:
         response = call(case)
@@ -51,7 +57,7 @@ def fuzz(operation: Any, mode: GenerationMode, examples: int, call: Any) -> coll
     except hypothesis.errors.Unsatisfiable:
         if mode is GenerationMode.POSITIVE:
             raise
-        statuses[0] = 0    # no invalid input exists for this operation (e.g. GET without parameters)
+        statuses[0] = 0  # no invalid input exists for this operation (e.g. GET without parameters)
     return statuses
 
 
@@ -67,7 +73,7 @@ def test_no_5xx_and_responses_match_the_schema(method: str, path: str, mode: Gen
     if 0 in statuses:
         pytest.skip(f"no invalid input exists for {method} {path}")
     if mode is GenerationMode.POSITIVE and path in ("/v1/checklist", "/v1/document", "/v1/next", "/v1/explain"):
-        assert statuses[200] > 0, statuses      # valid requests did reach the engine
+        assert statuses[200] > 0, statuses  # valid requests did reach the engine
 
 
 def test_fuzz_against_the_real_server(live: Live) -> None:

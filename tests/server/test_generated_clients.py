@@ -35,8 +35,17 @@ from .conftest import ADMIN_TOKEN, ROOT, Live
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 PACKAGE = "pathways_generated_client"
-OPERATIONS = ["checklist", "document", "nextQuestion", "explain", "ruleBase", "questions", "reload", "healthz",
-              "readyz"]
+OPERATIONS = [
+    "checklist",
+    "document",
+    "nextQuestion",
+    "explain",
+    "ruleBase",
+    "questions",
+    "reload",
+    "healthz",
+    "readyz",
+]
 # pinned: a new generator release must not change what this test means without a commit saying so
 NPM_PACKAGES = ["openapi-typescript@7.13.0", "typescript@5.9.3"]
 
@@ -62,14 +71,34 @@ def test_operation_ids_are_explicit(spec: dict[str, Any]) -> None:
 
 # ---- Python: openapi-python-client ---------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def generated(spec: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     tmp = tmp_path_factory.mktemp("generated-python")
     (tmp / "openapi.json").write_text(json.dumps(spec), encoding="utf-8")
-    (tmp / "config.yaml").write_text("post_hooks: []\n")   # no formatter run: not needed to import it
-    run = subprocess.run([sys.executable, "-m", "openapi_python_client", "generate", "--path", "openapi.json",
-                          "--meta", "none", "--output-path", PACKAGE, "--config", "config.yaml"],
-                         cwd=tmp, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
+    (tmp / "config.yaml").write_text("post_hooks: []\n")  # no formatter run: not needed to import it
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            "openapi.json",
+            "--meta",
+            "none",
+            "--output-path",
+            PACKAGE,
+            "--config",
+            "config.yaml",
+        ],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     output = run.stdout + run.stderr
     assert run.returncode == 0, output
     # the generator reports schemas it could not read as warnings and leaves those pieces out
@@ -99,13 +128,14 @@ def test_python_client_every_endpoint_every_example(generated: ModuleType, shipp
     with client:
         for path in EXAMPLES:
             answers_json, as_of = example_answers(path)
-            answers = models.Answers.from_dict(answers_json)          # every answer of every example is read
+            answers = models.Answers.from_dict(answers_json)  # every answer of every example is read
             assert answers.to_dict() == answers_json, path.name
             day = dt.date.fromisoformat(as_of)
             expected = pathways.evaluate(rb, answers_json, day, "zh")
 
-            outcome = api_check.sync(client=client, body=models.CheckRequest(
-                answers=answers, as_of=day, lang=models.CheckRequestLang.ZH))
+            outcome = api_check.sync(
+                client=client, body=models.CheckRequest(answers=answers, as_of=day, lang=models.CheckRequestLang.ZH)
+            )
             assert isinstance(outcome, models.Outcome), (path.name, outcome)
             assert outcome.to_dict() == expected.model_dump(mode="json"), path.name
             assert outcome.items, path.name
@@ -121,17 +151,22 @@ def test_python_client_every_endpoint_every_example(generated: ModuleType, shipp
             assert step.to_dict() == pathways.next_question(rb, answers_json, "en", day).model_dump(mode="json")
 
             item = outcome.items[0].id
-            why = api_explain.sync(client=client, body=models.ExplainRequest(
-                answers=answers, item=models.ExplainRequestItem(item), as_of=day))
+            why = api_explain.sync(
+                client=client,
+                body=models.ExplainRequest(answers=answers, item=models.ExplainRequestItem(item), as_of=day),
+            )
             assert isinstance(why, models.Explanation) and why.on_checklist, path.name
             assert isinstance(why.route, models.RouteId)
             assert why.to_dict() == pathways.explain(rb, answers_json, item, day).model_dump(mode="json")
 
         # the document: its bytes are in .content (the parsed value is text, for Markdown and HTML)
         answers_json, as_of = example_answers(EXAMPLES[0])
-        body = models.DocumentRequest(answers=models.Answers.from_dict(answers_json),
-                                      as_of=dt.date.fromisoformat(as_of),
-                                      product="ECG AI", format_=models.DocumentRequestFormat.PDF)
+        body = models.DocumentRequest(
+            answers=models.Answers.from_dict(answers_json),
+            as_of=dt.date.fromisoformat(as_of),
+            product="ECG AI",
+            format_=models.DocumentRequestFormat.PDF,
+        )
         pdf = api_document.sync_detailed(client=client, body=body)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
         body.format_ = models.DocumentRequestFormat.MD
@@ -148,8 +183,9 @@ def test_python_client_every_endpoint_every_example(generated: ModuleType, shipp
         assert all(isinstance(q.type_, models.QuestionOutType) for q in listed.questions)
 
         # a typed error: the generated ErrorBody, with the field at fault
-        wrong = api_check.sync_detailed(client=client, body=models.CheckRequest.from_dict(
-            {"answers": {"made_in": "mars"}}))
+        wrong = api_check.sync_detailed(
+            client=client, body=models.CheckRequest.from_dict({"answers": {"made_in": "mars"}})
+        )
         assert wrong.status_code == 422 and isinstance(wrong.parsed, models.ErrorBody)
         assert wrong.parsed.code == "invalid_answers" and wrong.parsed.field == "answers.made_in"
 
@@ -167,6 +203,7 @@ def test_python_client_every_endpoint_every_example(generated: ModuleType, shipp
 
 # ---- TypeScript: openapi-typescript and tsc ------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def typescript(spec: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory with api.d.ts generated from the live spec, and tsc installed beside it."""
@@ -175,25 +212,55 @@ def typescript(spec: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -
         pytest.skip(f"{' and '.join(missing)} not installed: the TypeScript client is not checked")
     tmp = tmp_path_factory.mktemp("generated-typescript")
     (tmp / "package.json").write_text('{"private": true}\n')
-    env = {**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false",
-           "npm_config_audit": "false"}
-    install = subprocess.run(["npm", "install", "--no-save", "--loglevel=error", *NPM_PACKAGES], cwd=tmp, env=env,
-                             capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, check=False)
+    env = {**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false"}
+    install = subprocess.run(
+        ["npm", "install", "--no-save", "--loglevel=error", *NPM_PACKAGES],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert install.returncode == 0, f"npm install {' '.join(NPM_PACKAGES)} failed:\n{install.stderr[-3000:]}"
     (tmp / "openapi.json").write_text(json.dumps(spec), encoding="utf-8")
-    gen = subprocess.run([str(tmp / "node_modules/.bin/openapi-typescript"), "openapi.json", "-o", "api.d.ts"],
-                         cwd=tmp, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
-                         check=False)
+    gen = subprocess.run(
+        [str(tmp / "node_modules/.bin/openapi-typescript"), "openapi.json", "-o", "api.d.ts"],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
     assert gen.returncode == 0 and (tmp / "api.d.ts").is_file(), gen.stdout + gen.stderr
     return tmp
 
 
 def tsc(directory: Path, source: str) -> subprocess.CompletedProcess[str]:
     (directory / "check.ts").write_text(source, encoding="utf-8")
-    return subprocess.run([str(directory / "node_modules/.bin/tsc"), "--noEmit", "--strict", "--target", "es2022",
-                           "--module", "es2022", "--moduleResolution", "bundler", "check.ts"],
-                          cwd=directory, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
-                          check=False)
+    return subprocess.run(
+        [
+            str(directory / "node_modules/.bin/tsc"),
+            "--noEmit",
+            "--strict",
+            "--target",
+            "es2022",
+            "--module",
+            "es2022",
+            "--moduleResolution",
+            "bundler",
+            "check.ts",
+        ],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 TS_HEADER = """\
@@ -239,8 +306,9 @@ def test_typescript_types_fit_every_example_and_response(typescript: Path, shipp
             f"export const ready: Ok<'/readyz', 'get'> = {c.get('/readyz').text};",
             f"export const bad: S['ErrorBody'] = {c.post('/v1/checklist', json={'answers': {'made_in': 'x'}}).text};",
         ]
-    admin = httpx.post(f"{shipped_live.url}/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-                       timeout=60)
+    admin = httpx.post(
+        f"{shipped_live.url}/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60
+    )
     assert admin.status_code == 200
     lines.append(f"export const reloaded: Ok<'/v1/admin/reload', 'post'> = {admin.text};")
     result = tsc(typescript, "\n".join(lines) + "\n")
@@ -258,5 +326,6 @@ def test_typescript_types_fit_every_example_and_response(typescript: Path, shipp
     result = tsc(typescript, TS_HEADER % json.dumps(OPERATIONS) + "\n".join(wrong) + "\n")
     errors = [line for line in result.stdout.splitlines() if "error TS" in line]
     assert result.returncode != 0 and len(errors) == len(wrong), result.stdout[-5000:]
-    assert sorted({int(line.split("(", 1)[1].split(",", 1)[0]) for line in errors}) == \
-        list(range(TS_HEADER.count("\n") + 1, TS_HEADER.count("\n") + 1 + len(wrong)))
+    assert sorted({int(line.split("(", 1)[1].split(",", 1)[0]) for line in errors}) == list(
+        range(TS_HEADER.count("\n") + 1, TS_HEADER.count("\n") + 1 + len(wrong))
+    )

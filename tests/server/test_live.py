@@ -40,21 +40,26 @@ from .conftest import (
 )
 
 AS_OF = dt.date(2026, 11, 24)
-LOAD_REQUESTS = int(os.environ.get("PATHWAYS_TEST_LOAD_REQUESTS", "60"))   # per client; the issue's figure is 500
+LOAD_REQUESTS = int(os.environ.get("PATHWAYS_TEST_LOAD_REQUESTS", "60"))  # per client; the issue's figure is 500
 
 
 def answer_space() -> list[dict[str, object]]:
     """Every combination of answers of the mini rule base (720), "not answered" included."""
     out = []
     for kind, made, active, implant, features in itertools.product(
-            ["device", "food", "unknown", None], ["tianjin", "abroad", None], [True, False, "unknown", None],
-            [True, False, None], [[], ["sterile"], ["measuring"], ["sterile", "measuring"], None]):
+        ["device", "food", "unknown", None],
+        ["tianjin", "abroad", None],
+        [True, False, "unknown", None],
+        [True, False, None],
+        [[], ["sterile"], ["measuring"], ["sterile", "measuring"], None],
+    ):
         answers = {"kind": kind, "made_in": made, "active": active, "implant": implant, "features": features}
         out.append({k: v for k, v in answers.items() if v is not None})
     return out
 
 
 # ---- every endpoint, auth, limits ------------------------------------------------------------
+
 
 def test_every_endpoint(live: Live, mini_rb: pathways.RuleBase) -> None:
     h = live.headers()
@@ -63,7 +68,7 @@ def test_every_endpoint(live: Live, mini_rb: pathways.RuleBase) -> None:
         assert r.status_code == 200
         assert r.content == pathways.evaluate(mini_rb, CASE, AS_OF).model_dump_json().encode()
         assert r.headers["x-rulebase-hash"] == mini_rb.content_hash
-        assert "server" not in r.headers          # no server banner
+        assert "server" not in r.headers  # no server banner
         md = c.post("/v1/document", json={"answers": CASE, "as_of": "2026-11-24", "format": "md"})
         assert md.content.decode() == pathways.render(pathways.evaluate(mini_rb, CASE, AS_OF), "md")
         moved = c.post("/v1/checklist", json={"answers": CASE, "as_of": "2026-11-24", "format": "html"})
@@ -90,34 +95,62 @@ def test_documents_to_send(live: Live, mini_rb: pathways.RuleBase) -> None:
 
     outcome = pathways.evaluate(mini_rb, CASE, AS_OF, "zh")
     first = outcome.items[0].id
-    case = pathways.CaseDetails(product="血糖仪", company="ACME", case_date=dt.date(2026, 12, 1),
-                                progress={first: pathways.ItemProgress(True, "done by QA")})
-    body = {"answers": CASE, "as_of": "2026-11-24", "lang": "zh", "product": "血糖仪", "company": "ACME",
-            "case_date": "2026-12-01", "progress": {first: {"done": True, "note": "done by QA"}}}
+    case = pathways.CaseDetails(
+        product="血糖仪",
+        company="ACME",
+        case_date=dt.date(2026, 12, 1),
+        progress={first: pathways.ItemProgress(True, "done by QA")},
+    )
+    body = {
+        "answers": CASE,
+        "as_of": "2026-11-24",
+        "lang": "zh",
+        "product": "血糖仪",
+        "company": "ACME",
+        "case_date": "2026-12-01",
+        "progress": {first: {"done": True, "note": "done by QA"}},
+    }
     with httpx.Client(base_url=live.url, headers=live.headers(), timeout=30) as c:
-        for fmt, media in (("pdf", "application/pdf"), ("xlsx", "application/vnd.openxmlformats"),
-                           ("html", "text/html"), ("md", "text/markdown")):
+        for fmt, media in (
+            ("pdf", "application/pdf"),
+            ("xlsx", "application/vnd.openxmlformats"),
+            ("html", "text/html"),
+            ("md", "text/markdown"),
+        ):
             r = c.post("/v1/document", json={**body, "format": fmt})
             assert r.status_code == 200 and r.headers["content-type"].startswith(media), r.text[:300]
             assert r.headers["content-disposition"] == f'attachment; filename="checklist.{fmt}"'
             assert r.content == pathways.export(outcome, fmt, case=case)
-        text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(
-            c.post("/v1/document", json=body).content)).pages)
+        text = "".join(
+            p.extract_text() for p in pypdf.PdfReader(io.BytesIO(c.post("/v1/document", json=body).content)).pages
+        )
         assert "血糖仪" in text and outcome.items[0].title in text.replace("\n", "")
         book = openpyxl.load_workbook(io.BytesIO(c.post("/v1/document", json={**body, "format": "xlsx"}).content))
         assert [row[3] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == [
-            i.title for i in outcome.items]
+            i.title for i in outcome.items
+        ]
         # bad input: the field named, a distinct status, nothing rendered
-        for bad, field in (({"format": "docx"}, "format"), ({"product": "x" * 201}, "product"),
-                           ({"case_date": "2026-02-30"}, "case_date"),
-                           ({"progress": {first: {"done": "maybe"}}}, f"progress.{first}.done")):
+        for bad, field in (
+            ({"format": "docx"}, "format"),
+            ({"product": "x" * 201}, "product"),
+            ({"case_date": "2026-02-30"}, "case_date"),
+            ({"progress": {first: {"done": "maybe"}}}, f"progress.{first}.done"),
+        ):
             r = c.post("/v1/document", json={**body, **bad})
             assert r.status_code == 422 and r.json()["field"] == field, r.text
         assert c.post("/v1/document", json={**body, "answers": {"kind": "spaceship"}}).status_code == 422
     with pc.PathwaysClient(live.url, token=TOKEN, timeout=30) as client:
-        assert client.document(CASE, "xlsx", as_of=AS_OF, lang="zh", product="血糖仪", company="ACME",
-                               case_date=dt.date(2026, 12, 1), ticked=[first],
-                               notes={first: "done by QA"}) == pathways.export(outcome, "xlsx", case=case)
+        assert client.document(
+            CASE,
+            "xlsx",
+            as_of=AS_OF,
+            lang="zh",
+            product="血糖仪",
+            company="ACME",
+            case_date=dt.date(2026, 12, 1),
+            ticked=[first],
+            notes={first: "done by QA"},
+        ) == pathways.export(outcome, "xlsx", case=case)
 
 
 def test_auth_on_real_server(live: Live) -> None:
@@ -145,17 +178,19 @@ def test_limits_and_bad_input_on_real_server(live: Live) -> None:
         for size in (64 * 1024 + 1, 1024 * 1024, 8 * 1024 * 1024):
             try:
                 r = c.post("/v1/checklist", content=b'{"answers": {}, "x": "' + b"a" * size + b'"}')
-            except httpx.TransportError:   # pragma: no cover - the server may close before reading it all
+            except httpx.TransportError:  # pragma: no cover - the server may close before reading it all
                 continue
             assert r.status_code == 413 and r.json()["code"] == "body_too_large"
         r = c.post("/v1/checklist", json={"answers": {}, "pad": "x" * 70000})
         assert r.status_code == 413
+
         # a chunked body (no Content-Length) that grows past the limit
         def chunks() -> Iterator[bytes]:
             yield b'{"answers": {}, "x": "'
             for _ in range(100):
                 yield b"a" * 1024
             yield b'"}'
+
         r = c.post("/v1/checklist", content=chunks())
         assert r.status_code == 413
         # the server is still fine
@@ -164,8 +199,11 @@ def test_limits_and_bad_input_on_real_server(live: Live) -> None:
 
 def test_raw_http_garbage(live: Live) -> None:
     """Malformed HTTP and a slow partial request do not hurt the server."""
-    for payload in (b"GARBAGE\r\n\r\n", b"POST /v1/checklist HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
-                    b"POST /v1/checklist HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n"):
+    for payload in (
+        b"GARBAGE\r\n\r\n",
+        b"POST /v1/checklist HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+        b"POST /v1/checklist HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
+    ):
         with socket.create_connection(("127.0.0.1", live.port), timeout=5) as s:
             s.sendall(payload)
             try:
@@ -208,13 +246,16 @@ def test_connections_are_spread_over_the_workers(live: Live) -> None:
 
 # ---- isolation under load --------------------------------------------------------------------
 
+
 def test_isolation_under_load(live: Live, mini_rb: pathways.RuleBase) -> None:
     """32 concurrent clients, distinct answers: every response equals evaluate() on the same input."""
     space = answer_space()
     dates = [dt.date(2026, 10, 1), dt.date(2026, 11, 24), dt.date(2027, 1, 1)]
     rng = random.Random(7)
-    plans = [[(rng.randrange(len(space)), rng.choice(dates), rng.choice(["en", "zh"]))
-              for _ in range(LOAD_REQUESTS)] for _ in range(32)]
+    plans = [
+        [(rng.randrange(len(space)), rng.choice(dates), rng.choice(["en", "zh"])) for _ in range(LOAD_REQUESTS)]
+        for _ in range(32)
+    ]
     seen: dict[tuple[int, dt.date, str], set[bytes]] = {}
     failures: list[str] = []
 
@@ -222,8 +263,9 @@ def test_isolation_under_load(live: Live, mini_rb: pathways.RuleBase) -> None:
         async with httpx.AsyncClient(base_url=live.url, headers=live.headers(), timeout=60) as c:
             for key in plan:
                 index, day, lang = key
-                r = await c.post("/v1/checklist", json={"answers": space[index], "as_of": day.isoformat(),
-                                                        "lang": lang})
+                r = await c.post(
+                    "/v1/checklist", json={"answers": space[index], "as_of": day.isoformat(), "lang": lang}
+                )
                 if r.status_code != 200:
                     failures.append(f"{r.status_code} {r.text[:200]}")
                     continue
@@ -240,11 +282,14 @@ def test_isolation_under_load(live: Live, mini_rb: pathways.RuleBase) -> None:
     for (index, day, lang), bodies in seen.items():
         expected = pathways.evaluate(mini_rb, space[index], day, lang).model_dump_json().encode()
         assert bodies == {expected}, (space[index], day, lang)
-    print(f"\n{32 * LOAD_REQUESTS} requests, {len(seen)} distinct inputs, {elapsed:.1f} s "
-          f"({32 * LOAD_REQUESTS / elapsed:.0f} req/s)")
+    print(
+        f"\n{32 * LOAD_REQUESTS} requests, {len(seen)} distinct inputs, {elapsed:.1f} s "
+        f"({32 * LOAD_REQUESTS / elapsed:.0f} req/s)"
+    )
 
 
 # ---- the client against the real server ------------------------------------------------------
+
 
 def test_sync_client(live: Live, mini_rb: pathways.RuleBase) -> None:
     with pc.PathwaysClient(live.url, token=TOKEN, timeout=10) as client:
@@ -302,6 +347,7 @@ def test_async_client(live: Live, mini_rb: pathways.RuleBase) -> None:
             admin = pc.AsyncPathwaysClient(live.url, token=ADMIN_TOKEN)
             assert (await admin.reload()).changed is False
             await admin.aclose()
+
     asyncio.run(main())
 
 
@@ -322,7 +368,7 @@ def test_client_retries_connection_errors_then_fails() -> None:
     assert isinstance(exc.value, pathways.PathwaysError)
     calls.clear()
     with pytest.raises(pc.ConnectionFailed):
-        client.reload()             # not idempotent, but a refused connection never reached the server
+        client.reload()  # not idempotent, but a refused connection never reached the server
     assert len(calls) == 4
     assert not client.ready()
     client.close()
@@ -335,9 +381,11 @@ def test_client_retries_then_succeeds_and_times_out(live: Live, mini_rb: pathway
         attempts.append(1)
         if len(attempts) < 3:
             raise httpx.ConnectError("refused", request=request)
-        return httpx.Response(200, content=pathways.evaluate(mini_rb, CASE, AS_OF).model_dump_json().encode(),
-                              headers={"X-Rulebase-Id": "mini", "X-Rulebase-Version": "1",
-                                       "X-Rulebase-Hash": mini_rb.content_hash})
+        return httpx.Response(
+            200,
+            content=pathways.evaluate(mini_rb, CASE, AS_OF).model_dump_json().encode(),
+            headers={"X-Rulebase-Id": "mini", "X-Rulebase-Version": "1", "X-Rulebase-Hash": mini_rb.content_hash},
+        )
 
     with pc.PathwaysClient("http://127.0.0.1:1", transport=httpx.MockTransport(flaky), backoff=0.01) as client:
         assert client.checklist(CASE).rulebase.hash == mini_rb.content_hash
@@ -376,6 +424,7 @@ def free_closed_port() -> int:
 
 # ---- reload on a real server -----------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def reloading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("reload")
@@ -393,8 +442,7 @@ def set_version(rules: Path, version: str) -> None:
 
 def hashes(live: Live, n: int = 12) -> set[str]:
     """Hashes served, over ``n`` fresh connections (so that several workers answer)."""
-    return {httpx.get(f"{live.url}/v1/rulebase", headers=live.headers(), timeout=10).json()["hash"]
-            for _ in range(n)}
+    return {httpx.get(f"{live.url}/v1/rulebase", headers=live.headers(), timeout=10).json()["hash"] for _ in range(n)}
 
 
 def all_serve(live: Live, full_hash: str) -> bool:
@@ -424,7 +472,7 @@ def test_sighup_reload_changes_the_hash(reloading: Live) -> None:
     with httpx.Client(base_url=reloading.url, headers=reloading.headers(), timeout=10) as c:
         r = c.post("/v1/checklist", json={"answers": CASE})
         assert r.headers["x-rulebase-hash"] == expected and r.json()["rulebase"]["version"] == "2"
-    assert len(worker_pids(reloading)) == 2        # reloaded in place: no worker was restarted
+    assert len(worker_pids(reloading)) == 2  # reloaded in place: no worker was restarted
 
 
 def test_broken_rule_base_is_refused_old_keeps_serving(reloading: Live) -> None:
@@ -452,16 +500,27 @@ def test_what_fuzzing_found_is_refused_with_422_and_no_traceback(reloading: Live
     serving = hashes(reloading)
     dev = reloading.rules / "routes" / "dev.yaml"
     good = dev.read_bytes()
-    units = (b"  - id: units\n    text: {zh: a, en: Units}\n    type: number\n    ask_when: {kind: device}\n"
-             b"  - id: features\n")
+    units = (
+        b"  - id: units\n    text: {zh: a, en: Units}\n    type: number\n    ask_when: {kind: device}\n"
+        b"  - id: features\n"
+    )
     cases = [  # (the file's new bytes, a piece of it where the issue must point, the code)
         (good.replace(b"valid: {from: 2026-11-01}", b"valid: {from: 2026-02-30}"), b"2026-02-30", "PW100"),
         (good.replace(b"en: Testing}", b"en: Test\xffing}"), b"\xff", "PW100"),
-        (good.replace(b"  when: {kind: device}\n", b"  when: {kind: device}\n  deep: " + b"[" * 900 + b"]" * 900
-                      + b"\n", 1), b"  deep:", "PW102"),
-        (good.replace(b"  - id: features\n", units, 1).replace(b"when: {origin: imported}",
-                                                              b"when: {origin: imported, units: {gte: .inf}}"),
-         b"{gte: .inf}", "PW132"),
+        (
+            good.replace(
+                b"  when: {kind: device}\n", b"  when: {kind: device}\n  deep: " + b"[" * 900 + b"]" * 900 + b"\n", 1
+            ),
+            b"  deep:",
+            "PW102",
+        ),
+        (
+            good.replace(b"  - id: features\n", units, 1).replace(
+                b"when: {origin: imported}", b"when: {origin: imported, units: {gte: .inf}}"
+            ),
+            b"{gte: .inf}",
+            "PW132",
+        ),
     ]
     log_start = len(reloading.log_text())
     try:
@@ -470,9 +529,10 @@ def test_what_fuzzing_found_is_refused_with_422_and_no_traceback(reloading: Live
                 dev.write_bytes(text)
                 r = c.post("/v1/admin/reload")
                 assert r.status_code == 422 and r.json()["code"] == "rulebase_invalid", r.text
-                line = text[:text.index(at)].count(b"\n") + 1
+                line = text[: text.index(at)].count(b"\n") + 1
                 assert [(i["code"], i["field"].split(":")[:2]) for i in r.json()["issues"]] == [
-                    (code, ["mini/routes/dev.yaml", str(line)])], r.json()["issues"]
+                    (code, ["mini/routes/dev.yaml", str(line)])
+                ], r.json()["issues"]
         assert hashes(reloading) == serving
     finally:
         dev.write_bytes(good)
@@ -532,6 +592,7 @@ def test_reload_under_load_fails_no_request(reloading: Live) -> None:
 
 # ---- one worker, no tokens: SIGHUP handled by the worker itself -------------------------------
 
+
 def test_single_worker_no_auth_and_sighup(tmp_path: Path) -> None:
     rules = tmp_path / "mini"
     shutil.copytree(MINI, rules)
@@ -546,14 +607,20 @@ def test_single_worker_no_auth_and_sighup(tmp_path: Path) -> None:
         assert server.proc.poll() is None
     finally:
         server.stop()
-    assert server.proc.returncode in (0, -signal.SIGTERM)   # uvicorn re-raises the signal after a clean shutdown
+    assert server.proc.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after a clean shutdown
 
 
 # ---- refusing to start -----------------------------------------------------------------------
 
+
 def run_serve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pathways.cli", "serve", *args], capture_output=True, text=True,
-                          timeout=60, env=env or clean_env())
+    return subprocess.run(
+        [sys.executable, "-m", "pathways.cli", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env or clean_env(),
+    )
 
 
 def test_serve_refuses_beyond_loopback_without_tokens() -> None:
@@ -564,8 +631,9 @@ def test_serve_refuses_beyond_loopback_without_tokens() -> None:
 def test_serve_refuses_broken_rules(tmp_path: Path) -> None:
     rules = tmp_path / "mini"
     shutil.copytree(MINI, rules)
-    (rules / "base.yaml").write_text((rules / "base.yaml").read_text().replace("when: {made_in: abroad}",
-                                                                                "when: {made_inn: abroad}"))
+    (rules / "base.yaml").write_text(
+        (rules / "base.yaml").read_text().replace("when: {made_in: abroad}", "when: {made_inn: abroad}")
+    )
     done = run_serve("--rules", str(rules), "--port", "1")
     assert done.returncode == 2 and "base.yaml:" in done.stderr and "Traceback" not in done.stderr
     bad = tmp_path / "short"
@@ -579,21 +647,29 @@ def test_checklist_cli_with_server(live: Live, tmp_path: Path, mini_rb: pathways
     answers.write_text(json.dumps({"as_of": "2026-11-24", "answers": CASE}))
     env = clean_env(PATHWAYS_TOKEN=TOKEN)
     cli = [sys.executable, "-m", "pathways.cli", "checklist", str(answers)]
-    remote = subprocess.run([*cli, "--server", live.url, "--format", "json"], capture_output=True, text=True,
-                            env=env, timeout=60)
-    local = subprocess.run([*cli, "--rules", str(MINI), "--format", "json"], capture_output=True, text=True,
-                           env=env, timeout=60)
+    remote = subprocess.run(
+        [*cli, "--server", live.url, "--format", "json"], capture_output=True, text=True, env=env, timeout=60
+    )
+    local = subprocess.run(
+        [*cli, "--rules", str(MINI), "--format", "json"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"answers": {"kind": "devise"}}))
-    done = subprocess.run([*cli[:-1], str(bad), "--server", live.url], capture_output=True, text=True, env=env,
-                          timeout=60)
+    done = subprocess.run(
+        [*cli[:-1], str(bad), "--server", live.url], capture_output=True, text=True, env=env, timeout=60
+    )
     assert done.returncode == 2 and "answers.kind" in done.stderr and "did you mean 'device'" in done.stderr
     done = subprocess.run([*cli, "--server", live.url], capture_output=True, text=True, env=clean_env(), timeout=60)
     assert done.returncode == 2 and "unauthorized" in done.stderr
-    done = subprocess.run([*cli, "--server", f"http://127.0.0.1:{free_closed_port()}"], capture_output=True,
-                          text=True, env=env, timeout=60)
+    done = subprocess.run(
+        [*cli, "--server", f"http://127.0.0.1:{free_closed_port()}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 2 and "ConnectError" in done.stderr and "Traceback" not in done.stderr
 
 
@@ -642,7 +718,7 @@ def test_workers_die_with_a_sigkilled_supervisor(tmp_path: Path) -> None:
     finally:
         server.stop()
         for pid in workers:
-            if not _gone(pid):   # pragma: no cover - the failure case: leave no orphan behind
+            if not _gone(pid):  # pragma: no cover - the failure case: leave no orphan behind
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -667,8 +743,13 @@ import os; os._exit(0)    # no shutdown: the child is orphaned
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_parent_pid_guard_without_the_death_signal() -> None:
     """Where there is no PR_SET_PDEATHSIG, the parent-pid watch alone ends an orphaned worker."""
-    done = subprocess.run([sys.executable, "-c", _ORPHAN_PARENT, _ORPHAN_CHILD], capture_output=True,
-                          text=True, env=clean_env(), timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", _ORPHAN_PARENT, _ORPHAN_CHILD],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     pid = int(done.stdout.split()[0])
     wait_for(lambda: _gone(pid), 10)

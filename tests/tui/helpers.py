@@ -98,8 +98,15 @@ async def drain(pilot: Pilot[Any]) -> None:
 
 async def start_screen(pilot: Pilot[Any]) -> StartScreen:
     app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, StartScreen) and app.backend is not None
-                   and not app.screen.query_one("#new").disabled, "the start screen with the rule base loaded")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, StartScreen)
+            and app.backend is not None
+            and not app.screen.query_one("#new").disabled
+        ),
+        "the start screen with the rule base loaded",
+    )
     return app.screen  # type: ignore[return-value]
 
 
@@ -121,8 +128,11 @@ async def new_case(pilot: Pilot[Any], product: str = "", click: bool = False) ->
         await pilot.click("#new")
     else:
         await send_keys(pilot, "enter" if product else "ctrl+n")
-    await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.question_view is not None
-                   and not app.screen.busy, "the first question")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, WizardScreen) and app.screen.question_view is not None and not app.screen.busy,
+        "the first question",
+    )
     return app.screen  # type: ignore[return-value]
 
 
@@ -135,8 +145,15 @@ async def focus(pilot: Pilot[Any], widget: Any) -> None:
 async def answer_focused(pilot: Pilot[Any]) -> None:
     """Wait until the new question's input has the focus (focus moves after a refresh)."""
     app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.question_view is not None
-                   and app.focused is app.screen.question_view.answer_widget, "the answer widget focused")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, WizardScreen)
+            and app.screen.question_view is not None
+            and app.focused is app.screen.question_view.answer_widget
+        ),
+        "the answer widget focused",
+    )
 
 
 def wizard(app: PathwaysApp) -> WizardScreen:
@@ -174,8 +191,11 @@ async def answer(pilot: Pilot[Any], value: Any, *, click: bool = False) -> None:
                 keys.append("space")
                 current = index
         await send_keys(pilot, *keys)
-        await wait_for(pilot, lambda: set(widget.selected) == wanted,
-                       f"the options ticked ({keys} -> {widget.selected}, focus {app.focused})")
+        await wait_for(
+            pilot,
+            lambda: set(widget.selected) == wanted,
+            f"the options ticked ({keys} -> {widget.selected}, focus {app.focused})",
+        )
         if click:
             await pilot.click("#next")
         else:
@@ -208,9 +228,14 @@ async def answer(pilot: Pilot[Any], value: Any, *, click: bool = False) -> None:
             await pilot.click("#next")
         else:
             await send_keys(pilot, "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, ChecklistScreen) or
-                   (isinstance(app.screen, WizardScreen) and not app.screen.busy and app.screen.shown > before),
-                   "the next question or the checklist")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, ChecklistScreen)
+            or (isinstance(app.screen, WizardScreen) and not app.screen.busy and app.screen.shown > before)
+        ),
+        "the next question or the checklist",
+    )
 
 
 async def walk(pilot: Pilot[Any], answers: dict[str, Any], *, click: bool = False, limit: int = 60) -> list[str]:
@@ -233,8 +258,11 @@ async def walk(pilot: Pilot[Any], answers: dict[str, Any], *, click: bool = Fals
 async def checklist(pilot: Pilot[Any]) -> ChecklistScreen:
     """The checklist screen, once its evaluation (a worker) has finished."""
     app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, ChecklistScreen) and app.screen.outcome is not None,
-                   f"the checklist (on {type(app.screen).__name__})")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ChecklistScreen) and app.screen.outcome is not None,
+        f"the checklist (on {type(app.screen).__name__})",
+    )
     return app.screen  # type: ignore[return-value]
 
 
@@ -279,8 +307,11 @@ async def back_to_start(pilot: Pilot[Any]) -> StartScreen:
     app itself: a screen made in the test's context would belong to whichever app ran last there."""
     app = pilot.app
     app.call_later(app.show_start)
-    await wait_for(pilot, lambda: isinstance(app.screen, StartScreen) and app.screen._mounted and app.session is None,
-                   "the start screen")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, StartScreen) and app.screen._mounted and app.session is None,
+        "the start screen",
+    )
     return await start_screen(pilot)
 
 

@@ -30,13 +30,22 @@ from ..conftest import REPO
 from .web_server import WAIT, WebWizard
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install "
-                                                          "chromium; .ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)"
+)
 AS_OF = dt.date(2026, 11, 24)
 CASE = yaml.safe_load((REPO / "examples" / "device_class_ii_tianjin.yaml").read_text(encoding="utf-8"))["answers"]
 # (as root, chromium needs --no-sandbox; the rest keeps it from calling anywhere on its own)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class Tab:
@@ -133,17 +142,30 @@ def test_a_device_case_in_a_real_browser(tmp_path: Path) -> None:
     try:
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
-                str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-                viewport={"width": 1280, "height": 800}, accept_downloads=True)
+                str(tmp_path / "profile"),
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
+                headless=True,
+                viewport={"width": 1280, "height": 800},
+                accept_downloads=True,
+            )
             context.set_default_timeout(WAIT * 1000)
             requested: list[str] = []
             failed: list[str] = []
             context.on("request", lambda request: requested.append(request.url))
             # (a download is a navigation the browser hands to its download manager: "aborted")
-            context.on("requestfailed", lambda request: None if "/download/" in request.url
-                       else failed.append(f"{request.url}: {request.failure}"))
-            context.on("response", lambda response: failed.append(f"{response.url}: {response.status}")
-                       if response.status >= 400 else None)
+            context.on(
+                "requestfailed",
+                lambda request: (
+                    None if "/download/" in request.url else failed.append(f"{request.url}: {request.failure}")
+                ),
+            )
+            context.on(
+                "response",
+                lambda response: (
+                    failed.append(f"{response.url}: {response.status}") if response.status >= 400 else None
+                ),
+            )
             downloads: list[Any] = []
             context.on("page", lambda page: page.on("download", lambda download: downloads.append(download)))
 

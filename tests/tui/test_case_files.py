@@ -29,11 +29,13 @@ DEEP = 5_000  # (Python's recursion limit is 1,000)
 
 
 def case_text(case_id: str, answered: str = "1", extra: str = "") -> str:
-    return (f"rulebase: {{id: mini, version: '1'}}\n"
-            f"answers: {{kind: device}}\n"
-            f"case:\n  format: 1\n  id: {case_id}\n  product: Odd {case_id}\n"
-            f"  updated: '2026-01-01T10:00:00'\n"
-            f"  progress: {{answered: {answered}, remaining_at_most: 4, complete: false}}\n{extra}")
+    return (
+        f"rulebase: {{id: mini, version: '1'}}\n"
+        f"answers: {{kind: device}}\n"
+        f"case:\n  format: 1\n  id: {case_id}\n  product: Odd {case_id}\n"
+        f"  updated: '2026-01-01T10:00:00'\n"
+        f"  progress: {{answered: {answered}, remaining_at_most: 4, complete: false}}\n{extra}"
+    )
 
 
 async def make_case(data_dir: Path, mini: pathways.RuleBase, product: str, *answers: str) -> Path:
@@ -48,10 +50,11 @@ async def make_case(data_dir: Path, mini: pathways.RuleBase, product: str, *answ
 
 
 async def test_odd_files_in_the_cases_folder_are_listed_and_never_stop_the_wizard(
-        data_dir: Path, mini: pathways.RuleBase) -> None:
+    data_dir: Path, mini: pathways.RuleBase
+) -> None:
     good = await make_case(data_dir, mini, "Good", "device")
     cases = good.parent
-    copy = cases / f"{good.stem} copy.yaml"              # a user's plain backup copy: the same id inside
+    copy = cases / f"{good.stem} copy.yaml"  # a user's plain backup copy: the same id inside
     shutil.copyfile(good, copy)
     files = {
         "answered-list.yaml": case_text("answered-list", "[1, 2]"),
@@ -69,7 +72,7 @@ async def test_odd_files_in_the_cases_folder_are_listed_and_never_stop_the_wizar
     (cases / "folder.yaml").mkdir()
     (cases / "notes.txt").write_text("not a case\n", encoding="utf-8")
     if hasattr(os, "mkfifo"):
-        os.mkfifo(cases / "fifo.yaml")                   # reading it would wait for ever
+        os.mkfifo(cases / "fifo.yaml")  # reading it would wait for ever
     before = {p.name: (p.read_bytes() if p.is_file() and not p.is_fifo() else None) for p in cases.iterdir()}
 
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
@@ -77,11 +80,18 @@ async def test_odd_files_in_the_cases_folder_are_listed_and_never_stop_the_wizar
         start = await start_screen(pilot)
         listed = {c.key: c for c in start.cases}
         assert set(listed) == {good.name, copy.name, "answered-list.yaml", "answered-inf.yaml", "odd-meta.yaml"}
-        assert listed[copy.name].id != listed[good.name].id   # a distinct identity for the copy
+        assert listed[copy.name].id != listed[good.name].id  # a distinct identity for the copy
         assert listed["answered-list.yaml"].answered == listed["answered-inf.yaml"].answered == 0
         unreadable = {u.key: u.reason for u in start.unreadable}
-        expected = {"deep-case.yaml", "deep-answers.yaml", "broken.yaml", "wrong.yaml", "no-rulebase.yaml",
-                    "latin1.yaml", "folder.yaml"} | ({"fifo.yaml"} if hasattr(os, "mkfifo") else set())
+        expected = {
+            "deep-case.yaml",
+            "deep-answers.yaml",
+            "broken.yaml",
+            "wrong.yaml",
+            "no-rulebase.yaml",
+            "latin1.yaml",
+            "folder.yaml",
+        } | ({"fifo.yaml"} if hasattr(os, "mkfifo") else set())
         assert set(unreadable) == expected
         # the core's reader names where the nesting goes too deep (PA200 with its line and column)
         for deep in ("deep-case.yaml", "deep-answers.yaml"):
@@ -90,10 +100,9 @@ async def test_odd_files_in_the_cases_folder_are_listed_and_never_stop_the_wizar
         assert unreadable["folder.yaml"] == "not a regular file"
         # every file has a line: a case to open, or the reason it cannot be opened
         options = start.query_one("#cases", OptionList)
-        lines = {options.get_option_at_index(i).id: options.get_option_at_index(i)
-                 for i in range(options.option_count)}
+        lines = {options.get_option_at_index(i).id: options.get_option_at_index(i) for i in range(options.option_count)}
         assert set(lines) == set(listed) | set(unreadable)
-        assert f"file {copy.name}" in lines[copy.name].prompt.plain       # which of the two this is
+        assert f"file {copy.name}" in lines[copy.name].prompt.plain  # which of the two this is
         assert f"file {good.name}" not in lines[good.name].prompt.plain
         broken = lines["broken.yaml"]
         assert broken.disabled and "broken.yaml: not a case the wizard can open" in broken.prompt.plain
@@ -101,20 +110,26 @@ async def test_odd_files_in_the_cases_folder_are_listed_and_never_stop_the_wizar
 
         # the copy opens as a case of its own; what is answered there is saved there
         await open_listed(pilot, copy.name)
-        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "made_in"
-                       and not app.screen.busy, "the copy opened at its next question")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "made_in" and not app.screen.busy,
+            "the copy opened at its next question",
+        )
         assert app.session.case.path == copy
         await answer(pilot, "abroad")
         saved = pathways.read_answers_file(copy)
         assert saved.answers == {"kind": "device", "made_in": "abroad"}
         assert saved.case["id"] == listed[copy.name].id != listed[good.name].id
-        assert pathways.read_answers_file(good).answers == {"kind": "device"}   # the original untouched
+        assert pathways.read_answers_file(good).answers == {"kind": "device"}  # the original untouched
 
         # a case with progress.answered: .inf opens too (the progress is worked out again)
         await back_to_start(pilot)
         await open_listed(pilot, "answered-inf.yaml")
-        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "made_in"
-                       and not app.screen.busy, "the case with an odd progress opened")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "made_in" and not app.screen.busy,
+            "the case with an odd progress opened",
+        )
         assert wizard(app).session.case.answered == 1
 
     # nothing was moved, renamed or rewritten but the copy the user answered in
@@ -123,14 +138,17 @@ async def test_odd_files_in_the_cases_folder_are_listed_and_never_stop_the_wizar
     assert {name for name in before if before[name] != after[name]} == {copy.name}
 
 
-async def test_the_wizard_starts_with_every_odd_file_a_user_reported(data_dir: Path,
-                                                                    mini: pathways.RuleBase) -> None:
+async def test_the_wizard_starts_with_every_odd_file_a_user_reported(data_dir: Path, mini: pathways.RuleBase) -> None:
     # the three files of issue 20, one at a time (each was enough to crash every start)
     cases = data_dir / "cases"
-    for name, text in (("answered-list.yaml", case_text("a1", "[1, 2]")),
-                       ("answered-inf.yaml", case_text("a2", ".inf")),
-                       ("deep.yaml", "rulebase: {id: mini, version: '1'}\nanswers: {}\ncase: {x: "
-                        + "{a: " * DEEP + "1" + "}" * DEEP + "}\n")):
+    for name, text in (
+        ("answered-list.yaml", case_text("a1", "[1, 2]")),
+        ("answered-inf.yaml", case_text("a2", ".inf")),
+        (
+            "deep.yaml",
+            "rulebase: {id: mini, version: '1'}\nanswers: {}\ncase: {x: " + "{a: " * DEEP + "1" + "}" * DEEP + "}\n",
+        ),
+    ):
         shutil.rmtree(cases, ignore_errors=True)
         cases.mkdir(parents=True)
         (cases / name).write_text(text, encoding="utf-8")
@@ -142,8 +160,9 @@ async def test_the_wizard_starts_with_every_odd_file_a_user_reported(data_dir: P
             await answer(pilot, "food")
 
 
-async def test_a_crash_report_shows_no_case_data(data_dir: Path, mini: pathways.RuleBase,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_crash_report_shows_no_case_data(
+    data_dir: Path, mini: pathways.RuleBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_case(data_dir, mini, "Secret product 4711", "device")
 
     def buggy_refresh(self: StartScreen) -> None:  # a bug, with the user's case in its local variables
@@ -167,12 +186,18 @@ async def test_a_crash_report_shows_no_case_data(data_dir: Path, mini: pathways.
 def test_item_notes_survive_a_save_and_odd_entries_are_left_out(tmp_path: Path) -> None:
     from pathways_tui.cases import MAX_NOTE, Case, _case_from_text, case_document, dump_yaml
 
-    case = Case(id="c1", rulebase={"id": "mini", "version": "1"}, answers={"kind": "device"},
-                notes={"testing": "sent to the lab 2026-12-01"})
+    case = Case(
+        id="c1",
+        rulebase={"id": "mini", "version": "1"},
+        answers={"kind": "device"},
+        notes={"testing": "sent to the lab 2026-12-01"},
+    )
     path = tmp_path / "c1.yaml"
     text = dump_yaml(case_document(case))
     assert _case_from_text(path, text).notes == {"testing": "sent to the lab 2026-12-01"}
-    odd = text.replace("testing: sent to the lab 2026-12-01",
-                       f"testing: sent\n    other: 3\n    '7': ''\n    long: {'x' * (MAX_NOTE + 5)}")
+    odd = text.replace(
+        "testing: sent to the lab 2026-12-01",
+        f"testing: sent\n    other: 3\n    '7': ''\n    long: {'x' * (MAX_NOTE + 5)}",
+    )
     assert _case_from_text(path, odd).notes == {"testing": "sent", "long": "x" * MAX_NOTE}
     assert _case_from_text(path, text.replace("notes:", "notes: [1]\n  was:")).notes == {}

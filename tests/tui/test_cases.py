@@ -41,7 +41,7 @@ async def test_every_answer_is_on_disk_before_the_next_question(data_dir: Path, 
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot, "Glucose meter")
-        assert case_files(data_dir) == []            # nothing answered yet: nothing saved
+        assert case_files(data_dir) == []  # nothing answered yet: nothing saved
         await answer(pilot, "device")
         [path] = case_files(data_dir)
         saved = pathways.read_answers_file(path)
@@ -52,7 +52,7 @@ async def test_every_answer_is_on_disk_before_the_next_question(data_dir: Path, 
         saved = pathways.read_answers_file(path)
         assert saved.answers == {"kind": "device", "made_in": "abroad"}
         assert saved.case["order"] == ["kind", "made_in"]
-        assert not list((data_dir / "cases").glob("*.tmp"))   # atomic writes leave no temporaries
+        assert not list((data_dir / "cases").glob("*.tmp"))  # atomic writes leave no temporaries
 
 
 async def test_resume_after_a_crash_gives_the_same_answers(data_dir: Path, mini: pathways.RuleBase) -> None:
@@ -76,8 +76,11 @@ async def test_resume_after_a_crash_gives_the_same_answers(data_dir: Path, mini:
         assert "Implant" in prompt and "3 answered" in prompt and "mini 1" in prompt
         await focus(pilot, cases)
         await send_keys(pilot, "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "implant",
-                       "the resumed case at its next question")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "implant",
+            "the resumed case at its next question",
+        )
         await settle(pilot)
         screen = wizard(app)
         assert screen.query_one("#answers").option_count == 3
@@ -85,11 +88,10 @@ async def test_resume_after_a_crash_gives_the_same_answers(data_dir: Path, mini:
         outcome = (await checklist(pilot)).outcome
         assert app.session.answers == DEVICE_III
         assert outcome == pathways.evaluate(mini, DEVICE_III, AS_OF, "en")
-        assert len(case_files(data_dir)) == 1          # the same case, not a new one
+        assert len(case_files(data_dir)) == 1  # the same case, not a new one
 
 
-async def test_a_case_opened_again_in_the_same_run_saves_every_answer(data_dir: Path,
-                                                                     mini: pathways.RuleBase) -> None:
+async def test_a_case_opened_again_in_the_same_run_saves_every_answer(data_dir: Path, mini: pathways.RuleBase) -> None:
     # (saves used to be ordered by a counter kept per case id for the whole run: a case opened a
     # second time counted from 0 again, and its answers were skipped until it caught up)
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
@@ -100,15 +102,21 @@ async def test_a_case_opened_again_in_the_same_run_saves_every_answer(data_dir: 
         [path] = case_files(data_dir)
         await back_to_start(pilot)
         await open_listed(pilot, path.name)
-        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "implant"
-                       and not app.screen.busy, "the case open again")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "implant" and not app.screen.busy,
+            "the case open again",
+        )
         await answer(pilot, True)
-        assert pathways.read_answers_file(path).answers == {**{q: DEVICE_III[q] for q in ("kind", "made_in", "active")},
-                                                            "implant": True}
+        assert pathways.read_answers_file(path).answers == {
+            **{q: DEVICE_III[q] for q in ("kind", "made_in", "active")},
+            "implant": True,
+        }
 
 
-async def test_a_complete_case_resumes_on_its_checklist_and_ticks_are_saved(data_dir: Path,
-                                                                             mini: pathways.RuleBase) -> None:
+async def test_a_complete_case_resumes_on_its_checklist_and_ticks_are_saved(
+    data_dir: Path, mini: pathways.RuleBase
+) -> None:
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot)
@@ -117,8 +125,8 @@ async def test_a_complete_case_resumes_on_its_checklist_and_ticks_are_saved(data
         items = screen.query_one("#items")
         first = screen.outcome.items[0].id
         assert items.highlighted_option.id == first
-        await send_keys(pilot, "space")                 # tick the first item
-        await pilot.click("#items")                      # (focus stays on the list)
+        await send_keys(pilot, "space")  # tick the first item
+        await pilot.click("#items")  # (focus stays on the list)
         await send_keys(pilot, "down", "space", "space")  # tick and untick the second
         await settle(pilot)
         assert app.session.case.ticked == [first]
@@ -137,8 +145,9 @@ async def test_a_complete_case_resumes_on_its_checklist_and_ticks_are_saved(data
         assert prompt.startswith("☑")
 
 
-async def test_a_damaged_case_file_is_listed_as_it_is_and_the_app_stays_usable(data_dir: Path,
-                                                                               mini: pathways.RuleBase) -> None:
+async def test_a_damaged_case_file_is_listed_as_it_is_and_the_app_stays_usable(
+    data_dir: Path, mini: pathways.RuleBase
+) -> None:
     good_app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with good_app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot, "Good")
@@ -153,17 +162,18 @@ async def test_a_damaged_case_file_is_listed_as_it_is_and_the_app_stays_usable(d
         assert [u.key for u in start.unreadable] == ["broken.yaml", "wrong.yaml"]
         options = start.query_one("#cases")
         assert options.get_option("broken.yaml").disabled
-        assert "line 2" in options.get_option("broken.yaml").prompt.plain       # where, and what
+        assert "line 2" in options.get_option("broken.yaml").prompt.plain  # where, and what
         assert "expected a mapping" in options.get_option("wrong.yaml").prompt.plain
         await new_case(pilot, "Still works")
         await answer(pilot, "device")
-    assert len(case_files(data_dir)) == 4                # left as they were, for the user to fix
+    assert len(case_files(data_dir)) == 4  # left as they were, for the user to fix
     assert (cases / "wrong.yaml").read_text(encoding="utf-8") == "just a string\n"
     assert len(CaseStore(data_dir).list_cases()[1]) == 2
 
 
-async def test_a_case_of_another_rule_base_is_listed_but_not_resumable(data_dir: Path, mini: pathways.RuleBase,
-                                                                       types_rb: pathways.RuleBase) -> None:
+async def test_a_case_of_another_rule_base_is_listed_but_not_resumable(
+    data_dir: Path, mini: pathways.RuleBase, types_rb: pathways.RuleBase
+) -> None:
     app = build_app(lang="en", as_of=AS_OF, rule_base=types_rb)
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot, "Other")
@@ -179,10 +189,17 @@ async def test_the_language_choice_is_remembered(data_dir: Path, mini: pathways.
     app = build_app(rule_base=mini, as_of=AS_OF)
     async with app.run_test(size=(100, 30)) as pilot:
         await start_screen(pilot)
-        assert app.lang == "en"                          # LANG=C.UTF-8 in the tests
+        assert app.lang == "en"  # LANG=C.UTF-8 in the tests
         await pilot.click("#lang-zh")
-        await wait_for(pilot, lambda: isinstance(app.screen, StartScreen) and app.lang == "zh"
-                       and app.screen.query_one("#new").label.plain == "开始新案例", "the start screen in Chinese")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, StartScreen)
+                and app.lang == "zh"
+                and app.screen.query_one("#new").label.plain == "开始新案例"
+            ),
+            "the start screen in Chinese",
+        )
     assert yaml.safe_load((data_dir / "config.yaml").read_text(encoding="utf-8"))["lang"] == "zh"
     app = build_app(rule_base=mini, as_of=AS_OF)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -190,16 +207,18 @@ async def test_the_language_choice_is_remembered(data_dir: Path, mini: pathways.
         assert wizard(app).question_view.question.text == "类型"
 
 
-async def test_the_saved_case_is_an_answers_file_for_pathways_checklist(data_dir: Path,
-                                                                         mini: pathways.RuleBase) -> None:
+async def test_the_saved_case_is_an_answers_file_for_pathways_checklist(
+    data_dir: Path, mini: pathways.RuleBase
+) -> None:
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot, "血糖仪")
         await walk(pilot, DEVICE_III)
         outcome = (await checklist(pilot)).outcome
     [path] = case_files(data_dir)
-    result = CliRunner().invoke(cli, ["checklist", str(path), "--rules", str(mini.root), "--as-of",
-                                      AS_OF.isoformat(), "--format", "md"])
+    result = CliRunner().invoke(
+        cli, ["checklist", str(path), "--rules", str(mini.root), "--as-of", AS_OF.isoformat(), "--format", "md"]
+    )
     assert result.exit_code == 0, result.output
     # the CLI reads the case's own details (product, date) from the file, as the wizard's export does
     case = pathways.CaseDetails.from_case_metadata(pathways.read_answers_file(path).case)

@@ -26,8 +26,9 @@ async def export_through_dialog(pilot, key: str, fmt: str, target: Path) -> None
     await wait_for(pilot, lambda: dialog.fmt == fmt, f"format {fmt} chosen")
     path_input = dialog.query_one("#export-path")
     await pilot.click(path_input)
-    assert path_input.value.endswith({"md": ".md", "html": ".html", "json": ".json", "yaml": ".yaml",
-                                      "pdf": ".pdf", "xlsx": ".xlsx"}[fmt])
+    assert path_input.value.endswith(
+        {"md": ".md", "html": ".html", "json": ".json", "yaml": ".yaml", "pdf": ".pdf", "xlsx": ".xlsx"}[fmt]
+    )
     await send_keys(pilot, "home", "ctrl+k")
     await wait_for(pilot, lambda: path_input.value == "", "the path cleared")
     await send_keys(pilot, *str(target), "enter")
@@ -45,9 +46,9 @@ async def test_exports_are_exactly_what_the_renderers_produce(tmp_path: Path, mi
         outcome = (await checklist(pilot)).outcome
         expected = pathways.evaluate(mini, DEVICE_II, AS_OF, "zh")
         assert outcome == expected
-        await send_keys(pilot, "space")                 # tick the first item off
+        await send_keys(pilot, "space")  # tick the first item off
         await wait_for(pilot, lambda: app.session.case.ticked == [expected.items[0].id], "the first item ticked")
-        await send_keys(pilot, "n")                     # and add a note to it
+        await send_keys(pilot, "n")  # and add a note to it
         await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen), "the note dialog")
         await send_keys(pilot, *"寄出 2026-12-01", "enter")
         await wait_for(pilot, lambda: app.session.case.notes == {expected.items[0].id: "寄出 2026-12-01"}, "the note")
@@ -60,7 +61,8 @@ async def test_exports_are_exactly_what_the_renderers_produce(tmp_path: Path, mi
         assert pathways.evaluate(mini, saved.answers, saved.as_of, "zh") == expected
         case = pathways.CaseDetails.from_case_metadata(saved.case)
         assert case.product == "血糖仪" and case.progress[expected.items[0].id] == pathways.ItemProgress(
-            True, "寄出 2026-12-01")
+            True, "寄出 2026-12-01"
+        )
         for fmt in ("pdf", "xlsx", "md", "html", "json"):
             await export_through_dialog(pilot, "e", fmt, tmp_path / f"out.{fmt}")
             assert (tmp_path / f"out.{fmt}").read_bytes() == pathways.export(expected, fmt, case=case)
@@ -101,8 +103,9 @@ async def test_palette_jumps_to_a_question_and_switches_language(mini: pathways.
         await settle(pilot)
         await pilot.pause(0.3)
         await send_keys(pilot, "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "made_in",
-                       "the jump to 'made in'")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.qid == "made_in", "the jump to 'made in'"
+        )
         # switch the language: the question, its options and the Footer follow
         await send_keys(pilot, "ctrl+p")
         await settle(pilot)
@@ -110,13 +113,23 @@ async def test_palette_jumps_to_a_question_and_switches_language(mini: pathways.
         await settle(pilot)
         await pilot.pause(0.3)
         await send_keys(pilot, "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and app.screen.lang == "zh"
-                       and app.screen.question_view is not None and not app.screen.busy, "the wizard in Chinese")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, WizardScreen)
+                and app.screen.lang == "zh"
+                and app.screen.question_view is not None
+                and not app.screen.busy
+            ),
+            "the wizard in Chinese",
+        )
         screen = wizard(app)
         assert screen.qid == "made_in"
         assert screen.question_view.question.text == "产地"
         assert [screen.question_view.answer_widget.get_option_at_index(i).prompt.plain for i in range(2)] == [
-            "天津", "境外"]
+            "天津",
+            "境外",
+        ]
         footer = {b.binding.description for b in screen.active_bindings.values() if b.binding.show}
         assert "上一步" in footer
         assert app.session.case.lang == "zh"

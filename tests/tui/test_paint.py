@@ -80,8 +80,11 @@ async def reaches_the_terminal(pilot: Any, *texts: str) -> None:
     """Wait until ``texts`` are on the terminal and it shows what the app drew, then one more moment:
     nothing may be left to paint once the app is idle."""
     app = pilot.app
-    await wait_for(pilot, lambda: all(text in on_terminal() for text in texts),
-                   f"{texts} on the terminal; it shows:\n{on_terminal()}")
+    await wait_for(
+        pilot,
+        lambda: all(text in on_terminal() for text in texts),
+        f"{texts} on the terminal; it shows:\n{on_terminal()}",
+    )
     await pilot.pause(0.2)
     assert on_terminal() == drawn(app), f"the terminal shows:\n{on_terminal()}\nthe app drew:\n{drawn(app)}"
 
@@ -95,8 +98,9 @@ def terminal_app(*args: Any, **kwargs: Any) -> Any:
 async def test_the_rule_base_error_screen_reaches_the_terminal_whole(tmp_path: Path, dropped: list[str]) -> None:
     broken = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", broken)
-    (broken / "base.yaml").write_text((broken / "base.yaml").read_text(encoding="utf-8")
-                                      .replace("type: choice", "type: choise", 1), encoding="utf-8")
+    (broken / "base.yaml").write_text(
+        (broken / "base.yaml").read_text(encoding="utf-8").replace("type: choice", "type: choise", 1), encoding="utf-8"
+    )
     app = terminal_app(broken, lang="en")
     async with app.run_test(headless=False, size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, RuleBaseErrorScreen), "the rule-base error screen")
@@ -104,8 +108,9 @@ async def test_the_rule_base_error_screen_reaches_the_terminal_whole(tmp_path: P
     assert dropped == []
 
 
-async def test_the_start_screen_and_the_questions_reach_the_terminal(dropped: list[str],
-                                                                     mini: pathways.RuleBase) -> None:
+async def test_the_start_screen_and_the_questions_reach_the_terminal(
+    dropped: list[str], mini: pathways.RuleBase
+) -> None:
     app = terminal_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(headless=False, size=SIZE) as pilot:
         await start_screen(pilot)

@@ -38,8 +38,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     live.stop()
 
 
-async def test_a_case_walked_on_a_server_equals_local_evaluation(server: Live, mini: pathways.RuleBase,
-                                                                 tmp_path: Path, data_dir: Path) -> None:
+async def test_a_case_walked_on_a_server_equals_local_evaluation(
+    server: Live, mini: pathways.RuleBase, tmp_path: Path, data_dir: Path
+) -> None:
     app = build_app(lang="en", as_of=AS_OF, server=server.url, token=TOKEN, export_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot, "Remote implant")
@@ -68,7 +69,7 @@ async def test_back_and_change_on_a_server(server: Live, mini: pathways.RuleBase
         await new_case(pilot)
         await answer(pilot, "device")
         await answer(pilot, "abroad")
-        await send_keys(pilot, "escape")                     # back to "where is it made"
+        await send_keys(pilot, "escape")  # back to "where is it made"
         await wait_for(pilot, lambda: wizard(app).qid == "made_in" and not wizard(app).busy, "made_in again")
         await answer(pilot, "tianjin")
         rest = {"kind": "device", "made_in": "tianjin", "active": False, "implant": False, "features": ["sterile"]}
@@ -78,7 +79,7 @@ async def test_back_and_change_on_a_server(server: Live, mini: pathways.RuleBase
         assert app.session is not None and app.session.answers == given
         assert screen.outcome == pathways.evaluate(mini, given, AS_OF, "zh")
         text = "\n".join(screen_lines(app))
-        assert "清单" in text or "法规" in text                # the server's zh texts are shown
+        assert "清单" in text or "法规" in text  # the server's zh texts are shown
 
 
 async def test_a_wrong_token_gives_a_clear_screen_and_exit_code(server: Live) -> None:
@@ -122,12 +123,18 @@ async def test_a_server_gone_mid_case_is_reported_and_nothing_is_lost(own_server
         screen = wizard(app)
         await settle(pilot)
         screen._prefetched.clear()  # next steps worked out while the server was up: force a request
-        await send_keys(pilot, "down", "enter")          # answer made_in: the server is gone
-        await wait_for(pilot, lambda: not screen.busy and app.session is not None
-                       and "made_in" in app.session.answers, "the answer taken, the planner failed")
-        await wait_for(pilot, lambda: any("server could not answer" in str(n.message)
-                                          for n in app._notifications), "the notification")
-        assert screen.qid == "made_in"                   # still on the question: nothing skipped
+        await send_keys(pilot, "down", "enter")  # answer made_in: the server is gone
+        await wait_for(
+            pilot,
+            lambda: not screen.busy and app.session is not None and "made_in" in app.session.answers,
+            "the answer taken, the planner failed",
+        )
+        await wait_for(
+            pilot,
+            lambda: any("server could not answer" in str(n.message) for n in app._notifications),
+            "the notification",
+        )
+        assert screen.qid == "made_in"  # still on the question: nothing skipped
     [saved] = (data_dir / "cases").glob("*.yaml")
     assert set(pathways.read_answers_file(saved).answers) == {"kind", "made_in"}
 
@@ -140,12 +147,17 @@ async def test_a_reload_on_the_server_mid_case_brings_its_questions(own_server: 
         await new_case(pilot)
         old_hash = app.backend.hash  # type: ignore[union-attr]
         base = own_server.rules / "base.yaml"
-        base.write_text(base.read_text(encoding="utf-8").replace("en: Made in}", "en: Where is it made?}"),
-                        encoding="utf-8")
+        base.write_text(
+            base.read_text(encoding="utf-8").replace("en: Made in}", "en: Where is it made?}"), encoding="utf-8"
+        )
         new_hash = pathways.load_rule_base(own_server.rules).content_hash
         own_server.hup()
-        await wait_for(pilot, lambda: httpx.get(f"{own_server.url}/readyz").json()["rulebase"]["hash"] == new_hash,
-                       "the server reloaded", timeout=60)
+        await wait_for(
+            pilot,
+            lambda: httpx.get(f"{own_server.url}/readyz").json()["rulebase"]["hash"] == new_hash,
+            "the server reloaded",
+            timeout=60,
+        )
         wizard(app)._prefetched.clear()  # worked out on the old rule base: ask the server again
         await answer(pilot, "device")
         assert wizard(app).qid == "made_in"
@@ -153,12 +165,21 @@ async def test_a_reload_on_the_server_mid_case_brings_its_questions(own_server: 
         assert "Where is it made?" in "\n".join(screen_lines(app))
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--server", "http://127.0.0.1:9", "--rules", "rules"], "--server and --rules exclude each other"),
-    (["--server", "127.0.0.1:8000"], "must start with http:// or https://"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--server", "http://127.0.0.1:9", "--rules", "rules"], "--server and --rules exclude each other"),
+        (["--server", "127.0.0.1:8000"], "must start with http:// or https://"),
+    ],
+)
 def test_cli_refuses_bad_server_options(args: list[str], message: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "pathways.cli", "wizard", *args], capture_output=True, text=True,
-                          env=clean_env(), stdin=subprocess.DEVNULL, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "pathways.cli", "wizard", *args],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr

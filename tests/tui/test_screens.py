@@ -28,8 +28,9 @@ async def test_a_broken_rule_base_shows_file_and_line_not_a_traceback(tmp_path: 
     broken = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", broken)
     dev = broken / "routes" / "dev.yaml"
-    dev.write_text(dev.read_text(encoding="utf-8").replace("when: {dev_class: I}", "when: {dev_clas: I}"),
-                   encoding="utf-8")
+    dev.write_text(
+        dev.read_text(encoding="utf-8").replace("when: {dev_class: I}", "when: {dev_clas: I}"), encoding="utf-8"
+    )
     with pytest.raises(pathways.RuleBaseError) as caught:
         pathways.load_rule_base(broken)
     issue = caught.value.issues[0]
@@ -48,26 +49,27 @@ async def test_a_broken_rule_base_shows_file_and_line_not_a_traceback(tmp_path: 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
-async def test_layout_at_both_sizes_and_languages(size: tuple[int, int], lang: str,
-                                                  types_rb: pathways.RuleBase) -> None:
+async def test_layout_at_both_sizes_and_languages(
+    size: tuple[int, int], lang: str, types_rb: pathways.RuleBase
+) -> None:
     app = build_app(lang=lang, as_of=AS_OF, rule_base=types_rb)
     async with app.run_test(size=size) as pilot:
         await new_case(pilot, "血糖仪 Meter")
         screen = wizard(app)
         assert screen.has_class("-wide") == (size[0] >= 140)
         await pilot.pause()
-        lines = screen_lines(app)                          # every line exactly the screen's width
+        lines = screen_lines(app)  # every line exactly the screen's width
         text = "\n".join(lines)
         question = screen.question_view.question
         assert question.text in text
         for option in question.options:
             assert option.label in text
-        assert ("下一步" if lang == "zh" else "Next") in lines[-1]   # the Footer
+        assert ("下一步" if lang == "zh" else "Next") in lines[-1]  # the Footer
         await answer(pilot, "device")
         await answer(pilot, 12)
         await pilot.pause()
         text = "\n".join(screen_lines(app))
-        assert ("人" if lang == "zh" else "people") in text         # the unit beside the number
+        assert ("人" if lang == "zh" else "people") in text  # the unit beside the number
         await walk(pilot, {"founded": "2010-05-01", "contact": "张三", "markets": ["hk"]})
         screen = await checklist(pilot)
         await pilot.pause()
@@ -90,7 +92,7 @@ async def test_chinese_walk_with_typed_chinese_text(types_rb: pathways.RuleBase)
         await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen), "back on the questions")
         await pilot.pause()
         text = "\n".join(screen_lines(app))
-        assert "王小明" in text                            # in the answers sidebar
+        assert "王小明" in text  # in the answers sidebar
 
 
 def test_types_fixture_is_sane() -> None:

@@ -50,7 +50,7 @@ async def test_shipped_scenario_walked_through_the_wizard(index: int, shipped: p
         await new_case(pilot)
         asked = await walk(pilot, scenario.answers)
         screen = await checklist(pilot)
-        assert asked == expected_walk.asked                     # the same questions, in the same order
+        assert asked == expected_walk.asked  # the same questions, in the same order
         given = {q: scenario.answers[q] for q in asked}
         assert screen.outcome == pathways.evaluate(shipped, given, as_of, "en")
         assert shown_item_ids(screen) == grouped_ids(screen.outcome)

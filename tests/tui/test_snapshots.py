@@ -74,8 +74,11 @@ async def device_checklist(pilot: Pilot[Any]) -> ChecklistScreen:
     screen = await checklist(pilot)
     items = screen.query_one(ChecklistList)
     first = items.item_ids[0]
-    await wait_for(pilot, lambda: app.focused is items and items.highlighted_option is not None
-                   and items.highlighted_option.id == first, "the first item highlighted in the focused list")
+    await wait_for(
+        pilot,
+        lambda: app.focused is items and items.highlighted_option is not None and items.highlighted_option.id == first,
+        "the first item highlighted in the focused list",
+    )
     detail = screen.query_one(ItemDetail)
     await wait_for(pilot, lambda: detail.item is not None and detail.item.id == first, "the first item's detail")
     await steady(pilot)
@@ -103,10 +106,17 @@ def test_question_screen_80x24(snap_compare: Any, rule_base: pathways.RuleBase) 
 # the longest question text of the shipped rule base (tests/tui/test_traps.py checks it is), and the
 # answers of an imported AI device that lead the wizard to it
 LONGEST = "foreign_data_sufficient"
-TO_LONGEST = {"product_kind": "device", "made_in": "abroad", "device_category": "ai_software",
-              "device_class_settled": "not_settled", "ai_algorithm_maturity": "low", "ai_assisted_decision": True,
-              "clinical_exempt_catalogue": False, "clinical_same_variety": False,
-              "clinical_foreign_data": ["overseas_trial"]}
+TO_LONGEST = {
+    "product_kind": "device",
+    "made_in": "abroad",
+    "device_category": "ai_software",
+    "device_class_settled": "not_settled",
+    "ai_algorithm_maturity": "low",
+    "ai_assisted_decision": True,
+    "clinical_exempt_catalogue": False,
+    "clinical_same_variety": False,
+    "clinical_foreign_data": ["overseas_trial"],
+}
 
 
 async def longest_question(pilot: Pilot[Any]) -> None:
@@ -149,9 +159,15 @@ def test_checklist_detail_after_moving_down(snap_compare: Any, rule_base: pathwa
         await wait_for(pilot, lambda: app.focused is detail, "the detail pane focused")
         await send_keys(pilot, "end")
         # End scrolls with an animation: wait for its end, not for a time
-        await wait_for(pilot, lambda: detail.max_scroll_y > 0 and detail.scroll_y == detail.max_scroll_y
-                       and not app.animator.is_being_animated(detail, "scroll_y"),
-                       "the detail pane scrolled to its end")
+        await wait_for(
+            pilot,
+            lambda: (
+                detail.max_scroll_y > 0
+                and detail.scroll_y == detail.max_scroll_y
+                and not app.animator.is_being_animated(detail, "scroll_y")
+            ),
+            "the detail pane scrolled to its end",
+        )
         await steady(pilot)
 
     app = build_app(lang="en", as_of=AS_OF, rule_base=rule_base)

@@ -78,8 +78,9 @@ async def answer_until(pilot: Pilot[Any], answers: dict[str, Any], qid: str) -> 
 
 # -- 3: the sidebar's last character -------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_the_sidebar_keeps_every_character_when_its_scrollbar_appears(lang: str,
-                                                                            shipped: pathways.RuleBase) -> None:
+async def test_the_sidebar_keeps_every_character_when_its_scrollbar_appears(
+    lang: str, shipped: pathways.RuleBase
+) -> None:
     """Enough answers for the sidebar to scroll at 80x24: its text must not lose its last column
     (the options were drawn for the width before the scrollbar came and then cut)."""
     app = build_app(lang=lang, as_of=AS_OF, rule_base=shipped)
@@ -92,7 +93,7 @@ async def test_the_sidebar_keeps_every_character_when_its_scrollbar_appears(lang
         await pilot.pause()
         shown = unspaced("".join(region_lines(app, sidebar)))
         session = app.session
-        for qid in session.answered_in_order()[:2]:   # the options at the top, whole on screen
+        for qid in session.answered_in_order()[:2]:  # the options at the top, whole on screen
             assert unspaced(session.question(qid, lang).text) in shown
             assert unspaced(session.value_text(qid, lang)) in shown
 
@@ -120,8 +121,7 @@ async def saved_case(pilot: Pilot[Any], product: str = "", answers: int = 2) -> 
     return path
 
 
-async def test_a_name_typed_on_a_start_screen_with_saved_cases_is_kept(data_dir: Path,
-                                                                       mini: pathways.RuleBase) -> None:
+async def test_a_name_typed_on_a_start_screen_with_saved_cases_is_kept(data_dir: Path, mini: pathways.RuleBase) -> None:
     """With saved cases the list has the focus (Enter resumes the most recent), yet a name typed
     there is not lost: it goes into the name field, and Enter starts the new case with it."""
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
@@ -133,9 +133,9 @@ async def test_a_name_typed_on_a_start_screen_with_saved_cases_is_kept(data_dir:
         cases = start.query_one("#cases")
         await wait_for(pilot, lambda: app.focused is cases, "the case list focused")
         await pilot.pause()
-        assert cases.size.height == 2                  # its two lines, no empty row under them
+        assert cases.size.height == 2  # its two lines, no empty row under them
         assert "Rule base: Mini rule base" in "\n".join(region_lines(app, start))
-        await send_keys(pilot, *"血糖仪 Glucose meter")          # typed fast, as a person types
+        await send_keys(pilot, *"血糖仪 Glucose meter")  # typed fast, as a person types
         name = start.query_one("#product", Input)
         await wait_for(pilot, lambda: name.value == "血糖仪 Glucose meter", f"the name typed (got {name.value!r})")
         assert app.focused is name
@@ -149,29 +149,38 @@ async def test_a_saved_case_is_renamed_from_the_start_screen(data_dir: Path, min
     """ctrl+n starts a case with no name; F2 on the list names it later: in its file, in the list."""
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
-        path = await saved_case(pilot)                   # unnamed (ctrl+n)
+        path = await saved_case(pilot)  # unnamed (ctrl+n)
         start = await start_screen(pilot)
         assert "(no product name)" in start.query_one("#cases").get_option(path.name).prompt.plain
         await focus(pilot, start.query_one("#cases"))
         await send_keys(pilot, "f2")
         await wait_for(pilot, lambda: isinstance(app.screen, RenameScreen), "the rename dialog")
         await send_keys(pilot, *"Blood glucose meter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, StartScreen)
-                       and "Blood glucose meter" in app.screen.query_one("#cases").get_option(path.name).prompt.plain,
-                       "the new name in the list")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, StartScreen)
+                and "Blood glucose meter" in app.screen.query_one("#cases").get_option(path.name).prompt.plain
+            ),
+            "the new name in the list",
+        )
         saved = pathways.read_answers_file(path)
         assert saved.case["product"] == "Blood glucose meter"
-        assert saved.answers == {q: MINI_CASE[q] for q in ("kind", "made_in")}   # nothing else changed
-        assert case_files(data_dir) == [path] and lock_files(data_dir) == []      # same file, lock let go
+        assert saved.answers == {q: MINI_CASE[q] for q in ("kind", "made_in")}  # nothing else changed
+        assert case_files(data_dir) == [path] and lock_files(data_dir) == []  # same file, lock let go
         # and it opens as it was, under its new name
         await open_listed(pilot, path.name)
-        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen) and not app.screen.busy
-                       and app.screen.qid == "active", "the case open at its next question")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, WizardScreen) and not app.screen.busy and app.screen.qid == "active",
+            "the case open at its next question",
+        )
         assert app.session.case.product == "Blood glucose meter"
 
 
-async def test_a_case_open_in_another_wizard_is_not_renamed_behind_its_back(data_dir: Path,
-                                                                              mini: pathways.RuleBase) -> None:
+async def test_a_case_open_in_another_wizard_is_not_renamed_behind_its_back(
+    data_dir: Path, mini: pathways.RuleBase
+) -> None:
     first = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     second = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with first.run_test(size=(100, 30), notifications=True) as one:
@@ -184,10 +193,13 @@ async def test_a_case_open_in_another_wizard_is_not_renamed_behind_its_back(data
             await send_keys(two, "f2")
             await wait_for(two, lambda: isinstance(second.screen, RenameScreen), "the rename dialog")
             await send_keys(two, *" two", "enter")
-            await wait_for(two, lambda: any("another pathways wizard" in m for m in notifications(second)),
-                           "the message that the case is open elsewhere")
+            await wait_for(
+                two,
+                lambda: any("another pathways wizard" in m for m in notifications(second)),
+                "the message that the case is open elsewhere",
+            )
             assert pathways.read_answers_file(path).case["product"] == "Shared"
-        await answer(one, "abroad")                        # the first goes on, its lock and saves intact
+        await answer(one, "abroad")  # the first goes on, its lock and saves intact
         saved = pathways.read_answers_file(path)
         assert saved.case["product"] == "Shared" and saved.answers == {"kind": "device", "made_in": "abroad"}
         assert case_files(data_dir) == [path]
@@ -207,7 +219,7 @@ async def test_the_open_case_is_renamed_from_the_wizard(data_dir: Path, mini: pa
         await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen), "back on the question")
         await wait_for(pilot, lambda: pathways.read_answers_file(path).case["product"] == "Implant", "the name saved")
         assert "Implant" in str(app.screen.query_one("#title-bar").visual)
-        assert [p.name for p in lock_files(data_dir)] == [f"{path.name}.lock"]   # still held
+        assert [p.name for p in lock_files(data_dir)] == [f"{path.name}.lock"]  # still held
         await answer(pilot, "abroad")
         saved = pathways.read_answers_file(path)
         assert saved.case["product"] == "Implant" and saved.answers == {"kind": "device", "made_in": "abroad"}
@@ -220,24 +232,32 @@ async def test_the_open_case_is_renamed_from_the_wizard(data_dir: Path, mini: pa
         await send_keys(pilot, "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RenameScreen), "the rename dialog from the palette")
         dialog_input = app.screen.query_one("#rename-name", Input)
-        assert dialog_input.value == "Implant" and dialog_input.selection.is_empty   # typing adds, not replaces
+        assert dialog_input.value == "Implant" and dialog_input.selection.is_empty  # typing adds, not replaces
         await send_keys(pilot, *" II", "enter")
         await wait_for(pilot, lambda: pathways.read_answers_file(path).case["product"] == "Implant II", "renamed again")
-        assert case_files(data_dir) == [path]               # no conflict copy: the revision check is content
+        assert case_files(data_dir) == [path]  # no conflict copy: the revision check is content
 
 
 # -- 2: the question at 80x24 ---------------------------------------------------------------------
 # the longest question text of the shipped rule base, and answers that lead the wizard to it
 LONGEST = "foreign_data_sufficient"
-TO_LONGEST = {"product_kind": "device", "made_in": "abroad", "device_category": "ai_software",
-              "device_class_settled": "not_settled", "ai_algorithm_maturity": "low", "ai_assisted_decision": True,
-              "clinical_exempt_catalogue": False, "clinical_same_variety": False,
-              "clinical_foreign_data": ["overseas_trial"]}
+TO_LONGEST = {
+    "product_kind": "device",
+    "made_in": "abroad",
+    "device_category": "ai_software",
+    "device_class_settled": "not_settled",
+    "ai_algorithm_maturity": "low",
+    "ai_assisted_decision": True,
+    "clinical_exempt_catalogue": False,
+    "clinical_same_variety": False,
+    "clinical_foreign_data": ["overseas_trial"],
+}
 
 
 def test_the_longest_question_is_the_one_tested(shipped: pathways.RuleBase) -> None:
-    lengths = {q: max(len(shipped.questions[q].model.text.get(lang)) for lang in ("en", "zh"))
-               for q in shipped.questions}
+    lengths = {
+        q: max(len(shipped.questions[q].model.text.get(lang)) for lang in ("en", "zh")) for q in shipped.questions
+    }
     assert max(lengths, key=lengths.__getitem__) == LONGEST
 
 
@@ -249,8 +269,9 @@ def fully_shown(app: Any, widget: Any) -> bool:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_at_80x24_the_buttons_stay_and_a_multi_list_shows_several_options(lang: str,
-                                                                                shipped: pathways.RuleBase) -> None:
+async def test_at_80x24_the_buttons_stay_and_a_multi_list_shows_several_options(
+    lang: str, shipped: pathways.RuleBase
+) -> None:
     app = build_app(lang=lang, as_of=AS_OF, rule_base=shipped)
     async with app.run_test(size=(80, 24)) as pilot:
         await new_case(pilot, "CT AI")
@@ -310,9 +331,9 @@ async def export_default(pilot: Pilot[Any], key: str) -> tuple[Path, str]:
     return proposed, folder_line
 
 
-async def test_exports_go_to_the_documents_folder_with_the_usual_permissions(home: Path, tmp_path: Path,
-                                                                             monkeypatch: pytest.MonkeyPatch,
-                                                                             mini: pathways.RuleBase) -> None:
+async def test_exports_go_to_the_documents_folder_with_the_usual_permissions(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mini: pathways.RuleBase
+) -> None:
     (home / "Documents").mkdir()
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -320,10 +341,10 @@ async def test_exports_go_to_the_documents_folder_with_the_usual_permissions(hom
         await walk(pilot, MINI_DEVICE_II)
         await checklist(pilot)
         path, folder_line = await export_default(pilot, "e")
-        assert path == home / "Documents" / "pathways" / "Glucose-meter-checklist.pdf"   # the full path, shown
+        assert path == home / "Documents" / "pathways" / "Glucose-meter-checklist.pdf"  # the full path, shown
         assert str(home / "Documents" / "pathways") in folder_line and EXPORT_DIR_ENV in folder_line
-        assert stat.S_IMODE(path.stat().st_mode) == 0o644                 # 0666 less the umask, not 0600
-        assert list((tmp_path / "started-here").iterdir()) == []           # nothing where it was started
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644  # 0666 less the umask, not 0600
+        assert list((tmp_path / "started-here").iterdir()) == []  # nothing where it was started
         # $PATHWAYS_EXPORT_DIR names another folder (read when the dialog opens)
         monkeypatch.setenv(EXPORT_DIR_ENV, str(tmp_path / "exports"))
         path, _ = await export_default(pilot, "s")
@@ -331,11 +352,10 @@ async def test_exports_go_to_the_documents_folder_with_the_usual_permissions(hom
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
         assert pathways.read_answers_file(path).answers == MINI_DEVICE_II
     saved = case_files(tmp_path / "data")
-    assert [stat.S_IMODE(p.stat().st_mode) for p in saved] == [0o600]      # the case itself stays private
+    assert [stat.S_IMODE(p.stat().st_mode) for p in saved] == [0o600]  # the case itself stays private
 
 
-async def test_without_a_documents_folder_exports_go_to_pathways_exports(home: Path,
-                                                                         mini: pathways.RuleBase) -> None:
+async def test_without_a_documents_folder_exports_go_to_pathways_exports(home: Path, mini: pathways.RuleBase) -> None:
     app = build_app(lang="zh", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot)
@@ -346,8 +366,9 @@ async def test_without_a_documents_folder_exports_go_to_pathways_exports(home: P
 
 
 # -- 5: what the case list says of a case with open questions --------------------------------------
-async def test_a_case_with_items_to_determine_is_not_listed_as_complete(data_dir: Path,
-                                                                        mini: pathways.RuleBase) -> None:
+async def test_a_case_with_items_to_determine_is_not_listed_as_complete(
+    data_dir: Path, mini: pathways.RuleBase
+) -> None:
     """No question left, but "don't know" leaves items to determine: the list says so, from the
     checklist worked out for those answers (and "complete" once nothing is open)."""
     answers = {"kind": "device", "made_in": "abroad", "active": "unknown", "implant": True, "features": []}
@@ -360,8 +381,11 @@ async def test_a_case_with_items_to_determine_is_not_listed_as_complete(data_dir
         await walk(pilot, answers)
         await checklist(pilot)
         [path] = case_files(data_dir)
-        await wait_for(pilot, lambda: pathways.read_answers_file(path).case["progress"].get("to_determine")
-                       == len(undetermined), "what is open, saved with the case")
+        await wait_for(
+            pilot,
+            lambda: pathways.read_answers_file(path).case["progress"].get("to_determine") == len(undetermined),
+            "what is open, saved with the case",
+        )
         start = await back_to_start(pilot)
         line = start.query_one("#cases").get_option(path.name).prompt.plain
         assert "complete" not in line
@@ -375,8 +399,11 @@ async def test_a_case_with_items_to_determine_is_not_listed_as_complete(data_dir
         await answer(pilot, True)
         await walk(pilot, answers | {"active": True})
         await checklist(pilot)
-        await wait_for(pilot, lambda: pathways.read_answers_file(path).case["progress"].get("to_determine") == 0,
-                       "nothing open, saved")
+        await wait_for(
+            pilot,
+            lambda: pathways.read_answers_file(path).case["progress"].get("to_determine") == 0,
+            "nothing open, saved",
+        )
         start = await back_to_start(pilot)
         assert "complete" in start.query_one("#cases").get_option(path.name).prompt.plain
 
@@ -397,7 +424,7 @@ async def test_chinese_labels_have_full_width_colons(data_dir: Path, shipped: pa
         assert "语言：" in text and not ASCII_COLON_AFTER_CHINESE.search(text)
         await new_case(pilot, "血糖仪")
         await answer_focused(pilot)
-        help_text = str(app.screen.query_one("#help-text").visual)   # product_kind: its options explained
+        help_text = str(app.screen.query_one("#help-text").visual)  # product_kind: its options explained
         assert "选项说明" in help_text and not ASCII_COLON_AFTER_CHINESE.search(help_text)
 
 
@@ -406,7 +433,7 @@ async def test_no_closing_bracket_starts_a_line_in_chinese(size: tuple[int, int]
     app = build_app(lang="zh", as_of=AS_OF, rule_base=shipped)
     async with app.run_test(size=size) as pilot:
         await new_case(pilot, "血糖仪")
-        await answer_until(pilot, DEVICE, "innov_patent")     # the longest Chinese question
+        await answer_until(pilot, DEVICE, "innov_patent")  # the longest Chinese question
         await pilot.pause()
         screen = wizard(app)
         for pane in ("#question-box", "#answers", "#routes"):
@@ -459,8 +486,9 @@ async def test_links_in_the_help_pane_are_whole_on_their_own_line(lang: str, shi
 
 # -- 7: the checklist's status line and the colour of "required" ----------------------------------
 @pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_the_status_line_separates_its_parts_and_required_is_not_green(lang: str,
-                                                                              mini: pathways.RuleBase) -> None:
+async def test_the_status_line_separates_its_parts_and_required_is_not_green(
+    lang: str, mini: pathways.RuleBase
+) -> None:
     app = build_app(lang=lang, as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot)

@@ -37,13 +37,14 @@ async def test_mini_scenarios_walked_by_keyboard(scenario: dict, mini: pathways.
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot, "Glucose meter")
         asked = await walk(pilot, scenario["answers"])
-        screen = (await checklist(pilot))
+        screen = await checklist(pilot)
         given = {q: scenario["answers"][q] for q in asked}
         assert app.session.answers == given
         assert screen.outcome == expected(mini, given)
         assert shown_item_ids(screen) == grouped_ids(screen.outcome)
         # the planner's own walk asks the same questions in the same order
         from pathways._scenarios import Scenario, run_scenario
+
         result = run_scenario(mini, Scenario(name="x", as_of=AS_OF, answers=scenario["answers"], expect={}))
         assert asked == result.asked
 
@@ -56,7 +57,7 @@ async def test_walk_by_mouse_in_chinese(mini: pathways.RuleBase) -> None:
         assert wizard(app).query_one("#q-text").visual.plain == "类型"
         asked = await walk(pilot, answers, click=True)
         assert asked == ["kind", "made_in", "active", "features"]
-        screen = (await checklist(pilot))
+        screen = await checklist(pilot)
         assert screen.outcome == expected(mini, answers, "zh")
         assert screen.outcome.lang == "zh"
 
@@ -67,12 +68,16 @@ async def test_every_question_type(types_rb: pathways.RuleBase) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot)
         await walk(pilot, answers)
-        screen = (await checklist(pilot))
+        screen = await checklist(pilot)
         assert app.session.answers == answers
         assert screen.outcome == expected(types_rb, answers)
         assert {i.id: i.status for i in screen.outcome.items} == {
-            "history": "required", "contact_file": "required", "licence": "required", "hk_notice": "required",
-            "sme_support": "to_be_verified"}
+            "history": "required",
+            "contact_file": "required",
+            "licence": "required",
+            "hk_notice": "required",
+            "sme_support": "to_be_verified",
+        }
 
 
 async def test_invalid_input_is_refused_with_a_reason(types_rb: pathways.RuleBase) -> None:
@@ -122,7 +127,7 @@ async def test_dont_know_by_key_and_by_button(mini: pathways.RuleBase) -> None:
         await answer(pilot, "tianjin")
         screen = wizard(app)
         assert screen.qid == "active"
-        await answer(pilot, "unknown", click=True)          # the "Don't know" button
+        await answer(pilot, "unknown", click=True)  # the "Don't know" button
         assert app.session.answers["active"] == "unknown"
         assert screen.qid == "features"
         await answer(pilot, [])
@@ -131,8 +136,9 @@ async def test_dont_know_by_key_and_by_button(mini: pathways.RuleBase) -> None:
         assert screen.qid == "implant"
         await answer(pilot, True)
         outcome = (await checklist(pilot)).outcome
-        assert outcome == expected(mini, {"kind": "device", "made_in": "tianjin", "active": "unknown",
-                                          "features": [], "implant": True})
+        assert outcome == expected(
+            mini, {"kind": "device", "made_in": "tianjin", "active": "unknown", "features": [], "implant": True}
+        )
         status = {i.id: i.status for i in outcome.items}
         assert status["reg"] == "to_determine" and status["determine"] == "required"
 
@@ -142,10 +148,10 @@ async def test_dont_know_is_offered_only_where_allowed(mini: pathways.RuleBase) 
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot)
         screen = wizard(app)
-        assert screen.qid == "kind"                              # unknown: allowed
+        assert screen.qid == "kind"  # unknown: allowed
         assert screen.active_bindings["ctrl+d"].enabled and screen.query_one("#dont-know").display
         await answer(pilot, "device")
-        assert screen.qid == "made_in"                           # unknown: forbidden
+        assert screen.qid == "made_in"  # unknown: forbidden
         assert screen.active_bindings["ctrl+d"].enabled is False and not screen.query_one("#dont-know").display
         await send_keys(pilot, "ctrl+d")
         await settle(pilot)
@@ -158,18 +164,18 @@ async def test_back_and_change_strikes_out_an_answer_that_no_longer_applies(mini
     async with app.run_test(size=(100, 30)) as pilot:
         await new_case(pilot)
         screen = wizard(app)
-        assert screen.check_action("back", ()) is None          # nothing to go back to
+        assert screen.check_action("back", ()) is None  # nothing to go back to
         assert screen.active_bindings["escape"].enabled is False
         await walk(pilot, first)
         assert "reg" in {i.id for i in (await checklist(pilot)).outcome.items}
-        await send_keys(pilot, "escape")                               # back to the questions
+        await send_keys(pilot, "escape")  # back to the questions
         await settle(pilot)
         screen = wizard(app)
         assert screen.qid == "features"
-        await send_keys(pilot, "escape", "escape")                     # Back, Back: to "active"
+        await send_keys(pilot, "escape", "escape")  # Back, Back: to "active"
         await settle(pilot)
         assert screen.qid == "active"
-        await answer(pilot, False)                                # change it
+        await answer(pilot, False)  # change it
         sidebar = screen.query_one("#answers")
         assert sidebar.struck == {"implant"}
         prompt = sidebar.get_option("implant").prompt
@@ -178,7 +184,7 @@ async def test_back_and_change_strikes_out_an_answer_that_no_longer_applies(mini
         await walk(pilot, first)
         outcome = (await checklist(pilot)).outcome
         answers = app.session.answers
-        assert answers["implant"] is True and answers["active"] is False   # kept, but not used
+        assert answers["implant"] is True and answers["active"] is False  # kept, but not used
         assert outcome == expected(mini, answers)
         assert [a.question for a in outcome.ignored_answers] == ["implant"]
         assert "reg" not in {i.id for i in outcome.items} and "filing" in {i.id for i in outcome.items}
@@ -193,7 +199,7 @@ async def test_sidebar_jumps_back_to_an_answer(mini: pathways.RuleBase) -> None:
         screen = wizard(app)
         assert screen.qid == "active"
         sidebar = screen.query_one("#answers")
-        await pilot.click(sidebar, offset=(3, 1))                 # the first answer: "kind"
+        await pilot.click(sidebar, offset=(3, 1))  # the first answer: "kind"
         await settle(pilot)
         assert screen.qid == "kind"
         assert screen.question_view.answer_widget.highlighted_option.id == "device"
@@ -205,7 +211,7 @@ async def test_sidebar_jumps_back_to_an_answer(mini: pathways.RuleBase) -> None:
         assert screen.qid == "active"
         # keyboard: focus the sidebar, move, Enter
         await focus(pilot, sidebar)
-        assert sidebar.highlighted is None                         # "active" is not answered yet
+        assert sidebar.highlighted is None  # "active" is not answered yet
         await send_keys(pilot, "down", "down", "enter")
         await settle(pilot)
         assert screen.qid == "made_in"
@@ -223,5 +229,6 @@ async def test_progress_and_route_preview_follow_the_answers(mini: pathways.Rule
         await answer(pilot, "device")
         step = pathways.next_question(mini, {"kind": "device"}, "en", AS_OF)
         assert screen.query_one("#progress-text").visual.plain == (
-            f"1 answered, up to {step.progress.remaining_at_most} more")
+            f"1 answered, up to {step.progress.remaining_at_most} more"
+        )
         assert [(r.id, r.applies) for r in screen.query_one("#routes").routes] == [("dev", "yes")]

@@ -42,10 +42,15 @@ def test_web_options_without_web_are_refused(args: list[str]) -> None:
 def test_a_broken_rule_base_is_reported_before_serving(tmp_path: Path) -> None:
     broken = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", broken)
-    (broken / "base.yaml").write_text((broken / "base.yaml").read_text(encoding="utf-8")
-                                      .replace("type: choice", "type: choise", 1), encoding="utf-8")
-    result = subprocess.run([str(PATHWAYS), "wizard", "--web", "--port", "0", "--rules", str(broken)],
-                            capture_output=True, text=True, timeout=WAIT)
+    (broken / "base.yaml").write_text(
+        (broken / "base.yaml").read_text(encoding="utf-8").replace("type: choice", "type: choise", 1), encoding="utf-8"
+    )
+    result = subprocess.run(
+        [str(PATHWAYS), "wizard", "--web", "--port", "0", "--rules", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
     assert result.returncode == 2
     assert re.search(r"base\.yaml:\d+", result.stderr) and "Serving" not in result.stdout
     assert "Traceback" not in result.stderr
@@ -56,8 +61,12 @@ def test_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run([str(PATHWAYS), "wizard", "--web", "--port", str(port), "--rules",
-                                 str(FIXTURES / "mini")], capture_output=True, text=True, timeout=WAIT)
+        result = subprocess.run(
+            [str(PATHWAYS), "wizard", "--web", "--port", str(port), "--rules", str(FIXTURES / "mini")],
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+        )
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1 port {port}" in result.stderr and "--port" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -65,8 +74,23 @@ def test_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
 
 def test_public_warns_that_there_is_no_authentication() -> None:
     # 192.0.2.7 (a documentation address) is not this machine's: the warning, then the bind fails
-    result = subprocess.run([str(PATHWAYS), "wizard", "--web", "--public", "--host", "192.0.2.7", "--port", "0",
-                             "--rules", str(FIXTURES / "mini")], capture_output=True, text=True, timeout=WAIT)
+    result = subprocess.run(
+        [
+            str(PATHWAYS),
+            "wizard",
+            "--web",
+            "--public",
+            "--host",
+            "192.0.2.7",
+            "--port",
+            "0",
+            "--rules",
+            str(FIXTURES / "mini"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
     assert "warning: serving the wizard on 192.0.2.7 with no authentication" in result.stderr
     assert result.returncode == 2 and "cannot listen on 192.0.2.7" in result.stderr
     assert "Traceback" not in result.stderr

@@ -21,11 +21,21 @@ class WebWizard:
 
     def __init__(self, cwd: Path, data_dir: Path, *args: str) -> None:
         # (exports into the test's own folder, never the home folder's documents)
-        env = {**os.environ, "PATHWAYS_DATA_DIR": str(data_dir), "PATHWAYS_EXPORT_DIR": str(cwd / "exports"),
-               "LANG": "C.UTF-8"}
+        env = {
+            **os.environ,
+            "PATHWAYS_DATA_DIR": str(data_dir),
+            "PATHWAYS_EXPORT_DIR": str(cwd / "exports"),
+            "LANG": "C.UTF-8",
+        }
         env.pop("NO_COLOR", None)
-        self.process = subprocess.Popen([str(PATHWAYS), "wizard", "--web", "--port", "0", *args], cwd=cwd, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            [str(PATHWAYS), "wizard", "--web", "--port", "0", *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()

@@ -89,17 +89,19 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Not a JSON object (bad_json, bad_request)."},
     401: {"model": ErrorBody, "description": "Missing or invalid bearer token (unauthorized)."},
     413: {"model": ErrorBody, "description": "Body larger than the limit (body_too_large)."},
-    422: {"model": ErrorBody, "description": "A field is invalid (invalid_request, invalid_answers, "
-                                             "unknown_item); `field` names it."},
+    422: {
+        "model": ErrorBody,
+        "description": "A field is invalid (invalid_request, invalid_answers, unknown_item); `field` names it.",
+    },
 }
 _GET_ERRORS: dict[int | str, dict[str, Any]] = {k: v for k, v in _ERRORS.items() if k in (401, 422)}
 
 
 # ---- errors ----------------------------------------------------------------------------------
 
+
 def _json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body).encode(), status_code=status,
-                    media_type="application/json", headers=headers)
+    return Response(json.dumps(body).encode(), status_code=status, media_type="application/json", headers=headers)
 
 
 def _loaded_of(request: Request) -> Loaded | None:
@@ -107,11 +109,18 @@ def _loaded_of(request: Request) -> Loaded | None:
     return loaded
 
 
-def _error(request: Request, status: int, code: str, message: str,
-           issues: list[ErrorIssue] | None = None, **extra: Any) -> Response:
+def _error(
+    request: Request, status: int, code: str, message: str, issues: list[ErrorIssue] | None = None, **extra: Any
+) -> Response:
     loaded = _loaded_of(request)
-    body = error_body(code, message, issues, request_id=request.scope.get("state", {}).get("request_id"),
-                      rulebase=loaded.ref if loaded else None, **extra)
+    body = error_body(
+        code,
+        message,
+        issues,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        rulebase=loaded.ref if loaded else None,
+        **extra,
+    )
     return _json_response(status, body)
 
 
@@ -133,8 +142,10 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _answers_error(request: Request, exc: AnswersError) -> Response:
-    issues = [ErrorIssue(code=i.code, message=_clip(i.message), field=_clip(i.field, 250),
-                         suggestion=i.suggestion) for i in exc.issues]
+    issues = [
+        ErrorIssue(code=i.code, message=_clip(i.message), field=_clip(i.field, 250), suggestion=i.suggestion)
+        for i in exc.issues
+    ]
     codes = {i.code for i in exc.issues}
     if codes == {"PA209"}:
         code, message = "unknown_item", issues[0].message
@@ -177,8 +188,15 @@ def _validation_error(request: Request, exc: RequestValidationError) -> Response
     return _error(request, 422, "invalid_request", _clip(message, 600), issues)
 
 
-_HTTP_CODES = {400: "bad_json", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "body_too_large", 503: "not_ready"}
+_HTTP_CODES = {
+    400: "bad_json",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    503: "not_ready",
+}
 
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -199,20 +217,35 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
 
 # ---- the front door (ASGI middleware) --------------------------------------------------------
 
-def _raw_error(status: int, code: str, message: str, request_id: str, loaded: Loaded | None,
-               extra_headers: list[tuple[bytes, bytes]] | None = None) -> tuple[Message, Message]:
-    body = json.dumps(error_body(code, message, request_id=request_id,
-                                 rulebase=loaded.ref if loaded else None)).encode()
+
+def _raw_error(
+    status: int,
+    code: str,
+    message: str,
+    request_id: str,
+    loaded: Loaded | None,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> tuple[Message, Message]:
+    body = json.dumps(
+        error_body(code, message, request_id=request_id, rulebase=loaded.ref if loaded else None)
+    ).encode()
     headers = [(b"content-type", _JSON), (b"content-length", str(len(body)).encode()), *(extra_headers or [])]
-    return ({"type": "http.response.start", "status": status, "headers": headers},
-            {"type": "http.response.body", "body": body})
+    return (
+        {"type": "http.response.start", "status": status, "headers": headers},
+        {"type": "http.response.body", "body": body},
+    )
 
 
 def _log_bug(request_id: str, where: str, exc: BaseException) -> None:
     """Log a bug with its stack, but not the exception's message (it may quote answers)."""
     frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
-    log.error("internal error [request %s] in %s: %s (message withheld: it may contain answers)\n%s",
-              request_id, where, type(exc).__name__, frames.rstrip())
+    log.error(
+        "internal error [request %s] in %s: %s (message withheld: it may contain answers)\n%s",
+        request_id,
+        where,
+        type(exc).__name__,
+        frames.rstrip(),
+    )
 
 
 def method_needs_type(scope: Scope) -> bool:
@@ -234,7 +267,7 @@ class _FrontDoor:
         scheme, _, token = value.partition(b" ")
         token = token.strip()
         ok = False
-        for candidate in tokens:   # compare with every token, always: no early exit, constant time
+        for candidate in tokens:  # compare with every token, always: no early exit, constant time
             ok |= hmac.compare_digest(token, candidate)
         return ok and scheme.lower() == b"bearer" and bool(token)
 
@@ -255,8 +288,8 @@ class _FrontDoor:
                 content_length = val
         request_id = request_id or uuid.uuid4().hex
         if method_needs_type(scope) and not any(k == b"content-type" for k, _ in headers):
-            scope["headers"] = headers = [*headers, (b"content-type", _JSON)]   # curl -d without -H
-        loaded = self.state.current              # the rule base this request will use, start to end
+            scope["headers"] = headers = [*headers, (b"content-type", _JSON)]  # curl -d without -H
+        loaded = self.state.current  # the rule base this request will use, start to end
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["pathways.loaded"] = loaded
@@ -268,12 +301,10 @@ class _FrontDoor:
             if message["type"] == "http.response.start":
                 status_box[0] = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode()),
-                                      *loaded.headers]
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode()), *loaded.headers]
             await send(message)
 
-        async def reply(status: int, code: str, message: str,
-                        extra: list[tuple[bytes, bytes]] | None = None) -> None:
+        async def reply(status: int, code: str, message: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
             start, body = _raw_error(status, code, message, request_id, loaded, extra)
             await send_wrapped(start)
             await send_wrapped(body)
@@ -283,13 +314,20 @@ class _FrontDoor:
                 admin = path.startswith("/v1/admin/")
                 tokens = self.state.admin_tokens if admin else self.state.tokens
                 if admin and not tokens:
-                    await reply(403, "forbidden", "the admin endpoints are disabled: start the server "
-                                                  "with --admin-token-file or $PATHWAYS_ADMIN_TOKENS")
+                    await reply(
+                        403,
+                        "forbidden",
+                        "the admin endpoints are disabled: start the server "
+                        "with --admin-token-file or $PATHWAYS_ADMIN_TOKENS",
+                    )
                     return
                 if tokens and not self._authorised(headers, tokens):
-                    await reply(401, "unauthorized", "missing or invalid bearer token "
-                                                     "(send 'Authorization: Bearer <token>')",
-                                [(b"www-authenticate", b'Bearer realm="pathways"')])
+                    await reply(
+                        401,
+                        "unauthorized",
+                        "missing or invalid bearer token (send 'Authorization: Bearer <token>')",
+                        [(b"www-authenticate", b'Bearer realm="pathways"')],
+                    )
                     return
             if content_length is not None:
                 try:
@@ -298,8 +336,7 @@ class _FrontDoor:
                     await reply(400, "bad_request", "invalid Content-Length header")
                     return
                 if declared > self.max_body:
-                    await reply(413, "body_too_large",
-                                f"the body has {declared} bytes; the limit is {self.max_body}")
+                    await reply(413, "body_too_large", f"the body has {declared} bytes; the limit is {self.max_body}")
                     return
             # read the whole body now (it is small, bounded) and replay it to the application
             chunks: list[bytes] = []
@@ -333,11 +370,13 @@ class _FrontDoor:
                 status_box[0] = 500
                 await reply(500, "internal_error", f"internal error (a bug: please report request id {request_id})")
         finally:
-            access_log.info("%s %s %s %d %.1fms", request_id, method, path, status_box[0],
-                            (time.perf_counter() - started) * 1000)
+            access_log.info(
+                "%s %s %s %d %.1fms", request_id, method, path, status_box[0], (time.perf_counter() - started) * 1000
+            )
 
 
 # ---- limits ----------------------------------------------------------------------------------
+
 
 def _bad_value(value: Any, depth: int = 0) -> str | None:
     """Why a JSON value cannot reach the engine (lone surrogates, non-finite numbers), or None."""
@@ -373,13 +412,13 @@ def _check_limits(answers: dict[str, Any], settings: Settings) -> None:
         if why:
             issues.append(AnswerIssue("PA202", f"expected a valid answer, got {why}", f"answers.{qid}"))
         elif isinstance(value, str) and len(value) > settings.max_text:
-            issues.append(AnswerIssue("PA206", f"text longer than {settings.max_text} characters",
-                                      f"answers.{qid}"))
+            issues.append(AnswerIssue("PA206", f"text longer than {settings.max_text} characters", f"answers.{qid}"))
     if issues:
         raise AnswersError(issues)
 
 
 # ---- OpenAPI ---------------------------------------------------------------------------------
+
 
 def _answers_component(loaded: Loaded) -> dict[str, Any]:
     schema = answers_schema(loaded.rb)["properties"]["answers"]
@@ -387,11 +426,18 @@ def _answers_component(loaded: Loaded) -> dict[str, Any]:
     for qid, prop in schema["properties"].items():
         title, description = prop.pop("title", None), prop.pop("description", None)
         variants = prop["anyOf"] if "anyOf" in prop else [prop]
-        props[qid] = {"anyOf": [*variants, {"type": "null", "description": "not answered"}],
-                      "title": title, "description": description}
-    return {"type": "object", "additionalProperties": False, "properties": props,
-            "description": f"Answers for rule base {loaded.ref.id} {loaded.ref.version} ({loaded.ref.hash[:12]}). "
-                           "Question id → answer; null means not answered."}
+        props[qid] = {
+            "anyOf": [*variants, {"type": "null", "description": "not answered"}],
+            "title": title,
+            "description": description,
+        }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": props,
+        "description": f"Answers for rule base {loaded.ref.id} {loaded.ref.version} ({loaded.ref.hash[:12]}). "
+        "Question id → answer; null means not answered.",
+    }
 
 
 def _defaults_into_descriptions(schema: dict[str, Any]) -> None:
@@ -412,8 +458,9 @@ def _openapi(app: FastAPI, state: State, settings: Settings) -> dict[str, Any]:
     if cached is not None and cached[0] == loaded.ref.hash:
         cached_schema: dict[str, Any] = cached[1]
         return cached_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                         routes=app.routes, openapi_version="3.1.0")
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes, openapi_version="3.1.0"
+    )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Answers"] = _answers_component(loaded)
     for name in ("CheckRequest", "DocumentRequest", "NextRequest", "ExplainRequest"):
@@ -422,15 +469,24 @@ def _openapi(app: FastAPI, state: State, settings: Settings) -> dict[str, Any]:
     for name in ("CheckRequest", "DocumentRequest", "NextRequest", "ExplainRequest", "ItemProgressIn"):
         _defaults_into_descriptions(components[name])
     # route ids are the rule base's, like question and item ids: an enum generated clients can use
-    components["RouteId"] = {"type": "string", "enum": list(loaded.rb.routes),
-                             "description": "A route (approval pathway) of the rule base."}
+    components["RouteId"] = {
+        "type": "string",
+        "enum": list(loaded.rb.routes),
+        "description": "A route (approval pathway) of the rule base.",
+    }
     for name, prop in (("ItemResult", "route"), ("RouteResult", "id"), ("RouteInfo", "id"), ("Explanation", "route")):
         described = components[name]["properties"][prop]
-        components[name]["properties"][prop] = {"$ref": "#/components/schemas/RouteId",
-                                                **{k: v for k, v in described.items() if k == "description"}}
+        components[name]["properties"][prop] = {
+            "$ref": "#/components/schemas/RouteId",
+            **{k: v for k, v in described.items() if k == "description"},
+        }
     schema["components"]["securitySchemes"] = {
-        "bearerAuth": {"type": "http", "scheme": "bearer",
-                       "description": "Required when the server has tokens (always beyond loopback)."}}
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Required when the server has tokens (always beyond loopback).",
+        }
+    }
     for path, operations in schema.get("paths", {}).items():
         if path.startswith("/v1/"):
             for op in operations.values():
@@ -452,8 +508,13 @@ server has tokens (always when it listens beyond loopback).
 """
 
 
-def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None,
-               checked_hash: str | None = None, handle_sighup: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    loaded: Loaded | None = None,
+    checked_hash: str | None = None,
+    handle_sighup: bool = False,
+) -> FastAPI:
     """The ASGI application for ``settings``; loads, checks and compiles the rule base now.
 
     ``loaded``: serve this already loaded rule base instead. ``checked_hash``: the content hash
@@ -472,24 +533,38 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         loop = asyncio.get_running_loop()
         installed = False
         if handle_sighup and threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGHUP"):
+
             def on_hup() -> None:
                 task = loop.create_task(state.reload_logged("SIGHUP"))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
+
             loop.add_signal_handler(signal.SIGHUP, on_hup)
             installed = True
         gc.collect()
-        gc.freeze()      # start-up objects (the rule base, the app) leave the collector's scans
-        log.info("start-up: serving rule base %s %s (%s); auth %s", loaded.ref.id, loaded.ref.version,
-                 loaded.ref.hash[:12], "on" if state.tokens else "off")
+        gc.freeze()  # start-up objects (the rule base, the app) leave the collector's scans
+        log.info(
+            "start-up: serving rule base %s %s (%s); auth %s",
+            loaded.ref.id,
+            loaded.ref.version,
+            loaded.ref.hash[:12],
+            "on" if state.tokens else "off",
+        )
         try:
             yield
         finally:
             if installed:
                 loop.remove_signal_handler(signal.SIGHUP)
 
-    app = FastAPI(title="pathways", version=__version__, description=_DESCRIPTION, lifespan=lifespan,
-                  openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="pathways",
+        version=__version__,
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
     if settings.docs:
         add_docs(app, "/openapi.json")
     app.state.pathways = state
@@ -502,8 +577,7 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         return _loaded_of(request) or state.current
 
     # explicit operation ids: generated clients name their functions after them
-    @app.post("/v1/checklist", response_model=Outcome, tags=["checklists"], operation_id="checklist",
-              responses=_ERRORS)
+    @app.post("/v1/checklist", response_model=Outcome, tags=["checklists"], operation_id="checklist", responses=_ERRORS)
     async def checklist(body: CheckRequest, request: Request) -> Response:
         """The checklist for the answers (the Outcome document): routes, items with their trace, timeline.
         JSON only: the checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document."""
@@ -512,28 +586,47 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang)
         return Response(outcome.model_dump_json().encode(), media_type="application/json")
 
-    @app.post("/v1/document", tags=["checklists"], operation_id="document", response_class=Response, responses={
-        200: {"description": "The checklist as a document for one case, with its content type.",
-              "content": {MEDIA_TYPES["pdf"]: {"schema": {"type": "string", "format": "binary"}},
-                          MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
-                          "text/html": {"schema": {"type": "string"}},
-                          "text/markdown": {"schema": {"type": "string"}}}}, **_ERRORS})
+    @app.post(
+        "/v1/document",
+        tags=["checklists"],
+        operation_id="document",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The checklist as a document for one case, with its content type.",
+                "content": {
+                    MEDIA_TYPES["pdf"]: {"schema": {"type": "string", "format": "binary"}},
+                    MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+                    "text/html": {"schema": {"type": "string"}},
+                    "text/markdown": {"schema": {"type": "string"}},
+                },
+            },
+            **_ERRORS,
+        },
+    )
     async def document(body: DocumentRequest, request: Request) -> Response:
         """The checklist as a document to send: a title block naming the product, the answers given, the
         disclaimer, the numbered checklist with its legal basis and why, the timeline and open questions."""
         loaded = current(request)
         _check_limits(body.answers, settings)
         outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang)
-        case = CaseDetails(product=body.product.strip(), company=body.company.strip(), case_date=body.case_date,
-                           progress={k: ItemProgress(done=v.done, note=v.note.strip())
-                                     for k, v in body.progress.items()})
+        case = CaseDetails(
+            product=body.product.strip(),
+            company=body.company.strip(),
+            case_date=body.case_date,
+            progress={k: ItemProgress(done=v.done, note=v.note.strip()) for k, v in body.progress.items()},
+        )
         # a PDF takes a noticeable fraction of a second: draw it off the event loop
         data = await asyncio.to_thread(export, outcome, body.format, case=case)
-        return Response(data, media_type=MEDIA_TYPES[body.format], headers={
-            "Content-Disposition": f"attachment; filename=\"checklist{SUFFIXES[body.format]}\""})
+        return Response(
+            data,
+            media_type=MEDIA_TYPES[body.format],
+            headers={"Content-Disposition": f'attachment; filename="checklist{SUFFIXES[body.format]}"'},
+        )
 
-    @app.post("/v1/next", response_model=NextQuestion, tags=["checklists"], operation_id="nextQuestion",
-              responses=_ERRORS)
+    @app.post(
+        "/v1/next", response_model=NextQuestion, tags=["checklists"], operation_id="nextQuestion", responses=_ERRORS
+    )
     async def next_(body: NextRequest, request: Request) -> Response:
         """The next question to ask (null when done), progress and the routes so far."""
         loaded = current(request)
@@ -541,8 +634,7 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         step = next_question(loaded.rb, body.answers, body.lang, body.as_of)
         return Response(step.model_dump_json().encode(), media_type="application/json")
 
-    @app.post("/v1/explain", response_model=Explanation, tags=["checklists"], operation_id="explain",
-              responses=_ERRORS)
+    @app.post("/v1/explain", response_model=Explanation, tags=["checklists"], operation_id="explain", responses=_ERRORS)
     async def explain_(body: ExplainRequest, request: Request) -> Response:
         """Why an item is, or is not, on the checklist for the answers."""
         loaded = current(request)
@@ -550,22 +642,38 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         result = explain(loaded.rb, body.answers, body.item, body.as_of, body.lang)
         return Response(result.model_dump_json().encode(), media_type="application/json")
 
-    @app.get("/v1/rulebase", response_model=RuleBaseInfo, tags=["rule base"], operation_id="ruleBase",
-             responses=_GET_ERRORS)
+    @app.get(
+        "/v1/rulebase", response_model=RuleBaseInfo, tags=["rule base"], operation_id="ruleBase", responses=_GET_ERRORS
+    )
     async def rulebase(request: Request) -> Response:
         """The rule base served: id, version, content hash, routes and counts."""
         return Response(current(request).info_json, media_type="application/json")
 
-    @app.get("/v1/questions", response_model=QuestionsOut, tags=["rule base"], operation_id="questions",
-             responses=_GET_ERRORS)
+    @app.get(
+        "/v1/questions",
+        response_model=QuestionsOut,
+        tags=["rule base"],
+        operation_id="questions",
+        responses=_GET_ERRORS,
+    )
     async def questions(request: Request, lang: Literal["zh", "en"] = Query("en")) -> Response:
         """Every question of the rule base, with options, in the language asked for."""
         return Response(current(request).questions_json(lang), media_type="application/json")
 
-    @app.post("/v1/admin/reload", response_model=ReloadResult, tags=["admin"], operation_id="reload", responses={
-        401: _ERRORS[401], 403: {"model": ErrorBody, "description": "No admin tokens are configured."},
-        422: {"model": ErrorBody, "description": "The new rule base was refused (rulebase_invalid); "
-                                                 "the old one keeps serving."}})
+    @app.post(
+        "/v1/admin/reload",
+        response_model=ReloadResult,
+        tags=["admin"],
+        operation_id="reload",
+        responses={
+            401: _ERRORS[401],
+            403: {"model": ErrorBody, "description": "No admin tokens are configured."},
+            422: {
+                "model": ErrorBody,
+                "description": "The new rule base was refused (rulebase_invalid); the old one keeps serving.",
+            },
+        },
+    )
     async def reload(request: Request) -> Response:
         """Re-read the rules directory; compile it in a subprocess, then swap atomically.
 
@@ -578,7 +686,7 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
             return _error(request, 422, "rulebase_invalid", exc.message, exc.issues)
         pid = supervisor_pid()
         if pid is not None:
-            os.kill(pid, signal.SIGHUP)        # the supervisor forwards it to every worker
+            os.kill(pid, signal.SIGHUP)  # the supervisor forwards it to every worker
         if not result.changed:
             log.info("reload (admin): rule base unchanged (%s)", result.current.hash[:12])
         return Response(result.model_dump_json().encode(), media_type="application/json")
@@ -588,12 +696,16 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         """The process is alive (for liveness probes)."""
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    @app.get("/readyz", response_model=Ready, tags=["health"], operation_id="readyz",
-             responses={503: {"model": ErrorBody, "description": "Not ready."}})
+    @app.get(
+        "/readyz",
+        response_model=Ready,
+        tags=["health"],
+        operation_id="readyz",
+        responses={503: {"model": ErrorBody, "description": "Not ready."}},
+    )
     async def readyz(request: Request) -> Response:
         """A compiled rule base is loaded: send traffic (for readiness probes and load balancers)."""
-        return Response(Ready(rulebase=current(request).ref).model_dump_json().encode(),
-                        media_type="application/json")
+        return Response(Ready(rulebase=current(request).ref).model_dump_json().encode(), media_type="application/json")
 
     app.openapi = lambda: _openapi(app, state, settings)  # type: ignore[method-assign]
 
@@ -602,17 +714,24 @@ def create_app(settings: Settings | None = None, *, loaded: Loaded | None = None
         # outside the front door: preflight requests carry no token, and errors need CORS headers too
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-                           expose_headers=["X-Request-ID", "X-Rulebase-Id", "X-Rulebase-Version",
-                                           "X-Rulebase-Hash"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "X-Rulebase-Id", "X-Rulebase-Version", "X-Rulebase-Hash"],
+        )
 
     @app.exception_handler(EngineError)
     async def engine_error(request: Request, exc: EngineError) -> Response:
         request_id = request.scope.get("state", {}).get("request_id", "?")
         _log_bug(request_id, f"{request.method} {request.url.path} (inference engine)", exc)
-        return _error(request, 500, "internal_error",
-                      f"internal error in the inference engine (a bug: please report request id {request_id})")
+        return _error(
+            request,
+            500,
+            "internal_error",
+            f"internal error in the inference engine (a bug: please report request id {request_id})",
+        )
 
     return app
 
@@ -625,5 +744,5 @@ def worker_app() -> FastAPI:
         data["tokens"] = [t for t in explicit.split("\n") if t]
     settings = Settings.model_validate(data)
     if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)   # until the lifespan installs the real handler
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the lifespan installs the real handler
     return create_app(settings, checked_hash=os.environ.get("PATHWAYS__CHECKED_HASH"), handle_sighup=True)

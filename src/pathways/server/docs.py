@@ -41,15 +41,19 @@ def add_docs(app: FastAPI, openapi_url: str) -> None:
     @app.get(DOCS_PATH, include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=openapi_url, title=f"{app.title} - API documentation",
-            swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js", swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
+            openapi_url=openapi_url,
+            title=f"{app.title} - API documentation",
+            swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
             # no validator badge: by default Swagger UI sends the document to validator.swagger.io
-            swagger_ui_parameters={"validatorUrl": None, "displayOperationId": True})
+            swagger_ui_parameters={"validatorUrl": None, "displayOperationId": True},
+        )
 
     for name, media_type in _ASSETS.items():
-        app.add_api_route(f"{ASSETS_PATH}/{name}", _asset_endpoint(name, media_type), methods=["GET", "HEAD"],
-                          include_in_schema=False)
+        app.add_api_route(
+            f"{ASSETS_PATH}/{name}", _asset_endpoint(name, media_type), methods=["GET", "HEAD"], include_in_schema=False
+        )
 
 
 def _asset_endpoint(name: str, media_type: str) -> Callable[[], Awaitable[Response]]:

@@ -49,9 +49,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits: Limits = getattr(self.config, "pathways_limits", None) or Limits()
-        self._head_open = True          # between the start of a request (or the connection) and its head's end
-        self._head_bytes = 0            # request line and headers, as the parser hands them over
-        self._raw_head_bytes = 0        # bytes of chunks that ended inside the head (a header still incomplete)
+        self._head_open = True  # between the start of a request (or the connection) and its head's end
+        self._head_bytes = 0  # request line and headers, as the parser hands them over
+        self._raw_head_bytes = 0  # bytes of chunks that ended inside the head (a header still incomplete)
         self._header_count = 0
         self._refusal: tuple[int, str] | None = None
         self._deadline: asyncio.TimerHandle | None = None
@@ -78,9 +78,19 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _write_error(self, status: int, message: str) -> None:
         body = message.encode("ascii", "replace")
-        self.transport.write(b"".join([
-            STATUS_LINE[status], b"content-type: text/plain; charset=utf-8\r\n",
-            b"content-length: ", str(len(body)).encode(), b"\r\n", b"connection: close\r\n\r\n", body]))
+        self.transport.write(
+            b"".join(
+                [
+                    STATUS_LINE[status],
+                    b"content-type: text/plain; charset=utf-8\r\n",
+                    b"content-length: ",
+                    str(len(body)).encode(),
+                    b"\r\n",
+                    b"connection: close\r\n\r\n",
+                    body,
+                ]
+            )
+        )
 
     def _refuse(self, status: int, message: str) -> None:
         self.logger.info("%s: refused (%d)", message, status)
@@ -127,7 +137,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             else:
                 self._unsupported_upgrade_warning()
             return
-        if was_open and self._head_open:   # all of it was head (it did not end in this chunk)
+        if was_open and self._head_open:  # all of it was head (it did not end in this chunk)
             self._raw_head_bytes += len(data)
             if self._raw_head_bytes > self.limits.max_head_bytes:
                 self._refuse(431, "request head too large")
@@ -138,7 +148,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._head_open = True
         self._head_bytes = self._raw_head_bytes = self._header_count = 0
-        if self._deadline is None:     # a new request on a kept-alive connection
+        if self._deadline is None:  # a new request on a kept-alive connection
             self._arm(self.limits.timeout_headers, 408, "request head not received in time")
 
     def _count(self, size: int) -> None:

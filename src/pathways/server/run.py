@@ -39,10 +39,12 @@ def log_config(level: str = "info") -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["pathways"] = {
-        "format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"}
-    config["handlers"]["pathways"] = {"formatter": "pathways", "class": "logging.StreamHandler",
-                                      "stream": "ext://sys.stderr"}
+    config["formatters"]["pathways"] = {"format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"}
+    config["handlers"]["pathways"] = {
+        "formatter": "pathways",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
     config["loggers"]["pathways"] = {"handlers": ["pathways"], "level": level.upper(), "propagate": False}
     return config
 
@@ -55,9 +57,9 @@ def preflight(settings: Settings) -> str:
     for message in deprecation_warnings():
         print(f"warning: {message}", file=sys.stderr)
     settings.check_exposure()
-    settings.resolve_tokens()          # a bad token file fails here, with its message
+    settings.resolve_tokens()  # a bad token file fails here, with its message
     rules_dir = rules_dir_of(settings)
-    rb = load_rule_base(rules_dir)     # RuleBaseError with file:line issues
+    rb = load_rule_base(rules_dir)  # RuleBaseError with file:line issues
     if settings.check_in_subprocess:
         checked = check_in_subprocess(settings, rules_dir)
         if checked != rb.content_hash:
@@ -103,16 +105,28 @@ def serve(settings: Settings) -> int:
     if settings.tokens:
         env["PATHWAYS__EXPLICIT_TOKENS"] = "\n".join(t.get_secret_value() for t in settings.tokens)
     config = uvicorn.Config(
-        "pathways.server.app:worker_app", factory=True, host=settings.host, port=settings.port,
-        workers=settings.workers, log_config=log_config(settings.log_level), log_level=settings.log_level,
-        access_log=False, server_header=False, timeout_keep_alive=settings.timeout_keep_alive,
+        "pathways.server.app:worker_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=log_config(settings.log_level),
+        log_level=settings.log_level,
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=settings.timeout_keep_alive,
         timeout_graceful_shutdown=settings.timeout_graceful_shutdown,
-        http=GuardedHttpToolsProtocol, h11_max_incomplete_event_size=settings.max_header_bytes)
+        http=GuardedHttpToolsProtocol,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+    )
     # the connection limits (server/protocol.py); the config, with them, is pickled to each worker
     config.pathways_limits = Limits(  # type: ignore[attr-defined]
-        max_head_bytes=settings.max_header_bytes, max_headers=settings.max_headers,
-        timeout_headers=settings.timeout_headers, timeout_body=settings.timeout_body,
-        max_connections=settings.max_connections)
+        max_head_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+        timeout_headers=settings.timeout_headers,
+        timeout_body=settings.timeout_body,
+        max_connections=settings.max_connections,
+    )
 
     if settings.workers == 1:
         env.pop("PATHWAYS__SUPERVISOR_PID", None)

@@ -30,7 +30,7 @@ MIN_TOKEN_LENGTH = 16
 TOKENS_ENV = "PATHWAYS_SERVER_TOKENS"
 DEPRECATED_TOKENS_ENV = "PATHWAYS_TOKENS"  # until 2026.12: too close to the client's PATHWAYS_TOKEN
 ADMIN_TOKENS_ENV = "PATHWAYS_ADMIN_TOKENS"
-_TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")   # visible ASCII: what an Authorization header carries
+_TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII: what an Authorization header carries
 
 
 class SettingsError(PathwaysError):
@@ -56,9 +56,11 @@ def _split_tokens(text: str, where: str) -> list[str]:
         tokens.extend(t for t in re.split(r"[\s,]+", line) if t)
     for index, token in enumerate(tokens, 1):
         if len(token) < MIN_TOKEN_LENGTH:
-            raise SettingsError(f"{where}: token {index} is shorter than {MIN_TOKEN_LENGTH} characters; "
-                                "use long random tokens (e.g. `python -c 'import secrets; "
-                                "print(secrets.token_urlsafe(32))'`)")
+            raise SettingsError(
+                f"{where}: token {index} is shorter than {MIN_TOKEN_LENGTH} characters; "
+                "use long random tokens (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`)"
+            )
         if not _TOKEN_CHARS.match(token):
             raise SettingsError(f"{where}: token {index} has characters other than visible ASCII")
     return tokens
@@ -69,8 +71,10 @@ def deprecation_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
     environ = os.environ if environ is None else environ
     if not environ.get(DEPRECATED_TOKENS_ENV):
         return []
-    return [f"${DEPRECATED_TOKENS_ENV} is deprecated: name it ${TOKENS_ENV} (the tokens the server accepts; "
-            "$PATHWAYS_TOKEN, singular, is the token a client sends). Both are read for now."]
+    return [
+        f"${DEPRECATED_TOKENS_ENV} is deprecated: name it ${TOKENS_ENV} (the tokens the server accepts; "
+        "$PATHWAYS_TOKEN, singular, is the token a client sends). Both are read for now."
+    ]
 
 
 def read_tokens(file: Path | None, env_var: str, environ: Mapping[str, str] | None = None) -> list[str]:
@@ -99,8 +103,9 @@ class Settings(BaseModel):
     workers: int = Field(1, ge=1, le=64)
     token_file: Path | None = None
     admin_token_file: Path | None = None
-    tokens: list[SecretStr] = Field(default_factory=list,
-                                    description="explicit tokens (added to those from files and environment)")
+    tokens: list[SecretStr] = Field(
+        default_factory=list, description="explicit tokens (added to those from files and environment)"
+    )
     admin_tokens: list[SecretStr] = Field(default_factory=list)
     allow_anonymous: bool = Field(False, description="serve beyond loopback without tokens (unsafe)")
     max_body_bytes: int = Field(64 * 1024, ge=256, le=16 * 1024 * 1024)
@@ -110,17 +115,21 @@ class Settings(BaseModel):
     check_in_subprocess: bool = Field(True, description="compile each rule base in a subprocess first")
     check_timeout: float = Field(120.0, gt=0, description="seconds the subprocess compile may take")
     check_command: list[str] | None = Field(
-        None, description="argv of the compile check (default: this Python, -m pathways.server.check); "
-                          "the rules directory is appended")
+        None,
+        description="argv of the compile check (default: this Python, -m pathways.server.check); "
+        "the rules directory is appended",
+    )
     log_level: str = "info"
     docs: bool = True
     timeout_keep_alive: int = Field(5, ge=1, le=3600, description="seconds an idle kept-alive connection stays open")
     # limits on connections, before any authentication (server/protocol.py)
-    max_header_bytes: int = Field(32 * 1024, ge=1024, le=1024 * 1024,
-                                  description="largest request head (request line and headers), bytes")
+    max_header_bytes: int = Field(
+        32 * 1024, ge=1024, le=1024 * 1024, description="largest request head (request line and headers), bytes"
+    )
     max_headers: int = Field(100, ge=10, le=1000, description="most request headers")
-    timeout_headers: float = Field(10.0, gt=0, le=3600,
-                                   description="seconds for a connection to send a complete request head")
+    timeout_headers: float = Field(
+        10.0, gt=0, le=3600, description="seconds for a connection to send a complete request head"
+    )
     timeout_body: float = Field(30.0, gt=0, le=3600, description="seconds to send the request body")
     max_connections: int = Field(1000, ge=1, le=100_000, description="open connections per worker")
     timeout_graceful_shutdown: int = 30
@@ -150,7 +159,8 @@ class Settings(BaseModel):
             raise SettingsError(
                 f"refusing to listen on {self.host} without bearer tokens: anyone who can reach it "
                 f"could use it. Give --token-file FILE or ${TOKENS_ENV}, or --allow-anonymous if a "
-                "proxy in front of it authenticates callers.")
+                "proxy in front of it authenticates callers."
+            )
 
     def check_argv(self, rules_dir: Path) -> list[str]:
         base = self.check_command or [sys.executable, "-m", "pathways.server.check"]

@@ -70,33 +70,59 @@ class Loaded:
     def __post_init__(self) -> None:
         rb = self.rb
         self.ref = RuleBaseRef(id=rb.id, version=rb.version, hash=rb.content_hash)
-        self.headers = [(b"x-rulebase-id", _header_value(rb.id)),
-                        (b"x-rulebase-version", _header_value(rb.version)),
-                        (b"x-rulebase-hash", _header_value(rb.content_hash))]
-        routes = [RouteInfo(id=rid, title=route.model.title.en,
-                            items=sum(1 for item in rb.items.values() if item.route == rid))
-                  for rid, route in rb.routes.items()]
+        self.headers = [
+            (b"x-rulebase-id", _header_value(rb.id)),
+            (b"x-rulebase-version", _header_value(rb.version)),
+            (b"x-rulebase-hash", _header_value(rb.content_hash)),
+        ]
+        routes = [
+            RouteInfo(
+                id=rid, title=route.model.title.en, items=sum(1 for item in rb.items.values() if item.route == rid)
+            )
+            for rid, route in rb.routes.items()
+        ]
         info = RuleBaseInfo(
-            id=rb.id, version=rb.version, hash=rb.content_hash, title=rb.manifest.title.en,
+            id=rb.id,
+            version=rb.version,
+            hash=rb.content_hash,
+            title=rb.manifest.title.en,
             title_zh=rb.manifest.title.zh,
-            released=rb.manifest.released, loaded_at=self.loaded_at, routes=routes,
-            counts=RuleBaseCounts(questions=len(rb.questions), fact_rules=len(rb.fact_rules),
-                                  items=len(rb.items), routes=len(rb.routes), sources=len(rb.sources),
-                                  authorities=len(rb.authorities)))
+            released=rb.manifest.released,
+            loaded_at=self.loaded_at,
+            routes=routes,
+            counts=RuleBaseCounts(
+                questions=len(rb.questions),
+                fact_rules=len(rb.fact_rules),
+                items=len(rb.items),
+                routes=len(rb.routes),
+                sources=len(rb.sources),
+                authorities=len(rb.authorities),
+            ),
+        )
         self.info_json = info.model_dump_json().encode()
 
     def questions_json(self, lang: str) -> bytes:
         cached = self._questions.get(lang)
         if cached is None:
-            out = QuestionsOut(rulebase=self.ref, lang=lang,  # type: ignore[arg-type]
-                               questions=[question_out(self.rb, qid, lang) for qid in self.rb.questions])
+            out = QuestionsOut(
+                rulebase=self.ref,
+                lang=lang,  # type: ignore[arg-type]
+                questions=[question_out(self.rb, qid, lang) for qid in self.rb.questions],
+            )
             cached = self._questions[lang] = out.model_dump_json().encode()
         return cached
 
 
 def _issues_of(exc: RuleBaseError) -> list[ErrorIssue]:
-    return [ErrorIssue(code=i.code, message=f"{i}", field=f"{i.file}:{i.line}:{i.column}" if i.line else i.file,
-                       suggestion=i.suggestion) for i in exc.issues]
+    return [
+        ErrorIssue(
+            code=i.code,
+            message=f"{i}",
+            field=f"{i.file}:{i.line}:{i.column}" if i.line else i.file,
+            suggestion=i.suggestion,
+        )
+        for i in exc.issues
+    ]
 
 
 def rules_dir_of(settings: Settings) -> Path:
@@ -107,11 +133,14 @@ def check_in_subprocess(settings: Settings, rules_dir: Path) -> str:
     """Compile ``rules_dir`` in a subprocess; its content hash, or RuleBaseRefused."""
     argv = settings.check_argv(rules_dir)
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=settings.check_timeout,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=settings.check_timeout, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
-        raise RuleBaseRefused(f"compiling the rule base did not finish within {settings.check_timeout:g} s "
-                              "(it would hang the engine); refused") from None
+        raise RuleBaseRefused(
+            f"compiling the rule base did not finish within {settings.check_timeout:g} s "
+            "(it would hang the engine); refused"
+        ) from None
     except OSError as exc:
         raise RuleBaseRefused(f"cannot run the compile check {argv[0]}: {exc.strerror}") from None
     if done.returncode < 0:
@@ -131,9 +160,15 @@ def check_in_subprocess(settings: Settings, rules_dir: Path) -> str:
         tail = done.stderr.strip().splitlines()[-1:] or ["no output"]
         raise RuleBaseRefused(f"the compile check failed (exit {done.returncode}): {tail[0][:300]}")
     if not result.get("ok"):
-        issues = [ErrorIssue(code=str(i.get("code", "?")), message=str(i.get("message", "")),
-                             field=(f"{i['file']}:{i.get('line', 0)}:{i.get('column', 0)}" if i.get("file") else None),
-                             suggestion=i.get("suggestion")) for i in result.get("issues", [])]
+        issues = [
+            ErrorIssue(
+                code=str(i.get("code", "?")),
+                message=str(i.get("message", "")),
+                field=(f"{i['file']}:{i.get('line', 0)}:{i.get('column', 0)}" if i.get("file") else None),
+                suggestion=i.get("suggestion"),
+            )
+            for i in result.get("issues", [])
+        ]
         raise RuleBaseRefused(f"the rule base does not compile ({len(issues)} issue(s))", issues)
     return str(result.get("hash"))
 
@@ -145,8 +180,9 @@ def load_checked(settings: Settings, rb: RuleBase | None = None, checked_hash: s
         try:
             rb = load_rule_base(rules_dir)
         except RuleBaseError as exc:
-            raise RuleBaseRefused(f"the rule base in {rules_dir} is invalid ({len(exc.issues)} issue(s))",
-                                  _issues_of(exc)) from None
+            raise RuleBaseRefused(
+                f"the rule base in {rules_dir} is invalid ({len(exc.issues)} issue(s))", _issues_of(exc)
+            ) from None
     if settings.check_in_subprocess and rb.content_hash != checked_hash:
         checked = check_in_subprocess(settings, rules_dir)
         if checked != rb.content_hash:
@@ -154,7 +190,7 @@ def load_checked(settings: Settings, rb: RuleBase | None = None, checked_hash: s
     try:
         compiled(rb).engine.prepare()  # every ruleset up front: no first-request pause
         evaluate(rb, {})
-        for lang in ("en", "zh"):   # remembered per rule base, date and language: every interview starts here
+        for lang in ("en", "zh"):  # remembered per rule base, date and language: every interview starts here
             next_question(rb, {}, lang)
     except EngineError as exc:
         raise RuleBaseRefused(f"the inference engine refused the rule base: {exc}") from None
@@ -203,26 +239,40 @@ class State:
             try:
                 rb = load_rule_base(rules_dir)
             except RuleBaseError as exc:
-                raise RuleBaseRefused(f"the rule base in {rules_dir} is invalid ({len(exc.issues)} issue(s))",
-                                      _issues_of(exc)) from None
+                raise RuleBaseRefused(
+                    f"the rule base in {rules_dir} is invalid ({len(exc.issues)} issue(s))", _issues_of(exc)
+                ) from None
             if rb.content_hash == previous.ref.hash:
                 return ReloadResult(changed=False, previous=previous.ref, current=previous.ref)
             loaded = load_checked(self.settings, rb)
-            self.current = loaded          # one reference assignment: atomic for every request
+            self.current = loaded  # one reference assignment: atomic for every request
             self.reloads += 1
             if previous.rb._compiled is not None:
                 # its reused engine sessions go now; requests still on it finish in fresh sessions
                 compiled(previous.rb).engine.release()
-            log.info("reload (%s): serving rule base %s %s (%s), was %s (%s)", why, loaded.ref.id,
-                     loaded.ref.version, loaded.ref.hash[:12], previous.ref.version, previous.ref.hash[:12])
+            log.info(
+                "reload (%s): serving rule base %s %s (%s), was %s (%s)",
+                why,
+                loaded.ref.id,
+                loaded.ref.version,
+                loaded.ref.hash[:12],
+                previous.ref.version,
+                previous.ref.hash[:12],
+            )
             return ReloadResult(changed=True, previous=previous.ref, current=loaded.ref)
 
     async def reload_logged(self, why: str) -> ReloadResult | None:
         try:
             result = await self.reload(why)
         except RuleBaseRefused as exc:
-            log.error("reload (%s) refused; still serving %s %s %s: %s", why, self.current.ref.id,
-                      self.current.ref.version, self.current.ref.hash[:12], exc.message)
+            log.error(
+                "reload (%s) refused; still serving %s %s %s: %s",
+                why,
+                self.current.ref.id,
+                self.current.ref.version,
+                self.current.ref.hash[:12],
+                exc.message,
+            )
             for issue in exc.issues[:20]:
                 log.error("  %s %s", issue.field or "", issue.message)
             return None

@@ -26,8 +26,8 @@ __all__ = ["ORPHAN_POLL_SECONDS", "WorkerProcess", "die_with_parent", "set_paren
 
 log = logging.getLogger("pathways.server")
 
-PR_SET_PDEATHSIG = 1          # <linux/prctl.h>
-ORPHAN_POLL_SECONDS = 0.5     # how often a worker checks that its supervisor is still its parent
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+ORPHAN_POLL_SECONDS = 0.5  # how often a worker checks that its supervisor is still its parent
 
 
 def set_parent_death_signal(sig: int) -> bool:
@@ -84,7 +84,7 @@ class WorkerProcess(Process):
     """uvicorn's worker process; in the worker, ``die_with_parent`` runs before the server starts."""
 
     def __init__(self, config: Any, sockets: list[socket.socket]) -> None:
-        self.supervisor_pid = os.getpid()   # set before uvicorn pickles this object for the child
+        self.supervisor_pid = os.getpid()  # set before uvicorn pickles this object for the child
         super().__init__(config, sockets)
 
     def target(self, sockets: list[socket.socket] | None = None) -> None:  # pragma: no cover - in the worker

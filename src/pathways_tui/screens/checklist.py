@@ -87,8 +87,9 @@ class ChecklistScreen(Screen[None]):
         loop = asyncio.get_running_loop()
         answers = dict(session.answers)
         try:
-            outcome = await loop.run_in_executor(self.papp.engine, session.backend.evaluate,
-                                                 answers, session.day, self.lang)
+            outcome = await loop.run_in_executor(
+                self.papp.engine, session.backend.evaluate, answers, session.day, self.lang
+            )
         except pathways.PathwaysError as exc:
             self.app.notify(failure_text(self.lang, exc), severity="error", timeout=10)
             return
@@ -122,8 +123,11 @@ class ChecklistScreen(Screen[None]):
         ids = {i.id for i in outcome.items}
         done = len(ids & set(self.session.case.ticked))
         state = t(lang, "complete" if outcome.complete else "incomplete")
-        parts: list[Content | str] = [Content.styled(t(lang, "ticked_n", done=done, total=len(ids)), "bold"),
-                                      separator(lang), Content(state)]
+        parts: list[Content | str] = [
+            Content.styled(t(lang, "ticked_n", done=done, total=len(ids)), "bold"),
+            separator(lang),
+            Content(state),
+        ]
         self.query_one("#status-line", Static).update(Wrapped(Content.assemble(*parts)))
 
     # -- items ----------------------------------------------------------------------------------

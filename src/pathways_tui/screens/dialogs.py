@@ -17,8 +17,14 @@ from ..i18n import help_markdown, localize_bindings, t
 
 __all__ = ["ExportScreen", "HelpScreen", "NoteScreen", "RenameScreen", "FORMAT_SUFFIX", "default_export_path"]
 
-FORMAT_SUFFIX = {"pdf": "-checklist.pdf", "xlsx": "-tracker.xlsx", "html": "-checklist.html",
-                 "md": "-checklist.md", "json": "-checklist.json", "yaml": "-answers.yaml"}
+FORMAT_SUFFIX = {
+    "pdf": "-checklist.pdf",
+    "xlsx": "-tracker.xlsx",
+    "html": "-checklist.html",
+    "md": "-checklist.md",
+    "json": "-checklist.json",
+    "yaml": "-answers.yaml",
+}
 
 
 def default_export_path(product: str, case_id: str, fmt: str, directory: Path) -> Path:
@@ -89,10 +95,14 @@ class ExportScreen(ModalScreen[tuple[str, Path] | None]):
                     yield RadioButton(t(lang, f"fmt_{fmt}"), value=fmt == self.fmt, id=f"fmt-{fmt}")
             yield Label(t(lang, "file"))
             # not selected on focus: a typed letter or space must not replace the whole path
-            yield Input(str(default_export_path(self.product, self.case_id, self.fmt, self.directory)),
-                        id="export-path", select_on_focus=False)
-            yield Label(t(lang, "export_folder", path=self.directory, env=EXPORT_DIR_ENV), id="export-folder",
-                        markup=False)
+            yield Input(
+                str(default_export_path(self.product, self.case_id, self.fmt, self.directory)),
+                id="export-path",
+                select_on_focus=False,
+            )
+            yield Label(
+                t(lang, "export_folder", path=self.directory, env=EXPORT_DIR_ENV), id="export-folder", markup=False
+            )
             with Horizontal(id="export-buttons"):
                 yield Button(t(lang, "cancel"), id="export-cancel", compact=True)
                 yield Button(t(lang, "write"), id="export-write", variant="primary", compact=True)
@@ -190,8 +200,9 @@ class RenameScreen(ModalScreen[str | None]):
         with Vertical():
             yield Label(t(lang, "rename_title"), id="rename-title")
             # the cursor at the end, nothing selected: a typed letter adds to the name, it does not replace it
-            yield Input(self.name_now, placeholder=t(lang, "product_placeholder"), id="rename-name",
-                        select_on_focus=False)
+            yield Input(
+                self.name_now, placeholder=t(lang, "product_placeholder"), id="rename-name", select_on_focus=False
+            )
             with Horizontal(id="rename-buttons"):
                 yield Button(t(lang, "cancel"), id="rename-cancel", compact=True)
                 yield Button(t(lang, "rename_save"), id="rename-save", variant="primary", compact=True)

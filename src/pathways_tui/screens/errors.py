@@ -34,8 +34,10 @@ class RuleBaseErrorScreen(Screen[None]):
         yield Static(t(self.lang, f"{kind}_title"), id="error-title", markup=False)
         yield Static(Content(t(self.lang, f"{kind}_intro", url=self.server)), id="error-intro")
         with VerticalScroll(id="error-scroll"):
-            yield Static(Content("\n").join(Content.assemble(("- ", "$error"), Content(line)) for line in self.lines),
-                         id="error-list")
+            yield Static(
+                Content("\n").join(Content.assemble(("- ", "$error"), Content(line)) for line in self.lines),
+                id="error-list",
+            )
         yield Footer()
 
     def on_mount(self) -> None:

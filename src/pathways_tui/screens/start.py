@@ -44,8 +44,12 @@ def _progress_text(case: Case, lang: str) -> str:
         return t(lang, "no_more_questions")  # (its checklist not worked out since the last answer)
     if case.to_determine == 0 and case.open_questions == 0:
         return t(lang, "done")
-    return t(lang, "open_state", items=counted(lang, case.to_determine, "item"),
-             questions=counted(lang, case.open_questions, "question"))
+    return t(
+        lang,
+        "open_state",
+        items=counted(lang, case.to_determine, "item"),
+        questions=counted(lang, case.open_questions, "question"),
+    )
 
 
 class CaseList(OptionList):
@@ -102,8 +106,12 @@ class StartScreen(Screen[None]):
                 yield Label(t(lang, "product"), id="product-label")
                 with Horizontal(id="new-row"):
                     # not selected on focus: what is typed adds to the name (see CaseList), never replaces it
-                    yield Input(app.pending_product, placeholder=t(lang, "product_placeholder"), id="product",
-                                select_on_focus=False)
+                    yield Input(
+                        app.pending_product,
+                        placeholder=t(lang, "product_placeholder"),
+                        id="product",
+                        select_on_focus=False,
+                    )
                     yield Button(t(lang, "new_case"), id="new", variant="primary", disabled=app.backend is None)
             yield Label(t(lang, "resume"), id="resume-label")
             yield CaseList(id="cases")
@@ -123,8 +131,9 @@ class StartScreen(Screen[None]):
         lines: list[Content] = []
         rb = app.backend
         if rb is None:
-            lines.append(Content.styled(t(lang, "loading" if not app.server else "connecting", url=app.server),
-                                        "italic"))
+            lines.append(
+                Content.styled(t(lang, "loading" if not app.server else "connecting", url=app.server), "italic")
+            )
         else:
             lines.append(Content(t(lang, "rulebase_line", title=rb.title(lang), id=rb.id, version=rb.version)))
             if rb.location:
@@ -160,14 +169,19 @@ class StartScreen(Screen[None]):
                 line2 += "  |  " + t(lang, "case_file", name=_one_line(case.key))
             prompt = Content.assemble((name, "bold"), "  ", (_date(case.updated), "dim"), "\n  ", (line2, "dim"))
             if case.key in self.in_use:
-                prompt = Content.assemble(prompt, "\n  ", (t(lang, "in_use_line", who=self.in_use[case.key]),
-                                                           "$warning"))
+                prompt = Content.assemble(
+                    prompt, "\n  ", (t(lang, "in_use_line", who=self.in_use[case.key]), "$warning")
+                )
             options.append(Option(prompt, id=case.key, disabled=other))
         for bad in unreadable:
             # listed, never opened, never moved: the user sees why and decides (issue 20)
-            prompt = Content.assemble((t(lang, "unreadable", name=_one_line(bad.key)), "bold $warning"),
-                                      "\n  ", (_one_line(bad.reason), "dim"),
-                                      "\n  ", (t(lang, "unreadable_hint"), "dim"))
+            prompt = Content.assemble(
+                (t(lang, "unreadable", name=_one_line(bad.key)), "bold $warning"),
+                "\n  ",
+                (_one_line(bad.reason), "dim"),
+                "\n  ",
+                (t(lang, "unreadable_hint"), "dim"),
+            )
             options.append(Option(prompt, id=bad.key, disabled=True))
         widget = self.query_one("#cases", OptionList)
         highlighted = widget.highlighted_option.id if widget.highlighted_option is not None else None

@@ -181,8 +181,12 @@ class WizardScreen(Screen[None]):
         # may come after its first idle moment), not at the next tick of the screen's 60 Hz update
         # timer (up to 16.7 ms later). Textual 8.2.8 (pinned) internals, which
         # tests/tui/test_responsiveness.py checks are still there.
-        if self._paint_pending and self.is_current and not self.app._batch_count and (
-                self._layout_required or self._dirty_widgets or self._repaint_required):
+        if (
+            self._paint_pending
+            and self.is_current
+            and not self.app._batch_count
+            and (self._layout_required or self._dirty_widgets or self._repaint_required)
+        ):
             self._on_timer_update()  # (paints: _compositor_refresh clears _paint_pending)
         await super()._on_idle(event)
 
@@ -199,8 +203,11 @@ class WizardScreen(Screen[None]):
         if action == "dont_know":
             # greyed out (not hidden) where a question does not accept it: the Footer keeps its keys
             view = self.question_view
-            return (None if self.busy or view is None or view.question is None or not view.question.unknown_allowed
-                    else True)
+            return (
+                None
+                if self.busy or view is None or view.question is None or not view.question.unknown_allowed
+                else True
+            )
         if action == "checklist":
             return None if self.busy else True
         return True
@@ -307,15 +314,18 @@ class WizardScreen(Screen[None]):
         if question.type in ("yes_no", "choice"):
             # the option under the cursor first (the likeliest answer), then the others
             options: list[Any] = [True, False] if question.type == "yes_no" else [o.value for o in question.options]
-            candidates = ([reading.value] if reading.ok else []) + [o for o in options if not reading.ok
-                                                                    or o != reading.value]
+            candidates = ([reading.value] if reading.ok else []) + [
+                o for o in options if not reading.ok or o != reading.value
+            ]
         elif question.type == "multi":
             # the ticks as they are, then each one tick away from them (most answers are a tick
             # or two; after every tick this is worked out again from the new ticks)
             ticked = set(reading.value) if reading.ok else set()
-            neighbours = [ticked ^ {o.value} for o in question.options[:self.MULTI_NEIGHBOURS]]
-            candidates = [[o.value for o in question.options if o.value in chosen]  # in option order
-                          for chosen in (ticked, *neighbours)]
+            neighbours = [ticked ^ {o.value} for o in question.options[: self.MULTI_NEIGHBOURS]]
+            candidates = [
+                [o.value for o in question.options if o.value in chosen]  # in option order
+                for chosen in (ticked, *neighbours)
+            ]
         elif reading.ok:
             candidates = [reading.value]
         if question.unknown_allowed:
@@ -432,8 +442,9 @@ class WizardScreen(Screen[None]):
         def plan() -> NextQuestion:
             # a prefetch of these very answers may have finished while this request queued
             ready = self._prefetched.get(key)
-            return ready if ready is not None else self.session.backend.next_question(
-                answers, self.lang, self.session.day)
+            return (
+                ready if ready is not None else self.session.backend.next_question(answers, self.lang, self.session.day)
+            )
 
         self.papp.ui_idle.set()  # the UI only waits now: let a prefetch under way finish
         try:

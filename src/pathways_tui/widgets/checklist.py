@@ -16,20 +16,49 @@ from ..i18n import bullet, colon as label_colon, gap, list_sep, paren, t
 from .question import cite_text
 from .text import TextPane, Wrapped
 
-__all__ = ["ChecklistList", "ItemDetail", "STATUS_STYLE", "SummaryView", "TimelineView", "grouped",
-           "item_status_text", "stage_name", "status_text"]
+__all__ = [
+    "ChecklistList",
+    "ItemDetail",
+    "STATUS_STYLE",
+    "SummaryView",
+    "TimelineView",
+    "grouped",
+    "item_status_text",
+    "stage_name",
+    "status_text",
+]
 
 # "required" in the text colour, as in the exports: green would say "done" (a tick is green here)
-STATUS_STYLE = {"required": "$foreground", "to_determine": "$warning", "to_be_verified": "$error",
-                "eligible": "$accent", "possibly_eligible": "$accent", "for_information": "$foreground-muted"}
+STATUS_STYLE = {
+    "required": "$foreground",
+    "to_determine": "$warning",
+    "to_be_verified": "$error",
+    "eligible": "$accent",
+    "possibly_eligible": "$accent",
+    "for_information": "$foreground-muted",
+}
 
 _STAGE = {
-    "en": {"preparation": "Preparation", "classification": "Classification", "testing": "Testing",
-           "clinical": "Clinical", "registration": "Registration", "manufacturing": "Manufacturing",
-           "post_market": "Post-market", "incentive": "Incentives and support"},
-    "zh": {"preparation": "准备", "classification": "分类界定", "testing": "检验", "clinical": "临床",
-           "registration": "注册/备案", "manufacturing": "生产", "post_market": "上市后",
-           "incentive": "激励与支持政策"},
+    "en": {
+        "preparation": "Preparation",
+        "classification": "Classification",
+        "testing": "Testing",
+        "clinical": "Clinical",
+        "registration": "Registration",
+        "manufacturing": "Manufacturing",
+        "post_market": "Post-market",
+        "incentive": "Incentives and support",
+    },
+    "zh": {
+        "preparation": "准备",
+        "classification": "分类界定",
+        "testing": "检验",
+        "clinical": "临床",
+        "registration": "注册/备案",
+        "manufacturing": "生产",
+        "post_market": "上市后",
+        "incentive": "激励与支持政策",
+    },
 }
 
 
@@ -45,9 +74,13 @@ def item_status_text(item: ItemResult, lang: str) -> Content:
     """The status; an option or guidance resting on an unconfirmed rule says so beside it."""
     text = status_text(item.status, lang)
     if item.kind != "obligation" and not item.confirmed:
-        text = Content.assemble(text, Content.styled(
-            f"（{t(lang, 'status_to_be_verified')}）" if lang == "zh" else f" ({t(lang, 'status_to_be_verified')})",
-            f"bold {STATUS_STYLE['to_be_verified']}"))
+        text = Content.assemble(
+            text,
+            Content.styled(
+                f"（{t(lang, 'status_to_be_verified')}）" if lang == "zh" else f" ({t(lang, 'status_to_be_verified')})",
+                f"bold {STATUS_STYLE['to_be_verified']}",
+            ),
+        )
     return text
 
 
@@ -96,8 +129,9 @@ class ChecklistList(OptionList):
                     options.append(None)
                 options.append(Option(Content.styled(title, "bold $accent"), id=f"_route_{route}", disabled=True))
                 current_route = route
-            options.append(Option(Content.styled(stage_name(stage, lang), "bold"), id=f"_stage_{route}_{stage}",
-                                  disabled=True))
+            options.append(
+                Option(Content.styled(stage_name(stage, lang), "bold"), id=f"_stage_{route}_{stage}", disabled=True)
+            )
             for item in items:
                 number += 1
                 self.item_ids.append(item.id)
@@ -138,8 +172,9 @@ class ItemDetail(TextPane):
         yield Static(Content.styled(t(self.lang, "select_item"), "dim"), id="detail-text", classes="pane-text")
         yield Button(t(self.lang, "mark_done"), id="tick", compact=True)
 
-    def show(self, item: ItemResult | None, outcome: Outcome, done: bool,
-             question_text: dict[str, str], note: str = "") -> None:
+    def show(
+        self, item: ItemResult | None, outcome: Outcome, done: bool, question_text: dict[str, str], note: str = ""
+    ) -> None:
         self.item = item
         button = self.query_one("#tick", Button)
         if item is None:
@@ -157,12 +192,19 @@ class ItemDetail(TextPane):
 
         def L(key: str) -> Content:  # a label, short as the lines that use it
             return Content.styled(t(lang, key), "bold")
+
         titles = {i.id: i.title for i in outcome.items + outcome.upcoming}
         route_title = next((r.title for r in outcome.routes if r.id == item.route), item.route)
         blocks: list[Content] = [
-            Content.assemble(Content.styled(item.title, "bold"), "\n", item_status_text(item, lang), "  ",
-                             Content.styled(t(lang, "kind_" + item.kind), "dim"), "\n",
-                             Content.styled(f"{route_title} / {stage_name(item.stage, lang)}", "dim")),
+            Content.assemble(
+                Content.styled(item.title, "bold"),
+                "\n",
+                item_status_text(item, lang),
+                "  ",
+                Content.styled(t(lang, "kind_" + item.kind), "dim"),
+                "\n",
+                Content.styled(f"{route_title} / {stage_name(item.stage, lang)}", "dim"),
+            ),
         ]
         if note:
             blocks.append(Content.assemble(L("note"), colon, Content.styled(note, "italic")))
@@ -177,21 +219,41 @@ class ItemDetail(TextPane):
         if item.after:
             facts.append(Content.assemble(L("after"), colon, list_sep(lang).join(titles.get(a, a) for a in item.after)))
         if item.valid_from or item.valid_to:
-            facts.append(Content.assemble(L("valid"), colon, f"{t(lang, 'from')} {item.valid_from or '...'} "
-                                          f"{t(lang, 'until')} {item.valid_to or '...'}"))
+            facts.append(
+                Content.assemble(
+                    L("valid"),
+                    colon,
+                    f"{t(lang, 'from')} {item.valid_from or '...'} {t(lang, 'until')} {item.valid_to or '...'}",
+                )
+            )
         if facts:
             blocks.append(Content("\n").join(facts))
         if item.documents:
-            blocks.append(Content("\n").join([L("documents")]
-                                             + [Content.assemble(bullet(lang), d) for d in item.documents]))
+            blocks.append(
+                Content("\n").join([L("documents")] + [Content.assemble(bullet(lang), d) for d in item.documents])
+            )
         trace = item.trace
         why: list[Content] = [L("why")]
         for a in trace.answers:
-            why.append(Content.assemble(bullet(lang), (t(lang, "because_answer"), "dim"), colon,
-                                        question_text.get(a.question, a.text), " = ", (_value(a.value, lang), "bold")))
+            why.append(
+                Content.assemble(
+                    bullet(lang),
+                    (t(lang, "because_answer"), "dim"),
+                    colon,
+                    question_text.get(a.question, a.text),
+                    " = ",
+                    (_value(a.value, lang), "bold"),
+                )
+            )
         for f in trace.facts:
-            line = Content.assemble(bullet(lang), (t(lang, "because_fact"), "dim"), colon, f"{f.fact} = ",
-                                    (_value(f.value, lang), "bold"), (f"  ({f.rule}, {f.file}:{f.line})", "dim"))
+            line = Content.assemble(
+                bullet(lang),
+                (t(lang, "because_fact"), "dim"),
+                colon,
+                f"{f.fact} = ",
+                (_value(f.value, lang), "bold"),
+                (f"  ({f.rule}, {f.file}:{f.line})", "dim"),
+            )
             if f.explain:
                 line = Content.assemble(line, "\n  ", Content.styled(f.explain, "italic"))
             why.append(line)
@@ -200,13 +262,20 @@ class ItemDetail(TextPane):
             if q.if_values:
                 text += " = " + " / ".join(_value(v, lang) for v in q.if_values)
             why.append(Content.assemble(bullet(lang), (t(lang, "open_until"), "$warning"), colon, text))
-        why.append(Content.assemble(bullet(lang), (t(lang, "condition"), "dim"), colon,
-                                    Content.styled(trace.condition, "italic")))
-        why.append(Content.assemble(bullet(lang), (t(lang, "rule"), "dim"), colon,
-                                    f"{trace.rule} ({trace.file}:{trace.line})"))
+        why.append(
+            Content.assemble(
+                bullet(lang), (t(lang, "condition"), "dim"), colon, Content.styled(trace.condition, "italic")
+            )
+        )
+        why.append(
+            Content.assemble(bullet(lang), (t(lang, "rule"), "dim"), colon, f"{trace.rule} ({trace.file}:{trace.line})")
+        )
         blocks.append(Content("\n").join(why))
-        blocks.append(Content("\n").join([L("sources")] + [Content.assemble(bullet(lang), cite_text(s, lang))
-                                                            for s in item.sources]))
+        blocks.append(
+            Content("\n").join(
+                [L("sources")] + [Content.assemble(bullet(lang), cite_text(s, lang)) for s in item.sources]
+            )
+        )
         blocks.append(Content.styled(f"id: {item.id}", "dim"))
         return Content("\n\n").join(blocks)
 
@@ -248,23 +317,43 @@ class TimelineView(VerticalScroll):
             cumulative += days
             lead = round(start / total * width)
             bar = max(round(cumulative / total * width) - lead, 1 if days else 0)
-            lines.append(Content.assemble(f"{number}.{gap(lang)}", Content(title), "\n   ",
-                                          (" " * lead, ""), (" " * bar, "on $accent"),
-                                          (f"  {days}{t(lang, 'wd')}" if lang == "zh" else
-                                           f"  {days} {t(lang, 'wd') if days != 1 else 'working day'}", "dim"),
-                                          (paren(lang, f"{t(lang, 'cumulative')} {cumulative}", en="  ({})"), "dim")))
+            lines.append(
+                Content.assemble(
+                    f"{number}.{gap(lang)}",
+                    Content(title),
+                    "\n   ",
+                    (" " * lead, ""),
+                    (" " * bar, "on $accent"),
+                    (
+                        f"  {days}{t(lang, 'wd')}"
+                        if lang == "zh"
+                        else f"  {days} {t(lang, 'wd') if days != 1 else 'working day'}",
+                        "dim",
+                    ),
+                    (paren(lang, f"{t(lang, 'cumulative')} {cumulative}", en="  ({})"), "dim"),
+                )
+            )
         if lines:
             blocks.append(Content("\n").join(lines))
         else:
             blocks.append(Content.styled(t(lang, "timeline_none"), "dim"))
         if tl.longest_typical is not None:
-            blocks.append(Content.assemble((t(lang, "in_practice"), "bold"), " ",
-                                           (duration_text(tl.longest_typical.time_limit, lang), "bold $warning"),
-                                           f" ({tl.longest_typical.title})"))
+            blocks.append(
+                Content.assemble(
+                    (t(lang, "in_practice"), "bold"),
+                    " ",
+                    (duration_text(tl.longest_typical.time_limit, lang), "bold $warning"),
+                    f" ({tl.longest_typical.title})",
+                )
+            )
         blocks.append(Content.styled(tl.note, "italic"))
         if tl.other_limits:
-            blocks.append(Content("\n").join([Content.styled(t(lang, "other_limits"), "bold")]
-                                             + [Content.assemble(bullet(lang), o) for o in tl.other_limits]))
+            blocks.append(
+                Content("\n").join(
+                    [Content.styled(t(lang, "other_limits"), "bold")]
+                    + [Content.assemble(bullet(lang), o) for o in tl.other_limits]
+                )
+            )
         self.query_one("#timeline-text", Static).update(Wrapped(Content("\n\n").join(blocks)))
 
 
@@ -280,38 +369,84 @@ class SummaryView(VerticalScroll):
 
     def show(self, outcome: Outcome, question_text: dict[str, str], answer_text: dict[str, str]) -> None:
         lang = self.lang
+
         def B(key: str) -> Content:  # a label, short as the lines that use it
             return Content.styled(t(lang, key), "bold")
+
         rb = outcome.rulebase
-        blocks: list[Content] = [Content.styled(f"{rb.id} {rb.version}  sha256 {rb.hash[:12]}  "
-                                                f"{outcome.as_of.isoformat()}", "dim"),
-                                 Content(t(lang, "complete" if outcome.complete else "incomplete"))]
+        blocks: list[Content] = [
+            Content.styled(f"{rb.id} {rb.version}  sha256 {rb.hash[:12]}  {outcome.as_of.isoformat()}", "dim"),
+            Content(t(lang, "complete" if outcome.complete else "incomplete")),
+        ]
         routes = [B("routes")]
-        routes += [Content.assemble(bullet(lang), r.title, "  ", (t(lang, f"applies_{r.applies}"), "dim"))
-                   for r in outcome.routes] or [Content.styled(t(lang, "no_routes"), "dim")]
+        routes += [
+            Content.assemble(bullet(lang), r.title, "  ", (t(lang, f"applies_{r.applies}"), "dim"))
+            for r in outcome.routes
+        ] or [Content.styled(t(lang, "no_routes"), "dim")]
         blocks.append(Content("\n").join(routes))
         if outcome.facts:
-            blocks.append(Content("\n").join([B("derived")] + [
-                Content.assemble(bullet(lang), f"{f.fact} = ", ("" if f.certain else "? ", "$warning"),
-                                 list_sep(lang).join(_value(v, lang) for v in f.values),
-                                 (paren(lang, ", ".join(f.rules), en="  ({})"), "dim"))
-                for f in outcome.facts]))
+            blocks.append(
+                Content("\n").join(
+                    [B("derived")]
+                    + [
+                        Content.assemble(
+                            bullet(lang),
+                            f"{f.fact} = ",
+                            ("" if f.certain else "? ", "$warning"),
+                            list_sep(lang).join(_value(v, lang) for v in f.values),
+                            (paren(lang, ", ".join(f.rules), en="  ({})"), "dim"),
+                        )
+                        for f in outcome.facts
+                    ]
+                )
+            )
         if outcome.upcoming:
-            blocks.append(Content("\n").join([B("upcoming")] + [
-                Content.assemble(bullet(lang), i.title, (f"  {t(lang, 'from')} {i.valid_from}", "dim"))
-                for i in outcome.upcoming]))
+            blocks.append(
+                Content("\n").join(
+                    [B("upcoming")]
+                    + [
+                        Content.assemble(bullet(lang), i.title, (f"  {t(lang, 'from')} {i.valid_from}", "dim"))
+                        for i in outcome.upcoming
+                    ]
+                )
+            )
         if outcome.unanswered:
-            blocks.append(Content("\n").join([B("unanswered")] + [
-                Content.assemble(bullet(lang), question_text.get(q, q)) for q in outcome.unanswered]))
+            blocks.append(
+                Content("\n").join(
+                    [B("unanswered")]
+                    + [Content.assemble(bullet(lang), question_text.get(q, q)) for q in outcome.unanswered]
+                )
+            )
         if outcome.ignored_answers:
-            blocks.append(Content("\n").join([B("ignored")] + [
-                Content.assemble(bullet(lang), (f"{question_text.get(a.question, a.question)} = "
-                                        f"{answer_text.get(a.question, _value(a.value, lang))}", "strike"),
-                                 (f"  {a.reason}", "dim"))
-                for a in outcome.ignored_answers]))
+            blocks.append(
+                Content("\n").join(
+                    [B("ignored")]
+                    + [
+                        Content.assemble(
+                            bullet(lang),
+                            (
+                                f"{question_text.get(a.question, a.question)} = "
+                                f"{answer_text.get(a.question, _value(a.value, lang))}",
+                                "strike",
+                            ),
+                            (f"  {a.reason}", "dim"),
+                        )
+                        for a in outcome.ignored_answers
+                    ]
+                )
+            )
         if outcome.conflicts:
-            blocks.append(Content("\n").join([Content.styled(t(lang, "conflicts"), "bold $error")] + [
-                Content.assemble(bullet(lang), f"{c.fact}{label_colon(lang)}{list_sep(lang).join(map(str, c.values))}"
-                                 f"{paren(lang, ', '.join(c.rules))}")
-                for c in outcome.conflicts]))
+            blocks.append(
+                Content("\n").join(
+                    [Content.styled(t(lang, "conflicts"), "bold $error")]
+                    + [
+                        Content.assemble(
+                            bullet(lang),
+                            f"{c.fact}{label_colon(lang)}{list_sep(lang).join(map(str, c.values))}"
+                            f"{paren(lang, ', '.join(c.rules))}",
+                        )
+                        for c in outcome.conflicts
+                    ]
+                )
+            )
         self.query_one("#summary-text", Static).update(Wrapped(Content("\n\n").join(blocks)))

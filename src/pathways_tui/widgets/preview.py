@@ -33,8 +33,9 @@ class RoutePreview(Static):
         # wraps in place instead of leaving the mark alone on a line
         for r in sorted(routes, key=lambda r: r.applies != "yes"):
             if r.applies == "yes":
-                lines.append(Content.assemble(Content.styled(r.title, "bold"), "\n",
-                                              ("✓ " + t(lang, "applies_yes"), "$success")))
+                lines.append(
+                    Content.assemble(Content.styled(r.title, "bold"), "\n", ("✓ " + t(lang, "applies_yes"), "$success"))
+                )
             else:
                 lines.append(Content.assemble(Content(r.title), "\n", ("? " + t(lang, "applies_maybe"), "$warning")))
         self.update(Wrapped(Content("\n").join(lines)))

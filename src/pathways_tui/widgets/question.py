@@ -24,9 +24,9 @@ __all__ = ["AnswerInput", "ChoiceList", "HelpPanel", "QuestionView", "Reading", 
 
 
 TALL_LIST_ROWS = 20  # the option list's largest height on tall terminals
-LIST_ROWS = 6        # rows the options keep however long the question (several options stay in view)
-TEXT_ROWS = 3        # rows the question text keeps however many options there are (it scrolls)
-BOX_SHARE = 0.7      # on tall terminals, the question box's largest share of its column
+LIST_ROWS = 6  # rows the options keep however long the question (several options stay in view)
+TEXT_ROWS = 3  # rows the question text keeps however many options there are (it scrolls)
+BOX_SHARE = 0.7  # on tall terminals, the question box's largest share of its column
 
 
 class ChoiceList(OptionList):
@@ -60,8 +60,14 @@ class ChoiceList(OptionList):
         self._labels: list[Content] = []
         self._ticked: set[str] = set()
 
-    def show_options(self, options: list[tuple[str, Content]], *, multiple: bool,
-                     ticked: set[str] | None = None, highlighted: int = 0) -> None:
+    def show_options(
+        self,
+        options: list[tuple[str, Content]],
+        *,
+        multiple: bool,
+        ticked: set[str] | None = None,
+        highlighted: int = 0,
+    ) -> None:
         """Put ``options`` (id, label) in the list; ``ticked``: the ones ticked (multi questions)."""
         self.multiple = multiple
         self._labels = [label for _, label in options]
@@ -208,13 +214,19 @@ class QuestionView(Vertical):
         row.display = not listed
         if q.type == "yes_no":
             current = {True: "yes", False: "no"}.get(value) if isinstance(value, bool) else None
-            choice.show_options([("yes", Content(t(lang, "yes"))), ("no", Content(t(lang, "no")))],
-                                multiple=False, highlighted=1 if current == "no" else 0)
+            choice.show_options(
+                [("yes", Content(t(lang, "yes"))), ("no", Content(t(lang, "no")))],
+                multiple=False,
+                highlighted=1 if current == "no" else 0,
+            )
         elif q.type == "choice":
             ids = [o.value for o in q.options]
             current = str(value) if value is not None else None
-            choice.show_options([(o.value, Content(o.label)) for o in q.options], multiple=False,
-                                highlighted=ids.index(current) if current in ids else 0)
+            choice.show_options(
+                [(o.value, Content(o.label)) for o in q.options],
+                multiple=False,
+                highlighted=ids.index(current) if current in ids else 0,
+            )
         elif q.type == "multi":
             ticked = set(value) if isinstance(value, list) else set()
             choice.show_options([(o.value, Content(o.label)) for o in q.options], multiple=True, ticked=ticked)
@@ -295,8 +307,9 @@ class QuestionView(Vertical):
         list_rows = 0
         if options.display:
             inner = width - options.styles.gutter.width - options.styles.scrollbar_size_vertical
-            list_rows = (options.get_content_height(self.content_region.size, viewport, inner)
-                         + options.styles.gutter.height)
+            list_rows = (
+                options.get_content_height(self.content_region.size, viewport, inner) + options.styles.gutter.height
+            )
             if tall:
                 list_rows = min(list_rows, TALL_LIST_ROWS)
         fixed = 0
@@ -409,8 +422,9 @@ def cite_text(source: SourceCitation, lang: str) -> Content:
         parts.append((paren(lang, t(lang, "unconfirmed"), en="  [{}]"), "$warning"))
     line = Content.assemble(*parts)
     if source.url:
-        line = Content.assemble(line, "\n  ", Content.styled(link_kind_text(source, lang), "italic"), "\n",
-                                link_line(source.url))
+        line = Content.assemble(
+            line, "\n  ", Content.styled(link_kind_text(source, lang), "italic"), "\n", link_line(source.url)
+        )
     return line
 
 
@@ -444,8 +458,9 @@ class HelpPanel(TextPane):
         helped = [o for o in q.options if o.help]
         if helped:
             lines = [Content.styled(t(lang, "options_help"), "bold")]
-            lines += [Content.assemble(Content.styled(o.label, "bold"), colon(lang), Content(o.help or ""))
-                      for o in helped]
+            lines += [
+                Content.assemble(Content.styled(o.label, "bold"), colon(lang), Content(o.help or "")) for o in helped
+            ]
             blocks.append(Content("\n").join(lines))
         if q.type == "number":
             facts = []

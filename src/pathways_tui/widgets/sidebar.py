@@ -32,19 +32,19 @@ class AnswersSidebar(OptionList):
         if shown != self._shown:
             previous, self._shown = self._shown, shown
             self.struck = {q for q in order if q in ignored}
-            if previous and not self.struck and shown[:len(previous)] == previous:
+            if previous and not self.struck and shown[: len(previous)] == previous:
                 # the usual step: one more answer at the end. Appending keeps the options already
                 # drawn (the list caches their rendering), where a rebuild would draw them all again
-                self.add_options([self._option(session, qid) for qid in order[len(previous):]])
+                self.add_options([self._option(session, qid) for qid in order[len(previous) :]])
             else:
                 self.set_options([self._option(session, qid) for qid in order])
                 if not order:
-                    self.add_option(Option(Content.styled(t(lang, "no_answers"), "dim"), id="_none",
-                                           disabled=True))
+                    self.add_option(Option(Content.styled(t(lang, "no_answers"), "dim"), id="_none", disabled=True))
                 elif self.struck:
                     self.add_option(None)
-                    self.add_option(Option(Content.styled(t(lang, "struck_legend"), "dim italic"),
-                                           id="_legend", disabled=True))
+                    self.add_option(
+                        Option(Content.styled(t(lang, "struck_legend"), "dim italic"), id="_legend", disabled=True)
+                    )
         self.highlighted = order.index(current) if current in order else None
 
     def _option(self, session: CaseSession, qid: str) -> Option:

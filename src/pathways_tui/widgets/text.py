@@ -54,9 +54,9 @@ def break_offsets(text: str, width: int) -> list[int]:
     """
     offsets: list[int] = []
     width = max(width, 2)
-    start = 0          # where the current line begins
-    used = 0           # cells on the current line before ``i`` (spaces at its end may overhang)
-    last = -1          # the last place after ``start`` where the line may end
+    start = 0  # where the current line begins
+    used = 0  # cells on the current line before ``i`` (spaces at its end may overhang)
+    last = -1  # the last place after ``start`` where the line may end
     for i, ch in enumerate(text):
         if i > start and _breakable(text[i - 1], ch):
             last = i
@@ -104,8 +104,9 @@ class Wrapped(Visual):
     sideways for its long links; ``TextPane`` sets it). ``keep``: paragraphs never broken.
     """
 
-    def __init__(self, content: Content, *, wrap_width: int | None = None,
-                 keep: Callable[[str], bool] = _never) -> None:
+    def __init__(
+        self, content: Content, *, wrap_width: int | None = None, keep: Callable[[str], bool] = _never
+    ) -> None:
         self.content = content
         self.wrap_width = wrap_width
         self.keep = keep
@@ -182,8 +183,7 @@ class TextPane(VerticalScroll):
 
         self._texts[selector] = content
         static = self.query_one(selector, Static)
-        static.update(Wrapped(content, wrap_width=self.wrap_width - static.styles.gutter.width,
-                              keep=_is_link_line))
+        static.update(Wrapped(content, wrap_width=self.wrap_width - static.styles.gutter.width, keep=_is_link_line))
 
     def on_resize(self) -> None:
         for selector, content in self._texts.items():
