@@ -265,3 +265,25 @@ def test_a_copied_rule_base_stays_valid(tmp_path: Path) -> None:
     root = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", root)
     assert pathways.load_rule_base(root).id == "mini"
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads the umask from /proc (Linux)")
+def test_write_file_never_changes_the_umask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setting the umask to read it would, for a moment, let files other threads create (the wizard
+    saves cases from worker threads) be world-writable: the mode comes from /proc instead."""
+    calls: list[int] = []
+    real_umask = os.umask
+
+    def spy(mask: int) -> int:
+        calls.append(mask)
+        return real_umask(mask)
+
+    previous = real_umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", spy)
+        out = tmp_path / "export.pdf"
+        pathways.write_file(out, b"%PDF-")
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+        assert calls == []
+    finally:
+        real_umask(previous)

@@ -42,9 +42,7 @@ def write_file(path: Path, text: str | bytes, *, durable: bool = True, mode: int
         except OSError:
             mode = None
     if mode is None:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         data = text if isinstance(text, bytes) else text.encode("utf-8")  # newlines written as given
@@ -64,3 +62,19 @@ def write_file(path: Path, text: str | bytes, *, durable: bool = True, mode: int
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux 4.7+).
+
+    Setting it to read it would, for a moment, let files other threads create be world-writable."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o077)  # the fallback: for the moment it takes, new files are private, never open
+    os.umask(umask)
+    return umask
