@@ -28,6 +28,8 @@ PUBLIC = [
     "MEDIA_TYPES",
     "SCHEMA_VERSION",
     "STAGES",
+    "STAGE_LABELS",
+    "STATUS_LABELS",
     "UNKNOWN",
     "AnswerIssue",
     "AnswerSet",

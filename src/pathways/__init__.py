@@ -68,7 +68,7 @@ from ._outcome import (
 )
 from ._render import FORMATS, MEDIA_TYPES, export, render
 from ._scheduling import giving_way
-from ._texts import duration_text, link_kind_text, time_limit_text
+from ._texts import STAGE_LABELS, STATUS_LABELS, duration_text, link_kind_text, time_limit_text
 
 __all__ = [
     # constants
@@ -79,6 +79,8 @@ __all__ = [
     "MEDIA_TYPES",
     "SCHEMA_VERSION",
     "STAGES",
+    "STAGE_LABELS",
+    "STATUS_LABELS",
     "UNKNOWN",
     # the rule base, answers and errors
     "AnswerIssue",

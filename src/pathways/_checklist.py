@@ -42,9 +42,15 @@ def rulebase_ref(rb: RuleBase) -> RuleBaseRef:
     return RuleBaseRef(id=rb.id, version=rb.version, hash=rb.content_hash)
 
 
+def _cache(rb: RuleBase, name: str) -> dict[Any, Any]:
+    """A cache kept on the loaded rule base: what depends only on it (and the language) is built once."""
+    caches: dict[str, dict[Any, Any]] = rb.__dict__.setdefault("_checklist_caches", {})
+    return caches.setdefault(name, {})
+
+
 def cite(rb: RuleBase, refs: list[SourceRef], lang: str) -> list[SourceCitation]:
     """Citations of ``refs``; immutable, so built once per rule base and language."""
-    cache: dict[tuple[str, str | None, str], SourceCitation] = rb.__dict__.setdefault("_citations", {})
+    cache: dict[tuple[str, str | None, str], SourceCitation] = _cache(rb, "citations")
     out = []
     for ref in refs:
         key = (ref.id, ref.article, lang)
@@ -99,7 +105,7 @@ def display_value(rb: RuleBase, name: str, value: Any, lang: str) -> Any:
 
 def _labels(rb: RuleBase, qid: str, lang: str) -> dict[Any, str]:
     """A choice question's option labels by value, in option order (once per rule base and language)."""
-    cache: dict[tuple[str, str], dict[Any, str]] = rb.__dict__.setdefault("_labels", {})
+    cache: dict[tuple[str, str], dict[Any, str]] = _cache(rb, "labels")
     labels = cache.get((qid, lang))
     if labels is None:
         labels = cache[(qid, lang)] = {o.value: o.label.get(lang) for o in rb.questions[qid].model.options or ()}
@@ -274,7 +280,7 @@ class _Builder:
 
     def _rule_parts(self, target: str) -> dict[str, Any]:
         """A fact rule's trace entry parts that do not depend on the case (once per rule base and language)."""
-        cache: dict[tuple[str, str], dict[str, Any]] = self.rb.__dict__.setdefault("_rule_parts", {})
+        cache: dict[tuple[str, str], dict[str, Any]] = _cache(self.rb, "rule_parts")
         parts = cache.get((target, self.lang))
         if parts is None:
             rule = self.rule_defs[target]
@@ -291,7 +297,7 @@ class _Builder:
         """An item's checklist parts that do not depend on the case (once per rule base and language).
 
         The models in it are frozen and shared; its sequences are tuples, copied into each result."""
-        cache: dict[tuple[str, str], dict[str, Any]] = self.rb.__dict__.setdefault("_item_parts", {})
+        cache: dict[tuple[str, str], dict[str, Any]] = _cache(self.rb, "item_parts")
         lang = self.lang
         parts = cache.get((item.model.id, lang))
         if parts is not None:

@@ -36,10 +36,10 @@ class Compiled:
     # next_question() with no answers, by (as_of, lang): the same for every user of this rule base
     first_questions: dict[tuple[Any, str], Any] = field(default_factory=dict)
     # per partition: the questions it reads, in rule-base order, and whether each has an ask_when
-    inputs: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
+    questions_read: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
 
 
-def _partition_inputs(rb: RuleBase, partitions: dict[str, Partition]) -> dict[str, tuple[tuple[str, bool], ...]]:
+def _questions_read(rb: RuleBase, partitions: dict[str, Partition]) -> dict[str, tuple[tuple[str, bool], ...]]:
     return {
         name: tuple((q, d.ask_when is not None) for q, d in rb.questions.items() if q in part.reads)
         for name, part in partitions.items()
@@ -77,7 +77,7 @@ def compiled(rb: RuleBase) -> Compiled:
             if rb._compiled is None:
                 partitions = compile_rules(rb)
                 rb._compiled = Compiled(
-                    partitions, new_engine(rb, partitions), inputs=_partition_inputs(rb, partitions)
+                    partitions, new_engine(rb, partitions), questions_read=_questions_read(rb, partitions)
                 )
     return rb._compiled
 
@@ -166,15 +166,28 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
     """
     comp = compiled(rb)
     now = {"t": "now", "v": to_engine_value("date", as_of)}
-    base: list[dict[str, Any]] = []
-    for qid, qdef in rb.questions.items():
-        if qid in answers:
-            base.extend(engine_facts(rb, qid, answers[qid]))
-        elif qdef.ask_when is None:
-            base.extend(pending_facts(rb, qid))
+    built: list[list[dict[str, Any]]] = []
+
+    def base() -> list[dict[str, Any]]:
+        """Every answer's engine facts, and those of the questions waiting: built on the first memo miss."""
+        if not built:
+            facts: list[dict[str, Any]] = []
+            for qid, qdef in rb.questions.items():
+                if qid in answers:
+                    facts.extend(engine_facts(rb, qid, answers[qid]))
+                elif qdef.ask_when is None:
+                    facts.extend(pending_facts(rb, qid))
+            built.append(facts)
+        return built[0]
+
     gated = [q for q in answers if rb.questions[q].ask_when is not None]
-    # no unknown or missing answer in sight: try running the strict rules only
-    certain = try_certain and not any(f["t"] == "u" or f.get("w") == "dk" for f in base)
+    # no unknown or missing answer in sight (no "don't know", no question without an ask_when left
+    # unanswered: those are the facts that say "undetermined"): try running the strict rules only
+    certain = (
+        try_certain
+        and not any(v is UNKNOWN for v in answers.values())
+        and all(q in answers for q, d in rb.questions.items() if d.ask_when is None)
+    )
     day = as_of.toordinal()
     while True:
         produced: list[dict[str, Any]] = []
@@ -193,8 +206,8 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
                 day,
                 tuple(
                     (q, _answer_key(answers[q])) if q in answers else (q, _PENDING_KEY)
-                    for q, gated in comp.inputs[name]
-                    if q in answers or not gated
+                    for q, has_ask_when in comp.questions_read[name]
+                    if q in answers or not has_ask_when
                 ),
                 tuple(map(fact_key, from_earlier)),
             )
@@ -202,7 +215,7 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
             def inputs(
                 reads: set[str] = reads, from_earlier: list[dict[str, Any]] = from_earlier
             ) -> list[dict[str, Any]]:
-                return [f for f in base if f["q"] in reads] + from_earlier + [now]
+                return [f for f in base() if f["q"] in reads] + from_earlier + [now]
 
             part_firings = comp.engine.run(name, inputs, certain, key=key)
             ran.append(name)

@@ -14,6 +14,7 @@ __all__ = [
     "DONT_KNOW",
     "EXPORT_LABELS",
     "KIND_LABELS",
+    "STAGE_LABELS",
     "STATUS_LABELS",
     "UNIT_LABELS",
     "duration_text",
@@ -192,6 +193,30 @@ def _summary_zh(
 
 
 # The words of exported documents (Markdown, HTML, PDF, XLSX), one table per language.
+# the stages of a checklist by their ids (pathways.STAGES), as every output and the wizard name them
+STAGE_LABELS = {
+    "en": {
+        "preparation": "Preparation",
+        "classification": "Classification",
+        "testing": "Testing",
+        "clinical": "Clinical",
+        "registration": "Registration",
+        "manufacturing": "Manufacturing",
+        "post_market": "Post-market",
+        "incentive": "Incentives and support",
+    },
+    "zh": {
+        "preparation": "准备",
+        "classification": "分类界定",
+        "testing": "检验",
+        "clinical": "临床",
+        "registration": "注册/备案",
+        "manufacturing": "生产",
+        "post_market": "上市后",
+        "incentive": "激励与支持政策",
+    },
+}
+
 EXPORT_LABELS: dict[str, dict[str, Any]] = {
     "en": {
         "colon": ": ",  # after a label; Chinese uses the full-width colon
@@ -219,16 +244,7 @@ EXPORT_LABELS: dict[str, dict[str, Any]] = {
         "applies": {"yes": "applies", "maybe": "may apply"},
         "status": STATUS_LABELS["en"],
         "kind": KIND_LABELS["en"],
-        "stage": {
-            "preparation": "Preparation",
-            "classification": "Classification",
-            "testing": "Testing",
-            "clinical": "Clinical",
-            "registration": "Registration",
-            "manufacturing": "Manufacturing",
-            "post_market": "Post-market",
-            "incentive": "Incentives and support",
-        },
+        "stage": STAGE_LABELS["en"],
         "checklist": "Checklist",
         "number": "No.",
         "route": "Route",
@@ -312,16 +328,7 @@ EXPORT_LABELS: dict[str, dict[str, Any]] = {
         "applies": {"yes": "适用", "maybe": "可能适用"},
         "status": STATUS_LABELS["zh"],
         "kind": KIND_LABELS["zh"],
-        "stage": {
-            "preparation": "准备",
-            "classification": "分类界定",
-            "testing": "检验",
-            "clinical": "临床",
-            "registration": "注册/备案",
-            "manufacturing": "生产",
-            "post_market": "上市后",
-            "incentive": "激励与支持政策",
-        },
+        "stage": STAGE_LABELS["zh"],
         "checklist": "清单",
         "number": "序号",
         "route": "路径",

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pathways import STAGES, ItemResult, Outcome, duration_text, time_limit_text
+from pathways import STAGE_LABELS, STAGES, STATUS_LABELS, ItemResult, Outcome, duration_text, time_limit_text
 
 from ..i18n import bullet, colon as label_colon, gap, list_sep, paren, t
 from .question import cite_text
@@ -38,36 +38,14 @@ STATUS_STYLE = {
     "for_information": "$foreground-muted",
 }
 
-_STAGE = {
-    "en": {
-        "preparation": "Preparation",
-        "classification": "Classification",
-        "testing": "Testing",
-        "clinical": "Clinical",
-        "registration": "Registration",
-        "manufacturing": "Manufacturing",
-        "post_market": "Post-market",
-        "incentive": "Incentives and support",
-    },
-    "zh": {
-        "preparation": "准备",
-        "classification": "分类界定",
-        "testing": "检验",
-        "clinical": "临床",
-        "registration": "注册/备案",
-        "manufacturing": "生产",
-        "post_market": "上市后",
-        "incentive": "激励与支持政策",
-    },
-}
-
 
 def stage_name(stage: str, lang: str) -> str:
-    return _STAGE["zh" if lang == "zh" else "en"].get(stage, stage)
+    return STAGE_LABELS["zh" if lang == "zh" else "en"].get(stage, stage)
 
 
 def status_text(status: str, lang: str) -> Content:
-    return Content.styled(t(lang, f"status_{status}"), f"bold {STATUS_STYLE[status]}")
+    words = STATUS_LABELS["zh" if lang == "zh" else "en"]
+    return Content.styled(words[status], f"bold {STATUS_STYLE[status]}")
 
 
 def item_status_text(item: ItemResult, lang: str) -> Content:
@@ -77,7 +55,7 @@ def item_status_text(item: ItemResult, lang: str) -> Content:
         text = Content.assemble(
             text,
             Content.styled(
-                f"（{t(lang, 'status_to_be_verified')}）" if lang == "zh" else f" ({t(lang, 'status_to_be_verified')})",
+                paren(lang, STATUS_LABELS["zh" if lang == "zh" else "en"]["to_be_verified"]),
                 f"bold {STATUS_STYLE['to_be_verified']}",
             ),
         )
