@@ -33,8 +33,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import durable_rules_engine as _C
 from durable import engine as _durable
@@ -70,7 +69,7 @@ def sessions_setting(value: str | None = None) -> str:
 
 
 class _Live:
-    """A reused engine session: its id, the runs it served, the ids of the facts it holds now."""
+    """A reused engine session: its id, the runs it served, the ids of the facts it holds now (JSON)."""
 
     __slots__ = ("sid", "runs", "ids")
 
@@ -87,12 +86,36 @@ class _QuietHost(_durable.Host):  # type: ignore[misc]  # durable-rules is untyp
         return None
 
 
-@dataclass(frozen=True)
 class Firing:
-    """One rule that fired, with the engine facts it matched (positive patterns only)."""
+    """One rule that fired, with the engine facts it matched (positive patterns only).
 
-    rule: CompiledRule
-    matched: tuple[dict[str, Any], ...]
+    The reused-session path keeps the engine's message and decodes the matched facts only when
+    they are read (traces, answer rules): choosing the next question reads none of them.
+    """
+
+    __slots__ = ("rule", "_matched", "_message")
+
+    def __init__(
+        self, rule: CompiledRule, matched: tuple[dict[str, Any], ...] | None = None, message: str | None = None
+    ) -> None:
+        if matched is None and message is None:
+            raise ValueError("a firing needs its matched facts or the engine's message")
+        self.rule = rule
+        self._matched = matched
+        self._message = message
+
+    @property
+    def matched(self) -> tuple[dict[str, Any], ...]:
+        matched = self._matched
+        if matched is None:
+            assert self._message is not None
+            (by_name,) = _loads(self._message).values()  # one action a message
+            matched = self._matched = tuple(fact for key, fact in sorted(by_name.items()) if key != "g")
+            self._message = None
+        return matched
+
+    def __repr__(self) -> str:
+        return f"Firing({self.rule.name!r})"
 
 
 class _Collision(Exception):
@@ -180,6 +203,19 @@ def produced_facts(rule: CompiledRule, certain: bool, values: tuple[Any, ...] = 
     return []
 
 
+class _Encoded(NamedTuple):
+    """An engine fact with our identity of it and its JSON up to the closing brace (the session
+    id and the fact id are appended per run): the reused path sends facts without encoding them."""
+
+    key: str
+    body: str
+    fact: dict[str, Any]
+
+
+def _encode(fact: dict[str, Any]) -> _Encoded:
+    return _Encoded(fact_key(fact), _dumps(fact)[:-1], fact)
+
+
 def _noop(c: Any) -> None:
     return None
 
@@ -218,6 +254,7 @@ class Engine:
         self._certain = False
         self._ids: Callable[[dict[str, Any]], str] = self._default_id
         self._salt_value = "0"
+        self._id_json: dict[str, str] = {}  # fact key -> its default id, JSON-encoded (this salt)
         self.partitions = partitions
         self._values = values  # the possible values of a closed question, by id
         self._names = {part: f"{name}{index}" for index, part in enumerate(partitions)}
@@ -254,8 +291,8 @@ class Engine:
             values = self._values(rule.action.target) if rule.action.kind in ("ask", "answer") else ()
             table[rule.name] = (
                 rule,
-                produced_facts(rule, certain=False, values=values),
-                produced_facts(rule, certain=True, values=values),
+                tuple(map(_encode, produced_facts(rule, certain=False, values=values))),
+                tuple(map(_encode, produced_facts(rule, certain=True, values=values))),
                 rule.action.kind == "answer",
                 values,
             )
@@ -374,6 +411,7 @@ class Engine:
                 if attempt == MAX_COLLISION_RETRIES:
                     raise EngineError(f"fact identity collision persisted after re-keying: {exc}") from None
                 self._salt_value = str(next(self._salt) + 1)
+                self._id_json = {}
         raise AssertionError("unreachable")
 
     def forget(self) -> None:
@@ -427,30 +465,37 @@ class Engine:
                 live = _Live(f"r{next(self._seq)}")
                 try:  # an action must have run in a session before it may be deleted
                     self._assert(
-                        handle, _C.assert_fact, {"sid": live.sid, "t": "__open__"}, "open fact", table, certain, [], []
+                        handle,
+                        _C.assert_fact,
+                        _dumps({"sid": live.sid, "t": "__open__"}),
+                        "open fact",
+                        table,
+                        certain,
+                        [],
+                        [],
                     )
                 except Exception as exc:  # not deleted: a session where no action ran cannot be
                     raise EngineError(f"the engine failed: {getattr(exc, 'message', exc)}") from exc
             sid = live.sid
             ids = live.ids
             firings: list[Firing] = []
-            pending: list[dict[str, Any]] = []
+            pending: list[_Encoded] = []
             seen: set[str] = set()
             gate_ids: list[str] = []
             clean = False
             try:
-                batch = self._new_facts(facts, seen, sid, ids)
+                batch = self._new_facts(map(_encode, facts), seen, sid, ids)
                 if batch:
                     self._assert(handle, _C.assert_facts, batch, "input fact", table, certain, firings, pending)
                 for stage, mode, bucket in part.gates:
                     if certain and mode == "p":
                         continue
-                    gid = f"g:{stage}:{mode}:{bucket}"
+                    gid = f'"g:{stage}:{mode}:{bucket}"'  # JSON: the gate's id
                     gate_ids.append(gid)
                     self._assert(
                         handle,
                         _C.assert_fact,
-                        {"sid": sid, "id": gid, "t": "g", "n": stage, "m": mode, "b": bucket},
+                        f'{{"sid": "{sid}", "id": {gid}, "t": "g", "n": {stage}, "m": "{mode}", "b": {bucket}}}',
                         "stage gate",
                         table,
                         certain,
@@ -477,33 +522,41 @@ class Engine:
                 else:
                     self._delete(name, sid)
 
-    def _new_facts(
-        self, facts: Iterable[dict[str, Any]], seen: set[str], sid: str, ids: list[str]
-    ) -> list[dict[str, Any]]:
-        """The facts not in the session yet (by our own identity), with the session id and an id."""
+    def _new_facts(self, facts: Iterable[_Encoded], seen: set[str], sid: str, ids: list[str]) -> str:
+        """The facts not in the session yet (by our own identity), with the session id and an id:
+        a JSON array ("" if none). ``ids`` gets each fact's id, JSON-encoded, for the reset."""
         out = []
-        for fact in facts:
-            key = fact_key(fact)
+        default = getattr(self._ids, "__func__", None) is Engine._default_id
+        cache = self._id_json
+        suffix = f', "sid": "{sid}", "id": '
+        for key, body, fact in facts:
             if key in seen:
                 continue  # an input given twice, or a fact two rules derive: once is enough
             seen.add(key)
-            fid = self._ids(fact)
-            out.append(dict(fact, sid=sid, id=fid))
+            fid = cache.get(key) if default else None
+            if fid is None:
+                fid = _dumps(self._ids(fact))
+                if default:
+                    if len(cache) >= 200_000:  # bounded: text answers are open-ended
+                        cache.clear()
+                    cache[key] = fid
+            out.append(body + suffix + fid + "}")
             ids.append(fid)
-        return out
+        return "[" + ",".join(out) + "]" if out else ""
 
     def _assert(
         self,
         handle: int,
         assert_: Callable[[int, str], Any],
-        payload: Any,
+        payload: str,
         what: str,
         table: dict[str, Any],
         certain: bool,
         firings: list[Firing],
-        pending: list[dict[str, Any]],
+        pending: list[_Encoded],
     ) -> None:
-        code, offset = assert_(handle, _dumps(payload))
+        """Send ``payload`` (JSON) to the session and run the actions it makes due."""
+        code, offset = assert_(handle, payload)
         if code == 2:
             # an id the session holds already: a different fact with the same 32-bit identity
             raise _Collision(what)
@@ -518,7 +571,7 @@ class Engine:
         table: dict[str, Any],
         certain: bool,
         firings: list[Firing],
-        pending: list[dict[str, Any]],
+        pending: list[_Encoded],
     ) -> None:
         """Run the session's pending actions: record each firing and what it derives."""
         result = _C.start_action_for_state(handle, offset)
@@ -527,17 +580,21 @@ class Engine:
         message = result[1]
         pause = current_pause()
         while message:
-            action_name, matched_by_name = next(iter(_loads(message).items()))  # one action a message
-            entry = table.get(action_name)  # None: open__ (keeper__ never fires)
+            # '{"<rule name>":{...matched facts...}}': the name is read without decoding the rest
+            entry = table.get(message[2 : message.index('"', 2)])  # None: open__ (keeper__ never fires)
             if entry is not None:
                 try:
                     if pause is not None:
                         pause()
                     rule, emits, emits_certain, answer, values = entry
-                    matched = tuple(fact for key, fact in sorted(matched_by_name.items()) if key != "g")
-                    firings.append(Firing(rule, matched))
+                    firing = Firing(rule, message=message)
+                    firings.append(firing)
                     pending.extend(
-                        answer_facts(rule, matched, values) if answer else emits_certain if certain else emits
+                        map(_encode, answer_facts(rule, firing.matched, values))
+                        if answer
+                        else emits_certain
+                        if certain
+                        else emits
                     )
                 except BaseException:
                     _C.abandon_action(handle, offset)
@@ -553,7 +610,8 @@ class Engine:
             for ids in (gate_ids, live.ids):
                 if not ids:
                     continue
-                code, offset = _C.retract_facts(handle, _dumps([{"sid": live.sid, "id": i} for i in ids]))
+                head = f'{{"sid": "{live.sid}", "id": '
+                code, offset = _C.retract_facts(handle, "[" + ",".join(head + i + "}" for i in ids) + "]")
                 if code != 0:
                     return False
                 due = _C.start_action_for_state(handle, offset)

@@ -37,6 +37,9 @@ class Compiled:
     first_questions: dict[tuple[Any, str], Any] = field(default_factory=dict)
     # per partition: the questions it reads, in rule-base order, and whether each has an ask_when
     questions_read: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
+    # what a non-answer rule asserts when it fires, by (id of the rule, certain): the facts and
+    # their keys, built once (the rules live as long as this object)
+    emitted: dict[tuple[int, bool], tuple[tuple[dict[str, Any], str], ...]] = field(default_factory=dict)
 
 
 def _questions_read(rb: RuleBase, partitions: dict[str, Partition]) -> dict[str, tuple[tuple[str, bool], ...]]:
@@ -190,7 +193,7 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
     )
     day = as_of.toordinal()
     while True:
-        produced: list[dict[str, Any]] = []
+        produced: list[tuple[dict[str, Any], str]] = []  # (fact, its key)
         firings: list[Firing] = []
         ran: list[str] = []
         possible_routes: set[str] = set()
@@ -201,7 +204,7 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
             # the partition's facts, identified without building most of them: its answers (or
             # "waiting"), the facts earlier partitions produced that it reads, and the date
             reads = part.reads
-            from_earlier = [f for f in produced if f["q"] in reads]
+            from_earlier = [(f, k) for f, k in produced if f["q"] in reads]
             key = (
                 day,
                 tuple(
@@ -209,24 +212,30 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
                     for q, has_ask_when in comp.questions_read[name]
                     if q in answers or not has_ask_when
                 ),
-                tuple(map(fact_key, from_earlier)),
+                tuple(k for _, k in from_earlier),
             )
 
             def inputs(
-                reads: set[str] = reads, from_earlier: list[dict[str, Any]] = from_earlier
+                reads: set[str] = reads, from_earlier: list[tuple[dict[str, Any], str]] = from_earlier
             ) -> list[dict[str, Any]]:
-                return [f for f in base() if f["q"] in reads] + from_earlier + [now]
+                return [f for f in base() if f["q"] in reads] + [f for f, _ in from_earlier] + [now]
 
             part_firings = comp.engine.run(name, inputs, certain, key=key)
             ran.append(name)
             firings.extend(part_firings)
             for firing in part_firings:
-                action = firing.rule.action
+                rule = firing.rule
+                action = rule.action
                 if action.kind == "answer":
-                    produced.extend(answer_facts(firing.rule, firing.matched, _closed_values(rb, action.target)))
+                    made = answer_facts(rule, firing.matched, _closed_values(rb, action.target))
+                    produced.extend((f, fact_key(f)) for f in made)
                 else:
-                    values = _closed_values(rb, action.target) if action.kind == "ask" else ()
-                    produced.extend(produced_facts(firing.rule, certain, values))
+                    emitted = comp.emitted.get((id(rule), certain))
+                    if emitted is None:
+                        values = _closed_values(rb, action.target) if action.kind == "ask" else ()
+                        made = produced_facts(rule, certain, values)
+                        emitted = comp.emitted[(id(rule), certain)] = tuple((f, fact_key(f)) for f in made)
+                    produced.extend(emitted)
                 if name == CORE and action.kind == "derive" and action.target.startswith("route."):
                     possible_routes.add(action.target[len("route.") :])
         run = Run({}, {}, firings, ran, certain)
