@@ -45,7 +45,7 @@ from ._errors import EngineError
 # giving_way: the old private name of pathways.giving_way, for callers not yet moved to the public one
 from ._scheduling import current_pause, giving_way
 
-__all__ = ["Engine", "Firing", "answer_facts", "fact_key", "giving_way", "produced_facts"]
+__all__ = ["EncodedFact", "Engine", "Firing", "answer_facts", "encode", "fact_key", "giving_way", "produced_facts"]
 
 MAX_COLLISION_RETRIES = 3
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # as durable's own glue encodes
@@ -203,24 +203,25 @@ def produced_facts(rule: CompiledRule, certain: bool, values: tuple[Any, ...] = 
     return []
 
 
-class _Encoded(NamedTuple):
+class EncodedFact(NamedTuple):
     """An engine fact with our identity of it and its JSON up to the closing brace (the session
-    id and the fact id are appended per run): the reused path sends facts without encoding them."""
+    id and the fact id are appended per run): facts are encoded once, not per run."""
 
     key: str
     body: str
     fact: dict[str, Any]
 
 
-def _encode(fact: dict[str, Any]) -> _Encoded:
-    return _Encoded(fact_key(fact), _dumps(fact)[:-1], fact)
+def encode(fact: dict[str, Any]) -> EncodedFact:
+    """``fact`` ready for the engine (see ``EncodedFact``)."""
+    return EncodedFact(fact_key(fact), _dumps(fact)[:-1], fact)
 
 
 def _noop(c: Any) -> None:
     return None
 
 
-def _facts_list(facts: Iterable[dict[str, Any]] | Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def _facts_list(facts: Iterable[EncodedFact] | Callable[[], list[EncodedFact]]) -> list[EncodedFact]:
     return facts() if callable(facts) else list(facts)
 
 
@@ -291,8 +292,8 @@ class Engine:
             values = self._values(rule.action.target) if rule.action.kind in ("ask", "answer") else ()
             table[rule.name] = (
                 rule,
-                tuple(map(_encode, produced_facts(rule, certain=False, values=values))),
-                tuple(map(_encode, produced_facts(rule, certain=True, values=values))),
+                tuple(map(encode, produced_facts(rule, certain=False, values=values))),
+                tuple(map(encode, produced_facts(rule, certain=True, values=values))),
                 rule.action.kind == "answer",
                 values,
             )
@@ -365,7 +366,7 @@ class Engine:
     def run(
         self,
         partition: str,
-        facts: Iterable[dict[str, Any]] | Callable[[], list[dict[str, Any]]],
+        facts: Iterable[EncodedFact] | Callable[[], list[EncodedFact]],
         certain: bool = False,
         key: Hashable | None = None,
     ) -> list[Firing]:
@@ -385,7 +386,7 @@ class Engine:
         # caller passes only those), in order; the firings are shared, never changed by callers
         if key is None:
             facts = _facts_list(facts)
-            key = tuple(map(fact_key, facts))
+            key = tuple(f.key for f in facts)
         key = (partition, certain, key)
         with self._memo_lock:
             hit = self._memo.get(key)
@@ -403,7 +404,7 @@ class Engine:
                 self._memo.popitem(last=False)
         return firings
 
-    def _run_keyed(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+    def _run_keyed(self, partition: str, facts: list[EncodedFact], certain: bool) -> list[Firing]:
         for attempt in range(MAX_COLLISION_RETRIES + 1):
             try:
                 return self._run_once(partition, facts, certain)
@@ -438,12 +439,12 @@ class Engine:
         except Exception:  # pragma: no cover - the session is gone either way
             pass
 
-    def _run_once(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+    def _run_once(self, partition: str, facts: list[EncodedFact], certain: bool) -> list[Firing]:
         if self.sessions == "fresh" or self._released:
             return self._run_fresh(partition, facts, certain)
         return self._run_reused(partition, facts, certain)
 
-    def _run_reused(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+    def _run_reused(self, partition: str, facts: list[EncodedFact], certain: bool) -> list[Firing]:
         """One run in the partition's reused session; the session is left empty, or deleted.
 
         Drives durable's C API directly (the rule actions run here, in ``_drain``): no Closure or
@@ -479,12 +480,12 @@ class Engine:
             sid = live.sid
             ids = live.ids
             firings: list[Firing] = []
-            pending: list[_Encoded] = []
+            pending: list[EncodedFact] = []
             seen: set[str] = set()
             gate_ids: list[str] = []
             clean = False
             try:
-                batch = self._new_facts(map(_encode, facts), seen, sid, ids)
+                batch = self._new_facts(facts, seen, sid, ids)
                 if batch:
                     self._assert(handle, _C.assert_facts, batch, "input fact", table, certain, firings, pending)
                 for stage, mode, bucket in part.gates:
@@ -522,7 +523,7 @@ class Engine:
                 else:
                     self._delete(name, sid)
 
-    def _new_facts(self, facts: Iterable[_Encoded], seen: set[str], sid: str, ids: list[str]) -> str:
+    def _new_facts(self, facts: Iterable[EncodedFact], seen: set[str], sid: str, ids: list[str]) -> str:
         """The facts not in the session yet (by our own identity), with the session id and an id:
         a JSON array ("" if none). ``ids`` gets each fact's id, JSON-encoded, for the reset."""
         out = []
@@ -553,7 +554,7 @@ class Engine:
         table: dict[str, Any],
         certain: bool,
         firings: list[Firing],
-        pending: list[_Encoded],
+        pending: list[EncodedFact],
     ) -> None:
         """Send ``payload`` (JSON) to the session and run the actions it makes due."""
         code, offset = assert_(handle, payload)
@@ -571,7 +572,7 @@ class Engine:
         table: dict[str, Any],
         certain: bool,
         firings: list[Firing],
-        pending: list[_Encoded],
+        pending: list[EncodedFact],
     ) -> None:
         """Run the session's pending actions: record each firing and what it derives."""
         result = _C.start_action_for_state(handle, offset)
@@ -590,7 +591,7 @@ class Engine:
                     firing = Firing(rule, message=message)
                     firings.append(firing)
                     pending.extend(
-                        map(_encode, answer_facts(rule, firing.matched, values))
+                        map(encode, answer_facts(rule, firing.matched, values))
                         if answer
                         else emits_certain
                         if certain
@@ -623,11 +624,11 @@ class Engine:
         live.ids.clear()
         return True
 
-    def _run_fresh(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+    def _run_fresh(self, partition: str, facts: list[EncodedFact], certain: bool) -> list[Firing]:
         with self._lock:
             return self._run_fresh_locked(partition, facts, certain)
 
-    def _run_fresh_locked(self, partition: str, facts: list[dict[str, Any]], certain: bool) -> list[Firing]:
+    def _run_fresh_locked(self, partition: str, facts: list[EncodedFact], certain: bool) -> list[Firing]:
         """One run in a new session, deleted at the end (the lock is held)."""
         name = self._names[partition]
         part = self.partitions[partition]
@@ -642,8 +643,7 @@ class Engine:
             self._host.assert_fact(name, {"sid": sid, "t": "__open__"})
             batch = []
             seen = self._derived
-            for fact in facts:
-                key = fact_key(fact)
+            for key, _, fact in facts:
                 if key in seen:
                     continue
                 seen.add(key)

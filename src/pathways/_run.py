@@ -23,7 +23,7 @@ from typing import Any
 from ._answers import UNKNOWN
 from ._compiler import Partition, compile_rules
 from ._conditions import to_engine_value
-from ._engine import Engine, Firing, answer_facts, fact_key, produced_facts
+from ._engine import EncodedFact, Engine, Firing, answer_facts, encode, produced_facts
 from ._loader import CORE, RuleBase
 
 __all__ = ["Compiled", "Run", "compiled", "engine_facts", "new_engine", "run_case"]
@@ -37,9 +37,14 @@ class Compiled:
     first_questions: dict[tuple[Any, str], Any] = field(default_factory=dict)
     # per partition: the questions it reads, in rule-base order, and whether each has an ask_when
     questions_read: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
-    # what a non-answer rule asserts when it fires, by (id of the rule, certain): the facts and
-    # their keys, built once (the rules live as long as this object)
-    emitted: dict[tuple[int, bool], tuple[tuple[dict[str, Any], str], ...]] = field(default_factory=dict)
+    # what a non-answer rule asserts when it fires, by (id of the rule, certain), encoded once
+    # (the rules live as long as this object)
+    emitted: dict[tuple[int, bool], tuple[EncodedFact, ...]] = field(default_factory=dict)
+    # the engine facts of an answer, by (question, answer identity), and of a question waiting (by
+    # (question, pending)): encoded once; bounded (text answers are open-ended)
+    answer_facts: dict[tuple[str, Any], tuple[EncodedFact, ...]] = field(default_factory=dict)
+    # the facts a condition of the rule base mentions, by the condition's id (they live as long)
+    mentions: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 def _questions_read(rb: RuleBase, partitions: dict[str, Partition]) -> dict[str, tuple[tuple[str, bool], ...]]:
@@ -63,6 +68,21 @@ def _answer_key(value: Any) -> Any:
 
 
 _compile_lock = threading.Lock()
+ANSWER_FACTS_CACHED = 50_000  # (question, answer) entries kept before the table is emptied
+
+
+def _encoded_answer(comp: Compiled, rb: RuleBase, qid: str, value: Any, ident: Any) -> tuple[EncodedFact, ...]:
+    """The encoded engine facts of answer ``value`` (``UNKNOWN``, a value, or ``_PENDING_KEY``'s
+    stand-in: no answer and waiting), remembered by ``(qid, ident)``."""
+    table = comp.answer_facts
+    found = table.get((qid, ident))
+    if found is None:
+        facts = pending_facts(rb, qid) if ident is _PENDING_KEY else engine_facts(rb, qid, value)
+        found = tuple(map(encode, facts))
+        if len(table) >= ANSWER_FACTS_CACHED:
+            table.clear()
+        table[(qid, ident)] = found
+    return found
 
 
 def new_engine(rb: RuleBase, partitions: dict[str, Partition], sessions: str | None = None) -> Engine:
@@ -99,23 +119,33 @@ class Run:
     def __post_init__(self) -> None:
         self.strict: dict[str, set[str]] = defaultdict(set)  # kind -> targets
         self.possible: dict[str, set[str]] = defaultdict(set)
-        self.by_target: dict[tuple[str, str, str], list[Firing]] = defaultdict(list)
         self.derived: dict[str, dict[Any, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.maybe_derived: dict[str, dict[Any, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._by_target: dict[tuple[str, str, str], list[Firing]] | None = None
+        both = ("strict", "possible")
         for firing in self.firings:
-            self._index(firing)
+            action = firing.rule.action
+            for mode in both if self.certain else (action.mode,):
+                (self.strict if mode == "strict" else self.possible)[action.kind].add(action.target)
+                if action.kind == "derive":
+                    table = self.derived if mode == "strict" else self.maybe_derived
+                    for name, value in action.sets:
+                        targets = table[name][value]
+                        if action.target not in targets:
+                            targets.append(action.target)
 
-    def _index(self, firing: Firing) -> None:
-        action = firing.rule.action
-        modes = ("strict", "possible") if self.certain else (action.mode,)
-        for mode in modes:
-            (self.strict if mode == "strict" else self.possible)[action.kind].add(action.target)
-            self.by_target[(action.kind, mode, action.target)].append(firing)
-            if action.kind == "derive":
-                table = self.derived if mode == "strict" else self.maybe_derived
-                for name, value in action.sets:
-                    if action.target not in table[name][value]:
-                        table[name][value].append(action.target)
+    @property
+    def by_target(self) -> dict[tuple[str, str, str], list[Firing]]:
+        """(kind, mode, target) -> the firings, in order: built when first read (the checklist's traces)."""
+        if self._by_target is None:
+            by_target: dict[tuple[str, str, str], list[Firing]] = defaultdict(list)
+            both = ("strict", "possible")
+            for firing in self.firings:
+                action = firing.rule.action
+                for mode in both if self.certain else (action.mode,):
+                    by_target[(action.kind, mode, action.target)].append(firing)
+            self._by_target = by_target
+        return self._by_target
 
     def route_possible(self, route: str) -> bool:
         return f"route.{route}" in self.possible["derive"]
@@ -168,18 +198,18 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
     whose answers are usually incomplete, passes False to skip a pass that would be thrown away).
     """
     comp = compiled(rb)
-    now = {"t": "now", "v": to_engine_value("date", as_of)}
-    built: list[list[dict[str, Any]]] = []
+    now = encode({"t": "now", "v": to_engine_value("date", as_of)})
+    built: list[list[EncodedFact]] = []
 
-    def base() -> list[dict[str, Any]]:
+    def base() -> list[EncodedFact]:
         """Every answer's engine facts, and those of the questions waiting: built on the first memo miss."""
         if not built:
-            facts: list[dict[str, Any]] = []
+            facts: list[EncodedFact] = []
             for qid, qdef in rb.questions.items():
                 if qid in answers:
-                    facts.extend(engine_facts(rb, qid, answers[qid]))
+                    facts.extend(_encoded_answer(comp, rb, qid, answers[qid], answer_keys[qid]))
                 elif qdef.ask_when is None:
-                    facts.extend(pending_facts(rb, qid))
+                    facts.extend(_encoded_answer(comp, rb, qid, None, _PENDING_KEY))
             built.append(facts)
         return built[0]
 
@@ -192,8 +222,9 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
         and all(q in answers for q, d in rb.questions.items() if d.ask_when is None)
     )
     day = as_of.toordinal()
+    answer_keys = {q: _answer_key(v) for q, v in answers.items()}
     while True:
-        produced: list[tuple[dict[str, Any], str]] = []  # (fact, its key)
+        produced: list[EncodedFact] = []
         firings: list[Firing] = []
         ran: list[str] = []
         possible_routes: set[str] = set()
@@ -204,21 +235,19 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
             # the partition's facts, identified without building most of them: its answers (or
             # "waiting"), the facts earlier partitions produced that it reads, and the date
             reads = part.reads
-            from_earlier = [(f, k) for f, k in produced if f["q"] in reads]
+            from_earlier = [f for f in produced if f.fact["q"] in reads]
             key = (
                 day,
                 tuple(
-                    (q, _answer_key(answers[q])) if q in answers else (q, _PENDING_KEY)
+                    (q, answer_keys[q]) if q in answer_keys else (q, _PENDING_KEY)
                     for q, has_ask_when in comp.questions_read[name]
-                    if q in answers or not has_ask_when
+                    if q in answer_keys or not has_ask_when
                 ),
-                tuple(k for _, k in from_earlier),
+                tuple(f.key for f in from_earlier),
             )
 
-            def inputs(
-                reads: set[str] = reads, from_earlier: list[tuple[dict[str, Any], str]] = from_earlier
-            ) -> list[dict[str, Any]]:
-                return [f for f in base() if f["q"] in reads] + [f for f, _ in from_earlier] + [now]
+            def inputs(reads: set[str] = reads, from_earlier: list[EncodedFact] = from_earlier) -> list[EncodedFact]:
+                return [f for f in base() if f.fact["q"] in reads] + from_earlier + [now]
 
             part_firings = comp.engine.run(name, inputs, certain, key=key)
             ran.append(name)
@@ -227,14 +256,14 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
                 rule = firing.rule
                 action = rule.action
                 if action.kind == "answer":
-                    made = answer_facts(rule, firing.matched, _closed_values(rb, action.target))
-                    produced.extend((f, fact_key(f)) for f in made)
+                    produced.extend(map(encode, answer_facts(rule, firing.matched, _closed_values(rb, action.target))))
                 else:
                     emitted = comp.emitted.get((id(rule), certain))
                     if emitted is None:
                         values = _closed_values(rb, action.target) if action.kind == "ask" else ()
-                        made = produced_facts(rule, certain, values)
-                        emitted = comp.emitted[(id(rule), certain)] = tuple((f, fact_key(f)) for f in made)
+                        emitted = comp.emitted[(id(rule), certain)] = tuple(
+                            map(encode, produced_facts(rule, certain, values))
+                        )
                     produced.extend(emitted)
                 if name == CORE and action.kind == "derive" and action.target.startswith("route."):
                     possible_routes.add(action.target[len("route.") :])
@@ -298,8 +327,12 @@ def needed_questions(rb: RuleBase, run: Run) -> list[str]:
     from ._conditions import facts_of
 
     mentioned: set[str] = set()
+    cache = compiled(rb).mentions
     for cond in undecided_conditions(rb, run):
-        mentioned |= facts_of(cond)
+        facts = cache.get(id(cond))
+        if facts is None:
+            facts = cache[id(cond)] = frozenset(facts_of(cond))
+        mentioned |= facts
     maybe_asked = run.possible["ask"]
     return [
         q
