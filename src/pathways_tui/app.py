@@ -6,10 +6,7 @@ import asyncio
 import datetime as dt
 import gc
 import os
-import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +24,7 @@ from .cases import Case, CaseStore, case_document, dump_yaml, export_dir, write_
 from .commands import PathwaysCommands
 from .i18n import failure_text, holder_text, localize_bindings, t
 from .locks import CaseInUse
+from .planner import Planner
 from .screens.errors import RuleBaseErrorScreen
 from .screens.start import StartScreen
 from .screens.wizard import WizardScreen
@@ -66,7 +64,6 @@ class PathwaysApp(App[None]):
     TITLE = "pathways"
     COMMANDS = App.COMMANDS | {PathwaysCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
-    GIVE_WAY_AT_MOST = 0.25  # seconds per background engine call, in case ui_idle is never set
 
     def __init__(
         self,
@@ -96,28 +93,9 @@ class PathwaysApp(App[None]):
         self.pending_product = ""
         self.export_dir = export_dir
         self.rule_base_error: list[str] | None = None
-        # one thread for all engine work (durable-rules is synchronous C; never on the UI thread)
-        self.engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pathways-engine")
-        # cleared while an answer is being turned into the next question on screen: background
-        # engine work (the prefetch) waits meanwhile instead of taking turns with the UI thread
-        self.ui_idle = threading.Event()
-        self.ui_idle.set()
-
-    def giving_way(self) -> Callable[[], None]:
-        """A pause for one background engine call (see ``pathways.giving_way``): it
-        blocks while the UI is busy, for ``GIVE_WAY_AT_MOST`` seconds in all."""
-        idle = self.ui_idle
-        budget = self.GIVE_WAY_AT_MOST
-
-        def pause() -> None:
-            nonlocal budget
-            if idle.is_set() or budget <= 0:
-                return
-            started = time.monotonic()
-            idle.wait(budget)
-            budget -= time.monotonic() - started
-
-        return pause
+        # one thread for all engine work (durable-rules is synchronous C; never on the UI thread),
+        # the next questions worked out in advance, and the prefetch giving way to the UI
+        self.planner = Planner()
 
     # -- start-up -------------------------------------------------------------------------------
     # -- garbage collection off the critical path ----------------------------------------------
@@ -271,7 +249,7 @@ class PathwaysApp(App[None]):
                 lock.release()
                 raise
 
-        opening = asyncio.get_running_loop().run_in_executor(self.engine, open_case)
+        opening = self.planner.run(open_case)
         try:
             session, dropped = await asyncio.shield(opening)
         except asyncio.CancelledError:  # (the app ends meanwhile): the case must not stay locked
@@ -360,7 +338,7 @@ class PathwaysApp(App[None]):
                 lock.release()
 
         try:
-            await asyncio.get_running_loop().run_in_executor(self.engine, rename)
+            await self.planner.run(rename)
         except CaseInUse as exc:
             self._in_use(case, exc)
             return
@@ -386,7 +364,7 @@ class PathwaysApp(App[None]):
         if session is None:
             return
         try:
-            moved = await asyncio.get_running_loop().run_in_executor(self.engine, session.save, snapshot, revision)
+            moved = await self.planner.run(session.save, snapshot, revision)
         except OSError as exc:
             self.notify(t(self.lang, "save_failed", error=exc), severity="error", timeout=10)
             return
@@ -415,7 +393,7 @@ class PathwaysApp(App[None]):
             self._cases_closing.discard(session)
 
         try:
-            self.engine.submit(close)
+            self.planner.submit(close)
         except RuntimeError:  # (the engine is shut down: the app is ending)
             close()
 
@@ -502,7 +480,7 @@ class PathwaysApp(App[None]):
             write_export(path, data)  # (a document for the user: the usual permissions, not the cases' 0600)
 
         try:
-            await asyncio.get_running_loop().run_in_executor(self.engine, write)
+            await self.planner.run(write)
         except OSError as exc:
             self.notify(t(lang, "write_failed", path=path, error=exc.strerror or exc), severity="error", timeout=10)
             return
@@ -516,7 +494,7 @@ class PathwaysApp(App[None]):
             self.notify(t(lang, "wrote", path=path))
 
     async def on_unmount(self) -> None:
-        self.engine.shutdown(wait=False, cancel_futures=True)
+        self.planner.shutdown()
         # (the process's end would let go too; another app in this process may want the case)
         for session in [self.session, *self._cases_closing]:
             if session is not None:
