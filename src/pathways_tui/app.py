@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import os
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +17,7 @@ import pathways
 from pathways import NextQuestion, Outcome
 
 from . import _textual_fixes
+from ._gc import IdleCollector
 from .backend import Backend, LocalBackend, RemoteBackend
 from .cases import Case, CaseStore, case_document, dump_yaml, export_dir, write_export
 from .commands import PathwaysCommands
@@ -96,43 +95,17 @@ class PathwaysApp(App[None]):
         # one thread for all engine work (durable-rules is synchronous C; never on the UI thread),
         # the next questions worked out in advance, and the prefetch giving way to the UI
         self.planner = Planner()
+        self.idle_gc = IdleCollector()  # full garbage collections only while the user pauses
 
     # -- start-up -------------------------------------------------------------------------------
-    # -- garbage collection off the critical path ----------------------------------------------
-    # Measured with the shipped rule base: a full (generation 2) collection took 300-450 ms and,
-    # left to CPython's own schedule, landed between an answer and the next question every ~20
-    # answers (the p99 of answer -> next question). So full collections run only while the user
-    # is not typing: after a reader's pause, and when a case ends (back on the start screen).
-    # Even after freezing what start-up built, one takes 35-170 ms (the screens' and Textual's
-    # caches); started after 0.3 s without input (a pause between choosing and pressing Enter),
-    # one now and then held up the key that answered (bench/wizard.py at a 0.5 s reading time:
-    # max 153 ms).
-    IDLE_GC_AFTER = 1.0  # seconds without input
-    IDLE_GC_EVERY = 2.0  # at most one full collection per this many seconds
-
-    def _setup_gc(self) -> None:
-        self._last_input = time.monotonic()
-        self._last_gc = time.monotonic()
-        self._gc_thresholds = gc.get_threshold()
-        gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], 1_000_000)
-        self.set_interval(0.25, self._collect_when_idle)
-
-    def _collect_when_idle(self) -> None:
-        now = time.monotonic()
-        if now - self._last_input >= self.IDLE_GC_AFTER and now - self._last_gc >= self.IDLE_GC_EVERY:
-            self._collect()
-
-    def _collect(self) -> None:
-        gc.collect()
-        self._last_gc = time.monotonic()
-
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
-            self._last_input = time.monotonic()
+            self.idle_gc.user_input()  # (full garbage collections wait for a pause: pathways_tui._gc)
         await super().on_event(event)
 
     def on_mount(self) -> None:
-        self._setup_gc()
+        self.idle_gc.start()
+        self.set_interval(self.idle_gc.TICK, self.idle_gc.tick)
         localize_bindings(self, self.lang, {"command_palette": "palette"})
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
@@ -173,16 +146,13 @@ class PathwaysApp(App[None]):
     def _rules_ready(self, backend: Backend, warm: tuple[str, NextQuestion]) -> None:
         self.backend = backend
         self.warm_step = warm
-        # Everything alive now (Textual, the compiled rule base) lives as long as the app: keep it
-        # out of the garbage collector's full passes (see _collect_when_idle).
-        gc.freeze()
-        gc.enable()  # (held since start-up: pathways_tui.hold_gc_for_startup)
+        self.idle_gc.rules_ready()  # (what is alive now lives as long as the app: frozen)
         screen = self.screen
         if isinstance(screen, StartScreen):
             screen.rules_ready()
 
     async def _rules_failed(self, lines: list[str]) -> None:
-        gc.enable()
+        self.idle_gc.rules_failed()
         self.rule_base_error = lines
         while len(self.screen_stack) > 2:
             await self.pop_screen()
@@ -416,7 +386,7 @@ class PathwaysApp(App[None]):
             await self.pop_screen()
         self.close_case()
         await self.switch_screen(StartScreen())
-        self.call_after_refresh(self._collect)  # the last case's screens are garbage now
+        self.call_after_refresh(self.idle_gc.collect)  # the last case's screens are garbage now
 
     async def set_language(self, lang: str) -> None:
         """Switch the wizard and the checklist to ``lang``; remember the choice."""
@@ -501,9 +471,7 @@ class PathwaysApp(App[None]):
                 session.close()
         if self.backend is not None:
             self.backend.close()
-        gc.set_threshold(*self._gc_thresholds)
-        gc.unfreeze()
-        gc.enable()  # (if the app ends before the rule base is loaded)
+        self.idle_gc.stop()
 
     # -- crashes --------------------------------------------------------------------------------
     def _fatal_error(self) -> None:
