@@ -45,25 +45,30 @@ def likely_answers(question: QuestionOut, current: Any, *, valid: bool) -> list[
     """The answers ``question`` is likely to get, likeliest first, given what its input holds now
     (``current``, if ``valid``): every option of a choice, yes and no, "don't know", the current
     ticks or input."""
-    candidates: list[Any] = []
     if question.type in ("yes_no", "choice"):
-        # the option under the cursor first (the likeliest answer), then the others
-        options: list[Any] = [True, False] if question.type == "yes_no" else [o.value for o in question.options]
-        candidates = ([current] if valid else []) + [o for o in options if not valid or o != current]
+        candidates = _options_first(question, current, valid)
     elif question.type == "multi":
-        # the ticks as they are, then each one tick away from them (most answers are a tick or
-        # two; after every tick this is worked out again from the new ticks)
-        ticked = set(current) if valid else set()
-        neighbours = [ticked ^ {o.value} for o in question.options[:MULTI_NEIGHBOURS]]
-        candidates = [
-            [o.value for o in question.options if o.value in chosen]  # in option order
-            for chosen in (ticked, *neighbours)
-        ]
-    elif valid:
-        candidates = [current]
+        candidates = _ticks_nearby(question, set(current) if valid else set())
+    else:
+        candidates = [current] if valid else []
     if question.unknown_allowed:
         candidates.append("unknown")
     return candidates
+
+
+def _options_first(question: QuestionOut, current: Any, valid: bool) -> list[Any]:
+    """The option under the cursor first (the likeliest answer), then the others."""
+    options: list[Any] = [True, False] if question.type == "yes_no" else [o.value for o in question.options]
+    if not valid:
+        return options
+    return [current] + [o for o in options if o != current]
+
+
+def _ticks_nearby(question: QuestionOut, ticked: set[Any]) -> list[Any]:
+    """The ticks as they are, then each one tick away from them (most answers are a tick or two;
+    after every tick this is worked out again from the new ticks), each in option order."""
+    neighbours = [ticked ^ {o.value} for o in question.options[:MULTI_NEIGHBOURS]]
+    return [[o.value for o in question.options if o.value in chosen] for chosen in (ticked, *neighbours)]
 
 
 class Planner:
