@@ -71,6 +71,7 @@ PUBLIC = [
     "explain",
     "export",
     "giving_way",
+    "items_by_route_and_stage",
     "link_kind_text",
     "load_rule_base",
     "next_question",

@@ -37,7 +37,7 @@ from ._answers import (
     read_answers_file,
 )
 from ._api import Explanation, evaluate, explain, next_question, question_out
-from ._document import CaseDetails, ItemProgress
+from ._document import CaseDetails, ItemProgress, items_by_route_and_stage
 from ._errors import AnswerIssue, AnswersError, EngineError, PathwaysError, RuleBaseError, RuleIssue
 from ._files import write_file
 from ._loader import RuleBase, default_rules_dir, load_rule_base
@@ -126,6 +126,7 @@ __all__ = [
     "explain",
     "export",
     "giving_way",
+    "items_by_route_and_stage",
     "link_kind_text",
     "load_rule_base",
     "next_question",

@@ -28,7 +28,35 @@ from ._texts import (
     value_text,
 )
 
-__all__ = ["CaseDetails", "DocItem", "DocSource", "Document", "ItemProgress", "build_document"]
+__all__ = [
+    "CaseDetails",
+    "DocItem",
+    "DocSource",
+    "Document",
+    "ItemProgress",
+    "build_document",
+    "items_by_route_and_stage",
+]
+
+
+def _route_order(outcome: Outcome) -> list[str]:
+    """The outcome's routes in order, then routes that only items name (sorted)."""
+    titles = {r.id for r in outcome.routes}
+    return [r.id for r in outcome.routes] + sorted({i.route for i in outcome.items} - titles)
+
+
+def items_by_route_and_stage(outcome: Outcome) -> list[tuple[str, str, str, list[ItemResult]]]:
+    """The checklist in reading order: ``(route id, route title, stage, items)`` for each route (in
+    the outcome's order) and stage (in ``STAGES`` order) that has items. Every export numbers the
+    items in this order, and the wizard lists them so."""
+    titles = {r.id: r.title for r in outcome.routes}
+    groups = []
+    for route in _route_order(outcome):
+        for stage in STAGES:
+            chosen = [i for i in outcome.items if i.route == route and i.stage == stage]
+            if chosen:
+                groups.append((route, titles.get(route, route), stage, chosen))
+    return groups
 
 
 @dataclass(frozen=True)
@@ -298,11 +326,8 @@ def build_document(outcome: Outcome, case: CaseDetails | None = None) -> Documen
     lang = outcome.lang
     words = EXPORT_LABELS[lang]
     route_titles = {r.id: r.title for r in outcome.routes}
-    order = [r.id for r in outcome.routes] + sorted({i.route for i in outcome.items} - set(route_titles))
-    numbered: list[ItemResult] = []
-    for route in order:
-        for stage in STAGES:
-            numbered += [i for i in outcome.items if i.route == route and i.stage == stage]
+    order = _route_order(outcome)
+    numbered = [item for *_, items in items_by_route_and_stage(outcome) for item in items]
     numbers = {item.id: n for n, item in enumerate(numbered, 1)}
     titles = {i.id: i.title for i in [*outcome.items, *outcome.upcoming]}
 

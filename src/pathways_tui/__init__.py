@@ -6,20 +6,11 @@ to web browsers with ``serve_web(...)``, or build the app with ``build_app(...)`
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
+from ._gc import hold_gc_for_startup
+
 __all__ = ["build_app", "hold_gc_for_startup", "run", "serve_web"]
-
-
-def hold_gc_for_startup() -> None:
-    """No garbage collection until the rule base is loaded (the app then freezes what it holds).
-
-    While Textual and the rule base load, the collector's full passes find nothing to free and
-    cost about 0.1 s of the start-up here; ``run()`` calls this before its imports and
-    ``PathwaysApp`` turns collection back on once the rule base is ready (or failed to load).
-    """
-    gc.disable()
 
 
 def build_app(*args: Any, **kwargs: Any) -> Any:

@@ -96,5 +96,6 @@ def _no_frames_in_batches() -> None:
             screen.refresh()  # now, not whenever something else next changes on the screen
 
     _compositor_refresh.__pathways_fixed__ = True  # type: ignore[attr-defined]
+    _end_batch.__pathways_fixed__ = True  # type: ignore[attr-defined]
     Screen._compositor_refresh = _compositor_refresh  # type: ignore[method-assign]
     App._end_batch = _end_batch  # type: ignore[method-assign]

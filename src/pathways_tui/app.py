@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import os
-import threading
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,11 +17,13 @@ import pathways
 from pathways import NextQuestion, Outcome
 
 from . import _textual_fixes
+from ._gc import IdleCollector
 from .backend import Backend, LocalBackend, RemoteBackend
 from .cases import Case, CaseStore, case_document, dump_yaml, export_dir, write_export
 from .commands import PathwaysCommands
 from .i18n import failure_text, holder_text, localize_bindings, t
 from .locks import CaseInUse
+from .planner import Planner
 from .screens.errors import RuleBaseErrorScreen
 from .screens.start import StartScreen
 from .screens.wizard import WizardScreen
@@ -66,7 +63,6 @@ class PathwaysApp(App[None]):
     TITLE = "pathways"
     COMMANDS = App.COMMANDS | {PathwaysCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, show=False)]
-    GIVE_WAY_AT_MOST = 0.25  # seconds per background engine call, in case ui_idle is never set
 
     def __init__(
         self,
@@ -96,65 +92,20 @@ class PathwaysApp(App[None]):
         self.pending_product = ""
         self.export_dir = export_dir
         self.rule_base_error: list[str] | None = None
-        # one thread for all engine work (durable-rules is synchronous C; never on the UI thread)
-        self.engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pathways-engine")
-        # cleared while an answer is being turned into the next question on screen: background
-        # engine work (the prefetch) waits meanwhile instead of taking turns with the UI thread
-        self.ui_idle = threading.Event()
-        self.ui_idle.set()
-
-    def giving_way(self) -> Callable[[], None]:
-        """A pause for one background engine call (see ``pathways.giving_way``): it
-        blocks while the UI is busy, for ``GIVE_WAY_AT_MOST`` seconds in all."""
-        idle = self.ui_idle
-        budget = self.GIVE_WAY_AT_MOST
-
-        def pause() -> None:
-            nonlocal budget
-            if idle.is_set() or budget <= 0:
-                return
-            started = time.monotonic()
-            idle.wait(budget)
-            budget -= time.monotonic() - started
-
-        return pause
+        # one thread for all engine work (durable-rules is synchronous C; never on the UI thread),
+        # the next questions worked out in advance, and the prefetch giving way to the UI
+        self.planner = Planner()
+        self.idle_gc = IdleCollector()  # full garbage collections only while the user pauses
 
     # -- start-up -------------------------------------------------------------------------------
-    # -- garbage collection off the critical path ----------------------------------------------
-    # Measured with the shipped rule base: a full (generation 2) collection took 300-450 ms and,
-    # left to CPython's own schedule, landed between an answer and the next question every ~20
-    # answers (the p99 of answer -> next question). So full collections run only while the user
-    # is not typing: after a reader's pause, and when a case ends (back on the start screen).
-    # Even after freezing what start-up built, one takes 35-170 ms (the screens' and Textual's
-    # caches); started after 0.3 s without input (a pause between choosing and pressing Enter),
-    # one now and then held up the key that answered (bench/wizard.py at a 0.5 s reading time:
-    # max 153 ms).
-    IDLE_GC_AFTER = 1.0  # seconds without input
-    IDLE_GC_EVERY = 2.0  # at most one full collection per this many seconds
-
-    def _setup_gc(self) -> None:
-        self._last_input = time.monotonic()
-        self._last_gc = time.monotonic()
-        self._gc_thresholds = gc.get_threshold()
-        gc.set_threshold(self._gc_thresholds[0], self._gc_thresholds[1], 1_000_000)
-        self.set_interval(0.25, self._collect_when_idle)
-
-    def _collect_when_idle(self) -> None:
-        now = time.monotonic()
-        if now - self._last_input >= self.IDLE_GC_AFTER and now - self._last_gc >= self.IDLE_GC_EVERY:
-            self._collect()
-
-    def _collect(self) -> None:
-        gc.collect()
-        self._last_gc = time.monotonic()
-
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):
-            self._last_input = time.monotonic()
+            self.idle_gc.user_input()  # (full garbage collections wait for a pause: pathways_tui._gc)
         await super().on_event(event)
 
     def on_mount(self) -> None:
-        self._setup_gc()
+        self.idle_gc.start()
+        self.set_interval(self.idle_gc.TICK, self.idle_gc.tick)
         localize_bindings(self, self.lang, {"command_palette": "palette"})
         if self.config.theme and self.config.theme in self.available_themes:
             self.theme = self.config.theme
@@ -195,16 +146,13 @@ class PathwaysApp(App[None]):
     def _rules_ready(self, backend: Backend, warm: tuple[str, NextQuestion]) -> None:
         self.backend = backend
         self.warm_step = warm
-        # Everything alive now (Textual, the compiled rule base) lives as long as the app: keep it
-        # out of the garbage collector's full passes (see _collect_when_idle).
-        gc.freeze()
-        gc.enable()  # (held since start-up: pathways_tui.hold_gc_for_startup)
+        self.idle_gc.rules_ready()  # (what is alive now lives as long as the app: frozen)
         screen = self.screen
         if isinstance(screen, StartScreen):
             screen.rules_ready()
 
     async def _rules_failed(self, lines: list[str]) -> None:
-        gc.enable()
+        self.idle_gc.rules_failed()
         self.rule_base_error = lines
         while len(self.screen_stack) > 2:
             await self.pop_screen()
@@ -271,7 +219,7 @@ class PathwaysApp(App[None]):
                 lock.release()
                 raise
 
-        opening = asyncio.get_running_loop().run_in_executor(self.engine, open_case)
+        opening = self.planner.run(open_case)
         try:
             session, dropped = await asyncio.shield(opening)
         except asyncio.CancelledError:  # (the app ends meanwhile): the case must not stay locked
@@ -360,7 +308,7 @@ class PathwaysApp(App[None]):
                 lock.release()
 
         try:
-            await asyncio.get_running_loop().run_in_executor(self.engine, rename)
+            await self.planner.run(rename)
         except CaseInUse as exc:
             self._in_use(case, exc)
             return
@@ -386,7 +334,7 @@ class PathwaysApp(App[None]):
         if session is None:
             return
         try:
-            moved = await asyncio.get_running_loop().run_in_executor(self.engine, session.save, snapshot, revision)
+            moved = await self.planner.run(session.save, snapshot, revision)
         except OSError as exc:
             self.notify(t(self.lang, "save_failed", error=exc), severity="error", timeout=10)
             return
@@ -415,7 +363,7 @@ class PathwaysApp(App[None]):
             self._cases_closing.discard(session)
 
         try:
-            self.engine.submit(close)
+            self.planner.submit(close)
         except RuntimeError:  # (the engine is shut down: the app is ending)
             close()
 
@@ -438,7 +386,7 @@ class PathwaysApp(App[None]):
             await self.pop_screen()
         self.close_case()
         await self.switch_screen(StartScreen())
-        self.call_after_refresh(self._collect)  # the last case's screens are garbage now
+        self.call_after_refresh(self.idle_gc.collect)  # the last case's screens are garbage now
 
     async def set_language(self, lang: str) -> None:
         """Switch the wizard and the checklist to ``lang``; remember the choice."""
@@ -502,7 +450,7 @@ class PathwaysApp(App[None]):
             write_export(path, data)  # (a document for the user: the usual permissions, not the cases' 0600)
 
         try:
-            await asyncio.get_running_loop().run_in_executor(self.engine, write)
+            await self.planner.run(write)
         except OSError as exc:
             self.notify(t(lang, "write_failed", path=path, error=exc.strerror or exc), severity="error", timeout=10)
             return
@@ -516,16 +464,14 @@ class PathwaysApp(App[None]):
             self.notify(t(lang, "wrote", path=path))
 
     async def on_unmount(self) -> None:
-        self.engine.shutdown(wait=False, cancel_futures=True)
+        self.planner.shutdown()
         # (the process's end would let go too; another app in this process may want the case)
         for session in [self.session, *self._cases_closing]:
             if session is not None:
                 session.close()
         if self.backend is not None:
             self.backend.close()
-        gc.set_threshold(*self._gc_thresholds)
-        gc.unfreeze()
-        gc.enable()  # (if the app ends before the rule base is loaded)
+        self.idle_gc.stop()
 
     # -- crashes --------------------------------------------------------------------------------
     def _fatal_error(self) -> None:

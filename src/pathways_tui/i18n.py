@@ -1,4 +1,8 @@
-"""The wizard's own words in Chinese and English (rule texts come localised from the core).
+"""The wizard's own words in Chinese and English: its screens, keys, hints and messages.
+
+Rule texts come localised from the core, and so do the words the checklist shares with the exports
+(statuses, stages, time limits: ``pathways.STATUS_LABELS``, ``STAGE_LABELS``, ``time_limit_text``);
+``format.py`` puts them together for the screen.
 
 Only characters of unambiguous terminal width are used in labels (no "·", "—", "→", "●"), so that
 layouts stay aligned in terminals that draw East-Asian ambiguous characters double-width.
@@ -114,7 +118,6 @@ _T: dict[str, tuple[str, str]] = {
     "help_title": ("Help and legal basis", "说明与法律依据"),
     "sources": ("Legal basis", "法律依据"),
     "no_help": ("No further explanation for this question.", "此问题没有更多说明。"),
-    "unconfirmed": ("to be verified", "待核实"),
     "article": ("Art. {a}", "第{a}条"),
     "options_help": ("About the options", "选项说明"),
     "yes": ("Yes", "是"),
@@ -162,9 +165,6 @@ _T: dict[str, tuple[str, str]] = {
     "documents": ("Documents", "所需资料"),
     "time_limit": ("Time limit", "时限"),
     "wd": ("working days", "个工作日"),
-    "cd": ("calendar days", "个日历日"),
-    "statutory": ("statutory", "法定"),
-    "not_statutory": ("not statutory, typical", "非法定，通常时长"),
     "after": ("After", "前置事项"),
     "why": ("Why is this here", "为何列入"),
     "rule": ("Rule", "规则"),
@@ -176,7 +176,6 @@ _T: dict[str, tuple[str, str]] = {
     "from": ("from", "自"),
     "until": ("until", "至"),
     "tick": ("Done", "完成"),
-    "untick": ("Not done", "未完成"),
     "mark_done": ("Mark done", "标记完成"),
     "note": ("Note", "备注"),
     "note_title": ("Your note on: {title}", "事项备注：{title}"),
@@ -256,7 +255,6 @@ _T: dict[str, tuple[str, str]] = {
         "此标签页中的向导已结束；已作答的内容均已随答随存。",
     ),
     "web_restart": ("Start again", "重新开始"),
-    "saved": ("Saved", "已保存"),
     "save_failed": ("Could not save the case: {error}", "无法保存案例：{error}"),
     "answers_dropped": (
         "Some saved answers do not fit the current rule base and were left out: {fields}",

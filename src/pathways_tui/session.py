@@ -17,36 +17,10 @@ from pathways import NextQuestion, Outcome, QuestionOut
 
 from .backend import Backend
 from .cases import MAX_NOTE, Case, CaseStore
-from .i18n import t
+from .format import display_value
 from .locks import CaseLock
 
-__all__ = ["CaseSession", "display_value"]
-
-UNKNOWN_TEXT = "unknown"
-
-
-def display_value(question: QuestionOut, value: Any, lang: str) -> str:
-    """An answer as the user would say it (option labels, yes/no, the unit)."""
-    if value is None:
-        return ""
-    if value == UNKNOWN_TEXT or value is pathways.UNKNOWN:
-        return t(lang, "dont_know")
-    labels = {o.value: o.label for o in question.options}
-    if question.type == "yes_no":
-        return t(lang, "yes") if value is True else t(lang, "no")
-    if question.type == "choice":
-        return labels.get(str(value), str(value))
-    if question.type == "multi":
-        chosen = [labels.get(str(v), str(v)) for v in value] if isinstance(value, list) else [str(value)]
-        if not chosen:
-            return t(lang, "none_selected")
-        return ("、" if lang == "zh" else ", ").join(chosen)
-    if question.type == "number":
-        text = f"{value:g}" if isinstance(value, float) else str(value)
-        return f"{text} {question.unit}" if question.unit else text
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+__all__ = ["CaseSession"]
 
 
 class CaseSession:

@@ -122,7 +122,7 @@ async def test_a_server_gone_mid_case_is_reported_and_nothing_is_lost(own_server
         own_server.stop()
         screen = wizard(app)
         await settle(pilot)
-        screen._prefetched.clear()  # next steps worked out while the server was up: force a request
+        app.planner.forget()  # next steps worked out while the server was up: force a request
         await send_keys(pilot, "down", "enter")  # answer made_in: the server is gone
         await wait_for(
             pilot,
@@ -158,7 +158,7 @@ async def test_a_reload_on_the_server_mid_case_brings_its_questions(own_server: 
             "the server reloaded",
             timeout=60,
         )
-        wizard(app)._prefetched.clear()  # worked out on the old rule base: ask the server again
+        app.planner.forget()  # worked out on the old rule base: ask the server again
         await answer(pilot, "device")
         assert wizard(app).qid == "made_in"
         assert app.backend.hash == new_hash != old_hash  # type: ignore[union-attr]

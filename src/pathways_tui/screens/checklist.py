@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -84,12 +83,9 @@ class ChecklistScreen(Screen[None]):
     async def _evaluate(self) -> None:
         """Evaluate in the engine thread (never on the UI thread), then show the checklist."""
         session = self.session
-        loop = asyncio.get_running_loop()
         answers = dict(session.answers)
         try:
-            outcome = await loop.run_in_executor(
-                self.papp.engine, session.backend.evaluate, answers, session.day, self.lang
-            )
+            outcome = await self.papp.planner.run(session.backend.evaluate, answers, session.day, self.lang)
         except pathways.PathwaysError as exc:
             self.app.notify(failure_text(self.lang, exc), severity="error", timeout=10)
             return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
@@ -15,10 +14,11 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, OptionList, Static
 
 import pathways
-from pathways import NextQuestion, giving_way
+from pathways import NextQuestion
 
 from .._textual_fixes import frame_owed
 from ..i18n import failure_text, localize_bindings, t
+from ..planner import Planner, likely_answers
 from ..session import CaseSession
 from ..widgets.footer import Footer
 from ..widgets.preview import RoutePreview
@@ -39,7 +39,6 @@ class WizardScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     AUTO_FOCUS = None
     PREFETCH_AFTER = 0.05  # seconds a question is on screen before the likely answers are worked out
-    MULTI_NEIGHBOURS = 12  # a multi question's options whose tick or untick is worked out in advance
 
     BINDINGS = [
         Binding("enter", "next", "Next"),
@@ -58,8 +57,6 @@ class WizardScreen(Screen[None]):
         self.open_checklist = open_checklist  # when the case turns out complete on mount (a resumed case)
         self._busy = False
         self._view: QuestionView | None = None
-        self._prefetched: dict[tuple[object, ...], NextQuestion] = {}
-        self._prefetch_generation = 0
         self._prefetch_timer: Timer | None = None
         self._binding_state: tuple[object, ...] | None = None
         self.shown = 0  # questions shown so far (for tests and the benchmark)
@@ -68,6 +65,11 @@ class WizardScreen(Screen[None]):
     @property
     def papp(self) -> PathwaysApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def planner(self) -> Planner:
+        """The app's engine work: the next question, worked out in advance where it can be."""
+        return self.papp.planner
 
     # -- layout ---------------------------------------------------------------------------------
     def title_text(self) -> str:
@@ -94,6 +96,7 @@ class WizardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         localize_bindings(self, self.lang)
+        self.planner.forget()  # (what an earlier screen worked out in advance)
         step = self.session.step
         if step is None or self.session.step_lang != self.lang:
             self.busy = True
@@ -174,7 +177,7 @@ class WizardScreen(Screen[None]):
         super()._compositor_refresh()
         if self._paint_pending and not frame_owed(self):  # the question is on the terminal: background work may go on
             self._paint_pending = False
-            self.papp.ui_idle.set()
+            self.planner.ui_free()
 
     async def _on_idle(self, event: events.Idle) -> None:
         # A new question is painted as soon as its refresh requests have reached the screen (they
@@ -238,13 +241,13 @@ class WizardScreen(Screen[None]):
             value = reading.value
         view.show_error(None)
         # until the next question is on screen, the prefetch in the engine thread gives way
-        self.papp.ui_idle.clear()
+        self.planner.ui_busy()
         shown = self.shown
         try:
             await self._take_answer(value)
         finally:
             if self.shown == shown and not self.busy:  # no new question (the checklist, an error)
-                self.papp.ui_idle.set()
+                self.planner.ui_free()
 
     async def _take_answer(self, value: Any) -> None:
         qid = self.qid
@@ -262,7 +265,7 @@ class WizardScreen(Screen[None]):
             if session.step is not None and session.step.question is None:
                 self.papp.show_checklist()
                 return
-        step = self._prefetched.get(self._answers_key(session.answers)) if changed else None
+        step = self.planner.ready(session.answers, self.lang, session.day) if changed else None
         if step is not None:
             # worked out while the question was being read: no engine call on the way
             self._save_now(step)
@@ -270,7 +273,6 @@ class WizardScreen(Screen[None]):
             return
         if changed:
             self._save_now(None)  # on disk before anything else happens
-        self._prefetch_generation += 1  # queued guesses are moot now: let the real request go first
         self.busy = True
         self._plan(session.revision, None, True)
 
@@ -293,63 +295,20 @@ class WizardScreen(Screen[None]):
         self.papp.saved_elsewhere(snapshot.path, moved)
 
     # -- prefetch: the next question for each likely answer, while the question is being read ---
-    def _answers_key(self, answers: dict[str, Any]) -> tuple[object, ...]:
-        return (self.lang, self.session.day, tuple((q, repr(v)) for q, v in sorted(answers.items())))
-
     def _schedule_prefetch(self) -> None:
         if self._prefetch_timer is not None:
             self._prefetch_timer.stop()
         self._prefetch_timer = self.set_timer(self.PREFETCH_AFTER, self._prefetch)
 
     def _prefetch(self) -> None:
-        """Queue the planner in the engine thread for each answer the question on screen may get
-        (every option of a choice, yes and no, "don't know", the current ticks or input), so
-        that answering shows the next question without waiting for the engine."""
+        """Have the planner work out the next question for each answer the question on screen may
+        get, so that answering shows it without waiting for the engine."""
         view, qid, session = self.question_view, self.qid, self.session
         if view is None or view.question is None or qid is None or self.busy:
             return
-        question = view.question
         reading = view.read()
-        candidates: list[Any] = []
-        if question.type in ("yes_no", "choice"):
-            # the option under the cursor first (the likeliest answer), then the others
-            options: list[Any] = [True, False] if question.type == "yes_no" else [o.value for o in question.options]
-            candidates = ([reading.value] if reading.ok else []) + [
-                o for o in options if not reading.ok or o != reading.value
-            ]
-        elif question.type == "multi":
-            # the ticks as they are, then each one tick away from them (most answers are a tick
-            # or two; after every tick this is worked out again from the new ticks)
-            ticked = set(reading.value) if reading.ok else set()
-            neighbours = [ticked ^ {o.value} for o in question.options[: self.MULTI_NEIGHBOURS]]
-            candidates = [
-                [o.value for o in question.options if o.value in chosen]  # in option order
-                for chosen in (ticked, *neighbours)
-            ]
-        elif reading.ok:
-            candidates = [reading.value]
-        if question.unknown_allowed:
-            candidates.append("unknown")
-        if len(self._prefetched) > 300:
-            self._prefetched.clear()
-        self._prefetch_generation += 1
-        generation = self._prefetch_generation
-        loop = asyncio.get_running_loop()
-        for value in candidates:
-            answers = {**session.answers, qid: value}
-            key = self._answers_key(answers)
-            if key not in self._prefetched:
-                loop.run_in_executor(self.papp.engine, self._prefetch_one, generation, answers, key)
-
-    def _prefetch_one(self, generation: int, answers: dict[str, Any], key: tuple[object, ...]) -> None:
-        """(engine thread) One planner result into the cache, unless the user has moved on."""
-        if generation != self._prefetch_generation or key in self._prefetched:
-            return
-        try:
-            with giving_way(self.papp.giving_way()):
-                self._prefetched[key] = self.session.backend.next_question(answers, self.lang, self.session.day)
-        except pathways.PathwaysError:
-            pass  # the real request will report it
+        values = likely_answers(view.question, reading.value, valid=reading.ok)
+        self.planner.prefetch(session.backend, session.answers, qid, values, self.lang, session.day)
 
     async def action_dont_know(self) -> None:
         await self.submit(unknown=True)
@@ -430,30 +389,14 @@ class WizardScreen(Screen[None]):
     # -- the planner, off the UI thread ---------------------------------------------------------
     @work(exclusive=True, group="planner")
     async def _plan(self, revision: int, qid: str | None, open_checklist: bool) -> None:
-        """Ask the planner for the next question in the engine thread, then show it.
-
-        (A persistent engine thread rather than a thread worker per answer: starting a Textual
-        thread worker cost 2-12 ms per answer here.)
-        """
-        loop = asyncio.get_running_loop()
-        answers = dict(self.session.answers)
-        key = self._answers_key(answers)
-
-        def plan() -> NextQuestion:
-            # a prefetch of these very answers may have finished while this request queued
-            ready = self._prefetched.get(key)
-            return (
-                ready if ready is not None else self.session.backend.next_question(answers, self.lang, self.session.day)
-            )
-
-        self.papp.ui_idle.set()  # the UI only waits now: let a prefetch under way finish
+        """Ask the planner for the next question (in the engine thread), then show it."""
+        session = self.session
         try:
-            step = await loop.run_in_executor(self.papp.engine, plan)
+            step = await self.planner.next_step(session.backend, session.answers, self.lang, session.day)
         except pathways.PathwaysError as exc:
             self._failed(exc)
             return
-        self._prefetched[key] = step
-        if revision != self.session.revision or not self.is_attached:
+        if revision != session.revision or not self.is_attached:
             return
         if revision:
             self._save_now(step)  # the progress that goes with the answers (for the saved-cases list)

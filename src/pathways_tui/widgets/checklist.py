@@ -2,89 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pathways import STAGE_LABELS, STAGES, STATUS_LABELS, ItemResult, Outcome, duration_text, time_limit_text
+from pathways import ItemResult, Outcome, duration_text, items_by_route_and_stage, time_limit_text
 
+from ..format import cite_text, item_status_text, short_time_limit, stage_name, value_text
 from ..i18n import bullet, colon as label_colon, gap, list_sep, paren, t
-from .question import cite_text
 from .text import TextPane, Wrapped
 
-__all__ = [
-    "ChecklistList",
-    "ItemDetail",
-    "STATUS_STYLE",
-    "SummaryView",
-    "TimelineView",
-    "grouped",
-    "item_status_text",
-    "stage_name",
-    "status_text",
-]
-
-# "required" in the text colour, as in the exports: green would say "done" (a tick is green here)
-STATUS_STYLE = {
-    "required": "$foreground",
-    "to_determine": "$warning",
-    "to_be_verified": "$error",
-    "eligible": "$accent",
-    "possibly_eligible": "$accent",
-    "for_information": "$foreground-muted",
-}
-
-
-def stage_name(stage: str, lang: str) -> str:
-    return STAGE_LABELS["zh" if lang == "zh" else "en"].get(stage, stage)
-
-
-def status_text(status: str, lang: str) -> Content:
-    words = STATUS_LABELS["zh" if lang == "zh" else "en"]
-    return Content.styled(words[status], f"bold {STATUS_STYLE[status]}")
-
-
-def item_status_text(item: ItemResult, lang: str) -> Content:
-    """The status; an option or guidance resting on an unconfirmed rule says so beside it."""
-    text = status_text(item.status, lang)
-    if item.kind != "obligation" and not item.confirmed:
-        text = Content.assemble(
-            text,
-            Content.styled(
-                paren(lang, STATUS_LABELS["zh" if lang == "zh" else "en"]["to_be_verified"]),
-                f"bold {STATUS_STYLE['to_be_verified']}",
-            ),
-        )
-    return text
-
-
-def grouped(outcome: Outcome) -> Iterator[tuple[str, str, str, list[ItemResult]]]:
-    """(route id, route title, stage, items): the renderers' grouping and order."""
-    titles = {r.id: r.title for r in outcome.routes}
-    for route in [r.id for r in outcome.routes] + sorted({i.route for i in outcome.items} - set(titles)):
-        for stage in STAGES:
-            chosen = [i for i in outcome.items if i.route == route and i.stage == stage]
-            if chosen:
-                yield route, titles.get(route, route), stage, chosen
-
-
-def _time_limit(item: ItemResult, lang: str) -> str | None:
-    return time_limit_text(item.time_limit, lang) if item.time_limit else None
-
-
-def _short_limit(item: ItemResult, lang: str) -> str | None:
-    tl = item.time_limit
-    if tl is None:
-        return None
-    if tl.days is None:
-        return duration_text(tl, lang)
-    if lang == "zh":
-        return f"{tl.days}{'个工作日' if tl.unit == 'working_days' else '天'}"
-    return f"{tl.days} {'wd' if tl.unit == 'working_days' else 'days'}"
+__all__ = ["ChecklistList", "ItemDetail", "SummaryView", "TimelineView"]
 
 
 class ChecklistList(OptionList):
@@ -101,7 +31,7 @@ class ChecklistList(OptionList):
         self.item_ids = []
         number = 0
         current_route = None
-        for route, title, stage, items in grouped(outcome):
+        for route, title, stage, items in items_by_route_and_stage(outcome):
             if route != current_route:
                 if current_route is not None:
                     options.append(None)
@@ -128,7 +58,7 @@ class ChecklistList(OptionList):
         meta: list[Content | str] = [item_status_text(item, lang)]
         if item.authority:
             meta += [sep, Content.styled(item.authority.name, "dim")]
-        limit = _short_limit(item, lang)
+        limit = short_time_limit(item, lang)
         if limit:
             meta += [sep, Content.styled(limit, "dim")]
         return Wrapped(Content.assemble(box, f"{number}.{gap(lang)}", title, "\n" + "   " * (lang != "zh"), *meta))
@@ -191,9 +121,8 @@ class ItemDetail(TextPane):
         facts: list[Content] = []
         if item.authority:
             facts.append(Content.assemble(L("authority"), colon, item.authority.name))
-        limit = _time_limit(item, lang)
-        if limit:
-            facts.append(Content.assemble(L("time_limit"), colon, limit))
+        if item.time_limit:
+            facts.append(Content.assemble(L("time_limit"), colon, time_limit_text(item.time_limit, lang)))
         if item.after:
             facts.append(Content.assemble(L("after"), colon, list_sep(lang).join(titles.get(a, a) for a in item.after)))
         if item.valid_from or item.valid_to:
@@ -220,7 +149,7 @@ class ItemDetail(TextPane):
                     colon,
                     question_text.get(a.question, a.text),
                     " = ",
-                    (_value(a.value, lang), "bold"),
+                    (value_text(a.value, lang), "bold"),
                 )
             )
         for f in trace.facts:
@@ -229,7 +158,7 @@ class ItemDetail(TextPane):
                 (t(lang, "because_fact"), "dim"),
                 colon,
                 f"{f.fact} = ",
-                (_value(f.value, lang), "bold"),
+                (value_text(f.value, lang), "bold"),
                 (f"  ({f.rule}, {f.file}:{f.line})", "dim"),
             )
             if f.explain:
@@ -238,7 +167,7 @@ class ItemDetail(TextPane):
         for q in trace.open_questions:  # "if X is a", never "because X = a" for an open X
             text = question_text.get(q.question, q.text)
             if q.if_values:
-                text += " = " + " / ".join(_value(v, lang) for v in q.if_values)
+                text += " = " + " / ".join(value_text(v, lang) for v in q.if_values)
             why.append(Content.assemble(bullet(lang), (t(lang, "open_until"), "$warning"), colon, text))
         why.append(
             Content.assemble(
@@ -256,14 +185,6 @@ class ItemDetail(TextPane):
         )
         blocks.append(Content.styled(f"id: {item.id}", "dim"))
         return Content("\n\n").join(blocks)
-
-
-def _value(value: object, lang: str) -> str:
-    if isinstance(value, bool):
-        return t(lang, "yes") if value else t(lang, "no")
-    if isinstance(value, list):
-        return list_sep(lang).join(map(str, value)) if value else t(lang, "none_selected")
-    return str(value)
 
 
 class TimelineView(VerticalScroll):
@@ -371,7 +292,7 @@ class SummaryView(VerticalScroll):
                             bullet(lang),
                             f"{f.fact} = ",
                             ("" if f.certain else "? ", "$warning"),
-                            list_sep(lang).join(_value(v, lang) for v in f.values),
+                            list_sep(lang).join(value_text(v, lang) for v in f.values),
                             (paren(lang, ", ".join(f.rules), en="  ({})"), "dim"),
                         )
                         for f in outcome.facts
@@ -404,7 +325,7 @@ class SummaryView(VerticalScroll):
                             bullet(lang),
                             (
                                 f"{question_text.get(a.question, a.question)} = "
-                                f"{answer_text.get(a.question, _value(a.value, lang))}",
+                                f"{answer_text.get(a.question, value_text(a.value, lang))}",
                                 "strike",
                             ),
                             (f"  {a.reason}", "dim"),

@@ -15,12 +15,13 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pathways import MAX_TEXT, QuestionOut, SourceCitation, link_kind_text
+from pathways import MAX_TEXT, QuestionOut
 
-from ..i18n import bullet, colon, localize_bindings, paren, t
-from .text import TextPane, Wrapped, link_line
+from ..format import cite_text, display_value
+from ..i18n import bullet, colon, localize_bindings, t
+from .text import TextPane, Wrapped
 
-__all__ = ["AnswerInput", "ChoiceList", "HelpPanel", "QuestionView", "Reading", "cite_text"]
+__all__ = ["AnswerInput", "ChoiceList", "HelpPanel", "QuestionView", "Reading"]
 
 
 TALL_LIST_ROWS = 20  # the option list's largest height on tall terminals
@@ -188,8 +189,6 @@ class QuestionView(Vertical):
 
     def load(self, question: QuestionOut, value: Any, number: int, note: str | None = None) -> None:
         """Show ``question`` with its current answer ``value`` (None if not answered yet)."""
-        from ..session import display_value
-
         self.question = question
         self.initial = value
         q, lang = question, self.lang
@@ -408,24 +407,6 @@ class QuestionView(Vertical):
         if error.has_class("shown") != bool(message):
             error.set_class(bool(message), "shown")
             self.fit_options()  # (its rows come from the question text's)
-
-
-def cite_text(source: SourceCitation, lang: str) -> Content:
-    """One legal source: title, number, article and "to be verified"; below it what its link leads
-    to, and the link on a line of its own (never broken: ``TextPane`` scrolls sideways for it)."""
-    parts: list[Content | str | tuple[str, str]] = [Content(source.title)]
-    if source.number:
-        parts.append(Content(" " + source.number))
-    if source.article:
-        parts.append(Content(" " + t(lang, "article", a=source.article)))
-    if source.unconfirmed:
-        parts.append((paren(lang, t(lang, "unconfirmed"), en="  [{}]"), "$warning"))
-    line = Content.assemble(*parts)
-    if source.url:
-        line = Content.assemble(
-            line, "\n  ", Content.styled(link_kind_text(source, lang), "italic"), "\n", link_line(source.url)
-        )
-    return line
 
 
 class HelpPanel(TextPane):
