@@ -104,7 +104,7 @@ _T: dict[str, tuple[str, str]] = {
     "help": ("Help", "帮助"),
     "next": ("Next", "下一步"),
     "back": ("Back", "上一步"),
-    "dont_know": ("Don't know", "不知道"),
+    "dont_know": ("Don't know", "不清楚"),
     "checklist": ("Checklist", "清单"),
     "answers": ("Your answers", "已填答案"),
     "no_answers": ("No answers yet.", "尚无答案。"),
@@ -133,7 +133,7 @@ _T: dict[str, tuple[str, str]] = {
     "hint_text": ("Type your answer, then Enter.", "输入答案后回车。"),
     "hint_unknown": (
         'If you do not know, press Ctrl+D or choose "Don\'t know".',
-        "如不清楚，请按 Ctrl+D 或点击“不知道”。",
+        "如无法确定，请按 Ctrl+D 或点击“不清楚”。",
     ),
     "range": ("Allowed: {lo} to {hi}", "允许范围：{lo} 至 {hi}"),
     "range_min": ("At least {lo}", "不小于 {lo}"),
@@ -145,7 +145,7 @@ _T: dict[str, tuple[str, str]] = {
         "Please type a date as YYYY-MM-DD, for example 2026-11-24.",
         "请按 YYYY-MM-DD 格式输入日期，例如 2026-11-24。",
     ),
-    "err_text": ('Please type an answer (or choose "Don\'t know" if allowed).', "请输入答案（如允许，可选“不知道”）。"),
+    "err_text": ('Please type an answer (or choose "Don\'t know" if allowed).', "请输入答案（如允许，可选“不清楚”）。"),
     "err_too_long": ("The answer is too long.", "答案过长。"),
     "current_answer": ("Your current answer: {value}", "当前答案：{value}"),
     "not_used_note": ("This answer is not used any more: {reason}", "该答案已不再使用：{reason}"),
@@ -335,7 +335,7 @@ _HELP_ZH = """\
 # pathways 向导
 
 **问题。** 每次一个问题。用**上下键**选择并按**回车**，或直接点击选项。
-多选题用**空格键**勾选，**回车**继续。**Esc** 返回上一题。允许时，**Ctrl+D** 表示“不知道”。
+多选题用**空格键**勾选，**回车**继续。**Esc** 返回上一题。允许时，**Ctrl+D** 表示“不清楚”。
 左侧列出已填答案：选中某项可返回修改。~~划线~~的答案因后续修改已不再相关，**不予采用**。
 
 **进度**显示已答题数和最多还可能出现的题数（通常更少：后面的答案可能使某些问题不再需要）。
