@@ -111,7 +111,6 @@ class Firing:
             assert self._message is not None
             (by_name,) = _loads(self._message).values()  # one action a message
             matched = self._matched = tuple(fact for key, fact in sorted(by_name.items()) if key != "g")
-            self._message = None
         return matched
 
     def __repr__(self) -> str:
@@ -240,7 +239,10 @@ class Engine:
     ) -> None:
         self.sessions = sessions_setting(sessions)
         self.memo_size = max(0, memo_size)
-        self._memo: OrderedDict[tuple[str, bool, Hashable], tuple[Firing, ...]] = OrderedDict()
+        # a partition's firings by its facts: the engine's messages (strings: the collector never
+        # scans them, and a worker's memo holds some 10^5 firings), or Firing objects where a run
+        # had none (fresh sessions after a release)
+        self._memo: OrderedDict[tuple[str, bool, Hashable], tuple[str, ...] | tuple[Firing, ...]] = OrderedDict()
         self._memo_lock = threading.Lock()
         self.recycle_after = max(1, recycle_after)
         self._live: dict[str, _Live] = {}  # partition -> its reused session (under _lock)
@@ -396,13 +398,24 @@ class Engine:
             pause = current_pause()
             if pause is not None:
                 pause()  # a background evaluation gives way here too, though no action runs
-            return list(hit)
+            return self._recalled(partition, hit)
         firings = self._run_keyed(partition, _facts_list(facts), certain)
+        messages = [f._message for f in firings]
+        entry: tuple[str, ...] | tuple[Firing, ...] = tuple(firings)
+        if None not in messages:
+            entry = tuple(m for m in messages if m is not None)
         with self._memo_lock:
-            self._memo[key] = tuple(firings)
+            self._memo[key] = entry
             while len(self._memo) > self.memo_size:
                 self._memo.popitem(last=False)
         return firings
+
+    def _recalled(self, partition: str, entry: tuple[str, ...] | tuple[Firing, ...]) -> list[Firing]:
+        """The firings a memo entry stands for (new Firing objects for messages)."""
+        if not entry or not isinstance(entry[0], str):
+            return [f for f in entry if isinstance(f, Firing)]
+        table = self._tables[partition]
+        return [Firing(table[m[2 : m.index('"', 2)]][0], message=m) for m in entry if isinstance(m, str)]
 
     def _run_keyed(self, partition: str, facts: list[EncodedFact], certain: bool) -> list[Firing]:
         for attempt in range(MAX_COLLISION_RETRIES + 1):
