@@ -30,7 +30,7 @@ from ._conditions import (
 from ._errors import RuleBaseError, RuleIssue
 from ._loader import CORE, RuleBase
 
-__all__ = ["Action", "CompiledRule", "Limits", "Partition", "PatternUsage", "compile_rules"]
+__all__ = ["Action", "CompiledRule", "Limits", "Partition", "PatternUsage", "compile_rules", "engine_units"]
 
 
 @dataclass(frozen=True)
@@ -249,6 +249,75 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
         # the strict and the possible form of one condition hit the same limit: report it once
         raise RuleBaseError(list(dict.fromkeys(issues)), root=rb.root)
     return partitions
+
+
+UNIT_MIN_RULES = 50  # a partition is run in parts only where two independent parts have this many rules
+
+
+def engine_units(part: Partition, min_rules: int = UNIT_MIN_RULES) -> list[Partition]:
+    """``part`` in parts the engine can run apart: no rule of one part reads a fact another part
+    derives, asks or answers, and every rule setting one fact is in one part (so each part's
+    firings, and the facts it makes, are what the same rules make in the whole partition).
+
+    An answer then re-runs only the parts that read it: the common partition holds the router
+    and the cross-cutting duties, whose questions mostly touch one of them. Parts with fewer than
+    ``min_rules`` rules run together; a partition without two larger parts stays whole.
+    """
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(a: str, b: str) -> None:
+        parent[find(a)] = find(b)
+
+    made_by: dict[str, list[str]] = defaultdict(list)  # fact -> the rules here that make it
+    for rule in part.rules:
+        action = rule.action
+        made = [name for name, _ in action.sets] if action.kind == "derive" else []
+        if action.kind in ("ask", "answer", "irrelevant"):
+            made.append(action.target)
+        elif action.kind == "pending":
+            made.append("pk:" + action.target)
+        for name in made:
+            made_by[name].append(rule.name)
+    for rule in part.rules:
+        # a rule joins the rules that make a fact it reads, and those that make the same fact; an
+        # input (an answer, a fact of an earlier partition) links nothing: each part gets it
+        find(rule.name)
+        for lit in rule.literals:
+            for name in pattern_names(lit.pattern):
+                for maker in made_by.get(name, ()):
+                    union(rule.name, maker)
+    for makers in made_by.values():
+        for maker in makers[1:]:
+            union(makers[0], maker)
+    groups: dict[str, list[CompiledRule]] = defaultdict(list)
+    for rule in part.rules:
+        groups[find(rule.name)].append(rule)
+    large = [rules for rules in groups.values() if len(rules) >= min_rules]
+    if len(large) < 2:
+        return [part]
+    rest = [rule for rules in groups.values() if len(rules) < min_rules for rule in rules]
+    order = {rule.name: index for index, rule in enumerate(part.rules)}
+    units = []
+    for index, rules in enumerate([*large, rest] if rest else large):
+        rules.sort(key=lambda r: order[r.name])
+        reads = {n for rule in rules for lit in rule.literals for n in pattern_names(lit.pattern)}
+        unit = Partition(
+            part.name if index == 0 else f"{part.name}#{index}",
+            rules=rules,
+            gates=sorted({(r.stage, "p" if r.action.mode == "possible" else "s", r.bucket) for r in rules}),
+            reads=reads & part.reads,
+            own_questions=[q for q in part.own_questions if q in reads],
+        )
+        units.append(unit)
+    return units
 
 
 def _negate_formula(formula: Any) -> Any:

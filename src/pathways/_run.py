@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._answers import UNKNOWN
-from ._compiler import Partition, compile_rules
+from ._compiler import Partition, compile_rules, engine_units
 from ._conditions import to_engine_value
 from ._engine import EncodedFact, Engine, Firing, answer_facts, encode, produced_facts
 from ._loader import CORE, RuleBase
@@ -33,9 +34,11 @@ __all__ = ["Compiled", "Run", "compiled", "engine_facts", "new_engine", "run_cas
 class Compiled:
     partitions: dict[str, Partition]
     engine: Engine
+    # each partition in the parts the engine runs apart (``engine_units``), by partition
+    units: dict[str, list[Partition]] = field(default_factory=dict)
     # next_question() with no answers, by (as_of, lang): the same for every user of this rule base
     first_questions: dict[tuple[Any, str], Any] = field(default_factory=dict)
-    # per partition: the questions it reads, in rule-base order, and whether each has an ask_when
+    # per engine unit: the questions it reads, in rule-base order, and whether each has an ask_when
     questions_read: dict[str, tuple[tuple[str, bool], ...]] = field(default_factory=dict)
     # what a non-answer rule asserts when it fires, by (id of the rule, certain), encoded once
     # (the rules live as long as this object)
@@ -47,11 +50,16 @@ class Compiled:
     mentions: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
-def _questions_read(rb: RuleBase, partitions: dict[str, Partition]) -> dict[str, tuple[tuple[str, bool], ...]]:
+def _questions_read(rb: RuleBase, units: dict[str, list[Partition]]) -> dict[str, tuple[tuple[str, bool], ...]]:
     return {
-        name: tuple((q, d.ask_when is not None) for q, d in rb.questions.items() if q in part.reads)
-        for name, part in partitions.items()
+        unit.name: tuple((q, d.ask_when is not None) for q, d in rb.questions.items() if q in unit.reads)
+        for parts in units.values()
+        for unit in parts
     }
+
+
+def _units(partitions: dict[str, Partition]) -> dict[str, list[Partition]]:
+    return {name: engine_units(part) for name, part in partitions.items()}
 
 
 _DONT_KNOW_KEY = ("\x00dk",)
@@ -88,9 +96,8 @@ def _encoded_answer(comp: Compiled, rb: RuleBase, qid: str, value: Any, ident: A
 def new_engine(rb: RuleBase, partitions: dict[str, Partition], sessions: str | None = None) -> Engine:
     """An engine for compiled partitions of ``rb``; ``sessions``: "reuse" or "fresh" (see ``Engine``)."""
     kinds = rb.kinds()
-    return Engine(
-        partitions, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else (), sessions=sessions
-    )
+    units = {unit.name: unit for parts in _units(partitions).values() for unit in parts}
+    return Engine(units, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else (), sessions=sessions)
 
 
 def compiled(rb: RuleBase) -> Compiled:
@@ -99,8 +106,9 @@ def compiled(rb: RuleBase) -> Compiled:
         with _compile_lock:
             if rb._compiled is None:
                 partitions = compile_rules(rb)
+                units = _units(partitions)
                 rb._compiled = Compiled(
-                    partitions, new_engine(rb, partitions), questions_read=_questions_read(rb, partitions)
+                    partitions, new_engine(rb, partitions), units, questions_read=_questions_read(rb, units)
                 )
     return rb._compiled
 
@@ -191,6 +199,52 @@ def _closed_values(rb: RuleBase, qid: str) -> tuple[Any, ...]:
     return rb.possible_values(qid) if rb.questions[qid].model.type in ("yes_no", "choice", "multi") else ()
 
 
+def _run_unit(
+    rb: RuleBase,
+    comp: Compiled,
+    unit: Partition,
+    certain: bool,
+    day: int,
+    answer_keys: dict[str, Any],
+    base: Callable[[], list[EncodedFact]],
+    produced: list[EncodedFact],
+    now: EncodedFact,
+) -> list[Firing]:
+    """Run one engine unit (memo first); add the facts its firings make to ``produced``."""
+    questions_read = comp.questions_read[unit.name]
+    # the unit's facts, identified without building most of them: its answers (or "waiting"), the
+    # facts earlier units produced that it reads, and the date
+    reads = unit.reads
+    from_earlier = [f for f in produced if f.fact["q"] in reads]
+    key = (
+        day,
+        tuple(
+            (q, answer_keys[q]) if q in answer_keys else (q, _PENDING_KEY)
+            for q, has_ask_when in questions_read
+            if q in answer_keys or not has_ask_when
+        ),
+        tuple(f.key for f in from_earlier),
+    )
+
+    def inputs() -> list[EncodedFact]:
+        return [f for f in base() if f.fact["q"] in reads] + from_earlier + [now]
+
+    unit_firings = comp.engine.run(unit.name, inputs, certain, key=key)
+    for firing in unit_firings:
+        rule = firing.rule
+        action = rule.action
+        if action.kind == "answer":
+            values = _closed_values(rb, action.target)
+            produced.extend(map(encode, answer_facts(rule, firing.matched, values)))
+        else:
+            emitted = comp.emitted.get((id(rule), certain))
+            if emitted is None:
+                values = _closed_values(rb, action.target) if action.kind == "ask" else ()
+                emitted = comp.emitted[(id(rule), certain)] = tuple(map(encode, produced_facts(rule, certain, values)))
+            produced.extend(emitted)
+    return unit_firings
+
+
 def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain: bool = True) -> Run:
     """Evaluate checked answers (see ``check_answers``) as of a date.
 
@@ -231,42 +285,14 @@ def run_case(rb: RuleBase, answers: dict[str, Any], as_of: dt.date, try_certain:
         for name in rb.partitions:
             if name != CORE and name not in possible_routes:
                 continue
-            part = comp.partitions[name]
-            # the partition's facts, identified without building most of them: its answers (or
-            # "waiting"), the facts earlier partitions produced that it reads, and the date
-            reads = part.reads
-            from_earlier = [f for f in produced if f.fact["q"] in reads]
-            key = (
-                day,
-                tuple(
-                    (q, answer_keys[q]) if q in answer_keys else (q, _PENDING_KEY)
-                    for q, has_ask_when in comp.questions_read[name]
-                    if q in answer_keys or not has_ask_when
-                ),
-                tuple(f.key for f in from_earlier),
-            )
-
-            def inputs(reads: set[str] = reads, from_earlier: list[EncodedFact] = from_earlier) -> list[EncodedFact]:
-                return [f for f in base() if f.fact["q"] in reads] + from_earlier + [now]
-
-            part_firings = comp.engine.run(name, inputs, certain, key=key)
+            for unit in comp.units[name]:
+                unit_firings = _run_unit(rb, comp, unit, certain, day, answer_keys, base, produced, now)
+                firings.extend(unit_firings)
+                for firing in unit_firings:
+                    action = firing.rule.action
+                    if name == CORE and action.kind == "derive" and action.target.startswith("route."):
+                        possible_routes.add(action.target[len("route.") :])
             ran.append(name)
-            firings.extend(part_firings)
-            for firing in part_firings:
-                rule = firing.rule
-                action = rule.action
-                if action.kind == "answer":
-                    produced.extend(map(encode, answer_facts(rule, firing.matched, _closed_values(rb, action.target))))
-                else:
-                    emitted = comp.emitted.get((id(rule), certain))
-                    if emitted is None:
-                        values = _closed_values(rb, action.target) if action.kind == "ask" else ()
-                        emitted = comp.emitted[(id(rule), certain)] = tuple(
-                            map(encode, produced_facts(rule, certain, values))
-                        )
-                    produced.extend(emitted)
-                if name == CORE and action.kind == "derive" and action.target.startswith("route."):
-                    possible_routes.add(action.target[len("route.") :])
         run = Run({}, {}, firings, ran, certain)
         ran_set = set(ran)
         # an answer whose question's rules ran: certain where its ask_when certainly holds,
