@@ -17,6 +17,7 @@ from typing import Any
 
 from ._conditions import facts_of
 from ._loader import RuleBase
+from ._positions import Positions
 from ._scenarios import DEFAULT_AS_OF, ScenarioResult
 
 __all__ = ["KINDS", "Measure", "coverage", "coverage_json", "coverage_table"]
@@ -49,8 +50,6 @@ class Measure:
 
 def coverage(rb: RuleBase, results: list[ScenarioResult]) -> dict[str, Measure]:
     """What the scenario results exercise, per kind (see the module docstring)."""
-    from ._lint import Positions
-
     asked: set[str] = set()
     chosen: set[tuple[str, str]] = set()
     fired: set[str] = set()

@@ -22,6 +22,7 @@ from ._checklist import condition_text
 from ._errors import AnswersError, PathwaysError
 from ._loader import RuleBase
 from ._outcome import ItemResult, Outcome
+from ._positions import Positions
 
 __all__ = ["CaseDiff", "RuleBaseDiff", "RuleChange", "diff_rule_bases", "format_diff"]
 
@@ -328,8 +329,6 @@ def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
                 RuleChange("route", rid, "changed", new_route.file, new_route.line, new_route.model.title.en, fields)
             )
     # sources (what checklists cite)
-    from ._lint import Positions
-
     old_pos, new_pos = Positions(old), Positions(new)
     added_removed(
         "source",
