@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._checklist import condition_text
-from ._errors import AnswersError, PathwaysError
-from ._loader import RuleBase
-from ._outcome import ItemResult, Outcome
-from ._positions import Positions
+from .._checklist import condition_text
+from .._errors import AnswersError, PathwaysError
+from .._loader import RuleBase
+from .._outcome import ItemResult, Outcome
+from .._positions import Positions
 
 __all__ = ["CaseDiff", "RuleBaseDiff", "RuleChange", "diff_rule_bases", "format_diff"]
 
@@ -373,13 +373,13 @@ ITEM_RESULT_FIELDS = (
 
 
 def _evaluate(rb: RuleBase, answers: Mapping[str, Any], as_of: dt.date) -> Outcome:
-    from ._api import evaluate
+    from .._api import evaluate
 
     return evaluate(rb, answers, as_of=as_of)
 
 
 def _reason(rb: RuleBase, answers: Mapping[str, Any], iid: str, as_of: dt.date) -> dict[str, Any]:
-    from ._api import explain
+    from .._api import explain
 
     if iid not in rb.items:
         return {"reason": "the item is not in this rule base", "condition": None}
@@ -453,7 +453,7 @@ def compare_case(
 
 
 def _scenario_cases(old: RuleBase, new: RuleBase, cases: list[CaseDiff]) -> None:
-    from ._scenarios import DEFAULT_AS_OF, load_scenarios
+    from .scenarios import DEFAULT_AS_OF, load_scenarios
 
     olds = {s.name: s for s in load_scenarios(old, check_references=False)}
     news = {s.name: s for s in load_scenarios(new, check_references=False)}
@@ -485,7 +485,7 @@ def case_files(directory: Path) -> list[Path]:
 
 
 def _saved_cases(old: RuleBase, new: RuleBase, directory: Path, as_of: dt.date | None, cases: list[CaseDiff]) -> None:
-    from ._answers import read_answers_file
+    from .._answers import read_answers_file
 
     for path in case_files(directory):
         answer_set = read_answers_file(str(path))
