@@ -36,7 +36,7 @@ import pathways  # noqa: E402
 from pathways._answers import check_answers  # noqa: E402
 from pathways._checklist import build_outcome  # noqa: E402
 from pathways._run import compiled, run_case  # noqa: E402
-from pathways._scenarios import DEFAULT_AS_OF, load_scenarios  # noqa: E402
+from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios  # noqa: E402
 
 TARGETS = {
     "load_compile_ms": 300.0,
@@ -433,6 +433,9 @@ def category(file: str, fn: str) -> str:
                 "_answers.py": "pathways answer checking (_answers)",
                 "_yaml.py": "pathways located-YAML builder (_yaml)",
                 "_loader.py": "pathways loader checks (_loader)",
+                "_validate.py": "pathways loader checks (_loader)",
+                "_assemble.py": "pathways loader checks (_loader)",
+                "_graphs.py": "pathways loader checks (_loader)",
                 "_compiler.py": "pathways compiler (_compiler)",
                 "_conditions.py": "pathways conditions/DNF (_conditions)"}.get(name, f"pathways {name}")
     if "datetime" in path or "_strptime" in path:

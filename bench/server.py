@@ -86,7 +86,7 @@ def mini_bodies() -> list[dict[str, Any]]:
 def scenario_bodies(rules: Path) -> list[dict[str, Any]]:
     """For a rule base with scenarios: each scenario the rule base accepts, in both languages."""
     import pathways
-    from pathways._scenarios import DEFAULT_AS_OF, load_scenarios
+    from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios
 
     rb = pathways.load_rule_base(rules)
     try:

@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE))
 
 import pathways  # noqa: E402
 from pathways._run import compiled, new_engine  # noqa: E402
-from pathways._scenarios import DEFAULT_AS_OF, load_scenarios  # noqa: E402
+from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios  # noqa: E402
 from run import wizard_steps  # noqa: E402
 
 VARIANTS = ("fresh", "reuse", "fast")

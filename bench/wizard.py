@@ -140,7 +140,7 @@ def startup(rules: str | None, runs: int) -> dict[str, Any]:
 
 async def _latency(rules: str | None, max_scenarios: int | None = None, think: float = 0.0) -> dict[str, Any]:
     import pathways
-    from pathways._scenarios import DEFAULT_AS_OF, load_scenarios, run_scenario
+    from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios, run_scenario
     from pathways_tui.app import build_app
     from pathways_tui.screens.checklist import ChecklistScreen
     from pathways_tui.screens.wizard import WizardScreen

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import pathways
-from pathways._lint import lint
+from pathways.authoring.lint import lint
 from pathways.cli import cli
 
 from .conftest import AS_OF, FIXTURES, pathways_command

@@ -101,7 +101,7 @@ def expected_position(case: Case, root: Path) -> tuple[int, int]:
 
 def issues_of(root: Path, compile_: bool, lint: bool = False) -> list[RuleIssue]:
     if lint:
-        from pathways._lint import lint as run_lint
+        from pathways.authoring.lint import lint as run_lint
 
         return [i for i in run_lint(root).issues if i.severity == "error"]
     if compile_:

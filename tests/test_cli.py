@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pathways._lint import lint
+from pathways.authoring.lint import lint
 
 from .conftest import FIXTURES, REPO, pathways_command
 

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pathways
-from pathways._coverage import coverage, coverage_json, coverage_table
-from pathways._scenarios import load_scenarios, run_scenarios
+from pathways.authoring.coverage import coverage, coverage_json, coverage_table
+from pathways.authoring.scenarios import load_scenarios, run_scenarios
 
 from .conftest import FIXTURES, run_cli
 

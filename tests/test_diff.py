@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import pathways
-from pathways._diff import diff_rule_bases, format_diff
-from pathways._scenarios import DEFAULT_AS_OF, load_scenarios
+from pathways.authoring.diff import diff_rule_bases, format_diff
+from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios
 
 from .conftest import REPO, run_cli
 

@@ -233,7 +233,7 @@ def test_the_memo_gives_the_collector_nothing_to_scan() -> None:
 
 @pytest.fixture(scope="module")
 def walks() -> list[tuple[object, dict, list[dict]]]:
-    from pathways._scenarios import DEFAULT_AS_OF, load_scenarios
+    from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios
 
     rb = pathways.load_rule_base()
     return [(sc.as_of or DEFAULT_AS_OF, sc.answers, sc.name) for sc in load_scenarios(rb)]

@@ -185,12 +185,13 @@ def test_import_hygiene() -> None:
                 "starlette",
                 "fpdf",
                 "openpyxl",
+                "pathways.authoring",
             ],
         ),
-        (["pathways.cli"], ["pathways_tui", "textual", "textual_serve", "aiohttp"]),
+        (["pathways.cli"], ["pathways_tui", "textual", "textual_serve", "aiohttp", "pathways.authoring"]),
         (
             ["pathways.client", "pathways.server", "pathways.server.check", "pathways._wire"],
-            ["fastapi", "uvicorn", "starlette", "textual"],
+            ["fastapi", "uvicorn", "starlette", "textual", "pathways.authoring"],
         ),
     ]
     code = textwrap.dedent(f"""
@@ -213,6 +214,26 @@ def test_import_hygiene() -> None:
         if "from durable" in p.read_text(encoding="utf-8") or "import durable" in p.read_text(encoding="utf-8")
     )
     assert importers == ["pathways/_engine.py"]
+
+
+def test_the_authoring_contract_names_every_run_time_module() -> None:
+    """The import-linter contract that keeps ``pathways.authoring`` out of the run time lists the
+    modules of pathways by name: one added later must be added there (a sub-package with its
+    ``.**``). Only ``pathways.cli`` (and ``pathways.__main__``, which runs it) may import it."""
+    import tomllib
+
+    package = Path(pathways.__file__).parent
+    config = tomllib.loads((package.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = next(
+        c for c in config["tool"]["importlinter"]["contracts"] if "pathways.authoring" in c.get("forbidden_modules", ())
+    )
+    sources = set(contract["source_modules"])
+    modules = {f"pathways.{p.stem}" for p in package.glob("*.py") if p.stem not in ("__init__", "__main__", "cli")}
+    packages = {f"pathways.{p.name}" for p in package.iterdir() if (p / "__init__.py").is_file()}
+    packages.discard("pathways.authoring")
+    assert {m for m in sources if m.startswith("pathways.") and not m.endswith(".**")} == modules | packages
+    assert {"pathways", "pathways_tui", "pathways_tui.**"} <= sources
+    assert {f"{p}.**" for p in packages} <= sources
 
 
 def test_the_wizard_is_launched_through_its_entry_points() -> None:

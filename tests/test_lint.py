@@ -18,8 +18,8 @@ import pytest
 
 import pathways
 from pathways._compiler import Limits
-from pathways._lint import CODES, lint
-from pathways._schemas import rules_schema
+from pathways.authoring.lint import CODES, lint
+from pathways.authoring.schemas import rules_schema
 
 from .conftest import FIXTURES, REPO, run_cli
 

@@ -9,7 +9,7 @@ import pytest
 
 import pathways
 from pathways._run import compiled
-from pathways._scenarios import load_scenarios, run_scenario
+from pathways.authoring.scenarios import load_scenarios, run_scenario
 
 from .conftest import AS_OF, REPO
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import pathways
-from pathways._scenarios import load_scenarios
+from pathways.authoring.scenarios import load_scenarios
 
 from .conftest import AS_OF, REPO
 
@@ -429,7 +429,7 @@ def test_a_range_must_not_claim_to_be_statutory(mini_copy: Path) -> None:
 
 
 def test_lint_asks_for_the_kind_of_every_item(mini_copy: Path) -> None:
-    from pathways._lint import lint
+    from pathways.authoring.lint import lint
 
     assert not [i for i in lint(mini_copy).issues if i.code == "PW317"]
     dev = mini_copy / "routes" / "dev.yaml"

@@ -344,8 +344,8 @@ def explain(answers: str, item_id: str, rules_dir: Path | None, lang: str, as_of
 @_guard
 def test(rules_dir: Path | None, fmt: str, min_coverage: float | None, show_all: bool) -> None:
     """Run the rule base's scenarios (its own tests) and report their coverage."""
-    from ._coverage import coverage, coverage_json, coverage_table, explain_wrong_items
-    from ._scenarios import load_scenarios, run_scenarios
+    from .authoring.coverage import coverage, coverage_json, coverage_table, explain_wrong_items
+    from .authoring.scenarios import load_scenarios, run_scenarios
 
     rb = _load(rules_dir)
     scenarios = [s.model_copy(update={"file": _openable(s.file, rb.root)}) for s in load_scenarios(rb)]
@@ -426,7 +426,7 @@ def lint(
     named from the current directory. Exit 0 when clean, 1 on errors (or warnings with
     --warnings-as-errors), 2 on bad options or a rule base that cannot be found or read.
     """
-    from ._lint import format_issue, lint as run_lint, parse_disable, summary, to_json
+    from .authoring.lint import format_issue, lint as run_lint, parse_disable, summary, to_json
 
     try:
         codes = parse_disable(disable)
@@ -478,7 +478,7 @@ def diff(
     scenario of both rule bases and every saved case in --cases, the items gained and lost (with
     the reason) and the items that changed. Exit 0 when nothing changed, 1 when something did.
     """
-    from ._diff import diff_rule_bases, format_diff
+    from .authoring.diff import diff_rule_bases, format_diff
 
     old, new = _load(old_dir), _load(new_dir)
     result = diff_rule_bases(old, new, cases_dir, as_of, scenarios=not no_scenarios)
@@ -495,7 +495,8 @@ def diff(
 @_guard
 def schema(what: str, rules_dir: Path | None) -> None:
     """JSON Schema of answers files (for the loaded rule base), rule files or the JSON outcome."""
-    from ._schemas import answers_schema, outcome_schema, rules_schema
+    from ._schemas import answers_schema, outcome_schema
+    from .authoring.schemas import rules_schema
 
     if what == "answers":
         document = answers_schema(_load(rules_dir))

@@ -12,7 +12,7 @@ import os
 import pytest
 
 import pathways
-from pathways._scenarios import DEFAULT_AS_OF, load_scenarios, run_scenario
+from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios, run_scenario
 from pathways_tui.app import build_app
 
 from .helpers import checklist, grouped_ids, new_case, shown_item_ids, walk

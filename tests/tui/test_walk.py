@@ -43,7 +43,7 @@ async def test_mini_scenarios_walked_by_keyboard(scenario: dict, mini: pathways.
         assert screen.outcome == expected(mini, given)
         assert shown_item_ids(screen) == grouped_ids(screen.outcome)
         # the planner's own walk asks the same questions in the same order
-        from pathways._scenarios import Scenario, run_scenario
+        from pathways.authoring.scenarios import Scenario, run_scenario
 
         result = run_scenario(mini, Scenario(name="x", as_of=AS_OF, answers=scenario["answers"], expect={}))
         assert asked == result.asked

@@ -15,9 +15,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._conditions import facts_of
-from ._loader import RuleBase
-from ._scenarios import DEFAULT_AS_OF, ScenarioResult
+from .._conditions import facts_of
+from .._loader import RuleBase
+from .._positions import Positions
+from .scenarios import DEFAULT_AS_OF, ScenarioResult
 
 __all__ = ["KINDS", "Measure", "coverage", "coverage_json", "coverage_table"]
 
@@ -49,8 +50,6 @@ class Measure:
 
 def coverage(rb: RuleBase, results: list[ScenarioResult]) -> dict[str, Measure]:
     """What the scenario results exercise, per kind (see the module docstring)."""
-    from ._lint import Positions
-
     asked: set[str] = set()
     chosen: set[tuple[str, str]] = set()
     fired: set[str] = set()
@@ -126,8 +125,8 @@ def coverage_json(cov: dict[str, Measure]) -> dict[str, Any]:
 
 def explain_wrong_items(rb: RuleBase, result: ScenarioResult) -> dict[str, dict[str, Any]]:
     """For each item a failed scenario got wrong: why it is, or is not, on the checklist."""
-    from ._api import explain
-    from ._errors import PathwaysError
+    from .._api import explain
+    from .._errors import PathwaysError
 
     out: dict[str, dict[str, Any]] = {}
     as_of = result.scenario.as_of or DEFAULT_AS_OF

@@ -15,14 +15,15 @@ from typing import Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._answers import check_answers
-from ._api import next_question
-from ._checklist import build_outcome
-from ._errors import AnswersError, RuleBaseError, RuleIssue, suggest
-from ._loader import RuleBase, validation_issues
-from ._outcome import ItemStatus, TimeLimitOut
-from ._run import run_case
-from ._yaml import LocDict, LocList, YamlFailure, load_yaml_file
+from .._answers import check_answers
+from .._api import next_question
+from .._checklist import build_outcome
+from .._errors import AnswersError, RuleBaseError, RuleIssue, suggest
+from .._loader import RuleBase
+from .._outcome import ItemStatus, TimeLimitOut
+from .._run import run_case
+from .._validate import validation_issues
+from .._yaml import LocDict, LocList, YamlFailure, load_yaml_file
 
 __all__ = ["Scenario", "ScenarioResult", "load_scenarios", "read_scenarios", "run_scenario", "run_scenarios"]
 

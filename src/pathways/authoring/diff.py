@@ -13,15 +13,16 @@ Two parts:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from ._checklist import condition_text
-from ._errors import AnswersError, PathwaysError
-from ._loader import RuleBase
-from ._outcome import ItemResult, Outcome
+from .._checklist import condition_text
+from .._errors import AnswersError, PathwaysError
+from .._loader import RuleBase
+from .._outcome import ItemResult, Outcome
+from .._positions import Positions
 
 __all__ = ["CaseDiff", "RuleBaseDiff", "RuleChange", "diff_rule_bases", "format_diff"]
 
@@ -167,7 +168,7 @@ def _texts(values: list[Any]) -> str:
     return "; ".join(v.en for v in values) or "none"
 
 
-def _compare(old: Any, new: Any, fields: dict[str, Any]) -> dict[str, tuple[str, str]]:
+def _compare(old: Any, new: Any, fields: Mapping[str, Callable[[Any], str]]) -> dict[str, tuple[str, str]]:
     """Field-by-field differences of two models: field -> (old text, new text)."""
     out: dict[str, tuple[str, str]] = {}
     for name, show in fields.items():
@@ -186,7 +187,7 @@ def _dump(value: Any) -> Any:
     return value
 
 
-ITEM_FIELDS = {
+ITEM_FIELDS: dict[str, Callable[[Any], str]] = {
     "title": _text,
     "detail": _text,
     "time_limit": _time_limit,
@@ -200,7 +201,7 @@ ITEM_FIELDS = {
     "after": _list,
     "replaces": _list,
 }
-QUESTION_FIELDS = {
+QUESTION_FIELDS: dict[str, Callable[[Any], str]] = {
     "text": _text,
     "type": str,
     "help": _text,
@@ -210,15 +211,22 @@ QUESTION_FIELDS = {
     "max": str,
     "sources": _sources,
 }
-FACT_FIELDS = {
+FACT_FIELDS: dict[str, Callable[[Any], str]] = {
     "set": lambda s: ", ".join(f"{k}: {v}" for k, v in s.items()),
     "sources": _sources,
     "valid": _valid,
     "status": lambda s: s or "confirmed",
     "explain": _text,
 }
-ROUTE_FIELDS = {"title": _text, "summary": _text, "owner": str, "reviewed": str, "review_by": str, "sources": _sources}
-SOURCE_FIELDS = {
+ROUTE_FIELDS: dict[str, Callable[[Any], str]] = {
+    "title": _text,
+    "summary": _text,
+    "owner": str,
+    "reviewed": str,
+    "review_by": str,
+    "sources": _sources,
+}
+SOURCE_FIELDS: dict[str, Callable[[Any], str]] = {
     "title": _text,
     "number": str,
     "issued": str,
@@ -233,105 +241,104 @@ def _condition_change(old: Any, new: Any) -> tuple[str, str] | None:
     return None if a == b else (a, b)
 
 
+# what else changed in a definition (beyond its model's fields): field -> (old, new), as text
+
+
+def _condition_changes(old: Any, new: Any) -> dict[str, tuple[str, str]]:
+    cond = _condition_change(old.when, new.when)
+    return {"condition": cond} if cond else {}
+
+
+def _item_changes(old: Any, new: Any) -> dict[str, tuple[str, str]]:
+    out = _condition_changes(old, new)
+    if old.route != new.route:
+        out["route"] = (old.route, new.route)
+    return out
+
+
+def _question_changes(old: Any, new: Any) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    old_opts = {op.value: op for op in old.model.options or ()}
+    new_opts = {op.value: op for op in new.model.options or ()}
+    if set(old_opts) != set(new_opts):
+        gone = [v for v in old_opts if v not in new_opts]
+        came = [v for v in new_opts if v not in old_opts]
+        out["options"] = ("removed: " + _list(gone) if gone else "", "added: " + _list(came) if came else "")
+    relabelled = [v for v in new_opts if v in old_opts and _dump(old_opts[v]) != _dump(new_opts[v])]
+    if relabelled:
+        out["option labels"] = (_list(relabelled), _list(relabelled))
+    cond = _condition_change(old.ask_when, new.ask_when)
+    if cond:
+        out["ask_when"] = cond
+    return out
+
+
+def _sets(d: Any) -> str:
+    """A fact rule's title: what it sets."""
+    return ", ".join(f"{k} = {v}" for k, v in d.model.set.items())
+
+
+class _Section(NamedTuple):
+    """One kind of definition to compare (``*Def``s with model, file and line)."""
+
+    kind: str
+    old: Mapping[str, Any]  # id -> definition
+    new: Mapping[str, Any]
+    fields: dict[str, Callable[[Any], str]]  # the model's fields to compare, each shown as text
+    title: Callable[[Any], str]
+    more: Callable[[Any, Any], dict[str, tuple[str, str]]]  # what else changed: conditions, options ...
+
+
+def _added_removed(
+    kind: str,
+    old_ids: Mapping[str, Any],
+    new_ids: Mapping[str, Any],
+    where: Callable[[Any], tuple[str, int]],
+    title: Callable[[Any], str],
+) -> list[RuleChange]:
+    out = []
+    for ident in new_ids:
+        if ident not in old_ids:
+            file, line = where(new_ids[ident])
+            out.append(RuleChange(kind, ident, "added", file, line, title(new_ids[ident])))
+    for ident in old_ids:
+        if ident not in new_ids:
+            file, line = where(old_ids[ident])
+            out.append(RuleChange(kind, ident, "removed", file, line, title(old_ids[ident])))
+    return out
+
+
+def _file_line(d: Any) -> tuple[str, int]:
+    return (d.file, d.line)
+
+
 def rule_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
+    """Items, questions, fact rules, routes and sources added, removed or changed, in that order."""
+    sections = [
+        _Section("item", old.items, new.items, ITEM_FIELDS, lambda d: d.model.title.en, _item_changes),
+        _Section(
+            "question", old.questions, new.questions, QUESTION_FIELDS, lambda d: d.model.text.en, _question_changes
+        ),
+        _Section("fact rule", old.fact_rule_index, new.fact_rule_index, FACT_FIELDS, _sets, _condition_changes),
+        _Section("route", old.routes, new.routes, ROUTE_FIELDS, lambda d: d.model.title.en, _condition_changes),
+    ]
     out: list[RuleChange] = []
+    for section in sections:
+        out += _added_removed(section.kind, section.old, section.new, _file_line, section.title)
+        for ident, n in section.new.items():
+            o = section.old.get(ident)
+            if o is None:
+                continue
+            fields = _compare(o.model, n.model, section.fields) | section.more(o, n)
+            if fields:
+                out.append(RuleChange(section.kind, ident, "changed", n.file, n.line, section.title(n), fields))
+    return out + _source_changes(old, new)
 
-    def added_removed(
-        kind: str, old_ids: Mapping[str, Any], new_ids: Mapping[str, Any], where: Any, title: Any
-    ) -> None:
-        for ident in new_ids:
-            if ident not in old_ids:
-                file, line = where(new_ids[ident])
-                out.append(RuleChange(kind, ident, "added", file, line, title(new_ids[ident])))
-        for ident in old_ids:
-            if ident not in new_ids:
-                file, line = where(old_ids[ident])
-                out.append(RuleChange(kind, ident, "removed", file, line, title(old_ids[ident])))
 
-    # items
-    added_removed("item", old.items, new.items, lambda d: (d.file, d.line), lambda d: d.model.title.en)
-    for iid, n in new.items.items():
-        o = old.items.get(iid)
-        if o is None:
-            continue
-        fields = _compare(o.model, n.model, ITEM_FIELDS)
-        cond = _condition_change(o.when, n.when)
-        if cond:
-            fields["condition"] = cond
-        if o.route != n.route:
-            fields["route"] = (o.route, n.route)
-        if fields:
-            out.append(RuleChange("item", iid, "changed", n.file, n.line, n.model.title.en, fields))
-    # questions
-    added_removed("question", old.questions, new.questions, lambda d: (d.file, d.line), lambda d: d.model.text.en)
-    for qid, new_q in new.questions.items():
-        old_q = old.questions.get(qid)
-        if old_q is None:
-            continue
-        fields = _compare(old_q.model, new_q.model, QUESTION_FIELDS)
-        old_opts = {op.value: op for op in old_q.model.options or ()}
-        new_opts = {op.value: op for op in new_q.model.options or ()}
-        if set(old_opts) != set(new_opts):
-            gone = [v for v in old_opts if v not in new_opts]
-            came = [v for v in new_opts if v not in old_opts]
-            fields["options"] = ("removed: " + _list(gone) if gone else "", "added: " + _list(came) if came else "")
-        relabelled = [v for v in new_opts if v in old_opts and _dump(old_opts[v]) != _dump(new_opts[v])]
-        if relabelled:
-            fields["option labels"] = (_list(relabelled), _list(relabelled))
-        cond = _condition_change(old_q.ask_when, new_q.ask_when)
-        if cond:
-            fields["ask_when"] = cond
-        if fields:
-            out.append(RuleChange("question", qid, "changed", new_q.file, new_q.line, new_q.model.text.en, fields))
-    # fact rules
-    old_rules = {r.model.id: r for r in old.fact_rules}
-    new_rules = {r.model.id: r for r in new.fact_rules}
-    added_removed(
-        "fact rule",
-        old_rules,
-        new_rules,
-        lambda d: (d.file, d.line),
-        lambda d: ", ".join(f"{k} = {v}" for k, v in d.model.set.items()),
-    )
-    for rid, new_rule in new_rules.items():
-        old_rule = old_rules.get(rid)
-        if old_rule is None:
-            continue
-        fields = _compare(old_rule.model, new_rule.model, FACT_FIELDS)
-        cond = _condition_change(old_rule.when, new_rule.when)
-        if cond:
-            fields["condition"] = cond
-        if fields:
-            out.append(
-                RuleChange(
-                    "fact rule",
-                    rid,
-                    "changed",
-                    new_rule.file,
-                    new_rule.line,
-                    ", ".join(f"{k} = {v}" for k, v in new_rule.model.set.items()),
-                    fields,
-                )
-            )
-    # routes
-    added_removed("route", old.routes, new.routes, lambda d: (d.file, d.line), lambda d: d.model.title.en)
-    for rid, new_route in new.routes.items():
-        old_route = old.routes.get(rid)
-        if old_route is None:
-            continue
-        fields = _compare(old_route.model, new_route.model, ROUTE_FIELDS)
-        cond = _condition_change(old_route.when, new_route.when)
-        if cond:
-            fields["condition"] = cond
-        if fields:
-            out.append(
-                RuleChange("route", rid, "changed", new_route.file, new_route.line, new_route.model.title.en, fields)
-            )
-    # sources (what checklists cite)
-    from ._lint import Positions
-
+def _source_changes(old: RuleBase, new: RuleBase) -> list[RuleChange]:
+    """Sources (what checklists cite) added, removed or changed; placed by their position in the files."""
     old_pos, new_pos = Positions(old), Positions(new)
-    added_removed(
+    out = _added_removed(
         "source",
         {k: (v, old_pos) for k, v in old.sources.items()},
         {k: (v, new_pos) for k, v in new.sources.items()},
@@ -366,13 +373,13 @@ ITEM_RESULT_FIELDS = (
 
 
 def _evaluate(rb: RuleBase, answers: Mapping[str, Any], as_of: dt.date) -> Outcome:
-    from ._api import evaluate
+    from .._api import evaluate
 
     return evaluate(rb, answers, as_of=as_of)
 
 
 def _reason(rb: RuleBase, answers: Mapping[str, Any], iid: str, as_of: dt.date) -> dict[str, Any]:
-    from ._api import explain
+    from .._api import explain
 
     if iid not in rb.items:
         return {"reason": "the item is not in this rule base", "condition": None}
@@ -446,7 +453,7 @@ def compare_case(
 
 
 def _scenario_cases(old: RuleBase, new: RuleBase, cases: list[CaseDiff]) -> None:
-    from ._scenarios import DEFAULT_AS_OF, load_scenarios
+    from .scenarios import DEFAULT_AS_OF, load_scenarios
 
     olds = {s.name: s for s in load_scenarios(old, check_references=False)}
     news = {s.name: s for s in load_scenarios(new, check_references=False)}
@@ -478,7 +485,7 @@ def case_files(directory: Path) -> list[Path]:
 
 
 def _saved_cases(old: RuleBase, new: RuleBase, directory: Path, as_of: dt.date | None, cases: list[CaseDiff]) -> None:
-    from ._answers import read_answers_file
+    from .._answers import read_answers_file
 
     for path in case_files(directory):
         answer_set = read_answers_file(str(path))
