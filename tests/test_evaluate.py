@@ -224,6 +224,49 @@ def test_bad_answers_name_the_field(mini: pathways.RuleBase, answers: dict, fiel
     assert (issue.field, issue.code) == (field, code)
 
 
+def test_a_callers_answer_limits_are_checked_with_every_other_answer_rule(mini: pathways.RuleBase) -> None:
+    """One answer check for every entry point: a server's lower limits (``AnswerLimits``) reach
+    ``evaluate``, ``next_question`` and ``explain`` through ``check_answers``, which names the field."""
+    tight = pathways.AnswerLimits(max_answers=2, max_text=8)
+    three = {"kind": "device", "made_in": "tianjin", "active": False}
+    calls = [
+        lambda answers: pathways.evaluate(mini, answers, as_of=AS_OF, limits=tight),
+        lambda answers: pathways.next_question(mini, answers, as_of=AS_OF, limits=tight),
+        lambda answers: pathways.explain(mini, answers, "reg", as_of=AS_OF, limits=tight),
+    ]
+    for call in calls:
+        with pytest.raises(pathways.AnswersError) as err:
+            call(three)
+        assert [(i.code, i.field) for i in err.value.issues] == [("PA207", "answers")]
+        with pytest.raises(pathways.AnswersError) as err:
+            call({"kind": "device-of-some-kind"})  # any text over the limit, before any other check of it
+        assert [(i.code, i.field) for i in err.value.issues] == [("PA206", "answers.kind")]
+        call({"kind": "device", "made_in": "tianjin"})  # within the limits
+    assert pathways.evaluate(mini, three, as_of=AS_OF).model_dump_json()  # the core's own limits
+    with pytest.raises(ValueError, match="within"):
+        pathways.AnswerLimits(max_answers=pathways.MAX_ANSWERS + 1)
+
+
+def test_explain_checks_and_evaluates_once(mini: pathways.RuleBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathways import _api
+
+    counts = {"check": 0, "run": 0}
+    check, run = _api.check_answers, _api.run_case
+
+    def counted_check(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        counts["check"] += 1
+        return check(*args, **kwargs)
+
+    def counted_run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        counts["run"] += 1
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(_api, "check_answers", counted_check)
+    monkeypatch.setattr(_api, "run_case", counted_run)
+    result = pathways.explain(mini, DEVICE_III, "reg", as_of=AS_OF)
+    assert result.on_checklist and counts == {"check": 1, "run": 1}
+
+
 def test_suggestions_for_bad_answers(mini: pathways.RuleBase) -> None:
     with pytest.raises(pathways.AnswersError) as err:
         pathways.evaluate(mini, {"kindd": "devise"})

@@ -32,6 +32,7 @@ PUBLIC = [
     "STATUS_LABELS",
     "UNKNOWN",
     "AnswerIssue",
+    "AnswerLimits",
     "AnswerSet",
     "AnswersError",
     "EngineError",

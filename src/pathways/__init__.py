@@ -30,6 +30,7 @@ from ._answers import (
     MAX_ANSWERS_BYTES,
     MAX_TEXT,
     UNKNOWN,
+    AnswerLimits,
     AnswerSet,
     Unknown,
     check_answers,
@@ -84,6 +85,7 @@ __all__ = [
     "UNKNOWN",
     # the rule base, answers and errors
     "AnswerIssue",
+    "AnswerLimits",
     "AnswerSet",
     "AnswersError",
     "EngineError",

@@ -22,6 +22,7 @@ from ._models import MAX_NUMBER
 from ._yaml import YamlFailure, decode_utf8, load_yaml_text
 
 __all__ = [
+    "AnswerLimits",
     "AnswerSet",
     "Unknown",
     "UNKNOWN",
@@ -35,6 +36,23 @@ __all__ = [
 MAX_ANSWERS = 500
 MAX_TEXT = 2000
 MAX_ANSWERS_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AnswerLimits:
+    """How many answers, and how long a text answer, a caller accepts: the core's limits by default;
+    a server may set lower ones (``pathways serve``'s settings). Checked with every other answer rule,
+    in ``check_answers``, so each bad field is named once, in one place."""
+
+    max_answers: int = MAX_ANSWERS
+    max_text: int = MAX_TEXT
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_answers <= MAX_ANSWERS or not 1 <= self.max_text <= MAX_TEXT:
+            raise ValueError(f"answer limits must be within 1..{MAX_ANSWERS} answers and 1..{MAX_TEXT} characters")
+
+
+CORE_LIMITS = AnswerLimits()
 
 
 class Unknown:
@@ -77,7 +95,7 @@ def _show(value: Any) -> str:
     return _SHOW.repr(value)
 
 
-def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) -> Any:
+def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue], limits: AnswerLimits) -> Any:
     where = f"answers.{qid}"
     q = rb.questions[qid].model
     if value == "unknown" or value is UNKNOWN:
@@ -155,19 +173,23 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) ->
     except UnicodeEncodeError:
         issues.append(AnswerIssue("PA202", "text is not valid Unicode (a lone surrogate?)", where))
         return None
-    if len(value) > MAX_TEXT:
-        issues.append(AnswerIssue("PA206", f"text longer than {MAX_TEXT} characters", where))
+    if len(value) > limits.max_text:
+        issues.append(AnswerIssue("PA206", f"text longer than {limits.max_text} characters", where))
         return None
     return value
 
 
-def check_answers(rb: RuleBase, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Normalise answers by question type; raise AnswersError naming each bad field."""
+def check_answers(rb: RuleBase, answers: Mapping[str, Any], limits: AnswerLimits = CORE_LIMITS) -> dict[str, Any]:
+    """Normalise answers by question type; raise AnswersError naming each bad field.
+
+    The one answer check: the public functions, the server and the scenario runner all call it
+    (the server adds only what is particular to JSON: invalid Unicode, nesting, non-finite numbers).
+    """
     issues: list[AnswerIssue] = []
     if not isinstance(answers, Mapping):
         raise AnswersError([AnswerIssue("PA201", "answers must be a mapping of question id to value", "answers")])
-    if len(answers) > MAX_ANSWERS:
-        raise AnswersError([AnswerIssue("PA207", f"more than {MAX_ANSWERS} answers", "answers")])
+    if len(answers) > limits.max_answers:
+        raise AnswersError([AnswerIssue("PA207", f"more than {limits.max_answers} answers", "answers")])
     normal: dict[str, Any] = {}
     for qid, value in answers.items():
         if not isinstance(qid, str) or qid not in rb.questions:
@@ -177,7 +199,10 @@ def check_answers(rb: RuleBase, answers: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if value is None:
             continue  # an explicit null is "not answered yet"
-        checked = _check_one(rb, qid, value, issues)
+        if isinstance(value, str) and len(value) > limits.max_text:  # before any other check of it
+            issues.append(AnswerIssue("PA206", f"text longer than {limits.max_text} characters", f"answers.{qid}"))
+            continue
+        checked = _check_one(rb, qid, value, issues, limits)
         if checked is not None:
             normal[qid] = checked
     if issues:

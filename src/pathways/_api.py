@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ._answers import check_answers
-from ._checklist import build_outcome, cite, condition_text, display_value, rulebase_ref
+from ._answers import CORE_LIMITS, AnswerLimits, check_answers
+from ._checklist import build_outcome, cite, condition_text, display_value, route_results, rulebase_ref
 from ._conditions import facts_of
 from ._dates import parse_date
 from ._errors import AnswerIssue, AnswersError
@@ -22,13 +22,12 @@ from ._outcome import (
     Outcome,
     Progress,
     QuestionOut,
-    RouteResult,
     Trace,
 )
-from ._run import compiled, needed_questions, run_case
+from ._run import Run, compiled, needed_questions, run_case
 from ._texts import value_text
 
-__all__ = ["Explanation", "evaluate", "explain", "next_question", "question_out"]
+__all__ = ["Explanation", "evaluate", "evaluate_run", "explain", "next_question", "question_out"]
 
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
@@ -51,18 +50,29 @@ def _day(as_of: object) -> dt.date:
 
 
 def evaluate(
-    rule_base: RuleBase, answers: Mapping[str, Any], as_of: dt.date | None = None, lang: str = "en"
+    rule_base: RuleBase,
+    answers: Mapping[str, Any],
+    as_of: dt.date | None = None,
+    lang: str = "en",
+    *,
+    limits: AnswerLimits = CORE_LIMITS,
 ) -> Outcome:
     """The checklist for ``answers`` as the rule base stood on ``as_of`` (default: today).
 
     A pure function of its inputs: the same rule base, answers, date and language give a
-    byte-identical JSON document. Raises AnswersError for invalid answers.
+    byte-identical JSON document. Raises AnswersError for invalid answers (``limits``: how many
+    answers and how long a text a caller accepts, the core's own by default).
     """
     lang = _lang(lang)
     day = _day(as_of)
-    checked = check_answers(rule_base, answers)
+    return evaluate_run(rule_base, check_answers(rule_base, answers, limits), day, lang)[1]
+
+
+def evaluate_run(rule_base: RuleBase, checked: dict[str, Any], day: dt.date, lang: Lang) -> tuple[Run, Outcome]:
+    """``evaluate`` on answers already checked (``check_answers``), keeping the engine's run: for
+    ``explain`` and the scenario runner, which must not check or evaluate twice."""
     run = run_case(rule_base, checked, day)
-    return build_outcome(rule_base, run, day, lang)
+    return run, build_outcome(rule_base, run, day, lang)
 
 
 def question_out(rule_base: RuleBase, qid: str, lang: str) -> QuestionOut:
@@ -86,7 +96,12 @@ def question_out(rule_base: RuleBase, qid: str, lang: str) -> QuestionOut:
 
 
 def next_question(
-    rule_base: RuleBase, answers: Mapping[str, Any], lang: str = "en", as_of: dt.date | None = None
+    rule_base: RuleBase,
+    answers: Mapping[str, Any],
+    lang: str = "en",
+    as_of: dt.date | None = None,
+    *,
+    limits: AnswerLimits = CORE_LIMITS,
 ) -> NextQuestion:
     """The next question to ask, and progress.
 
@@ -94,7 +109,8 @@ def next_question(
     (not only certainly holds: after a "don't know", the questions that decide the other branches
     are asked too) and some undecided route, item, fact or ``ask_when`` mentions it. Questions
     that certainly apply come first. The interview ends when no unasked question can change the
-    checklist. Answers that are no longer relevant are listed in ``progress.ignored``.
+    checklist. Answers that are no longer relevant are listed in ``progress.ignored``. ``limits``:
+    as for ``evaluate``.
     """
     lang = _lang(lang)
     day = _day(as_of)
@@ -108,32 +124,19 @@ def next_question(
                     comp.first_questions.clear()
                 comp.first_questions[(day, lang)] = first
             return first.model_copy(deep=True)  # callers may change theirs
-    return _next_question(rule_base, answers, lang, day)
+    return _next_question(rule_base, answers, lang, day, limits)
 
 
-def _next_question(rule_base: RuleBase, answers: Mapping[str, Any], lang: Lang, day: dt.date) -> NextQuestion:
-    checked = check_answers(rule_base, answers)
+def _next_question(
+    rule_base: RuleBase, answers: Mapping[str, Any], lang: Lang, day: dt.date, limits: AnswerLimits = CORE_LIMITS
+) -> NextQuestion:
+    checked = check_answers(rule_base, answers, limits)
     run = run_case(rule_base, checked, day, try_certain=False)
     needed = needed_questions(rule_base, run)
     # stable: questions certainly asked first, each group in rule-base order
     ordered = sorted(needed, key=lambda q: rule_base.questions[q].ask_when is not None and q not in run.strict["ask"])
-    routes = []
-    for rid, route in rule_base.routes.items():
-        if f"route.{rid}" in run.strict["derive"]:
-            applies: Literal["yes", "maybe"] = "yes"
-        elif f"route.{rid}" in run.possible["derive"]:
-            applies = "maybe"
-        else:
-            continue
-        routes.append(
-            RouteResult(
-                id=rid,
-                title=route.model.title.get(lang),
-                summary=route.model.summary.get(lang) if route.model.summary else None,
-                applies=applies,
-                items=len(run.strict["item"] & rule_base.route_items[rid]),
-            )
-        )
+    # a route's items so far: those that certainly apply
+    routes = route_results(rule_base, run, lang, lambda rid: len(run.strict["item"] & rule_base.route_items[rid]))
     return NextQuestion(
         rulebase=rulebase_ref(rule_base),
         question=question_out(rule_base, ordered[0], lang) if ordered else None,
@@ -158,9 +161,15 @@ class Explanation(BaseModel):
 
 
 def explain(
-    rule_base: RuleBase, answers: Mapping[str, Any], item_id: str, as_of: dt.date | None = None, lang: str = "en"
+    rule_base: RuleBase,
+    answers: Mapping[str, Any],
+    item_id: str,
+    as_of: dt.date | None = None,
+    lang: str = "en",
+    *,
+    limits: AnswerLimits = CORE_LIMITS,
 ) -> Explanation:
-    """Why ``item_id`` is, or is not, on the checklist for ``answers``."""
+    """Why ``item_id`` is, or is not, on the checklist for ``answers`` (``limits``: as for ``evaluate``)."""
     from ._errors import suggest
 
     lang = _lang(lang)
@@ -168,8 +177,9 @@ def explain(
         raise AnswersError(
             [AnswerIssue("PA209", f"unknown item '{item_id}'", "item", suggest(item_id, rule_base.items))]
         )
-    outcome = evaluate(rule_base, answers, as_of, lang)
-    checked = check_answers(rule_base, answers)
+    day = _day(as_of)
+    checked = check_answers(rule_base, answers, limits)
+    outcome = evaluate_run(rule_base, checked, day, lang)[1]
     item = rule_base.items[item_id]
     route_status: Literal["yes", "maybe", "no"] = next((r.applies for r in outcome.routes if r.id == item.route), "no")
     found = next((i for i in outcome.items if i.id == item_id), None)

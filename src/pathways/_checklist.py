@@ -35,7 +35,7 @@ from ._outcome import (
 from ._run import Run, needed_questions
 from ._texts import DONT_KNOW, time_limit_text
 
-__all__ = ["build_outcome", "cite", "condition_text", "display_value", "item_status", "rulebase_ref"]
+__all__ = ["build_outcome", "cite", "condition_text", "display_value", "item_status", "route_results", "rulebase_ref"]
 
 
 def rulebase_ref(rb: RuleBase) -> RuleBaseRef:
@@ -475,6 +475,29 @@ def _rough_days(tl: TimeLimitOut) -> float:
     return (tl.days if tl.days is not None else tl.max or 0) * per
 
 
+def route_results(rb: RuleBase, run: Run, lang: Lang, items: Callable[[str], int]) -> list[RouteResult]:
+    """The routes that apply ("yes") or may apply ("maybe"), in rule-base order, with ``items(route)``."""
+    routes = []
+    for rid, route in rb.routes.items():
+        applies: Literal["yes", "maybe"]
+        if f"route.{rid}" in run.strict["derive"]:
+            applies = "yes"
+        elif f"route.{rid}" in run.possible["derive"]:
+            applies = "maybe"
+        else:
+            continue
+        routes.append(
+            RouteResult(
+                id=rid,
+                title=route.model.title.get(lang),
+                summary=route.model.summary.get(lang) if route.model.summary else None,
+                applies=applies,
+                items=items(rid),
+            )
+        )
+    return routes
+
+
 def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome:
     b = _Builder(rb, run, lang)
     certain = run.strict["item"]
@@ -492,24 +515,8 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
     present = set(in_force)
     items = [b.item(rb.items[iid], iid in certain, present) for iid in _order(rb, in_force)]
     upcoming_items = [b.item(rb.items[iid], iid in certain, present | set(upcoming)) for iid in _order(rb, upcoming)]
-    routes = []
-    for rid, route in rb.routes.items():
-        applies: Literal["yes", "maybe"]
-        if f"route.{rid}" in run.strict["derive"]:
-            applies = "yes"
-        elif f"route.{rid}" in run.possible["derive"]:
-            applies = "maybe"
-        else:
-            continue
-        routes.append(
-            RouteResult(
-                id=rid,
-                title=route.model.title.get(lang),
-                summary=route.model.summary.get(lang) if route.model.summary else None,
-                applies=applies,
-                items=sum(1 for i in items if i.route == rid),
-            )
-        )
+    # a route's items: those on the checklist (certain or to be determined)
+    routes = route_results(rb, run, lang, lambda rid: sum(1 for i in items if i.route == rid))
     facts = []
     conflicts = []
     for name in rb.derived:

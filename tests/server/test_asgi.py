@@ -475,7 +475,7 @@ async def test_a_bug_is_500_with_request_id_and_no_answers_in_logs(
 ) -> None:  # noqa: ANN001
     import pathways.server.app as server_app
 
-    def broken(rb: object, answers: dict[str, str], *args: object) -> None:
+    def broken(rb: object, answers: dict[str, str], *args: object, **kwargs: object) -> None:
         raise KeyError(answers["kind"])  # a bug whose message quotes an answer
 
     monkeypatch.setattr(server_app, "evaluate", broken)

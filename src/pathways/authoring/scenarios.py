@@ -7,7 +7,7 @@ is answered from the scenario, and the final checklist is compared with ``expect
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,12 +16,10 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._answers import check_answers
-from .._api import next_question
-from .._checklist import build_outcome
+from .._api import evaluate_run, next_question
 from .._errors import AnswersError, RuleBaseError, RuleIssue, suggest
 from .._loader import RuleBase
-from .._outcome import ItemStatus, TimeLimitOut
-from .._run import run_case
+from .._outcome import ItemStatus, Outcome, TimeLimitOut
 from .._validate import validation_issues
 from .._yaml import LocDict, LocList, YamlFailure, load_yaml_file
 
@@ -222,29 +220,43 @@ def _unknown_references(
 
 
 def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
+    """Walk the wizard on the scenario's answers, evaluate them as ``evaluate`` does (English), and
+    compare the checklist with what the scenario expects: every mismatch is a failure."""
     result = ScenarioResult(scenario)
     as_of = scenario.as_of or DEFAULT_AS_OF
-    given: dict[str, Any] = {}
     try:
-        for _ in range(len(rb.questions) + 1):
-            step = next_question(rb, given, as_of=as_of)
-            if step.question is None:
-                break
-            qid = step.question.id
-            result.asked.append(qid)
-            if qid not in scenario.answers:
-                result.failures.append(f"the wizard asks '{qid}', which the scenario does not answer")
-                break
-            given[qid] = scenario.answers[qid]
-        run = run_case(rb, check_answers(rb, scenario.answers), as_of)
-        outcome = build_outcome(rb, run, as_of, "en")  # = evaluate(), keeping the run
-        result.run = run
+        _walk(rb, scenario, as_of, result)
+        result.run, outcome = evaluate_run(rb, check_answers(rb, scenario.answers), as_of, "en")
     except AnswersError as exc:
         result.failures.extend(f"answer {issue}" for issue in exc.issues)
         return result
-    exp = scenario.expect
-    status = {i.id: i.status for i in outcome.items}
-    result.items = list(status)
+    result.items = [i.id for i in outcome.items]
+    for check in _CHECKS:
+        check(scenario.expect, outcome, result)
+    return result
+
+
+def _walk(rb: RuleBase, scenario: Scenario, as_of: dt.date, result: ScenarioResult) -> None:
+    """The wizard's questions, from no answers, each answered from the scenario (``result.asked``)."""
+    given: dict[str, Any] = {}
+    for _ in range(len(rb.questions) + 1):
+        step = next_question(rb, given, as_of=as_of)
+        if step.question is None:
+            return
+        qid = step.question.id
+        result.asked.append(qid)
+        if qid not in scenario.answers:
+            result.failures.append(f"the wizard asks '{qid}', which the scenario does not answer")
+            return
+        given[qid] = scenario.answers[qid]
+
+
+def _item_failure(result: ScenarioResult, iid: str, message: str) -> None:
+    result.failures.append(message)
+    result.wrong_items.append(iid)
+
+
+def _check_routes(exp: Expect, outcome: Outcome, result: ScenarioResult) -> None:
     routes = {r.id: r.applies for r in outcome.routes}
     for r in exp.routes:
         if routes.get(r) != "yes":
@@ -253,38 +265,46 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
         if r in routes:
             does = "applies" if routes[r] == "yes" else "may apply"
             result.failures.append(f"route '{r}' should not apply; it {does}")
+
+
+def _check_facts(exp: Expect, outcome: Outcome, result: ScenarioResult) -> None:
     facts = {f.fact: f for f in outcome.facts}
     for name, value in exp.facts.items():
         f = facts.get(name)
         if f is None or not f.certain or f.values != [value]:
             got = "nothing" if f is None else (("possibly " if not f.certain else "") + ", ".join(map(str, f.values)))
             result.failures.append(f"fact '{name}' should be {value}; it is {got}")
+
+
+def _check_items(exp: Expect, outcome: Outcome, result: ScenarioResult) -> None:
+    """Which items are on the checklist, certain or to be determined, as what kind and status."""
+    status = {i.id: i.status for i in outcome.items}
     applies = {i.id: i.applies for i in outcome.items}
     kinds = {i.id: i.kind for i in outcome.items}
     for iid in exp.items:
         if applies.get(iid) != "yes":
-            result.failures.append(f"item '{iid}' should be on the checklist; it is {status.get(iid, 'absent')}")
-            result.wrong_items.append(iid)
+            _item_failure(result, iid, f"item '{iid}' should be on the checklist; it is {status.get(iid, 'absent')}")
     for iid in exp.to_determine:
         if applies.get(iid) != "maybe":
-            result.failures.append(f"item '{iid}' should be 'to determine'; it is {status.get(iid, 'absent')}")
-            result.wrong_items.append(iid)
+            _item_failure(result, iid, f"item '{iid}' should be 'to determine'; it is {status.get(iid, 'absent')}")
     for iid, kind in exp.kinds.items():
         if iid not in kinds:
-            result.failures.append(f"item '{iid}' should be on the checklist as {kind}; it is absent")
-            result.wrong_items.append(iid)
+            _item_failure(result, iid, f"item '{iid}' should be on the checklist as {kind}; it is absent")
         elif kinds[iid] != kind:
-            result.failures.append(f"item '{iid}' should be {kind}; it is {kinds[iid]}")
-            result.wrong_items.append(iid)
-    by_id = {i.id: i for i in outcome.items}
+            _item_failure(result, iid, f"item '{iid}' should be {kind}; it is {kinds[iid]}")
     for iid, wanted in exp.statuses.items():
         if status.get(iid) != wanted:
-            result.failures.append(f"item '{iid}' should be {wanted}; it is {status.get(iid, 'absent')}")
-            result.wrong_items.append(iid)
+            _item_failure(result, iid, f"item '{iid}' should be {wanted}; it is {status.get(iid, 'absent')}")
+
+
+def _check_item_details(exp: Expect, outcome: Outcome, result: ScenarioResult) -> None:
+    """Time limits and authorities of the items the scenario names."""
+    by_id = {i.id: i for i in outcome.items}
     for iid, clock in exp.time_limits.items():
         if iid not in by_id:
-            result.failures.append(f"item '{iid}' should be on the checklist (its time limit is checked); it is absent")
-            result.wrong_items.append(iid)
+            _item_failure(
+                result, iid, f"item '{iid}' should be on the checklist (its time limit is checked); it is absent"
+            )
             continue
         got_limit = by_id[iid].time_limit
         problems = (
@@ -293,36 +313,53 @@ def run_scenario(rb: RuleBase, scenario: Scenario) -> ScenarioResult:
             else clock.mismatches(got_limit)
         )
         if problems:
-            result.failures.append(f"item '{iid}' time limit: {'; '.join(problems)}")
-            result.wrong_items.append(iid)
+            _item_failure(result, iid, f"item '{iid}' time limit: {'; '.join(problems)}")
     for iid, authority in exp.authorities.items():
         got_item = by_id.get(iid)
         got_authority = got_item.authority.id if got_item is not None and got_item.authority else None
         if got_authority != authority:
-            result.failures.append(
+            _item_failure(
+                result,
+                iid,
                 f"item '{iid}' should be handled by '{authority}'; it is "
-                f"{'absent' if iid not in by_id else repr(got_authority)}"
+                f"{'absent' if iid not in by_id else repr(got_authority)}",
             )
-            result.wrong_items.append(iid)
+
+
+def _check_absent_and_upcoming(exp: Expect, outcome: Outcome, result: ScenarioResult) -> None:
+    by_id = {i.id: i for i in outcome.items}
     for iid in exp.not_items:
-        if iid in status:
-            result.failures.append(
-                f"item '{iid}' should not be on the checklist; it is {status[iid]}"
-                f" (because {next(i.trace.condition for i in outcome.items if i.id == iid)})"
+        if iid in by_id:
+            _item_failure(
+                result,
+                iid,
+                f"item '{iid}' should not be on the checklist; it is {by_id[iid].status}"
+                f" (because {by_id[iid].trace.condition})",
             )
-            result.wrong_items.append(iid)
     upcoming = {i.id for i in outcome.upcoming}
     for iid in exp.upcoming:
         if iid not in upcoming:
-            result.failures.append(f"item '{iid}' should be listed as coming into force later")
-            result.wrong_items.append(iid)
+            _item_failure(result, iid, f"item '{iid}' should be listed as coming into force later")
+
+
+def _check_asked(exp: Expect, outcome: Outcome, result: ScenarioResult) -> None:
     for q in exp.asked:
         if q not in result.asked:
             result.failures.append(f"the wizard should ask '{q}'; it asked: {', '.join(result.asked)}")
     for q in exp.not_asked:
         if q in result.asked:
             result.failures.append(f"the wizard should not ask '{q}'")
-    return result
+
+
+# in this order: the failures are listed as a consultant reads a checklist
+_CHECKS: tuple[Callable[[Expect, Outcome, ScenarioResult], None], ...] = (
+    _check_routes,
+    _check_facts,
+    _check_items,
+    _check_item_details,
+    _check_absent_and_upcoming,
+    _check_asked,
+)
 
 
 def run_scenarios(rb: RuleBase, scenarios: list[Scenario]) -> list[ScenarioResult]:

@@ -48,6 +48,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from .._answers import AnswerLimits
 from .._api import Explanation, evaluate, explain, next_question
 from .._document import CaseDetails, ItemProgress
 from .._errors import AnswerIssue, AnswersError, EngineError
@@ -399,10 +400,11 @@ def _bad_value(value: Any, depth: int = 0) -> str | None:
     return None
 
 
-def _check_limits(answers: dict[str, Any], settings: Settings) -> None:
-    """The API's limits, on top of the core's own checks (which name every bad field)."""
-    if len(answers) > settings.max_answers:
-        raise AnswersError([AnswerIssue("PA207", f"more than {settings.max_answers} answers", "answers")])
+def _check_json(answers: dict[str, Any], limits: AnswerLimits) -> None:
+    """What only JSON can bring, before the core's answer check (``check_answers``, with this
+    server's limits, names every other bad field): invalid Unicode, deep nesting, non-finite numbers."""
+    if len(answers) > limits.max_answers:
+        return  # the core says so (PA207), and nothing else
     issues = []
     for qid, value in answers.items():
         if _bad_value(qid):
@@ -411,8 +413,6 @@ def _check_limits(answers: dict[str, Any], settings: Settings) -> None:
         why = _bad_value(value)
         if why:
             issues.append(AnswerIssue("PA202", f"expected a valid answer, got {why}", f"answers.{qid}"))
-        elif isinstance(value, str) and len(value) > settings.max_text:
-            issues.append(AnswerIssue("PA206", f"text longer than {settings.max_text} characters", f"answers.{qid}"))
     if issues:
         raise AnswersError(issues)
 
@@ -576,14 +576,16 @@ def create_app(
     def current(request: Request) -> Loaded:
         return _loaded_of(request) or state.current
 
+    limits = AnswerLimits(max_answers=settings.max_answers, max_text=settings.max_text)
+
     # explicit operation ids: generated clients name their functions after them
     @app.post("/v1/checklist", response_model=Outcome, tags=["checklists"], operation_id="checklist", responses=_ERRORS)
     async def checklist(body: CheckRequest, request: Request) -> Response:
         """The checklist for the answers (the Outcome document): routes, items with their trace, timeline.
         JSON only: the checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document."""
         loaded = current(request)
-        _check_limits(body.answers, settings)
-        outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang)
+        _check_json(body.answers, limits)
+        outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang, limits=limits)
         return Response(outcome.model_dump_json().encode(), media_type="application/json")
 
     @app.post(
@@ -608,8 +610,8 @@ def create_app(
         """The checklist as a document to send: a title block naming the product, the answers given, the
         disclaimer, the numbered checklist with its legal basis and why, the timeline and open questions."""
         loaded = current(request)
-        _check_limits(body.answers, settings)
-        outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang)
+        _check_json(body.answers, limits)
+        outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang, limits=limits)
         case = CaseDetails(
             product=body.product.strip(),
             company=body.company.strip(),
@@ -630,16 +632,16 @@ def create_app(
     async def next_(body: NextRequest, request: Request) -> Response:
         """The next question to ask (null when done), progress and the routes so far."""
         loaded = current(request)
-        _check_limits(body.answers, settings)
-        step = next_question(loaded.rb, body.answers, body.lang, body.as_of)
+        _check_json(body.answers, limits)
+        step = next_question(loaded.rb, body.answers, body.lang, body.as_of, limits=limits)
         return Response(step.model_dump_json().encode(), media_type="application/json")
 
     @app.post("/v1/explain", response_model=Explanation, tags=["checklists"], operation_id="explain", responses=_ERRORS)
     async def explain_(body: ExplainRequest, request: Request) -> Response:
         """Why an item is, or is not, on the checklist for the answers."""
         loaded = current(request)
-        _check_limits(body.answers, settings)
-        result = explain(loaded.rb, body.answers, body.item, body.as_of, body.lang)
+        _check_json(body.answers, limits)
+        result = explain(loaded.rb, body.answers, body.item, body.as_of, body.lang, limits=limits)
         return Response(result.model_dump_json().encode(), media_type="application/json")
 
     @app.get(
