@@ -48,6 +48,7 @@ PUBLIC = [
     "Explanation",
     "IgnoredAnswer",
     "ItemResult",
+    "Labels",
     "NextQuestion",
     "OpenQuestion",
     "OptionOut",
