@@ -143,6 +143,24 @@ def test_the_outcome_ships_the_core_s_words(mini: pathways.RuleBase, lang: str) 
     assert pathways.Outcome.model_validate_json(json.dumps(doc)).labels == labels
 
 
+def test_the_outcome_schema_requires_the_labels_and_names_their_keys(mini: pathways.RuleBase) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from pathways._schemas import outcome_schema  # (what `pathways schema outcome` prints)
+
+    schema = outcome_schema()
+    assert "labels" in schema["required"]
+    labels = schema["$defs"]["Labels"]
+    assert labels["required"] == ["stages", "statuses", "kinds", "dont_know"] and not labels["additionalProperties"]
+    assert labels["properties"]["stages"]["propertyNames"]["enum"] == list(pathways.STAGES)
+    assert labels["properties"]["statuses"]["propertyNames"]["enum"] == list(pathways.STATUS_LABELS["en"])
+    assert all(prop["description"] for prop in labels["properties"].values())  # documented field by field
+    for lang in ("en", "zh"):
+        doc = json.loads(pathways.render(pathways.evaluate(mini, DEVICE_II, as_of=AS_OF, lang=lang), "json"))
+        jsonschema.Draft202012Validator(schema).validate(doc)
+        doc["labels"]["stages"]["nonsense"] = "x"
+        assert not jsonschema.Draft202012Validator(schema).is_valid(doc)
+
+
 def test_markdown_and_html(mini: pathways.RuleBase) -> None:
     outcome = pathways.evaluate(
         mini, {"kind": "device", "made_in": "tianjin", "active": "unknown", "features": []}, as_of=AS_OF
