@@ -113,6 +113,54 @@ def test_json_is_byte_identical_and_versioned(mini: pathways.RuleBase) -> None:
     assert doc["lang"] == "zh" and doc["items"][0]["title"] == "检验"
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_outcome_ships_the_core_s_words(mini: pathways.RuleBase, lang: str) -> None:
+    from pathways._texts import DONT_KNOW, KIND_LABELS  # (not public: the outcome's labels are)
+
+    answers = {"kind": "device", "made_in": "tianjin", "active": "unknown", "features": []}
+    outcome = pathways.evaluate(mini, answers, as_of=AS_OF, lang=lang)
+    labels = outcome.labels
+    assert list(labels.stages) == list(pathways.STAGES)  # every stage, in stage order
+    assert labels.stages == pathways.STAGE_LABELS[lang]
+    assert list(labels.statuses) == list(pathways.STATUS_LABELS[lang])
+    assert labels.statuses == pathways.STATUS_LABELS[lang]
+    assert labels.kinds == KIND_LABELS[lang] and list(labels.kinds) == ["obligation", "option", "guidance"]
+    assert labels.dont_know == DONT_KNOW[lang]
+    words = {"en": ("Post-market", "to determine", "don't know"), "zh": ("上市后", "待确定", "不清楚")}[lang]
+    assert (labels.stages["post_market"], labels.statuses["to_determine"], labels.dont_know) == words
+    # the words the outcome and its exports use: "don't know" as an answer, the stage and status in Markdown
+    assert next(a.value for a in outcome.answers if a.question == "active") == labels.dont_know
+    md = pathways.render(outcome, "md")
+    assert all(labels.stages[i.stage] in md and labels.statuses[i.status] in md for i in outcome.items)
+    # in the JSON, after everything else; built once per language, not per outcome
+    doc = json.loads(pathways.render(outcome, "json"))
+    assert list(doc)[-1] == "labels" and doc["labels"] == labels.model_dump()
+    assert pathways.evaluate(mini, DEVICE_II, as_of=AS_OF, lang=lang).labels is labels
+    # an outcome of schema 2.2 (no labels) is still read, with these words
+    del doc["labels"]
+    doc["schema_version"] = "2.2"
+    assert pathways.Outcome.model_validate(doc).labels == labels
+    assert pathways.Outcome.model_validate_json(json.dumps(doc)).labels == labels
+
+
+def test_the_outcome_schema_requires_the_labels_and_names_their_keys(mini: pathways.RuleBase) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from pathways._schemas import outcome_schema  # (what `pathways schema outcome` prints)
+
+    schema = outcome_schema()
+    assert "labels" in schema["required"]
+    labels = schema["$defs"]["Labels"]
+    assert labels["required"] == ["stages", "statuses", "kinds", "dont_know"] and not labels["additionalProperties"]
+    assert labels["properties"]["stages"]["propertyNames"]["enum"] == list(pathways.STAGES)
+    assert labels["properties"]["statuses"]["propertyNames"]["enum"] == list(pathways.STATUS_LABELS["en"])
+    assert all(prop["description"] for prop in labels["properties"].values())  # documented field by field
+    for lang in ("en", "zh"):
+        doc = json.loads(pathways.render(pathways.evaluate(mini, DEVICE_II, as_of=AS_OF, lang=lang), "json"))
+        jsonschema.Draft202012Validator(schema).validate(doc)
+        doc["labels"]["stages"]["nonsense"] = "x"
+        assert not jsonschema.Draft202012Validator(schema).is_valid(doc)
+
+
 def test_markdown_and_html(mini: pathways.RuleBase) -> None:
     outcome = pathways.evaluate(
         mini, {"kind": "device", "made_in": "tianjin", "active": "unknown", "features": []}, as_of=AS_OF

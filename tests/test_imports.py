@@ -49,6 +49,7 @@ PUBLIC = [
     "Explanation",
     "IgnoredAnswer",
     "ItemResult",
+    "Labels",
     "NextQuestion",
     "OpenQuestion",
     "OptionOut",

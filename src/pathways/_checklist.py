@@ -31,6 +31,7 @@ from ._outcome import (
     TimelineStep,
     Trace,
     TraceFact,
+    outcome_labels,
 )
 from ._run import Run, needed_questions
 from ._texts import DONT_KNOW, time_limit_text
@@ -580,6 +581,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
         unanswered_questions=[OpenQuestion(question=q, text=b.question_text(q)) for q in unanswered],
         complete=not any(i.status == "to_determine" for i in items) and not unanswered,
         answers=answers,
+        labels=outcome_labels(lang),
     )
 
 

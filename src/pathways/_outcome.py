@@ -8,9 +8,10 @@ wizard read. Texts are in the language asked for.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from ._models import ItemKind, QuestionType, Stage
 
@@ -22,6 +23,7 @@ __all__ = [
     "DerivedFact",
     "IgnoredAnswer",
     "ItemResult",
+    "Labels",
     "NextQuestion",
     "OpenQuestion",
     "OptionOut",
@@ -38,13 +40,15 @@ __all__ = [
     "TimelineStep",
     "Trace",
     "TraceFact",
+    "outcome_labels",
 ]
 
 # 2.0: items carry a kind (obligation / option / guidance) and options and guidance their own
 # statuses; time limits may be ranges; the timeline separates what may add time (docs/server.md)
 # 2.1: a source citation says what its link leads to (link_kind, publisher) and when it was checked
 # 2.2: the outcome lists the answers given (question text, the answer as read, "don't know", used or not)
-SCHEMA_VERSION = "2.2"
+# 2.3: the outcome carries its labels (the words for stages, statuses, kinds and "don't know")
+SCHEMA_VERSION = "2.3"
 
 Lang = Literal["zh", "en"]
 ItemStatus = Literal["required", "to_determine", "to_be_verified", "eligible", "possibly_eligible", "for_information"]
@@ -211,6 +215,39 @@ class Timeline(_Out):
     other_limits: list[str] = []  # typical and may_add as lines of text
 
 
+class Labels(_Out):
+    """The core's words for the codes an outcome uses, in the outcome's language: the words the
+    Markdown, HTML, PDF and XLSX exports print, so that a client with only the JSON (the HTTP API,
+    a generated client, the wizard on a remote server) shows the same ones:
+    ``labels.stages[item.stage]``, ``labels.statuses[item.status]``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    stages: dict[Stage, str]
+    """The title of every stage, in stage order ("Post-market", "上市后"), whether or not an item is in it."""
+    statuses: dict[ItemStatus, str]
+    """The word for every item status ("to determine", "待确定")."""
+    kinds: dict[ItemKind, str]
+    """The word for every item kind ("obligation", "法定义务")."""
+    dont_know: str
+    """How the outcome writes the answer "don't know" ("don't know", "不清楚") in ``answers[].value``,
+    ``trace.answers[].value`` and ``ignored_answers[].value``."""
+
+
+@cache
+def outcome_labels(lang: str) -> Labels:
+    """The labels of an outcome in ``lang`` ("en" or "zh"); the words are ``pathways._texts``'s. One
+    frozen instance per language, shared by every outcome."""
+    from ._texts import DONT_KNOW, KIND_LABELS, STAGE_LABELS, STATUS_LABELS  # (they import these models)
+
+    return Labels(
+        stages={stage: STAGE_LABELS[lang][stage] for stage in get_args(Stage)},  # = STAGES, in order
+        statuses={status: STATUS_LABELS[lang][status] for status in get_args(ItemStatus)},
+        kinds={kind: KIND_LABELS[lang][kind] for kind in get_args(ItemKind)},
+        dont_know=DONT_KNOW[lang],
+    )
+
+
 class Outcome(_Out):
     schema_version: str = SCHEMA_VERSION
     rulebase: RuleBaseRef
@@ -227,6 +264,16 @@ class Outcome(_Out):
     unanswered_questions: list[OpenQuestion] = []  # the same, with their texts
     answers: list[AnswerGiven] = []  # every answer given, in question order
     complete: bool
+    labels: Labels  # the words for stages, statuses, kinds and "don't know", in ``lang`` (schema 2.3)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _labels_of_older_outcomes(cls, data: Any) -> Any:
+        """An outcome of schema 2.2 or older (from an older server) has no labels: it gets this
+        core's words for its language, the same words the older core used."""
+        if isinstance(data, dict) and "labels" not in data and data.get("lang") in ("en", "zh"):
+            data = {**data, "labels": outcome_labels(data["lang"])}
+        return data
 
 
 class OptionOut(_Out):

@@ -1,20 +1,23 @@
 """How the wizard writes the core's values: answers, statuses, stages, time limits, legal sources.
 
-The words themselves come from the core where it has them (``pathways.STAGE_LABELS``,
-``STATUS_LABELS``, ``time_limit_text``, ``duration_text``, ``link_kind_text``) and from ``i18n``
-(the wizard's own words); here they are put together for the screen. The grouping of a checklist is
-the core's (``pathways.items_by_route_and_stage``), as in every export.
+The words themselves come from the core where it has them: an outcome's stage titles and status
+words from the outcome itself (``outcome.labels``, so the wizard on a remote server shows the
+server's words, as its exports do), the rest from ``pathways`` (``STATUS_LABELS``,
+``time_limit_text``, ``duration_text``, ``link_kind_text``); and from ``i18n`` (the wizard's own
+words). Here they are put together for the screen. The grouping of a checklist is the core's
+(``pathways.items_by_route_and_stage``), as in every export.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from textual.content import Content
 
 import pathways
-from pathways import STAGE_LABELS, STATUS_LABELS, ItemResult, QuestionOut, SourceCitation, duration_text, link_kind_text
+from pathways import STATUS_LABELS, ItemResult, Labels, QuestionOut, SourceCitation, duration_text, link_kind_text
 
 from .i18n import list_sep, paren, t
 from .widgets.text import link_line
@@ -86,22 +89,30 @@ def value_text(value: object, lang: str) -> str:
     return str(value)
 
 
-def stage_name(stage: str, lang: str) -> str:
-    return STAGE_LABELS[_words(lang)].get(stage, stage)
+def _word(words: Mapping[Any, str], code: str) -> str:
+    """A code's word in one of an outcome's labels (the code itself if they lack it)."""
+    return words.get(code, code)
 
 
-def status_text(status: str, lang: str) -> Content:
-    return Content.styled(STATUS_LABELS[_words(lang)][status], f"bold {STATUS_STYLE[status]}")
+def stage_name(stage: str, labels: Labels) -> str:
+    """A stage's title as the outcome gives it (``outcome.labels``)."""
+    return _word(labels.stages, stage)
 
 
-def item_status_text(item: ItemResult, lang: str) -> Content:
-    """The status; an option or guidance resting on an unconfirmed rule says so beside it."""
-    text = status_text(item.status, lang)
+def status_text(status: str, labels: Labels) -> Content:
+    """A status word as the outcome gives it (``outcome.labels``), in the status's colour."""
+    return Content.styled(_word(labels.statuses, status), f"bold {STATUS_STYLE[status]}")
+
+
+def item_status_text(item: ItemResult, labels: Labels, lang: str) -> Content:
+    """The status; an option or guidance resting on an unconfirmed rule says so beside it (the
+    words: the outcome's ``labels``; ``lang``: the wizard's, for the brackets)."""
+    text = status_text(item.status, labels)
     if item.kind != "obligation" and not item.confirmed:
         text = Content.assemble(
             text,
             Content.styled(
-                paren(lang, STATUS_LABELS[_words(lang)]["to_be_verified"]),
+                paren(lang, _word(labels.statuses, "to_be_verified")),
                 f"bold {STATUS_STYLE['to_be_verified']}",
             ),
         )

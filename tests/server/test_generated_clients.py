@@ -3,7 +3,7 @@
 The Python client is generated in the test run (openapi-python-client, a test extra), imported, and
 every endpoint is called with it against a real server on the shipped rule base, with every shipped
 example (``examples/*.yaml``): its models must read the answers and every response, typed (enums for
-stages, statuses, kinds and routes), and give back exactly the JSON the server sent.
+stages, statuses, kinds and routes; the outcome's labels), and give back exactly the JSON the server sent.
 
 The TypeScript types are generated with openapi-typescript (from the npm registry, pinned), and
 ``tsc --noEmit --strict`` checks a file that assigns every example's request bodies and the server's
@@ -139,11 +139,17 @@ def test_python_client_every_endpoint_every_example(generated: ModuleType, shipp
             assert isinstance(outcome, models.Outcome), (path.name, outcome)
             assert outcome.to_dict() == expected.model_dump(mode="json"), path.name
             assert outcome.items, path.name
+            # the outcome's words, typed: the same the exports print (stage titles, statuses, "don't know")
+            labels = outcome.labels
+            assert isinstance(labels, models.Labels) and labels.dont_know == expected.labels.dont_know == "不清楚"
             for item in outcome.items:
                 assert isinstance(item.stage, models.ItemResultStage)
                 assert isinstance(item.kind, models.ItemResultKind)
                 assert isinstance(item.status, models.ItemResultStatus)
                 assert isinstance(item.route, models.RouteId)
+                assert labels.stages[item.stage.value] == expected.labels.stages[item.stage]
+                assert labels.statuses[item.status.value] == expected.labels.statuses[item.status]
+                assert labels.kinds[item.kind.value] == expected.labels.kinds[item.kind]
             assert all(isinstance(r.id, models.RouteId) for r in outcome.routes)
 
             step = api_next.sync(client=client, body=models.NextRequest(answers=answers, as_of=day))
@@ -292,6 +298,9 @@ def test_typescript_types_fit_every_example_and_response(typescript: Path, shipp
                 f"export const check{n}: Body<'/v1/checklist', 'post'> = {json.dumps(check, ensure_ascii=False)};",
                 f"export const outcome{n}: Ok<'/v1/checklist', 'post'> = {outcome.text};",
                 f"export const stages{n}: S['ItemResult']['stage'][] = outcome{n}.items.map((i) => i.stage);",
+                f"export const words{n}: string[] = outcome{n}.items.map("
+                f"(i) => `${{outcome{n}.labels.stages[i.stage]}} ${{outcome{n}.labels.statuses[i.status]}}`);",
+                f"export const dontKnow{n}: S['Labels']['dont_know'] = outcome{n}.labels.dont_know;",
                 f"export const routes{n}: S['RouteId'][] = outcome{n}.routes.map((r) => r.id);",
                 f"export const next{n}: Body<'/v1/next', 'post'> = {json.dumps(nxt, ensure_ascii=False)};",
                 f"export const step{n}: Ok<'/v1/next', 'post'> = {c.post('/v1/next', json=nxt).text};",
@@ -322,6 +331,7 @@ def test_typescript_types_fit_every_example_and_response(typescript: Path, shipp
         "export const d: S['Answers'] = {kind: 'device'};",
         "export const e: Body<'/v1/checklist', 'post'> = {answers: {}, format: 'md'};",
         "export const f: S['Answers'] = {device_active: 'maybe'};",
+        "export const g: S['Labels'] = {stages: {}, statuses: {}, kinds: {}};",
     ]
     result = tsc(typescript, TS_HEADER % json.dumps(OPERATIONS) + "\n".join(wrong) + "\n")
     errors = [line for line in result.stdout.splitlines() if "error TS" in line]

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pathways
 from pathways import STAGES, STATUS_LABELS, OptionOut, QuestionOut, SourceCitation, items_by_route_and_stage
 from pathways._document import build_document  # (the exports' numbering)
-from pathways_tui.format import cite_text, display_value, short_time_limit, value_text
+from pathways_tui.format import (
+    cite_text,
+    display_value,
+    item_status_text,
+    short_time_limit,
+    stage_name,
+    status_text,
+    value_text,
+)
 from pathways_tui.i18n import t
 
 from .helpers import AS_OF
@@ -58,3 +66,23 @@ def test_a_time_limit_in_a_few_characters(mini: pathways.RuleBase) -> None:
         assert tl is not None
         assert short_time_limit(item, "en") == f"{tl.days} {'wd' if tl.unit == 'working_days' else 'days'}"
     assert all(short_time_limit(i, "en") is None for i in outcome.items if i.time_limit is None)
+
+
+def test_stage_and_status_words_are_the_outcome_s(mini: pathways.RuleBase) -> None:
+    """The wizard shows an outcome's stages and statuses in the outcome's words (``outcome.labels``):
+    on a remote server, the server's, even where they differ from this core's."""
+    for lang in ("en", "zh"):
+        outcome = pathways.evaluate(mini, {"kind": "device", "made_in": "abroad"}, AS_OF, lang)
+        item = outcome.items[0]
+        assert stage_name(item.stage, outcome.labels) == pathways.STAGE_LABELS[lang][item.stage]
+        assert item_status_text(item, outcome.labels, lang).plain == STATUS_LABELS[lang][item.status]
+    theirs = outcome.labels.model_copy(
+        update={
+            "stages": {k: f"<{v}>" for k, v in outcome.labels.stages.items()},
+            "statuses": {k: f"<{v}>" for k, v in outcome.labels.statuses.items()},
+        }
+    )
+    assert stage_name("clinical", theirs) == "<临床>" and status_text("required", theirs).plain == "<必需>"
+    option = item.model_copy(update={"kind": "option", "status": "eligible", "confirmed": False})
+    assert item_status_text(option, theirs, "zh").plain == "<符合条件——可选>（<待核实>）"
+    assert stage_name("a_stage_of_a_newer_server", theirs) == "a_stage_of_a_newer_server"

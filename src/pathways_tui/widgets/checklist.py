@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pathways import ItemResult, Outcome, duration_text, items_by_route_and_stage, time_limit_text
+from pathways import ItemResult, Labels, Outcome, duration_text, items_by_route_and_stage, time_limit_text
 
 from ..format import cite_text, item_status_text, short_time_limit, stage_name, value_text
 from ..i18n import bullet, colon as label_colon, gap, list_sep, paren, t
@@ -24,9 +24,11 @@ class ChecklistList(OptionList):
         super().__init__(id=id)
         self.lang = lang
         self.item_ids: list[str] = []
+        self.labels: Labels | None = None  # the shown outcome's words for stages and statuses
 
     def show(self, outcome: Outcome, ticked: set[str]) -> None:
         lang = self.lang
+        self.labels = labels = outcome.labels
         options: list[Option | None] = []
         self.item_ids = []
         number = 0
@@ -38,24 +40,24 @@ class ChecklistList(OptionList):
                 options.append(Option(Content.styled(title, "bold $accent"), id=f"_route_{route}", disabled=True))
                 current_route = route
             options.append(
-                Option(Content.styled(stage_name(stage, lang), "bold"), id=f"_stage_{route}_{stage}", disabled=True)
+                Option(Content.styled(stage_name(stage, labels), "bold"), id=f"_stage_{route}_{stage}", disabled=True)
             )
             for item in items:
                 number += 1
                 self.item_ids.append(item.id)
-                options.append(Option(self.prompt(item, number, item.id in ticked), id=item.id))
+                options.append(Option(self.prompt(item, number, item.id in ticked, labels), id=item.id))
         if not self.item_ids:
             options.append(Option(Content.styled(t(lang, "no_items"), "dim"), id="_none", disabled=True))
         self.set_options(options)
         if self.item_ids:
             self.highlighted = self.get_option_index(self.item_ids[0])
 
-    def prompt(self, item: ItemResult, number: int, done: bool) -> Wrapped:
+    def prompt(self, item: ItemResult, number: int, done: bool, labels: Labels) -> Wrapped:
         lang = self.lang
         box = Content.styled("☑" + gap(lang), "$success") if done else Content("☐" + gap(lang))
         title = Content.styled(item.title, "strike dim" if done else "")
         sep = "｜" if lang == "zh" else "  "
-        meta: list[Content | str] = [item_status_text(item, lang)]
+        meta: list[Content | str] = [item_status_text(item, labels, lang)]
         if item.authority:
             meta += [sep, Content.styled(item.authority.name, "dim")]
         limit = short_time_limit(item, lang)
@@ -65,7 +67,8 @@ class ChecklistList(OptionList):
 
     def update_item(self, item: ItemResult, done: bool) -> None:
         number = self.item_ids.index(item.id) + 1
-        self.replace_option_prompt(item.id, self.prompt(item, number, done))
+        assert self.labels is not None  # (an item is shown: so is its outcome)
+        self.replace_option_prompt(item.id, self.prompt(item, number, done, self.labels))
 
 
 class ItemDetail(TextPane):
@@ -107,11 +110,11 @@ class ItemDetail(TextPane):
             Content.assemble(
                 Content.styled(item.title, "bold"),
                 "\n",
-                item_status_text(item, lang),
+                item_status_text(item, outcome.labels, lang),
                 "  ",
                 Content.styled(t(lang, "kind_" + item.kind), "dim"),
                 "\n",
-                Content.styled(f"{route_title} / {stage_name(item.stage, lang)}", "dim"),
+                Content.styled(f"{route_title} / {stage_name(item.stage, outcome.labels)}", "dim"),
             ),
         ]
         if note:
