@@ -154,6 +154,9 @@ class _Builder:
         self.lang = lang
         self.rule_defs = rb.fact_rule_index
         self._needed: set[str] | None = None
+        # the parts of one outcome that many of its items' traces share: built once per outcome
+        self._trace_facts: dict[tuple[str, str, Any, str], TraceFact] = {}
+        self._answers_used: dict[tuple[str, str, Any, bool], AnswerUsed] = {}
 
     def trace(self, item: ItemDef, firings: list[Firing]) -> Trace:
         answers: dict[str, Any] = {}
@@ -198,16 +201,8 @@ class _Builder:
             rule=item.model.id,
             file=item.file,
             line=item.line,
-            condition=condition_text(item.when, lang),
-            answers=[
-                AnswerUsed.model_construct(
-                    question=q,
-                    text=self.question_text(q),
-                    value=display_value(self.rb, q, v, lang),
-                    conditional=q in self.run.conditional,
-                )
-                for q, v in sorted(answers.items(), key=lambda kv: self._qorder(kv[0]))
-            ],
+            condition=self._item_parts(item)["condition"],
+            answers=[self.answer_used(q, v) for q, v in sorted(answers.items(), key=lambda kv: self._qorder(kv[0]))],
             facts=sorted(facts.values(), key=lambda f: (f.fact, str(f.value), f.rule)),
             undetermined_by=open_ids,
             open_questions=[
@@ -219,6 +214,23 @@ class _Builder:
                 for q in open_ids
             ],
         )
+
+    def answer_used(self, qid: str, value: Any) -> AnswerUsed:
+        """An answer in a trace: one model per answer and outcome where the answer is one value (a
+        multi answer, a list, gets its own model each time: its shown value is a list too)."""
+        conditional = qid in self.run.conditional
+        key = None if isinstance(value, list) else (qid, type(value).__name__, value, conditional)
+        found = self._answers_used.get(key) if key is not None else None
+        if found is None:
+            found = AnswerUsed.model_construct(
+                question=qid,
+                text=self.question_text(qid),
+                value=display_value(self.rb, qid, value, self.lang),
+                conditional=conditional,
+            )
+            if key is not None:
+                self._answers_used[key] = found
+        return found
 
     def question_text(self, qid: str) -> str:
         return self.rb.questions[qid].model.text.get(self.lang)
@@ -268,14 +280,18 @@ class _Builder:
             if (target, mode) in seen:
                 continue
             seen.add((target, mode))
-            parts = self._rule_parts(target)
-            facts[(name, value, target)] = TraceFact.model_construct(
-                fact=name,
-                value=value,
-                rule=target,
-                sources=list(parts["sources"]),
-                **{k: v for k, v in parts.items() if k != "sources"},
-            )
+            shared = (name, type(value).__name__, value, target)  # one model per outcome
+            fact = self._trace_facts.get(shared)
+            if fact is None:
+                parts = self._rule_parts(target)
+                fact = self._trace_facts[shared] = TraceFact.model_construct(
+                    fact=name,
+                    value=value,
+                    rule=target,
+                    sources=list(parts["sources"]),
+                    **{k: v for k, v in parts.items() if k != "sources"},
+                )
+            facts[(name, value, target)] = fact
             for firing in self.run.by_target[("derive", mode, target)]:
                 visit(firing.matched, mode)
 
@@ -340,6 +356,7 @@ class _Builder:
             "sources": tuple(cite(self.rb, m.sources, lang)),
             "valid_from": m.valid.from_ if m.valid else None,
             "valid_to": m.valid.to if m.valid else None,
+            "condition": condition_text(item.when, lang),  # the trace's
         }
         return parts
 
@@ -356,7 +373,8 @@ class _Builder:
         kind = m.kind or "obligation"
         parts = self._item_parts(item)
         return ItemResult.model_construct(
-            **parts | {"documents": list(parts["documents"]), "sources": list(parts["sources"])},
+            **{k: v for k, v in parts.items() if k != "condition"}
+            | {"documents": list(parts["documents"]), "sources": list(parts["sources"])},
             kind=kind,
             status=item_status(kind, certain, unconfirmed),
             applies="yes" if certain else "maybe",
