@@ -61,7 +61,7 @@ class RawEngine:
         if prepare is not None:  # rulesets registered lazily: register all now, so record() sees them
             prepare()
         definitions: dict[str, Any] = {}
-        for name, part in comp.partitions.items():
+        for name, part in engine.partitions.items():  # the engine's units (a partition may run in parts)
             ruleset = engine._names[name]
             wrapped = engine._ruleset(part)           # the wrapper's own rule dicts
             compiled_rules = {rule.name for rule in part.rules}

@@ -263,6 +263,8 @@ def engine_units(part: Partition, min_rules: int = UNIT_MIN_RULES) -> list[Parti
     and the cross-cutting duties, whose questions mostly touch one of them. Parts with fewer than
     ``min_rules`` rules run together; a partition without two larger parts stays whole.
     """
+    if len(part.rules) < 2 * min_rules:
+        return [part]
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -286,17 +288,17 @@ def engine_units(part: Partition, min_rules: int = UNIT_MIN_RULES) -> list[Parti
             made.append("pk:" + action.target)
         for name in made:
             made_by[name].append(rule.name)
-    for rule in part.rules:
-        # a rule joins the rules that make a fact it reads, and those that make the same fact; an
-        # input (an answer, a fact of an earlier partition) links nothing: each part gets it
-        find(rule.name)
-        for lit in rule.literals:
-            for name in pattern_names(lit.pattern):
-                for maker in made_by.get(name, ()):
-                    union(rule.name, maker)
+    # a rule joins the rules that make a fact it reads, and those that make the same fact; an
+    # input (an answer, a fact of an earlier partition) links nothing: each part gets it
     for makers in made_by.values():
         for maker in makers[1:]:
             union(makers[0], maker)
+    for rule in part.rules:
+        find(rule.name)
+        for lit in rule.literals:
+            for name in pattern_names(lit.pattern):
+                if name in made_by:
+                    union(rule.name, made_by[name][0])  # its makers are one part already
     groups: dict[str, list[CompiledRule]] = defaultdict(list)
     for rule in part.rules:
         groups[find(rule.name)].append(rule)

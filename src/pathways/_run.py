@@ -93,11 +93,19 @@ def _encoded_answer(comp: Compiled, rb: RuleBase, qid: str, value: Any, ident: A
     return found
 
 
-def new_engine(rb: RuleBase, partitions: dict[str, Partition], sessions: str | None = None) -> Engine:
-    """An engine for compiled partitions of ``rb``; ``sessions``: "reuse" or "fresh" (see ``Engine``)."""
+def new_engine(
+    rb: RuleBase,
+    partitions: dict[str, Partition],
+    sessions: str | None = None,
+    units: dict[str, list[Partition]] | None = None,
+) -> Engine:
+    """An engine for compiled partitions of ``rb``, each run in its ``units`` (default: worked out
+    here, ``engine_units``); ``sessions``: "reuse" or "fresh" (see ``Engine``)."""
     kinds = rb.kinds()
-    units = {unit.name: unit for parts in _units(partitions).values() for unit in parts}
-    return Engine(units, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else (), sessions=sessions)
+    by_name = {unit.name: unit for parts in (units or _units(partitions)).values() for unit in parts}
+    return Engine(
+        by_name, values=lambda q: rb.possible_values(q) if kinds.get(q) == "closed" else (), sessions=sessions
+    )
 
 
 def compiled(rb: RuleBase) -> Compiled:
@@ -108,7 +116,10 @@ def compiled(rb: RuleBase) -> Compiled:
                 partitions = compile_rules(rb)
                 units = _units(partitions)
                 rb._compiled = Compiled(
-                    partitions, new_engine(rb, partitions), units, questions_read=_questions_read(rb, units)
+                    partitions,
+                    new_engine(rb, partitions, units=units),
+                    units,
+                    questions_read=_questions_read(rb, units),
                 )
     return rb._compiled
 
