@@ -95,7 +95,8 @@ def _show(value: Any) -> str:
     return _SHOW.repr(value)
 
 
-def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue], limits: AnswerLimits) -> Any:
+def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue]) -> Any:
+    """One answer by its question's type (a text's length is checked before, in ``check_answers``)."""
     where = f"answers.{qid}"
     q = rb.questions[qid].model
     if value == "unknown" or value is UNKNOWN:
@@ -173,9 +174,6 @@ def _check_one(rb: RuleBase, qid: str, value: Any, issues: list[AnswerIssue], li
     except UnicodeEncodeError:
         issues.append(AnswerIssue("PA202", "text is not valid Unicode (a lone surrogate?)", where))
         return None
-    if len(value) > limits.max_text:
-        issues.append(AnswerIssue("PA206", f"text longer than {limits.max_text} characters", where))
-        return None
     return value
 
 
@@ -202,7 +200,7 @@ def check_answers(rb: RuleBase, answers: Mapping[str, Any], limits: AnswerLimits
         if isinstance(value, str) and len(value) > limits.max_text:  # before any other check of it
             issues.append(AnswerIssue("PA206", f"text longer than {limits.max_text} characters", f"answers.{qid}"))
             continue
-        checked = _check_one(rb, qid, value, issues, limits)
+        checked = _check_one(rb, qid, value, issues)
         if checked is not None:
             normal[qid] = checked
     if issues:
