@@ -45,8 +45,11 @@ def rulebase_ref(rb: RuleBase) -> RuleBaseRef:
 
 def _cache(rb: RuleBase, name: str) -> dict[Any, Any]:
     """A cache kept on the loaded rule base: what depends only on it (and the language) is built once."""
-    caches: dict[str, dict[Any, Any]] = rb.__dict__.setdefault("_checklist_caches", {})
-    return caches.setdefault(name, {})
+    caches: dict[str, dict[Any, Any]] | None = rb.__dict__.get("_checklist_caches")
+    if caches is None:
+        caches = rb.__dict__.setdefault("_checklist_caches", {})
+    found = caches.get(name)
+    return found if found is not None else caches.setdefault(name, {})
 
 
 def cite(rb: RuleBase, refs: list[SourceRef], lang: str) -> list[SourceCitation]:
@@ -197,7 +200,7 @@ class _Builder:
             visit(firing.matched, firing.rule.action.mode)
         lang = self.lang
         open_ids = sorted(undetermined, key=self._qorder)
-        return Trace.model_construct(
+        return Trace.built(
             rule=item.model.id,
             file=item.file,
             line=item.line,
@@ -206,7 +209,7 @@ class _Builder:
             facts=sorted(facts.values(), key=lambda f: (f.fact, str(f.value), f.rule)),
             undetermined_by=open_ids,
             open_questions=[
-                OpenQuestion.model_construct(
+                OpenQuestion.built(
                     question=q,
                     text=self.question_text(q),
                     if_values=[display_value(self.rb, q, v, lang) for v in if_values.get(q, ()) if v != "__none__"],
@@ -222,7 +225,7 @@ class _Builder:
         key = None if isinstance(value, list) else (qid, type(value).__name__, value, conditional)
         found = self._answers_used.get(key) if key is not None else None
         if found is None:
-            found = AnswerUsed.model_construct(
+            found = AnswerUsed.built(
                 question=qid,
                 text=self.question_text(qid),
                 value=display_value(self.rb, qid, value, self.lang),
@@ -284,7 +287,7 @@ class _Builder:
             fact = self._trace_facts.get(shared)
             if fact is None:
                 parts = self._rule_parts(target)
-                fact = self._trace_facts[shared] = TraceFact.model_construct(
+                fact = self._trace_facts[shared] = TraceFact.built(
                     fact=name,
                     value=value,
                     rule=target,
@@ -329,21 +332,19 @@ class _Builder:
                 "note": tl.note.get(lang) if tl.note else None,
             }
             if tl.range is not None:
-                time_limit = TimeLimitOut.model_construct(
+                time_limit = TimeLimitOut.built(
                     days=None, min=tl.range.min, max=tl.range.max, unit=tl.range.unit, **common
                 )
             elif tl.working_days is not None:
-                time_limit = TimeLimitOut.model_construct(
-                    days=tl.working_days, min=None, max=None, unit="working_days", **common
-                )
+                time_limit = TimeLimitOut.built(days=tl.working_days, min=None, max=None, unit="working_days", **common)
             else:
-                time_limit = TimeLimitOut.model_construct(
+                time_limit = TimeLimitOut.built(
                     days=tl.calendar_days, min=None, max=None, unit="calendar_days", **common
                 )
         authority = None
         if m.authority:
             a = self.rb.authorities[m.authority]
-            authority = AuthorityRef.model_construct(id=a.id, name=a.name.get(lang))
+            authority = AuthorityRef.built(id=a.id, name=a.name.get(lang))
         parts = cache[(m.id, lang)] = {
             "id": m.id,
             "route": item.route,
@@ -372,7 +373,7 @@ class _Builder:
         unconfirmed = m.status == "unconfirmed" or any(f.unconfirmed for f in trace.facts)
         kind = m.kind or "obligation"
         parts = self._item_parts(item)
-        return ItemResult.model_construct(
+        return ItemResult.built(
             **{k: v for k, v in parts.items() if k != "condition"}
             | {"documents": list(parts["documents"]), "sources": list(parts["sources"])},
             kind=kind,
@@ -448,7 +449,7 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
 
     def step(it: ItemResult) -> TimelineStep:
         assert it.time_limit is not None
-        return TimelineStep.model_construct(item=it.id, title=it.title, status=it.status, time_limit=it.time_limit)
+        return TimelineStep.built(item=it.id, title=it.title, status=it.status, time_limit=it.time_limit)
 
     typical = [step(it) for it in duties.values() if it.time_limit and not _statutory_days(it)]
     longest_step = max(typical, key=lambda s: _rough_days(s.time_limit), default=None)
@@ -523,9 +524,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
     maybe = run.possible["item"] - certain
     in_force: list[str] = []
     upcoming: list[str] = []
-    for iid in rb.items:
-        if iid not in certain and iid not in maybe:
-            continue
+    for iid in sorted(certain | maybe, key=rb.item_rank.__getitem__):  # in file order
         valid = rb.items[iid].model.valid
         if valid is None or valid.holds_on(as_of):
             in_force.append(iid)
@@ -539,7 +538,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
     facts = []
     conflicts = []
     for name in rb.derived:
-        if name.startswith("route."):
+        if name.startswith("route.") or (name not in run.derived and name not in run.maybe_derived):
             continue
         certain_values = run.derived.get(name) or {}
         maybe_values = run.maybe_derived.get(name) or {}
@@ -565,7 +564,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
         )
         for q, v in run.ignored.items()
     ]
-    read_by_run = set().union(*(b_part.reads for name, b_part in _partitions(rb).items() if name in run.partitions_run))
+    read_by_run = _read_by(rb, run.partitions_run)
     for q, v in run.answers.items():
         if q not in read_by_run:
             reason = "所属路径不适用" if lang == "zh" else "its route does not apply to this case"
@@ -611,7 +610,16 @@ def _feeders(rb: RuleBase) -> dict[str, tuple[str, ...]]:
     return cached
 
 
-def _partitions(rb: RuleBase) -> dict[str, Any]:
-    from ._run import compiled
+def _read_by(rb: RuleBase, partitions_run: list[str]) -> frozenset[str]:
+    """The facts the partitions that ran read (once per rule base and set of partitions)."""
+    cache: dict[tuple[str, ...], frozenset[str]] = _cache(rb, "read_by")
+    key = tuple(partitions_run)
+    found = cache.get(key)
+    if found is None:
+        from ._run import compiled
 
-    return compiled(rb).partitions
+        parts = compiled(rb).partitions
+        if len(cache) >= 4096:  # one entry per set of routes reached: few, but not bounded by the rules
+            cache.clear()
+        found = cache[key] = frozenset().union(*(parts[name].reads for name in partitions_run if name in parts))
+    return found

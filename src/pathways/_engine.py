@@ -113,6 +113,12 @@ class Firing:
             matched = self._matched = tuple(fact for key, fact in sorted(by_name.items()) if key != "g")
         return matched
 
+    @property
+    def message(self) -> str | None:
+        """The engine's message of this firing, when kept (the reused path): the same message for
+        the same rule means the same matched facts, so what is made of them can be remembered by it."""
+        return self._message
+
     def __repr__(self) -> str:
         return f"Firing({self.rule.name!r})"
 
