@@ -236,7 +236,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, rules: Path, workers: int, log_level: str, tmp: Path) -> None:
+    def __init__(self, rules: Path, workers: int, log_level: str, tmp: Path, cache_mb: int = 0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         tokens = tmp / "tokens"
@@ -246,7 +246,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pathways.cli", "serve", "--rules", str(rules), "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(workers), "--token-file", str(tokens),
-             "--log-level", log_level],
+             "--log-level", log_level, "--response-cache-mb", str(cache_mb)],
             stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         self.expected = workers
         launched = time.monotonic()
@@ -497,6 +497,9 @@ def main() -> None:
     parser.add_argument("--quiet-wait", type=float, default=120.0,
                         help="before each cell wait at most this many seconds until other processes use less "
                              "than 0.25 cores (default 120; 0: do not wait)")
+    parser.add_argument("--response-cache-mb", type=int, default=0,
+                        help="the servers' response cache (default 0: off, so every request is computed; "
+                             "give e.g. 64 to measure the cached figure apart)")
     parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
     parser.add_argument("--log-level", default="warning",
                         help="server log level (default warning: no access log lines; 'info' logs each request)")
@@ -517,13 +520,15 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), **git_info(), "tool": tool, "wrk_version": wrk_version,
         "python": platform.python_version(), "cpus": os.cpu_count(), "rules": str(rules),
         "distinct_bodies": len(bodies), "duration_s": args.duration, "warmup_s": args.warmup,
-        "log_level": args.log_level, "loadavg_start": os.getloadavg(), "servers": [], "cells": [], "rss": []}
+        "log_level": args.log_level, "response_cache_mb": args.response_cache_mb, "loadavg_start": os.getloadavg(),
+        "servers": [], "cells": [], "rss": []}
     print(f"pathways server benchmark {results['date']}, git {results['commit']}"
           f"{' + %d uncommitted paths' % len(results['uncommitted']) if results['uncommitted'] else ''}: "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; load generator {tool} {wrk_version.split(' [')[0]}; rule base "
           f"{rules.name}; {len(bodies)} distinct request bodies; {args.duration:g} s per cell after "
-          f"{args.warmup:g} s warm-up; server log level {args.log_level}; load average "
+          f"{args.warmup:g} s warm-up; server log level {args.log_level}; response cache "
+          f"{args.response_cache_mb} MiB per worker; load average "
           + " ".join(f"{x:.2f}" for x in results["loadavg_start"]), flush=True)
     if args.quiet_wait > 0:
         wait_quiet(args.quiet_wait)
@@ -544,7 +549,7 @@ def main() -> None:
             return run_httpx(url, bodies, connections, seconds=seconds, midway=midway)
 
         def start(workers: int) -> Server:
-            server = Server(rules, workers, args.log_level, tmp)
+            server = Server(rules, workers, args.log_level, tmp, args.response_cache_mb)
             results["servers"].append({"workers": workers, "first_ready_s": server.first_ready_s,
                                        "all_idle_s": server.ready_s, "rss_mb": server.rss_mb()})
             print(f"server with {workers} worker(s): /readyz after {server.first_ready_s:.1f} s, every worker "

@@ -723,6 +723,13 @@ def _remote_checklist(server: str, answers: str, lang: str, as_of: dt.date | Non
     help="Open connections per worker; beyond it a new one gets 503 and is closed.",
 )
 @click.option(
+    "--response-cache-mb",
+    type=click.IntRange(0, 4096),
+    default=32,
+    show_default=True,
+    help="MiB of remembered responses per worker (the same request gets the same bytes); 0: off.",
+)
+@click.option(
     "--timeout-headers",
     type=click.FloatRange(0.1, 3600),
     default=10.0,
@@ -767,6 +774,7 @@ def serve(
     max_body: int,
     max_header_bytes: int,
     max_connections: int,
+    response_cache_mb: int,
     timeout_headers: float,
     timeout_body: float,
     timeout_keep_alive: int,
@@ -792,6 +800,7 @@ def serve(
         max_body_bytes=max_body,
         max_header_bytes=max_header_bytes,
         max_connections=max_connections,
+        response_cache_mb=response_cache_mb,
         timeout_headers=timeout_headers,
         timeout_body=timeout_body,
         timeout_keep_alive=timeout_keep_alive,

@@ -45,6 +45,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             str(HEAD),
             "--max-connections",
             "200",
+            "--response-cache-mb",
+            "1",
         ],
     )
     yield server

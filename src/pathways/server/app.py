@@ -26,6 +26,7 @@ a query string or a header) and the last-resort 500.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
 import hmac
 import json
@@ -45,6 +46,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -577,6 +579,19 @@ def create_app(
         return _loaded_of(request) or state.current
 
     limits = AnswerLimits(max_answers=settings.max_answers, max_text=settings.max_text)
+    responses = state.responses
+
+    def remembered(endpoint: str, loaded: Loaded, day: dt.date, body: BaseModel) -> tuple[str | None, bytes | None]:
+        """(the cache key, the remembered response bytes or None); (None, None) with the cache off."""
+        if not responses.enabled:
+            return None, None
+        key = responses.key(endpoint, loaded.ref.hash, day, body)
+        return key, responses.get(key)
+
+    def reply(key: str | None, data: bytes, media_type: str, headers: dict[str, str] | None = None) -> Response:
+        if key is not None:
+            responses.put(key, data)
+        return Response(data, media_type=media_type, headers=headers)
 
     # explicit operation ids: generated clients name their functions after them
     @app.post("/v1/checklist", response_model=Outcome, tags=["checklists"], operation_id="checklist", responses=_ERRORS)
@@ -584,9 +599,12 @@ def create_app(
         """The checklist for the answers (the Outcome document): routes, items with their trace, timeline.
         JSON only: the checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document."""
         loaded = current(request)
-        _check_json(body.answers, limits)
-        outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang, limits=limits)
-        return Response(outcome.model_dump_json().encode(), media_type="application/json")
+        _check_json(body.answers, limits)  # before the key: it is made of the request
+        day = body.as_of or dt.date.today()
+        key, data = remembered("checklist", loaded, day, body)
+        if data is None:
+            data = evaluate(loaded.rb, body.answers, day, body.lang, limits=limits).model_dump_json().encode()
+        return reply(key, data, "application/json")
 
     @app.post(
         "/v1/document",
@@ -610,20 +628,24 @@ def create_app(
         """The checklist as a document to send: a title block naming the product, the answers given, the
         disclaimer, the numbered checklist with its legal basis and why, the timeline and open questions."""
         loaded = current(request)
-        _check_json(body.answers, limits)
-        outcome = evaluate(loaded.rb, body.answers, body.as_of, body.lang, limits=limits)
-        case = CaseDetails(
-            product=body.product.strip(),
-            company=body.company.strip(),
-            case_date=body.case_date,
-            progress={k: ItemProgress(done=v.done, note=v.note.strip()) for k, v in body.progress.items()},
-        )
-        # a PDF takes a noticeable fraction of a second: draw it off the event loop
-        data = await asyncio.to_thread(export, outcome, body.format, case=case)
-        return Response(
+        _check_json(body.answers, limits)  # before the key: it is made of the request
+        day = body.as_of or dt.date.today()
+        key, data = remembered("document", loaded, day, body)
+        if data is None:
+            outcome = evaluate(loaded.rb, body.answers, day, body.lang, limits=limits)
+            case = CaseDetails(
+                product=body.product.strip(),
+                company=body.company.strip(),
+                case_date=body.case_date,
+                progress={k: ItemProgress(done=v.done, note=v.note.strip()) for k, v in body.progress.items()},
+            )
+            # a PDF takes a noticeable fraction of a second: draw it off the event loop
+            data = await asyncio.to_thread(export, outcome, body.format, case=case)
+        return reply(
+            key,
             data,
-            media_type=MEDIA_TYPES[body.format],
-            headers={"Content-Disposition": f'attachment; filename="checklist{SUFFIXES[body.format]}"'},
+            MEDIA_TYPES[body.format],
+            {"Content-Disposition": f'attachment; filename="checklist{SUFFIXES[body.format]}"'},
         )
 
     @app.post(
@@ -632,17 +654,23 @@ def create_app(
     async def next_(body: NextRequest, request: Request) -> Response:
         """The next question to ask (null when done), progress and the routes so far."""
         loaded = current(request)
-        _check_json(body.answers, limits)
-        step = next_question(loaded.rb, body.answers, body.lang, body.as_of, limits=limits)
-        return Response(step.model_dump_json().encode(), media_type="application/json")
+        _check_json(body.answers, limits)  # before the key: it is made of the request
+        day = body.as_of or dt.date.today()
+        key, data = remembered("next", loaded, day, body)
+        if data is None:
+            data = next_question(loaded.rb, body.answers, body.lang, day, limits=limits).model_dump_json().encode()
+        return reply(key, data, "application/json")
 
     @app.post("/v1/explain", response_model=Explanation, tags=["checklists"], operation_id="explain", responses=_ERRORS)
     async def explain_(body: ExplainRequest, request: Request) -> Response:
         """Why an item is, or is not, on the checklist for the answers."""
         loaded = current(request)
-        _check_json(body.answers, limits)
-        result = explain(loaded.rb, body.answers, body.item, body.as_of, body.lang, limits=limits)
-        return Response(result.model_dump_json().encode(), media_type="application/json")
+        _check_json(body.answers, limits)  # before the key: it is made of the request
+        day = body.as_of or dt.date.today()
+        key, data = remembered("explain", loaded, day, body)
+        if data is None:
+            data = explain(loaded.rb, body.answers, body.item, day, body.lang, limits=limits).model_dump_json().encode()
+        return reply(key, data, "application/json")
 
     @app.get(
         "/v1/rulebase", response_model=RuleBaseInfo, tags=["rule base"], operation_id="ruleBase", responses=_GET_ERRORS

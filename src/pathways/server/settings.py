@@ -132,6 +132,13 @@ class Settings(BaseModel):
     )
     timeout_body: float = Field(30.0, gt=0, le=3600, description="seconds to send the request body")
     max_connections: int = Field(1000, ge=1, le=100_000, description="open connections per worker")
+    response_cache_mb: int = Field(
+        32,
+        ge=0,
+        le=4096,
+        description="MiB of remembered responses per worker (checklist, next, explain, document; the same "
+        "request gets the same bytes); 0: off",
+    )
     timeout_graceful_shutdown: int = 30
 
     # ---- derived ----

@@ -36,6 +36,7 @@ from .._loader import RuleBase, default_rules_dir, load_rule_base
 from .._outcome import RuleBaseRef
 from .._run import compiled
 from .._wire import ErrorIssue, QuestionsOut, ReloadResult, RouteInfo, RuleBaseCounts, RuleBaseInfo
+from .cache import ResponseCache
 from .settings import Settings
 
 __all__ = ["Loaded", "RuleBaseRefused", "State", "check_in_subprocess", "load_checked"]
@@ -209,6 +210,7 @@ class State:
         self._lock: asyncio.Lock | None = None
         self._thread_lock = threading.Lock()
         self.reloads = 0
+        self.responses = ResponseCache(settings.response_cache_mb * 1024 * 1024)
 
     def refresh_tokens(self) -> None:
         tokens, admin = self.settings.resolve_tokens()
@@ -221,6 +223,8 @@ class State:
             self._lock = asyncio.Lock()
         async with self._lock:
             result = await asyncio.to_thread(self._reload_sync, why)
+        if result.changed:
+            self.responses.clear()  # the keys name the old rule base: never served again, only memory
         if result.changed and gc.is_tracked(self) and gc.get_freeze_count():
             # the old rule base was frozen at start-up (gc.freeze): unfreeze so its cycles can go
             gc.unfreeze()
