@@ -161,7 +161,7 @@ class _Builder:
         self._trace_facts: dict[tuple[str, str, Any, str], TraceFact] = {}
         self._answers_used: dict[tuple[str, str, Any, bool], AnswerUsed] = {}
 
-    def trace(self, item: ItemDef, firings: list[Firing]) -> Trace:
+    def trace(self, item: ItemDef, firings: list[Firing], condition: str) -> Trace:
         answers: dict[str, Any] = {}
         facts: dict[tuple[str, Any, str], TraceFact] = {}
         undetermined: set[str] = set()
@@ -204,7 +204,7 @@ class _Builder:
             rule=item.model.id,
             file=item.file,
             line=item.line,
-            condition=self._item_parts(item)["condition"],
+            condition=condition,
             answers=[self.answer_used(q, v) for q, v in sorted(answers.items(), key=lambda kv: self._qorder(kv[0]))],
             facts=sorted(facts.values(), key=lambda f: (f.fact, str(f.value), f.rule)),
             undetermined_by=open_ids,
@@ -359,6 +359,8 @@ class _Builder:
             "valid_to": m.valid.to if m.valid else None,
             "condition": condition_text(item.when, lang),  # the trace's
         }
+        # the result's fields taken as they are (the sequences are copied into each result)
+        parts["fields"] = {k: v for k, v in parts.items() if k not in ("condition", "documents", "sources")}
         return parts
 
     def _qorder(self, qid: str) -> int:
@@ -368,14 +370,15 @@ class _Builder:
         m = item.model
         mode = "strict" if certain else "possible"
         firings = self.run.by_target[("item", mode, m.id)]
-        trace = self.trace(item, firings)
+        parts = self._item_parts(item)
+        trace = self.trace(item, firings, parts["condition"])
         # an item resting on an unconfirmed rule is only as sure as that rule
         unconfirmed = m.status == "unconfirmed" or any(f.unconfirmed for f in trace.facts)
         kind = m.kind or "obligation"
-        parts = self._item_parts(item)
         return ItemResult.built(
-            **{k: v for k, v in parts.items() if k != "condition"}
-            | {"documents": list(parts["documents"]), "sources": list(parts["sources"])},
+            **parts["fields"],
+            documents=list(parts["documents"]),
+            sources=list(parts["sources"]),
             kind=kind,
             status=item_status(kind, certain, unconfirmed),
             applies="yes" if certain else "maybe",
