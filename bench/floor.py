@@ -209,7 +209,7 @@ class FloorEngine:
         positives = rule.positives
         if len(positives) == 1:
             test = positives[0][1]
-            combos: Any = [(f,) for f in first] if test is None else [(f,) for f in first if test(f)]  # type: ignore[union-attr]
+            combos: Any = [(f,) for f in first] if test is None else [(f,) for f in first if test(f)]
             if not combos:
                 return
         else:

@@ -560,6 +560,12 @@ def verdict(value: float | None, target: float) -> str:
     return f"{value / target:.2f}x of target, {'MET' if value <= target else 'MISSED'}"
 
 
+def same_firings(res: dict[str, Any]) -> str:
+    """Whether raw's and the floor's replays fired the wrapper's rules (their checks, before timing)."""
+    raw_same, floor_same = res["raw_replay_consistent"], res["floor_consistent"]
+    return f"same firings: raw {'yes' if raw_same else 'NO'}, floor {'yes' if floor_same else 'NO'}; "
+
+
 def table(res: dict[str, Any]) -> str:
     """The results as a Markdown table (also pasted into bench/README.md)."""
     rows: list[tuple[str, ...]] = []
@@ -627,9 +633,7 @@ def table(res: dict[str, Any]) -> str:
                   f"median of per-scenario ratios (by CPU time {fmt(sh['raw_floor_ratio_cpu'])}x)")
     for g in res.get("generated", []):
         row(f"4  evaluate(), {g['rules']} rules in {g['routes']} route{'s' if g['routes'] > 1 else ''}",
-            g["evaluate"], ("RAW FIRINGS DIFFER; " if not g["raw_replay_consistent"] else "")
-                           + ("FLOOR FIRINGS DIFFER; " if not g["floor_consistent"] else "")
-                           + f"case selects every route ({g['answers']} answers, {g['sessions']:g} sessions); "
+            g["evaluate"], same_firings(g) + f"case selects every route ({g['answers']} answers, {g['sessions']:g} sessions); "
                            f"raw {fmt(g['raw']['median_ms'])} ms, ratio {fmt(g['wrapper_ratio'])}x; "
                            f"floor {fmt(g['floor']['median_ms'])} ms, evaluate()/floor {fmt(g['floor_ratio'])}x; "
                            f"build_outcome {fmt(g['phases']['build_outcome']['median_ms'])} ms; "
@@ -638,8 +642,7 @@ def table(res: dict[str, Any]) -> str:
     if iso:
         b, s = iso["big"], iso["small"]
         row(f"5  one-route case on {b['rules']} rules / {b['routes']} routes", b["evaluate"],
-            ("FLOOR FIRINGS DIFFER; " if not iso["floor_consistent"] else "")
-            + f"raw {fmt(b['raw']['median_ms'])} ms; floor {fmt(b['floor']['median_ms'])} ms; "
+            same_firings(iso) + f"raw {fmt(b['raw']['median_ms'])} ms; floor {fmt(b['floor']['median_ms'])} ms; "
             f"next_question {fmt(b['next_question']['median_ms'])} ms; "
             f"load {b['load_ms']:.0f} ms + compile+register {b['compile_and_register_ms']:.0f} ms")
         row(f"   same case on {s['rules']} rules / 1 route", s["evaluate"],
