@@ -257,7 +257,7 @@ class FloorEngine:
         multiplicity) differ from the wrapper's. Also counts ``late_positive``/``late_negated``."""
         prepared = prepared if prepared is not None else self.prepare(sessions)
         differ = 0
-        for s, p in zip(sessions, prepared):
+        for s, p in zip(sessions, prepared, strict=True):
             fired = self._run(p, self._lits[s.ruleset])
             differ += Counter(fired) != p.firings
         return differ

@@ -95,7 +95,7 @@ def main() -> None:
     recorded = [raw.record(engines["fresh"], lambda a=answers, d=as_of: pathways.evaluate(rb, a, as_of=d))
                 for answers, as_of, _ in cases]
     floor_sessions = [plain.prepare(sessions) for sessions in recorded]
-    floor_differ = sum(plain.check(sessions, p) for sessions, p in zip(recorded, floor_sessions))
+    floor_differ = sum(plain.check(sessions, p) for sessions, p in zip(recorded, floor_sessions, strict=True))
     names = ("next_question", "next_question_after_first", "first_question", "evaluate_new", "evaluate_end")
     wall = {v: {n: [] for n in names} for v in ROWS}
     cpu = {v: {n: [] for n in names} for v in ROWS}
@@ -114,7 +114,7 @@ def main() -> None:
 
     for rep in range(args.reps + 1):   # repetition 0 warms up
         keep = rep > 0
-        for (answers, as_of, steps), sessions in zip(cases, floor_sessions):
+        for (answers, as_of, steps), sessions in zip(cases, floor_sessions, strict=True):
             for v in VARIANTS:
                 comp.engine = engines[v]
                 comp.first_questions = firsts[v]
