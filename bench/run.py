@@ -29,6 +29,7 @@ from typing import Any, Callable
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import floor  # noqa: E402
 import gen  # noqa: E402
 import raw  # noqa: E402
 
@@ -250,7 +251,7 @@ def forget(rb: pathways.RuleBase) -> None:
 
 def bench_cases(cases: list[Case], reps: int, with_next: bool = True, next_budget: int | None = None,
                 max_walks: int | None = None) -> dict[str, Any]:
-    """evaluate(), its phases, the raw durable replay and next_question() on ``cases``.
+    """evaluate(), its phases, the raw durable replay, the plain-Python floor and next_question() on ``cases``.
 
     Every repetition runs every case once, each measure right after the other (interleaved), so
     that drift and other load on the machine hit all measures and all cases alike (cases may be on
@@ -260,12 +261,15 @@ def bench_cases(cases: list[Case], reps: int, with_next: bool = True, next_budge
     10-20 calls, so this keeps the full run short).
     """
     engines: dict[int, raw.RawEngine] = {}
+    floors: dict[int, floor.FloorEngine] = {}
     prepared = []
     walk_every = max(1, -(-len(cases) // max_walks)) if max_walks else 1
     for index, (name, rb, answers, as_of) in enumerate(cases):
         engine = engines.get(id(rb))
         if engine is None:
             engine = engines[id(rb)] = raw.RawEngine(compiled(rb))
+            floors[id(rb)] = floor.FloorEngine(compiled(rb).engine)
+        plain = floors[id(rb)]
         # raw replays the sessions of the fresh-session path (durable's own glue, one new session
         # per partition run: the engine work of the design before sessions were reused)
         wrapper = compiled(rb).engine
@@ -275,19 +279,24 @@ def bench_cases(cases: list[Case], reps: int, with_next: bool = True, next_budge
         finally:
             wrapper.sessions = mode
         steps = wizard_steps(rb, answers, as_of) if with_next and index % walk_every == 0 else []
-        prepared.append((name, rb, answers, as_of, engine, sessions, steps))
+        # the floor replays the same recorded sessions (in its own terms, prepared before timing)
+        prepared.append((name, rb, answers, as_of, engine, sessions, steps, plain, plain.prepare(sessions)))
     steps_total = sum(len(p[6]) for p in prepared)
     next_every = max(1, -(-reps * steps_total // next_budget)) if next_budget else 1
     consistent = True
-    for *_, engine, sessions, _ in prepared:  # after every case is recorded: all emit tables are complete
+    floor_differ = 0
+    for *_, engine, sessions, _, plain, plain_sessions in prepared:
         consistent &= engine.check(sessions)
-    measures = ("evaluate", "raw", "check_answers", "run_case", "build_outcome", "next_question")
+        floor_differ += plain.check(sessions, plain_sessions)
+    late = sum(fl.late_positive for fl in floors.values())
+    measures = ("evaluate", "raw", "floor", "floor_warm", "check_answers", "run_case", "build_outcome", "next_question")
     per_case = [{m: Series() for m in measures} for _ in prepared]
     evaluate_wall = evaluate_gc = 0
     with GcTimer() as gct:
         for rep in range(reps + 2):
             keep = rep >= 2
-            for index, (name, rb, answers, as_of, engine, sessions, steps) in enumerate(prepared):
+            for index, (name, rb, answers, as_of, engine, sessions, steps, plain, plain_sessions) in enumerate(
+                    prepared):
                 mine = per_case[index]
                 w0 = time.perf_counter_ns()
                 gc0 = gct.total_ns
@@ -297,6 +306,10 @@ def bench_cases(cases: list[Case], reps: int, with_next: bool = True, next_budge
                     evaluate_wall += time.perf_counter_ns() - w0
                     evaluate_gc += gct.total_ns - gc0
                 mine["raw"].time(lambda: engine.replay(sessions), keep)
+                mine["floor"].time(lambda: plain.replay(plain_sessions), keep)
+                # the same again at once: its data in the CPU caches (the row above reads about 2x this
+                # right after evaluate() and raw; not the garbage collector: the same with it off)
+                mine["floor_warm"].time(lambda: plain.replay(plain_sessions), keep)
                 checked = mine["check_answers"].time(lambda: check_answers(rb, answers), keep)
                 forget(rb)
                 run = mine["run_case"].time(lambda: run_case(rb, checked, as_of), keep)
@@ -311,18 +324,26 @@ def bench_cases(cases: list[Case], reps: int, with_next: bool = True, next_budge
             pooled[m].wall += series[m].wall
             pooled[m].cpu += series[m].cpu
     per = []
-    for (name, *_, sessions, _), series in zip(prepared, per_case):
+    for (name, *_, sessions, _, _, _), series in zip(prepared, per_case):
         st = {m: series[m].stats() for m in measures}
         per.append({"name": name, "sessions": len(sessions), **st,
                     "wrapper_ratio": ratio(st["evaluate"]["median_ms"], st["raw"]["median_ms"]),
                     "wrapper_ratio_cpu": ratio(st["evaluate"]["cpu_median_ms"], st["raw"]["cpu_median_ms"]),
-                    "run_case_ratio": ratio(st["run_case"]["median_ms"], st["raw"]["median_ms"])})
-    ev, rw = pooled["evaluate"].stats(), pooled["raw"].stats()
+                    "run_case_ratio": ratio(st["run_case"]["median_ms"], st["raw"]["median_ms"]),
+                    "floor_ratio": ratio(st["evaluate"]["median_ms"], st["floor"]["median_ms"]),
+                    "floor_ratio_cpu": ratio(st["evaluate"]["cpu_median_ms"], st["floor"]["cpu_median_ms"]),
+                    "raw_floor_ratio": ratio(st["raw"]["median_ms"], st["floor"]["median_ms"]),
+                    "raw_floor_ratio_cpu": ratio(st["raw"]["cpu_median_ms"], st["floor"]["cpu_median_ms"])})
+    ev, rw, fl = pooled["evaluate"].stats(), pooled["raw"].stats(), pooled["floor"].stats()
     return {
         "cases": len(cases),
         "sessions_per_evaluate": round(sum(len(p[5]) for p in prepared) / max(1, len(prepared)), 2),
         "raw_replay_consistent": consistent,
-        "evaluate": ev, "raw": rw,
+        "floor_consistent": floor_differ == 0,
+        "floor_sessions_differing": floor_differ,
+        "floor_sessions": sum(len(p[5]) for p in prepared),
+        "floor_late_derived_facts": late,  # derived facts a rule of an asserted gate reads: 0 if stratified
+        "evaluate": ev, "raw": rw, "floor": fl, "floor_warm": pooled["floor_warm"].stats(),
         "phases": {m: pooled[m].stats() for m in ("check_answers", "run_case", "build_outcome")},
         "next_question": pooled["next_question"].stats() if with_next else None,
         "repetitions": reps, "next_question_every": next_every,
@@ -332,6 +353,10 @@ def bench_cases(cases: list[Case], reps: int, with_next: bool = True, next_budge
         "wrapper_ratio_of_means": ratio(ev["mean_ms"], rw["mean_ms"]),
         "wrapper_ratio_cpu": median([c["wrapper_ratio_cpu"] for c in per]),
         "run_case_ratio": median([c["run_case_ratio"] for c in per]),
+        "floor_ratio": median([c["floor_ratio"] for c in per]),                  # evaluate()/floor, per case
+        "floor_ratio_cpu": median([c["floor_ratio_cpu"] for c in per]),
+        "raw_floor_ratio": median([c["raw_floor_ratio"] for c in per]),          # raw/floor, per case
+        "raw_floor_ratio_cpu": median([c["raw_floor_ratio_cpu"] for c in per]),
         "gc_share_of_evaluate": round(evaluate_gc / evaluate_wall, 3) if evaluate_wall else None,
         "per_case": per,
     }
@@ -480,8 +505,11 @@ def bench_generated(tmp: Path, reps: int) -> list[dict[str, Any]]:
         out.append({"label": label, "target_rules": target, **info, "answers": len(answers),
                     "sessions": res["sessions_per_evaluate"],
                     "raw_replay_consistent": res["raw_replay_consistent"],
-                    "evaluate": res["evaluate"], "raw": res["raw"], "phases": res["phases"],
+                    "floor_consistent": res["floor_consistent"],
+                    "floor_sessions_differing": res["floor_sessions_differing"],
+                    "evaluate": res["evaluate"], "raw": res["raw"], "floor": res["floor"], "phases": res["phases"],
                     "wrapper_ratio": res["wrapper_ratio"], "run_case_ratio": res["run_case_ratio"],
+                    "floor_ratio": res["floor_ratio"], "raw_floor_ratio": res["raw_floor_ratio"],
                     "gc_share_of_evaluate": res["gc_share_of_evaluate"]})
     return out
 
@@ -498,13 +526,14 @@ def bench_isolation(tmp: Path, reps: int) -> dict[str, Any]:
     b, s = res["per_case"]
 
     def side(info: dict[str, Any], st: dict[str, Any]) -> dict[str, Any]:
-        return {**info, "sessions": st["sessions"], "evaluate": st["evaluate"], "raw": st["raw"],
+        return {**info, "sessions": st["sessions"], "evaluate": st["evaluate"], "raw": st["raw"], "floor": st["floor"],
                 "next_question": st["next_question"],
                 "phases": {m: st[m] for m in ("check_answers", "run_case", "build_outcome")}}
 
     return {
         "big": side(big_info, b), "small": side(small_info, s), "answers": len(answers),
         "raw_replay_consistent": res["raw_replay_consistent"],
+        "floor_consistent": res["floor_consistent"],
         "gc_share_of_evaluate": res["gc_share_of_evaluate"],
         "ratio_evaluate": ratio(b["evaluate"]["median_ms"], s["evaluate"]["median_ms"]),
         "ratio_evaluate_cpu": ratio(b["evaluate"]["cpu_median_ms"], s["evaluate"]["cpu_median_ms"]),
@@ -529,6 +558,12 @@ def verdict(value: float | None, target: float) -> str:
     if value is None:
         return "-"
     return f"{value / target:.2f}x of target, {'MET' if value <= target else 'MISSED'}"
+
+
+def same_firings(res: dict[str, Any]) -> str:
+    """Whether raw's and the floor's replays fired the wrapper's rules (their checks, before timing)."""
+    raw_same, floor_same = res["raw_replay_consistent"], res["floor_consistent"]
+    return f"same firings: raw {'yes' if raw_same else 'NO'}, floor {'yes' if floor_same else 'NO'}; "
 
 
 def table(res: dict[str, Any]) -> str:
@@ -584,21 +619,35 @@ def table(res: dict[str, Any]) -> str:
                     f"of means {fmt(sh['wrapper_ratio_of_means'])}x)")
         ratio_row("   engine-side ratio run_case()/raw", sh["run_case_ratio"],
                   "answers to firings only: no answer checking, no Outcome")
+        row("   plain-Python floor, same sessions", sh["floor"],
+            f"engine work only (matching, firing, deriving); floor firings same: "
+            f"{'yes' if sh['floor_consistent'] else 'NO'} ({sh['floor_sessions_differing']} of "
+            f"{sh['floor_sessions']} sessions differ)"
+            + (f"; {sh['floor_late_derived_facts']} derived facts read by rules of gates already asserted"
+               if sh["floor_late_derived_facts"] else ""))
+        row("   plain-Python floor, replayed again at once", sh["floor_warm"],
+            "warm CPU caches: the floor's own data was just used (the row above runs right after raw)")
+        ratio_row("   evaluate()/floor", sh["floor_ratio"],
+                  f"median of per-scenario ratios (by CPU time {fmt(sh['floor_ratio_cpu'])}x)")
+        ratio_row("   raw/floor", sh["raw_floor_ratio"],
+                  f"median of per-scenario ratios (by CPU time {fmt(sh['raw_floor_ratio_cpu'])}x)")
     for g in res.get("generated", []):
         row(f"4  evaluate(), {g['rules']} rules in {g['routes']} route{'s' if g['routes'] > 1 else ''}",
-            g["evaluate"], ("RAW FIRINGS DIFFER; " if not g["raw_replay_consistent"] else "")
-                           + f"case selects every route ({g['answers']} answers, {g['sessions']:g} sessions); "
+            g["evaluate"], same_firings(g) + f"case selects every route ({g['answers']} answers, {g['sessions']:g} sessions); "
                            f"raw {fmt(g['raw']['median_ms'])} ms, ratio {fmt(g['wrapper_ratio'])}x; "
+                           f"floor {fmt(g['floor']['median_ms'])} ms, evaluate()/floor {fmt(g['floor_ratio'])}x; "
                            f"build_outcome {fmt(g['phases']['build_outcome']['median_ms'])} ms; "
                            f"load {g['load_ms']:.0f} ms + compile+register {g['compile_and_register_ms']:.0f} ms")
     iso = res.get("isolation")
     if iso:
         b, s = iso["big"], iso["small"]
         row(f"5  one-route case on {b['rules']} rules / {b['routes']} routes", b["evaluate"],
-            f"raw {fmt(b['raw']['median_ms'])} ms; next_question {fmt(b['next_question']['median_ms'])} ms; "
+            same_firings(iso) + f"raw {fmt(b['raw']['median_ms'])} ms; floor {fmt(b['floor']['median_ms'])} ms; "
+            f"next_question {fmt(b['next_question']['median_ms'])} ms; "
             f"load {b['load_ms']:.0f} ms + compile+register {b['compile_and_register_ms']:.0f} ms")
         row(f"   same case on {s['rules']} rules / 1 route", s["evaluate"],
-            f"raw {fmt(s['raw']['median_ms'])} ms; next_question {fmt(s['next_question']['median_ms'])} ms")
+            f"raw {fmt(s['raw']['median_ms'])} ms; floor {fmt(s['floor']['median_ms'])} ms; "
+            f"next_question {fmt(s['next_question']['median_ms'])} ms")
         ratio_row("   isolation ratio", iso["ratio_evaluate"],
                   target(iso["ratio_evaluate"], "isolation_ratio", "x", cpu=iso["ratio_evaluate_cpu"])
                   + f"; raw {fmt(iso['ratio_raw'])}x; "

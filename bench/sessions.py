@@ -18,7 +18,11 @@ load on the machine hits them alike:
 Per walk: next_question() at every step of the scenario's wizard walk, then evaluate() of the
 scenario's answers twice: with the memo emptied first ("new answers": the engine work itself), and,
 for ``fast``, right after the walk ("end of the interview": what the wizard's final checklist costs).
-Wall and CPU time (``process_time``) per call; the load average at start and end. Not a test.
+Then ``floor`` (``bench/floor.py``): the plain-Python floor replaying the engine sessions of that
+scenario's evaluate() with the memo emptied (recorded once, before timing, from the ``fresh`` path
+as ``bench/run.py`` records them): the engine work alone, beside "new answers" and "end of walk" of
+the same run. Wall and CPU time (``process_time``) per call; the load average at start and end.
+Not a test.
 """
 
 from __future__ import annotations
@@ -35,12 +39,16 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import floor  # noqa: E402
+import raw  # noqa: E402
+
 import pathways  # noqa: E402
 from pathways._run import compiled, new_engine  # noqa: E402
 from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios  # noqa: E402
 from run import wizard_steps  # noqa: E402
 
 VARIANTS = ("fresh", "reuse", "fast")
+ROWS = VARIANTS + ("floor",)  # floor: bench/floor.py on the sessions of evaluate_new (engine work only)
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -81,9 +89,16 @@ def main() -> None:
     if args.walks and args.walks < len(cases):
         every = len(cases) / args.walks
         cases = [cases[int(i * every)] for i in range(args.walks)]
+    # the floor's sessions: those of each scenario's evaluate() on the fresh path (every partition run)
+    comp.engine = engines["fresh"]
+    plain = floor.FloorEngine(engines["fresh"])
+    recorded = [raw.record(engines["fresh"], lambda a=answers, d=as_of: pathways.evaluate(rb, a, as_of=d))
+                for answers, as_of, _ in cases]
+    floor_sessions = [plain.prepare(sessions) for sessions in recorded]
+    floor_differ = sum(plain.check(sessions, p) for sessions, p in zip(recorded, floor_sessions, strict=True))
     names = ("next_question", "next_question_after_first", "first_question", "evaluate_new", "evaluate_end")
-    wall = {v: {n: [] for n in names} for v in VARIANTS}
-    cpu = {v: {n: [] for n in names} for v in VARIANTS}
+    wall = {v: {n: [] for n in names} for v in ROWS}
+    cpu = {v: {n: [] for n in names} for v in ROWS}
     load_start = os.getloadavg()
     t_start = time.time()
     wc, pc = time.perf_counter_ns, time.process_time_ns
@@ -99,7 +114,7 @@ def main() -> None:
 
     for rep in range(args.reps + 1):   # repetition 0 warms up
         keep = rep > 0
-        for answers, as_of, steps in cases:
+        for (answers, as_of, steps), sessions in zip(cases, floor_sessions, strict=True):
             for v in VARIANTS:
                 comp.engine = engines[v]
                 comp.first_questions = firsts[v]
@@ -113,16 +128,19 @@ def main() -> None:
                     timed(v, "evaluate_end", fn=lambda: pathways.evaluate(rb, answers, as_of=as_of), keep=keep)
                 engines[v].forget()
                 timed(v, "evaluate_new", fn=lambda: pathways.evaluate(rb, answers, as_of=as_of), keep=keep)
+            timed("floor", "evaluate_new", fn=lambda s=sessions: plain.replay(s), keep=keep)
     load_end = os.getloadavg()
     results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": round(time.time() - t_start),
         "load_average_start": load_start, "load_average_end": load_end, "walks": len(cases),
         "steps": sum(len(c[2]) for c in cases), "repetitions": args.reps,
         "rules": sum(len(p.rules) for p in comp.partitions.values()), "partitions": len(comp.partitions),
-        "variants": {v: {n: summary(wall[v][n], cpu[v][n]) for n in names} for v in VARIANTS},
+        "variants": {v: {n: summary(wall[v][n], cpu[v][n]) for n in names} for v in ROWS},
+        "floor_sessions": sum(map(len, recorded)), "floor_sessions_differing": floor_differ,
+        "floor_late_derived_facts": plain.late_positive,
     }
     fresh = results["variants"]["fresh"]
-    for v in VARIANTS:
+    for v in ROWS:
         for n in names:
             s = results["variants"][v][n]
             base = fresh.get(n if n != "evaluate_end" else "evaluate_new")
@@ -137,13 +155,23 @@ def main() -> None:
           f"{'CPU x':>6s} | {'n':>5s} |")
     print("|" + "---|" * 8)
     for n in names:
-        for v in VARIANTS:
+        for v in ROWS:
             s = results["variants"][v][n]
             if not s.get("n"):
                 continue
             print(f"| {n:28s} | {v:5s} | {s['median_ms']:7.2f} | {s['p90_ms']:7.2f} | {s['p99_ms']:7.2f} | "
                   f"{s['cpu_median_ms']:7.2f} | {s.get('cpu_speedup_vs_fresh', 1.0):5.2f}x | {s['n']:5d} |")
-    print(f"(CPU x: fresh CPU median / this CPU median, same run; evaluate_end is against fresh evaluate_new)\n"
+    fast, low = results["variants"]["fast"], results["variants"]["floor"]["evaluate_new"]
+    if low.get("n"):
+        results["floor_ratios_cpu"] = {n: round(fast[n]["cpu_median_ms"] / low["cpu_median_ms"], 2)
+                                       for n in ("evaluate_new", "evaluate_end") if fast[n].get("n")}
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"fast/floor by CPU median: evaluate_new {results['floor_ratios_cpu'].get('evaluate_new')}x, "
+              f"evaluate_end {results['floor_ratios_cpu'].get('evaluate_end')}x")
+    print(f"floor firings same: {'yes' if not floor_differ else 'NO'} ({floor_differ} of "
+          f"{results['floor_sessions']} sessions differ)")
+    print(f"(CPU x: fresh CPU median / this CPU median, same run; evaluate_end is against fresh evaluate_new; "
+          f"floor: bench/floor.py on the sessions of evaluate_new, engine work only)\n"
           f"written to {args.json}")
 
 
