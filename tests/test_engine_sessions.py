@@ -19,7 +19,7 @@ import pathways
 from pathways._engine import Engine, sessions_setting
 from pathways._run import compiled, new_engine
 
-from .conftest import AS_OF, FIXTURES
+from .conftest import AS_OF, FIXTURES, REPO
 from .test_engine import DEVICE, _variant
 
 
@@ -329,3 +329,70 @@ def test_the_common_partition_runs_in_independent_parts() -> None:
     core_ran = [p for p in ran if p.startswith("__core__")]
     assert core_ran and len(core_ran) < len(units)
     assert all(question in comp.units["__core__"][[u.name for u in units].index(p)].reads for p in core_ran)
+
+
+def _made_kinds(rule, values: tuple) -> set[tuple[str, str]]:  # noqa: ANN001
+    """The kinds (t, q) of the facts a rule can assert."""
+    from pathways._engine import produced_facts
+
+    if rule.action.kind == "answer":  # the answer as given, what it may be, "don't know"
+        return {(t, rule.action.target) for t in ("a", "m", "u")}
+    kinds = set()
+    for certain in (False, True):
+        kinds |= {(f["t"], f.get("q", "")) for f in produced_facts(rule, certain, values)}
+    return kinds
+
+
+@pytest.mark.parametrize("base", ["shipped", "mini"])
+def test_a_skipped_gate_cannot_miss_a_fact_made_later(base: str) -> None:
+    """The reused path skips a stage gate when none of the fact kinds ``gate_triggers`` chose for
+    its rules is in the session. That is sound because every rule reads what its own unit makes only
+    from earlier stages: checked here for every rule of every engine unit, and each gate's kinds
+    are kinds its rules really read (one per rule, or None for a rule without a positive literal)."""
+    from pathways._engine import gate_triggers
+
+    rb = pathways.load_rule_base() if base == "shipped" else pathways.load_rule_base(FIXTURES / "mini")
+    engine = compiled(rb).engine
+    checked = 0
+    for unit in engine.partitions.values():
+        makers: dict[tuple[str, str], set[int]] = {}
+        for rule in unit.rules:
+            values = engine._values(rule.action.target) if rule.action.kind in ("ask", "answer") else ()
+            for kind in _made_kinds(rule, values):
+                makers.setdefault(kind, set()).add(rule.stage)
+        for rule in unit.rules:
+            for lit in rule.literals:
+                made_at = makers.get((lit.pattern[0], lit.pattern[1]), set())
+                assert all(stage < rule.stage for stage in made_at), (unit.name, rule.name, lit, made_at)
+                checked += 1
+        triggers = gate_triggers(unit)
+        for rule in unit.rules:
+            gate = (rule.stage, "p" if rule.action.mode == "possible" else "s", rule.bucket)
+            positives = {(lit.pattern[0], lit.pattern[1]) for lit in rule.literals if not lit.negated}
+            kinds = triggers[gate]
+            if not positives:
+                assert kinds is None, (unit.name, rule.name)
+            elif kinds is not None:
+                assert kinds & positives, (unit.name, rule.name)  # the rule's own chosen kind is there
+    assert checked > (1000 if base == "shipped" else 50)
+
+
+def test_gates_are_skipped_and_the_results_stay_those_of_fresh_sessions() -> None:
+    """On a drug interview some gates are skipped (so the skipping is not dead code), and every
+    step's next question and the checklist equal those of fresh sessions, which assert every gate."""
+    from pathways.authoring.scenarios import load_scenarios
+
+    fast, plain = _reused(REPO / "rules"), _fresh(REPO / "rules")
+    engine = compiled(fast).engine
+    answers = next(sc.answers for sc in load_scenarios(fast) if sc.answers.get("product_kind") == "drug")
+    given: dict = {}
+    while True:
+        step = _next(fast, given)
+        assert step == _next(plain, given)
+        question = pathways.NextQuestion.model_validate_json(step).question
+        if question is None or question.id not in answers:
+            break
+        given[question.id] = answers[question.id]
+    assert len(given) > 3
+    assert _json(fast, given) == _json(plain, given)
+    assert engine.gates_skipped > 0

@@ -31,7 +31,7 @@ import itertools
 import json
 import os
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, NamedTuple
 
@@ -54,6 +54,7 @@ SESSIONS_ENV = "PATHWAYS_ENGINE_SESSIONS"
 SESSION_MODES = ("reuse", "fresh")
 RECYCLE_AFTER = 500  # runs of one reused session before it is deleted and made anew
 MEMO_SIZE = 2048  # partition results remembered (least recently used first out); 0: none
+ANSWERS_REMEMBERED = 50_000  # answer rules' firings whose asserted facts are remembered (answer_emits)
 
 
 def sessions_setting(value: str | None = None) -> str:
@@ -226,6 +227,37 @@ def _noop(c: Any) -> None:
     return None
 
 
+FactKind = tuple[str, str]  # an engine fact's 't' and 'q' ("" where it has none: the date)
+
+
+def gate_triggers(part: Partition) -> dict[tuple[int, str, int], frozenset[FactKind] | None]:
+    """Per stage gate, fact kinds one of which a session must hold for any rule of the gate to fire.
+
+    A rule fires only if each of its positive literals matches a fact of the literal's kind, so a
+    rule whose chosen literal's kind is absent cannot fire. The kind chosen per rule is the one the
+    fewest rules of the partition read (a route's own literal, which all its items read, is the
+    worst choice: present whenever the route runs). ``None``: a rule of the gate has no positive
+    literal, so the gate is always asserted. The reused path skips a gate whose kinds are all
+    absent: a rule reads derived facts only from earlier stages (stratification), so none that
+    could complete it arrives later.
+    """
+    readers: Counter[FactKind] = Counter()
+    for rule in part.rules:
+        readers.update({(lit.pattern[0], lit.pattern[1]) for lit in rule.literals if not lit.negated})
+    triggers: dict[tuple[int, str, int], set[FactKind] | None] = {}
+    for rule in part.rules:
+        gate = (rule.stage, "p" if rule.action.mode == "possible" else "s", rule.bucket)
+        kinds = [(lit.pattern[0], lit.pattern[1]) for lit in rule.literals if not lit.negated]
+        found = triggers.setdefault(gate, set())
+        if found is None:
+            continue
+        if not kinds:
+            triggers[gate] = None
+            continue
+        found.add(min(kinds, key=lambda k: (readers[k], k)))
+    return {gate: None if kinds is None else frozenset(kinds) for gate, kinds in triggers.items()}
+
+
 def _facts_list(facts: Iterable[EncodedFact] | Callable[[], list[EncodedFact]]) -> list[EncodedFact]:
     return facts() if callable(facts) else list(facts)
 
@@ -254,6 +286,9 @@ class Engine:
         self._live: dict[str, _Live] = {}  # partition -> its reused session (under _lock)
         self._released = False
         self._tables: dict[str, dict[str, Any]] = {}  # partition -> rule name -> what it does
+        self._triggers: dict[str, dict[tuple[int, str, int], frozenset[FactKind] | None]] = {}  # gate_triggers
+        self.gates_skipped = 0  # stage gates the reused path did not assert (diagnostics, tests)
+        self._answered: dict[str, tuple[EncodedFact, ...]] = {}  # answer_emits, by the engine's message
         self._lock = threading.Lock()
         self._seq = itertools.count()
         self._salt = itertools.count()
@@ -292,6 +327,7 @@ class Engine:
         self._registered.update(todo)
         for n in todo:
             self._tables[n] = self._table(self.partitions[n])
+            self._triggers[n] = gate_triggers(self.partitions[n])
 
     def _table(self, part: Partition) -> dict[str, Any]:
         """rule name -> (rule, facts it derives, the same in certain mode, answer rule?, values)."""
@@ -501,14 +537,20 @@ class Engine:
             firings: list[Firing] = []
             pending: list[EncodedFact] = []
             seen: set[str] = set()
+            present: set[FactKind] = set()  # the kinds of the facts in the session
+            triggers = self._triggers[partition]
             gate_ids: list[str] = []
             clean = False
             try:
-                batch = self._new_facts(facts, seen, sid, ids)
+                batch = self._new_facts(facts, seen, sid, ids, present)
                 if batch:
                     self._assert(handle, _C.assert_facts, batch, "input fact", table, certain, firings, pending)
                 for stage, mode, bucket in part.gates:
                     if certain and mode == "p":
+                        continue
+                    kinds = triggers.get((stage, mode, bucket))
+                    if kinds is not None and kinds.isdisjoint(present):
+                        self.gates_skipped += 1  # no rule of it can fire (gate_triggers)
                         continue
                     gid = f'"g:{stage}:{mode}:{bucket}"'  # JSON: the gate's id
                     gate_ids.append(gid)
@@ -523,7 +565,7 @@ class Engine:
                         pending,
                     )
                     while pending:
-                        derived = self._new_facts(pending, seen, sid, ids)
+                        derived = self._new_facts(pending, seen, sid, ids, present)
                         pending.clear()
                         if derived:
                             self._assert(
@@ -542,9 +584,12 @@ class Engine:
                 else:
                     self._delete(name, sid)
 
-    def _new_facts(self, facts: Iterable[EncodedFact], seen: set[str], sid: str, ids: list[str]) -> str:
+    def _new_facts(
+        self, facts: Iterable[EncodedFact], seen: set[str], sid: str, ids: list[str], present: set[FactKind]
+    ) -> str:
         """The facts not in the session yet (by our own identity), with the session id and an id:
-        a JSON array ("" if none). ``ids`` gets each fact's id, JSON-encoded, for the reset."""
+        a JSON array ("" if none). ``ids`` gets each fact's id, JSON-encoded, for the reset;
+        ``present`` each fact's kind."""
         out = []
         default = getattr(self._ids, "__func__", None) is Engine._default_id
         cache = self._id_json
@@ -553,6 +598,7 @@ class Engine:
             if key in seen:
                 continue  # an input given twice, or a fact two rules derive: once is enough
             seen.add(key)
+            present.add((fact["t"], fact.get("q", "")))
             fid = cache.get(key) if default else None
             if fid is None:
                 fid = _dumps(self._ids(fact))
@@ -609,17 +655,25 @@ class Engine:
                     rule, emits, emits_certain, answer, values = entry
                     firing = Firing(rule, message=message)
                     firings.append(firing)
-                    pending.extend(
-                        map(encode, answer_facts(rule, firing.matched, values))
-                        if answer
-                        else emits_certain
-                        if certain
-                        else emits
-                    )
+                    pending.extend(self.answer_emits(firing) if answer else emits_certain if certain else emits)
                 except BaseException:
                     _C.abandon_action(handle, offset)
                     raise
             message = _C.complete_and_start_action(handle, offset)
+
+    def answer_emits(self, firing: Firing) -> tuple[EncodedFact, ...]:
+        """What an answer rule's firing asserts (``answer_facts`` of the answer it matched), encoded;
+        remembered by the engine's message where it was kept (bounded: text answers are open-ended)."""
+        message = firing.message
+        found = self._answered.get(message) if message is not None else None
+        if found is None:
+            rule = firing.rule
+            found = tuple(map(encode, answer_facts(rule, firing.matched, self._values(rule.action.target))))
+            if message is not None:
+                if len(self._answered) >= ANSWERS_REMEMBERED:
+                    self._answered.clear()
+                self._answered[message] = found
+        return found
 
     def _reset(self, handle: int, live: _Live, gate_ids: list[str]) -> bool:
         """Empty a session for its next run: gates first (so no rule can complete), then every fact.

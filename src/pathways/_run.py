@@ -24,7 +24,7 @@ from typing import Any
 from ._answers import UNKNOWN
 from ._compiler import Partition, compile_rules, engine_units
 from ._conditions import to_engine_value
-from ._engine import EncodedFact, Engine, Firing, answer_facts, encode, produced_facts
+from ._engine import EncodedFact, Engine, Firing, encode, produced_facts
 from ._loader import CORE, RuleBase
 
 __all__ = ["Compiled", "Run", "compiled", "engine_facts", "new_engine", "run_case"]
@@ -46,9 +46,6 @@ class Compiled:
     # the engine facts of an answer, by (question, answer identity), and of a question waiting (by
     # (question, pending)): encoded once; bounded (text answers are open-ended)
     answer_facts: dict[tuple[str, Any], tuple[EncodedFact, ...]] = field(default_factory=dict)
-    # what an answer rule asserts, by (id of the rule, the engine's message of its firing): encoded
-    # once per answer it matched; bounded like ``answer_facts``
-    answered: dict[tuple[int, str], tuple[EncodedFact, ...]] = field(default_factory=dict)
     # the facts a condition of the rule base mentions, by the condition's id (they live as long)
     mentions: dict[int, frozenset[str]] = field(default_factory=dict)
 
@@ -93,22 +90,6 @@ def _encoded_answer(comp: Compiled, rb: RuleBase, qid: str, value: Any, ident: A
         if len(table) >= ANSWER_FACTS_CACHED:
             table.clear()
         table[(qid, ident)] = found
-    return found
-
-
-def _answered(comp: Compiled, rb: RuleBase, firing: Firing) -> tuple[EncodedFact, ...]:
-    """The encoded facts an answer rule's firing makes of the answer it matched (``answer_facts``),
-    remembered by the firing's message where the engine kept it."""
-    message = firing.message
-    key = (id(firing.rule), message) if message is not None else None
-    found = comp.answered.get(key) if key is not None else None
-    if found is None:
-        values = _closed_values(rb, firing.rule.action.target)
-        found = tuple(map(encode, answer_facts(firing.rule, firing.matched, values)))
-        if key is not None:
-            if len(comp.answered) >= ANSWER_FACTS_CACHED:
-                comp.answered.clear()
-            comp.answered[key] = found
     return found
 
 
@@ -264,7 +245,7 @@ def _run_unit(
         rule = firing.rule
         action = rule.action
         if action.kind == "answer":
-            produced.extend(_answered(comp, rb, firing))
+            produced.extend(comp.engine.answer_emits(firing))
         else:
             emitted = comp.emitted.get((id(rule), certain))
             if emitted is None:
