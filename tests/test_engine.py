@@ -97,7 +97,7 @@ def test_false_duplicate_fact_is_detected_and_rekeyed(mini: pathways.RuleBase) -
             return "same"
         return f"{engine._salt_value}:{json.dumps(fact, sort_keys=True)}"
 
-    engine._ids = colliding_ids
+    engine.use_ids(colliding_ids)
     assert _json(rb, DEVICE) == expected
     assert attempts, "the collision path was not exercised"
 

@@ -171,13 +171,12 @@ def test_an_engine_error_replaces_the_session(mini: pathways.RuleBase) -> None:
     engine = comp.engine = Engine(comp.partitions, values=comp.engine._values, memo_size=0)
     before = _json(rb, DEVICE)
     sids = engine.live_sessions()
-    ids = engine._ids
-    engine._ids = lambda fact: "same"  # every fact one identity: the engine refuses the batch
+    engine.use_ids(lambda fact: "same")  # every fact one identity: the engine refuses the batch
     try:
         with pytest.raises(EngineError):
             pathways.evaluate(rb, DEVICE, as_of=AS_OF)
     finally:
-        engine._ids = ids
+        engine.use_ids(None)
     assert "__core__" not in engine.live_sessions()
     assert _json(rb, DEVICE) == before == _json(mini, DEVICE)
     assert engine.live_sessions()["__core__"] != sids["__core__"]

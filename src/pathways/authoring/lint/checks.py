@@ -18,6 +18,7 @@ from ..._errors import RuleIssue
 from ..._loader import CORE, RuleBase
 from ..._models import STAGES
 from ..._positions import Positions
+from ..._validate import _SINGULAR
 from ..._yaml import LocDict, LocList
 from .analysis import Analysis, fmt_value, witness_text
 from .gaps import Gaps, overlaps
@@ -346,7 +347,7 @@ class Checker:
                 return
             ident = node.get("id") if isinstance(node.get("id"), str) else None
             if ident is not None and path:
-                owner = f"{_KIND.get(path[-1], path[-1])} '{ident}'"
+                owner = f"{_SINGULAR.get(path[-1], path[-1])} '{ident}'"
             elif path and path[-1] == "options" and "value" in node:
                 owner = f"option '{node['value']}' of {owner}"
             for key, value in node.items():
@@ -691,16 +692,6 @@ class Checker:
                 yield self.issue(
                     "PW315", f"the schema modeline points to '{target}', which does not exist" + hint, (display, 1, 1)
                 )
-
-
-_KIND = {
-    "questions": "question",
-    "facts": "fact rule",
-    "items": "item",
-    "sources": "source",
-    "authorities": "authority",
-    "options": "option",
-}
 
 
 def _short(text: str, width: int = 40) -> str:
