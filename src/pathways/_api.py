@@ -137,10 +137,10 @@ def _next_question(
     ordered = sorted(needed, key=lambda q: rule_base.questions[q].ask_when is not None and q not in run.strict["ask"])
     # a route's items so far: those that certainly apply
     routes = route_results(rule_base, run, lang, lambda rid: len(run.strict["item"] & rule_base.route_items[rid]))
-    return NextQuestion(
+    return NextQuestion.built(
         rulebase=rulebase_ref(rule_base),
         question=question_out(rule_base, ordered[0], lang) if ordered else None,
-        progress=Progress(answered=len(run.answers), remaining_at_most=len(needed), ignored=list(run.ignored)),
+        progress=Progress.built(answered=len(run.answers), remaining_at_most=len(needed), ignored=list(run.ignored)),
         routes=routes,
     )
 

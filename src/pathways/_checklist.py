@@ -481,7 +481,7 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
         ]
     if longest_step is not None and _rough_days(longest_step.time_limit) <= total * 1.4:
         longest_step = None  # the statutory path is longer: no step says more about the whole
-    return Timeline(
+    return Timeline.built(
         critical_path=path,
         statutory_working_days=total,
         note=note,
@@ -510,7 +510,7 @@ def route_results(rb: RuleBase, run: Run, lang: Lang, items: Callable[[str], int
         else:
             continue
         routes.append(
-            RouteResult(
+            RouteResult.built(
                 id=rid,
                 title=route.model.title.get(lang),
                 summary=route.model.summary.get(lang) if route.model.summary else None,
@@ -547,12 +547,12 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
         maybe_values = run.maybe_derived.get(name) or {}
         if certain_values:
             rules = [r for v in certain_values.values() for r in v]
-            facts.append(DerivedFact(fact=name, values=list(certain_values), certain=True, rules=rules))
+            facts.append(DerivedFact.built(fact=name, values=list(certain_values), certain=True, rules=rules))
             if len(certain_values) > 1:
-                conflicts.append(Conflict(fact=name, values=list(certain_values), rules=rules))
+                conflicts.append(Conflict.built(fact=name, values=list(certain_values), rules=rules))
         elif maybe_values:
             facts.append(
-                DerivedFact(
+                DerivedFact.built(
                     fact=name,
                     values=list(maybe_values),
                     certain=False,
@@ -560,7 +560,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
                 )
             )
     ignored = [
-        IgnoredAnswer(
+        IgnoredAnswer.built(
             question=q,
             value=display_value(rb, q, v, lang),
             reason="其提问条件不成立" if lang == "zh" else "its ask_when does not hold for this case",
@@ -571,12 +571,12 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
     for q, v in run.answers.items():
         if q not in read_by_run:
             reason = "所属路径不适用" if lang == "zh" else "its route does not apply to this case"
-            ignored.append(IgnoredAnswer(question=q, value=display_value(rb, q, v, lang), reason=reason))
+            ignored.append(IgnoredAnswer.built(question=q, value=display_value(rb, q, v, lang), reason=reason))
     unanswered = sorted(b.needed, key=b._qorder)
     not_used = {a.question for a in ignored}
     given = {**run.answers, **run.ignored}
     answers = [
-        AnswerGiven(
+        AnswerGiven.built(
             question=q,
             text=b.question_text(q),
             value=display_value(rb, q, given[q], lang),
@@ -586,7 +586,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
         for q in rb.questions
         if q in given
     ]
-    return Outcome(
+    return Outcome.built(
         rulebase=rulebase_ref(rb),
         as_of=as_of,
         lang=lang,
@@ -598,7 +598,7 @@ def build_outcome(rb: RuleBase, run: Run, as_of: dt.date, lang: Lang) -> Outcome
         timeline=_timeline(items, lang),
         ignored_answers=ignored,
         unanswered=unanswered,
-        unanswered_questions=[OpenQuestion(question=q, text=b.question_text(q)) for q in unanswered],
+        unanswered_questions=[OpenQuestion.built(question=q, text=b.question_text(q)) for q in unanswered],
         complete=not any(i.status == "to_determine" for i in items) and not unanswered,
         answers=answers,
         labels=outcome_labels(lang),
