@@ -588,10 +588,10 @@ def create_app(
         key = responses.key(endpoint, loaded.ref.hash, day, body)
         return key, responses.get(key)
 
-    def reply(key: str | None, data: bytes, media_type: str, headers: dict[str, str] | None = None) -> Response:
+    def remember(key: str | None, data: bytes) -> bytes:
         if key is not None:
             responses.put(key, data)
-        return Response(data, media_type=media_type, headers=headers)
+        return data
 
     # explicit operation ids: generated clients name their functions after them
     @app.post("/v1/checklist", response_model=Outcome, tags=["checklists"], operation_id="checklist", responses=_ERRORS)
@@ -603,8 +603,9 @@ def create_app(
         day = body.as_of or dt.date.today()
         key, data = remembered("checklist", loaded, day, body)
         if data is None:
-            data = evaluate(loaded.rb, body.answers, day, body.lang, limits=limits).model_dump_json().encode()
-        return reply(key, data, "application/json")
+            outcome = evaluate(loaded.rb, body.answers, day, body.lang, limits=limits)
+            data = remember(key, outcome.model_dump_json().encode())
+        return Response(data, media_type="application/json")
 
     @app.post(
         "/v1/document",
@@ -640,12 +641,11 @@ def create_app(
                 progress={k: ItemProgress(done=v.done, note=v.note.strip()) for k, v in body.progress.items()},
             )
             # a PDF takes a noticeable fraction of a second: draw it off the event loop
-            data = await asyncio.to_thread(export, outcome, body.format, case=case)
-        return reply(
-            key,
+            data = remember(key, await asyncio.to_thread(export, outcome, body.format, case=case))
+        return Response(
             data,
-            MEDIA_TYPES[body.format],
-            {"Content-Disposition": f'attachment; filename="checklist{SUFFIXES[body.format]}"'},
+            media_type=MEDIA_TYPES[body.format],
+            headers={"Content-Disposition": f'attachment; filename="checklist{SUFFIXES[body.format]}"'},
         )
 
     @app.post(
@@ -658,8 +658,9 @@ def create_app(
         day = body.as_of or dt.date.today()
         key, data = remembered("next", loaded, day, body)
         if data is None:
-            data = next_question(loaded.rb, body.answers, body.lang, day, limits=limits).model_dump_json().encode()
-        return reply(key, data, "application/json")
+            step = next_question(loaded.rb, body.answers, body.lang, day, limits=limits)
+            data = remember(key, step.model_dump_json().encode())
+        return Response(data, media_type="application/json")
 
     @app.post("/v1/explain", response_model=Explanation, tags=["checklists"], operation_id="explain", responses=_ERRORS)
     async def explain_(body: ExplainRequest, request: Request) -> Response:
@@ -669,8 +670,9 @@ def create_app(
         day = body.as_of or dt.date.today()
         key, data = remembered("explain", loaded, day, body)
         if data is None:
-            data = explain(loaded.rb, body.answers, body.item, day, body.lang, limits=limits).model_dump_json().encode()
-        return reply(key, data, "application/json")
+            result = explain(loaded.rb, body.answers, body.item, day, body.lang, limits=limits)
+            data = remember(key, result.model_dump_json().encode())
+        return Response(data, media_type="application/json")
 
     @app.get(
         "/v1/rulebase", response_model=RuleBaseInfo, tags=["rule base"], operation_id="ruleBase", responses=_GET_ERRORS
