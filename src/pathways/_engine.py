@@ -54,7 +54,7 @@ SESSIONS_ENV = "PATHWAYS_ENGINE_SESSIONS"
 SESSION_MODES = ("reuse", "fresh")
 RECYCLE_AFTER = 500  # runs of one reused session before it is deleted and made anew
 MEMO_SIZE = 2048  # partition results remembered (least recently used first out); 0: none
-ANSWERS_REMEMBERED = 50_000  # answer rules' firings whose asserted facts are remembered (answer_emits)
+ANSWERS_REMEMBERED = 10_000  # answer firings whose facts are remembered (answer_emits): ~1.2 KB each, 12 MB at most
 
 
 def sessions_setting(value: str | None = None) -> str:
