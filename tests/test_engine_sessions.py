@@ -395,3 +395,19 @@ def test_gates_are_skipped_and_the_results_stay_those_of_fresh_sessions() -> Non
     assert len(given) > 3
     assert _json(fast, given) == _json(plain, given)
     assert engine.gates_skipped > 0
+
+
+def test_what_answer_rules_assert_is_remembered_within_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``answer_emits`` remembers by the engine's message (text answers are open-ended, and each
+    renewed session has new ids): the table never grows past its bound, and results do not change."""
+    from pathways import _engine
+
+    rb = _reused(FIXTURES / "mini")
+    engine = compiled(rb).engine
+    expected = {i: _json(_fresh(FIXTURES / "mini"), VARIANTS[i]) for i in range(12)}
+    monkeypatch.setattr(_engine, "ANSWERS_REMEMBERED", 3)
+    sizes = []
+    for i in range(12):
+        assert _json(rb, VARIANTS[i]) == expected[i]
+        sizes.append(len(engine._answered))
+    assert max(sizes) <= 3 and any(sizes)
