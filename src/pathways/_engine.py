@@ -230,6 +230,29 @@ def _noop(c: Any) -> None:
 FactKind = tuple[str, str]  # an engine fact's 't' and 'q' ("" where it has none: the date)
 
 
+def made_kinds(rule: CompiledRule) -> set[FactKind]:
+    """The kinds of the facts a rule may assert when it fires (``produced_facts``, ``answer_facts``)."""
+    action = rule.action
+    if action.kind == "derive":
+        return {(kind, name) for kind in ("d", "p") for name, _ in action.sets}
+    if action.kind in ("ask", "answer"):
+        return {(kind, action.target) for kind in ("u", "m", "w", "a")}
+    if action.kind == "pending":
+        return {("pk", action.target)}
+    return set()
+
+
+def stratified(part: Partition) -> bool:
+    """True if every rule reads what its partition's rules make only from earlier stages."""
+    last_made: dict[FactKind, int] = {}  # the latest stage at which a rule makes facts of a kind
+    for rule in part.rules:
+        for kind in made_kinds(rule):
+            last_made[kind] = max(last_made.get(kind, rule.stage), rule.stage)
+    return all(
+        last_made.get((lit.pattern[0], lit.pattern[1]), -1) < rule.stage for rule in part.rules for lit in rule.literals
+    )
+
+
 def gate_triggers(part: Partition) -> dict[tuple[int, str, int], frozenset[FactKind] | None]:
     """Per stage gate, fact kinds one of which a session must hold for any rule of the gate to fire.
 
@@ -239,8 +262,11 @@ def gate_triggers(part: Partition) -> dict[tuple[int, str, int], frozenset[FactK
     worst choice: present whenever the route runs). ``None``: a rule of the gate has no positive
     literal, so the gate is always asserted. The reused path skips a gate whose kinds are all
     absent: a rule reads derived facts only from earlier stages (stratification), so none that
-    could complete it arrives later.
+    could complete it arrives later. The compiler stages rules that way; should a partition not be
+    (``stratified``), every one of its gates is asserted.
     """
+    if not stratified(part):
+        return {(rule.stage, "p" if rule.action.mode == "possible" else "s", rule.bucket): None for rule in part.rules}
     readers: Counter[FactKind] = Counter()
     for rule in part.rules:
         readers.update({(lit.pattern[0], lit.pattern[1]) for lit in rule.literals if not lit.negated})
