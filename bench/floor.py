@@ -109,7 +109,7 @@ class FloorEngine:
             gates: dict[tuple[int, str, int], Gate] = {}
             lits: dict[Key, list[tuple[tuple[int, str, int], Test, bool]]] = {}
             for rule in part.rules:
-                gate = (rule.stage, "p" if rule.action.mode == "possible" else "s", rule.bucket)
+                gate = rule.gate
                 kind = rule.action.kind
                 values = engine._values(rule.action.target) if kind in ("ask", "answer") else ()
                 positives, negatives = [], []

@@ -367,7 +367,7 @@ def test_a_skipped_gate_cannot_miss_a_fact_made_later(base: str) -> None:
         assert stratified(unit), unit.name
         triggers = gate_triggers(unit)
         for rule in unit.rules:
-            gate = (rule.stage, "p" if rule.action.mode == "possible" else "s", rule.bucket)
+            gate = rule.gate
             positives = {(lit.pattern[0], lit.pattern[1]) for lit in rule.literals if not lit.negated}
             kinds = triggers[gate]
             if not positives:

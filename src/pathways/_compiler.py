@@ -64,6 +64,15 @@ class CompiledRule:
     action: Action
     origin: tuple[str, int]  # file, line of the rule-file entry
 
+    @property
+    def gate(self) -> tuple[int, str, int]:
+        """The stage gate the rule waits for: (stage, "s" strict or "p" possible, bucket)."""
+        return (self.stage, _gate_mode(self.action), self.bucket)
+
+
+def _gate_mode(action: Action) -> str:
+    return "p" if action.mode == "possible" else "s"
+
 
 @dataclass
 class Partition:
@@ -228,7 +237,7 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
             for conj in conjunctions:
                 if any(Lit(not lit.negated, lit.pattern) in conj for lit in conj):
                     continue
-                gate_mode = "p" if action.mode == "possible" else "s"
+                gate_mode = _gate_mode(action)
                 bucket = counters[(node_stage, gate_mode)] // limits.gate_bucket
                 counters[(node_stage, gate_mode)] += 1
                 rule = CompiledRule(
@@ -242,7 +251,7 @@ def compile_rules(rb: RuleBase, limits: Limits = Limits()) -> dict[str, Partitio
                 part.rules.append(rule)
                 part.reads |= {n for lit in conj for n in pattern_names(lit.pattern)}
         part.reads |= set(part.own_questions)
-        part.gates = sorted({(r.stage, "p" if r.action.mode == "possible" else "s", r.bucket) for r in part.rules})
+        part.gates = sorted({r.gate for r in part.rules})
         issues.extend(check_limits(part, limits))
         partitions[name] = part
     if issues:
@@ -314,7 +323,7 @@ def engine_units(part: Partition, min_rules: int = UNIT_MIN_RULES) -> list[Parti
         unit = Partition(
             part.name if index == 0 else f"{part.name}#{index}",
             rules=rules,
-            gates=sorted({(r.stage, "p" if r.action.mode == "possible" else "s", r.bucket) for r in rules}),
+            gates=sorted({r.gate for r in rules}),
             reads=reads & part.reads,
             own_questions=[q for q in part.own_questions if q in reads],
         )

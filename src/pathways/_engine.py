@@ -266,13 +266,13 @@ def gate_triggers(part: Partition) -> dict[tuple[int, str, int], frozenset[FactK
     (``stratified``), every one of its gates is asserted.
     """
     if not stratified(part):
-        return {(rule.stage, "p" if rule.action.mode == "possible" else "s", rule.bucket): None for rule in part.rules}
+        return {rule.gate: None for rule in part.rules}
     readers: Counter[FactKind] = Counter()
     for rule in part.rules:
         readers.update({(lit.pattern[0], lit.pattern[1]) for lit in rule.literals if not lit.negated})
     triggers: dict[tuple[int, str, int], set[FactKind] | None] = {}
     for rule in part.rules:
-        gate = (rule.stage, "p" if rule.action.mode == "possible" else "s", rule.bucket)
+        gate = rule.gate
         kinds = [(lit.pattern[0], lit.pattern[1]) for lit in rule.literals if not lit.negated]
         found = triggers.setdefault(gate, set())
         if found is None:
@@ -378,18 +378,8 @@ class Engine:
             "keeper__": {"all": [{"m": {"$ex": {"t": 1}}}, {"never__": {"t": "$never$"}}], "run": _noop},
         }
         for rule in part.rules:
-            patterns: list[dict[str, Any]] = [
-                {
-                    "g": {
-                        "$and": [
-                            {"t": "g"},
-                            {"n": rule.stage},
-                            {"m": "p" if rule.action.mode == "possible" else "s"},
-                            {"b": rule.bucket},
-                        ]
-                    }
-                }
-            ]
+            stage, mode, bucket = rule.gate
+            patterns: list[dict[str, Any]] = [{"g": {"$and": [{"t": "g"}, {"n": stage}, {"m": mode}, {"b": bucket}]}}]
             for index, lit in enumerate(rule.literals):
                 key = f"f{index}$not" if lit.negated else f"f{index}"
                 patterns.append({key: pattern_expression(lit.pattern)})
