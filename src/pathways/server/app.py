@@ -46,7 +46,6 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -54,6 +53,7 @@ from .._answers import AnswerLimits
 from .._api import Explanation, evaluate, explain, next_question
 from .._document import CaseDetails, ItemProgress
 from .._errors import AnswerIssue, AnswersError, EngineError
+from .._loader import RuleBase
 from .._outcome import NextQuestion, Outcome
 from .._render import MEDIA_TYPES, SUFFIXES, export
 from .._schemas import answers_schema
@@ -581,16 +581,24 @@ def create_app(
     limits = AnswerLimits(max_answers=settings.max_answers, max_text=settings.max_text)
     responses = state.responses
 
-    def remembered(endpoint: str, loaded: Loaded, day: dt.date, body: BaseModel) -> tuple[str | None, bytes | None]:
-        """(the cache key, the remembered response bytes or None); (None, None) with the cache off."""
-        if not responses.enabled:
-            return None, None
-        key = responses.key(endpoint, loaded.ref.hash, day, body)
-        return key, responses.get(key)
-
-    def remember(key: str | None, data: bytes) -> bytes:
-        if key is not None:
-            responses.put(key, data)
+    async def answered(
+        endpoint: str,
+        request: Request,
+        body: CheckRequest | DocumentRequest | NextRequest | ExplainRequest,
+        make: Callable[[RuleBase, dt.date], Awaitable[bytes]],
+    ) -> bytes:
+        """The response to a request about answers: its JSON checked, its date resolved (without
+        ``as_of``: today, and ``make`` is given that same day), then the remembered response
+        (``cache.py``) or ``make(rule_base, day)``'s, kept."""
+        loaded = current(request)
+        _check_json(body.answers, limits)  # before the key: it is made of the request
+        day = body.as_of or dt.date.today()
+        key = responses.key(endpoint, loaded.ref.hash, day, body) if responses.enabled else None
+        data = responses.get(key) if key is not None else None
+        if data is None:
+            data = await make(loaded.rb, day)
+            if key is not None:
+                responses.put(key, data)
         return data
 
     # explicit operation ids: generated clients name their functions after them
@@ -598,14 +606,11 @@ def create_app(
     async def checklist(body: CheckRequest, request: Request) -> Response:
         """The checklist for the answers (the Outcome document): routes, items with their trace, timeline.
         JSON only: the checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document."""
-        loaded = current(request)
-        _check_json(body.answers, limits)  # before the key: it is made of the request
-        day = body.as_of or dt.date.today()
-        key, data = remembered("checklist", loaded, day, body)
-        if data is None:
-            outcome = evaluate(loaded.rb, body.answers, day, body.lang, limits=limits)
-            data = remember(key, outcome.model_dump_json().encode())
-        return Response(data, media_type="application/json")
+
+        async def make(rb: RuleBase, day: dt.date) -> bytes:
+            return evaluate(rb, body.answers, day, body.lang, limits=limits).model_dump_json().encode()
+
+        return Response(await answered("checklist", request, body, make), media_type="application/json")
 
     @app.post(
         "/v1/document",
@@ -628,12 +633,9 @@ def create_app(
     async def document(body: DocumentRequest, request: Request) -> Response:
         """The checklist as a document to send: a title block naming the product, the answers given, the
         disclaimer, the numbered checklist with its legal basis and why, the timeline and open questions."""
-        loaded = current(request)
-        _check_json(body.answers, limits)  # before the key: it is made of the request
-        day = body.as_of or dt.date.today()
-        key, data = remembered("document", loaded, day, body)
-        if data is None:
-            outcome = evaluate(loaded.rb, body.answers, day, body.lang, limits=limits)
+
+        async def make(rb: RuleBase, day: dt.date) -> bytes:
+            outcome = evaluate(rb, body.answers, day, body.lang, limits=limits)
             case = CaseDetails(
                 product=body.product.strip(),
                 company=body.company.strip(),
@@ -641,9 +643,10 @@ def create_app(
                 progress={k: ItemProgress(done=v.done, note=v.note.strip()) for k, v in body.progress.items()},
             )
             # a PDF takes a noticeable fraction of a second: draw it off the event loop
-            data = remember(key, await asyncio.to_thread(export, outcome, body.format, case=case))
+            return await asyncio.to_thread(export, outcome, body.format, case=case)
+
         return Response(
-            data,
+            await answered("document", request, body, make),
             media_type=MEDIA_TYPES[body.format],
             headers={"Content-Disposition": f'attachment; filename="checklist{SUFFIXES[body.format]}"'},
         )
@@ -653,26 +656,20 @@ def create_app(
     )
     async def next_(body: NextRequest, request: Request) -> Response:
         """The next question to ask (null when done), progress and the routes so far."""
-        loaded = current(request)
-        _check_json(body.answers, limits)  # before the key: it is made of the request
-        day = body.as_of or dt.date.today()
-        key, data = remembered("next", loaded, day, body)
-        if data is None:
-            step = next_question(loaded.rb, body.answers, body.lang, day, limits=limits)
-            data = remember(key, step.model_dump_json().encode())
-        return Response(data, media_type="application/json")
+
+        async def make(rb: RuleBase, day: dt.date) -> bytes:
+            return next_question(rb, body.answers, body.lang, day, limits=limits).model_dump_json().encode()
+
+        return Response(await answered("next", request, body, make), media_type="application/json")
 
     @app.post("/v1/explain", response_model=Explanation, tags=["checklists"], operation_id="explain", responses=_ERRORS)
     async def explain_(body: ExplainRequest, request: Request) -> Response:
         """Why an item is, or is not, on the checklist for the answers."""
-        loaded = current(request)
-        _check_json(body.answers, limits)  # before the key: it is made of the request
-        day = body.as_of or dt.date.today()
-        key, data = remembered("explain", loaded, day, body)
-        if data is None:
-            result = explain(loaded.rb, body.answers, body.item, day, body.lang, limits=limits)
-            data = remember(key, result.model_dump_json().encode())
-        return Response(data, media_type="application/json")
+
+        async def make(rb: RuleBase, day: dt.date) -> bytes:
+            return explain(rb, body.answers, body.item, day, body.lang, limits=limits).model_dump_json().encode()
+
+        return Response(await answered("explain", request, body, make), media_type="application/json")
 
     @app.get(
         "/v1/rulebase", response_model=RuleBaseInfo, tags=["rule base"], operation_id="ruleBase", responses=_GET_ERRORS
