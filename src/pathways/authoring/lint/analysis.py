@@ -326,18 +326,16 @@ class Analysis:
             return False, reason, conj
         ordered = sorted(conj, key=lambda lit: repr(lit.pattern))
         # a derived fact that holds (or may hold) a value: one of the rules setting it fires
-        todo = next(
-            (
-                lit
-                for lit in ordered
-                if not lit.negated
-                and lit.pattern[0] in ("d", "p")
-                and lit.pattern[1] in self.providers
-                and lit not in expanded
-                and not lit.pattern[1].startswith("route.")
-            ),
-            None,
-        )
+        derived = [
+            lit
+            for lit in ordered
+            if not lit.negated
+            and lit.pattern[0] in ("d", "p")
+            and lit.pattern[1] in self.providers
+            and lit not in expanded
+        ]
+        # a route's fact last: only when no question's ask_when is left to expand either
+        todo = next((lit for lit in derived if not lit.pattern[1].startswith("route.")), None)
         if todo is None and not any(
             not lit.negated
             and lit.pattern[0] in ("a", "m", "u")
@@ -345,17 +343,7 @@ class Analysis:
             and ("ask", lit.pattern[1]) not in expanded
             for lit in ordered
         ):
-            todo = next(
-                (
-                    lit
-                    for lit in ordered
-                    if not lit.negated
-                    and lit.pattern[0] in ("d", "p")
-                    and lit.pattern[1] in self.providers
-                    and lit not in expanded
-                ),
-                None,
-            )
+            todo = next(iter(derived), None)
         if todo is not None:
             kind, name, test = todo.pattern
             tried: list[str] = []
