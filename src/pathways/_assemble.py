@@ -89,9 +89,11 @@ class Assignment(NamedTuple):
     pos: tuple[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Assembled:
-    """The checked definitions: a rule base's content (valid only when no issue was found)."""
+    """The checked definitions: a rule base's content (valid only when no issue was found).
+
+    ``RuleBase`` extends it with where the content came from (root, manifest, hash)."""
 
     questions: dict[str, QuestionDef]
     fact_rules: list[FactRuleDef]

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from ._assemble import CORE, FactRuleDef, ItemDef, QuestionDef, RouteDef, assemble
-from ._conditions import FactInfo, facts_of
+from ._assemble import CORE, Assembled, FactRuleDef, ItemDef, QuestionDef, RouteDef, assemble
+from ._conditions import facts_of
 from ._errors import RuleBaseError, RuleIssue, suggest
-from ._models import Authority, FileName, Manifest, Source
+from ._models import FileName, Manifest
 from ._validate import CheckedFile, Validator
 from ._yaml import YamlFailure, load_yaml_file, position
 
@@ -45,22 +45,15 @@ __all__ = [
 
 
 @dataclass
-class RuleBase:
-    """A loaded, checked rule base. Immutable in use; compile it with ``pathways.compile``."""
+class RuleBase(Assembled):
+    """A loaded, checked rule base. Immutable in use; compile it with ``pathways.compile``.
+
+    Its content (questions, fact rules, routes, items, authorities, sources, partitions) is the
+    loader's ``Assembled``; this adds where it came from."""
 
     root: Path
     manifest: Manifest
     content_hash: str
-    questions: dict[str, QuestionDef]
-    fact_rules: list[FactRuleDef]
-    derived: dict[str, FactInfo]
-    routes: dict[str, RouteDef]
-    items: dict[str, ItemDef]
-    authorities: dict[str, Authority]
-    sources: dict[str, Source]
-    symbols: dict[str, FactInfo]
-    partitions: list[str]  # evaluation order: CORE first, then routes by dependency
-    partition_needs: dict[str, set[str]] = field(default_factory=dict)
     scenario_files: list[Path] = field(default_factory=list)
     _compiled: Compiled | None = None
 
@@ -261,19 +254,10 @@ class _Loader:
             return None, scenario_files
         assert manifest is not None  # else its issues were reported
         rule_base = RuleBase(
+            **{f.name: getattr(content, f.name) for f in fields(Assembled)},
             root=self.root,
             manifest=manifest,
             content_hash=self.hasher.hexdigest(),
-            questions=content.questions,
-            fact_rules=content.fact_rules,
-            derived=content.derived,
-            routes=content.routes,
-            items=content.items,
-            authorities=content.authorities,
-            sources=content.sources,
-            symbols=content.symbols,
-            partitions=content.partitions,
-            partition_needs=content.partition_needs,
             scenario_files=scenario_files,
         )
         return rule_base, scenario_files
