@@ -6,7 +6,9 @@
 For each worker count (1, 2) it starts ``pathways serve`` on 127.0.0.1 and a free port, then loads
 ``POST /v1/checklist`` at 1, 8 and 32 concurrent connections for ``--duration`` seconds each (after
 a warm-up), every request carrying one of many distinct answer sets (the mini rule base's whole
-answer space, both languages; for another rule base its scenarios, both languages). Before the
+answer space, both languages; for another rule base its scenarios, both languages), sent in a
+shuffled order fixed by a seed (``--order file``: scenario by scenario, so heavy checklists come in
+runs, which shows in p99). Before the
 first cell every distinct body is sent once and must get a 200. Then a long run of
 ``--rss-requests`` requests against the 2-worker server samples the resident memory of each
 worker as it goes: start (ready, before any request), warm (the first sample after the worker did
@@ -47,6 +49,7 @@ import itertools
 import json
 import os
 import platform
+import random
 import re
 import resource
 import shutil
@@ -500,6 +503,10 @@ def main() -> None:
     parser.add_argument("--response-cache-mb", type=int, default=0,
                         help="the servers' response cache (default 0: off, so every request is computed; "
                              "give e.g. 64 to measure the cached figure apart)")
+    parser.add_argument("--order", choices=["shuffled", "file"], default="shuffled",
+                        help="the order the bodies are sent in, round and round (default shuffled, with a fixed "
+                             "seed: traffic from many companies; 'file': scenario by scenario, en then zh, so "
+                             "the heavy checklists of one family of scenarios come one after another)")
     parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
     parser.add_argument("--log-level", default="warning",
                         help="server log level (default warning: no access log lines; 'info' logs each request)")
@@ -510,6 +517,8 @@ def main() -> None:
     rules = args.rules.resolve()
     bodies_obj = mini_bodies() if rules == MINI.resolve() else generic_bodies(rules)
     bodies = [json.dumps(b, separators=(",", ":")).encode() for b in bodies_obj]
+    if args.order == "shuffled":
+        random.Random(19).shuffle(bodies)  # the same order in every run
     workers_list = [int(w) for w in args.workers.split(",")]
     conns = [int(c) for c in args.connections.split(",")]
     wrk_version = ""
@@ -520,13 +529,15 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), **git_info(), "tool": tool, "wrk_version": wrk_version,
         "python": platform.python_version(), "cpus": os.cpu_count(), "rules": str(rules),
         "distinct_bodies": len(bodies), "duration_s": args.duration, "warmup_s": args.warmup,
-        "log_level": args.log_level, "response_cache_mb": args.response_cache_mb, "loadavg_start": os.getloadavg(),
+        "log_level": args.log_level, "response_cache_mb": args.response_cache_mb, "order": args.order,
+        "loadavg_start": os.getloadavg(),
         "servers": [], "cells": [], "rss": []}
     print(f"pathways server benchmark {results['date']}, git {results['commit']}"
           f"{' + %d uncommitted paths' % len(results['uncommitted']) if results['uncommitted'] else ''}: "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; load generator {tool} {wrk_version.split(' [')[0]}; rule base "
-          f"{rules.name}; {len(bodies)} distinct request bodies; {args.duration:g} s per cell after "
+          f"{rules.name}; {len(bodies)} distinct request bodies sent in {args.order} order; "
+          f"{args.duration:g} s per cell after "
           f"{args.warmup:g} s warm-up; server log level {args.log_level}; response cache "
           f"{args.response_cache_mb} MiB per worker; load average "
           + " ".join(f"{x:.2f}" for x in results["loadavg_start"]), flush=True)

@@ -74,6 +74,7 @@ from .._wire import (
 from .docs import add_docs
 from .settings import Settings
 from .state import Loaded, RuleBaseRefused, State, load_checked, supervisor_pid
+from .turns import Turns
 
 __all__ = ["create_app", "worker_app"]
 
@@ -580,6 +581,7 @@ def create_app(
 
     limits = AnswerLimits(max_answers=settings.max_answers, max_text=settings.max_text)
     responses = state.responses
+    turns = Turns()  # the engine's and the checklists' work: one request at a time, in arrival order
 
     async def answered(
         endpoint: str,
@@ -608,7 +610,9 @@ def create_app(
         JSON only: the checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document."""
 
         async def make(rb: RuleBase, day: dt.date) -> bytes:
-            return evaluate(rb, body.answers, day, body.lang, limits=limits).model_dump_json().encode()
+            return await turns.take(
+                lambda: evaluate(rb, body.answers, day, body.lang, limits=limits).model_dump_json().encode()
+            )
 
         return Response(await answered("checklist", request, body, make), media_type="application/json")
 
@@ -635,7 +639,7 @@ def create_app(
         disclaimer, the numbered checklist with its legal basis and why, the timeline and open questions."""
 
         async def make(rb: RuleBase, day: dt.date) -> bytes:
-            outcome = evaluate(rb, body.answers, day, body.lang, limits=limits)
+            outcome = await turns.take(lambda: evaluate(rb, body.answers, day, body.lang, limits=limits))
             case = CaseDetails(
                 product=body.product.strip(),
                 company=body.company.strip(),
@@ -658,7 +662,9 @@ def create_app(
         """The next question to ask (null when done), progress and the routes so far."""
 
         async def make(rb: RuleBase, day: dt.date) -> bytes:
-            return next_question(rb, body.answers, body.lang, day, limits=limits).model_dump_json().encode()
+            return await turns.take(
+                lambda: next_question(rb, body.answers, body.lang, day, limits=limits).model_dump_json().encode()
+            )
 
         return Response(await answered("next", request, body, make), media_type="application/json")
 
@@ -667,7 +673,9 @@ def create_app(
         """Why an item is, or is not, on the checklist for the answers."""
 
         async def make(rb: RuleBase, day: dt.date) -> bytes:
-            return explain(rb, body.answers, body.item, day, body.lang, limits=limits).model_dump_json().encode()
+            return await turns.take(
+                lambda: explain(rb, body.answers, body.item, day, body.lang, limits=limits).model_dump_json().encode()
+            )
 
         return Response(await answered("explain", request, body, make), media_type="application/json")
 
