@@ -31,7 +31,12 @@ class Turns:
         loop = asyncio.get_running_loop()
         if self._lock is None or self._loop is not loop:  # a lock serves one loop (tests run several)
             self._loop, self._lock = loop, asyncio.Lock()
-        async with self._lock:  # asyncio.Lock wakes its waiters in the order they came
-            # give the loop one pass first: requests that arrived meanwhile queue up behind this one
+        lock = self._lock
+        if lock.locked():  # wait in line (asyncio.Lock wakes its waiters in the order they came)
+            async with lock:  # the loop polled while this one waited
+                return work()
+        async with lock:
+            # a free turn: give the loop one pass first, so that the requests it read in the same poll,
+            # and any that came in meanwhile, queue up behind this one
             await asyncio.sleep(0)
             return work()
