@@ -198,6 +198,7 @@ class _Builder:
 
         for firing in firings:
             visit(firing.matched, firing.rule.action.mode)
+        del visit  # it refers to itself (through fact_trace): a cycle only the collector would free
         lang = self.lang
         open_ids = sorted(undetermined, key=self._qorder)
         return Trace.built(
@@ -448,6 +449,7 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
         return best[iid]
 
     total, path = max((longest(i) for i in duties), default=(0, []), key=lambda t: t[0])
+    del longest  # it refers to itself: a cycle holding the items, that only the collector would free
     path = [i for i in path if _statutory_days(duties[i])]
 
     def step(it: ItemResult) -> TimelineStep:
