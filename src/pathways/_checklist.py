@@ -150,6 +150,77 @@ def _fmt(value: Any, date: bool = False) -> str:
     return str(value)
 
 
+class _Walk:
+    """The answers, derived facts and open questions one trace rests on, found by walking the facts
+    its firings matched and, for a derived fact, the firings that derived it.
+
+    An object, not a recursive closure: a nested function that calls itself is a reference cycle,
+    and it kept the run, the builder and the items alive until the garbage collector found them."""
+
+    def __init__(self, builder: _Builder) -> None:
+        self.b = builder
+        self.answers: dict[str, Any] = {}
+        self.facts: dict[tuple[str, Any, str], TraceFact] = {}
+        self.undetermined: set[str] = set()
+        self.if_values: dict[str, list[Any]] = {}
+        self.seen_rules: set[tuple[str, str]] = set()
+
+    def visit(self, matched: tuple[dict[str, Any], ...]) -> None:
+        run = self.b.run
+        for fact in matched:
+            kind: Any = fact.get("t")  # engine facts: untyped JSON
+            name: Any = fact.get("q")
+            if kind == "a":
+                value = run.answers.get(name)
+                self.answers[name] = value
+            elif kind in ("u", "m"):
+                given = run.answers.get(name)
+                if kind == "m" and given is not None and given is not UNKNOWN:
+                    self.answers[name] = given  # a possible value that is the real answer
+                    if name in run.conditional:
+                        self.undetermined.update(self.b.opening(name))
+                    continue
+                if given is UNKNOWN:
+                    self.answers[name] = UNKNOWN
+                    if name in run.conditional:
+                        self.undetermined.update(self.b.opening(name))
+                if kind == "m":  # the item applies if the open question takes this value
+                    values = self.if_values.setdefault(name, [])
+                    if fact.get("v") not in values:
+                        values.append(fact.get("v"))
+                self.undetermined.add(name)
+            elif kind in ("d", "p"):
+                self.derived(name, fact.get("v"), "strict" if kind == "d" else "possible")
+
+    def derived(self, name: str, value: Any, mode: str) -> None:
+        """A derived fact the trace rests on: the rules that derived it, and what they matched."""
+        if name.startswith("route."):
+            return  # every item of a route needs its route: not news in a trace
+        b = self.b
+        run = b.run
+        if mode == "possible" and value in run.derived.get(name, {}):
+            # certain already: the ways it might also have been derived decide nothing
+            mode = "strict"
+        for target in (run.derived if mode == "strict" else run.maybe_derived)[name].get(value, []):
+            if (target, mode) in self.seen_rules:
+                continue
+            self.seen_rules.add((target, mode))
+            shared = (name, type(value).__name__, value, target)  # one model per outcome
+            fact = b._trace_facts.get(shared)
+            if fact is None:
+                parts = b._rule_parts(target)
+                fact = b._trace_facts[shared] = TraceFact.built(
+                    fact=name,
+                    value=value,
+                    rule=target,
+                    sources=list(parts["sources"]),
+                    **{k: v for k, v in parts.items() if k != "sources"},
+                )
+            self.facts[(name, value, target)] = fact
+            for firing in run.by_target[("derive", mode, target)]:
+                self.visit(firing.matched)
+
+
 class _Builder:
     def __init__(self, rb: RuleBase, run: Run, lang: str) -> None:
         self.rb = rb
@@ -162,43 +233,10 @@ class _Builder:
         self._answers_used: dict[tuple[str, str, Any, bool], AnswerUsed] = {}
 
     def trace(self, item: ItemDef, firings: list[Firing], condition: str) -> Trace:
-        answers: dict[str, Any] = {}
-        facts: dict[tuple[str, Any, str], TraceFact] = {}
-        undetermined: set[str] = set()
-        if_values: dict[str, list[Any]] = {}
-        seen_rules: set[tuple[str, str]] = set()
-
-        def visit(matched: tuple[dict[str, Any], ...], mode: str) -> None:
-            for fact in matched:
-                kind: Any = fact.get("t")  # engine facts: untyped JSON
-                name: Any = fact.get("q")
-                if kind == "a":
-                    value = self.run.answers.get(name)
-                    answers[name] = value
-                elif kind in ("u", "m"):
-                    given = self.run.answers.get(name)
-                    if kind == "m" and given is not None and given is not UNKNOWN:
-                        answers[name] = given  # a possible value that is the real answer
-                        if name in self.run.conditional:
-                            undetermined.update(self.opening(name))
-                        continue
-                    if given is UNKNOWN:
-                        answers[name] = UNKNOWN
-                        if name in self.run.conditional:
-                            undetermined.update(self.opening(name))
-                    if kind == "m":  # the item applies if the open question takes this value
-                        values = if_values.setdefault(name, [])
-                        if fact.get("v") not in values:
-                            values.append(fact.get("v"))
-                    undetermined.add(name)
-                elif kind in ("d", "p"):
-                    self.fact_trace(
-                        name, fact.get("v"), "strict" if kind == "d" else "possible", facts, seen_rules, visit
-                    )
-
+        walk = _Walk(self)
         for firing in firings:
-            visit(firing.matched, firing.rule.action.mode)
-        del visit  # it refers to itself (through fact_trace): a cycle only the collector would free
+            walk.visit(firing.matched)
+        answers, facts, undetermined, if_values = walk.answers, walk.facts, walk.undetermined, walk.if_values
         lang = self.lang
         open_ids = sorted(undetermined, key=self._qorder)
         return Trace.built(
@@ -265,39 +303,6 @@ class _Builder:
         if self._needed is None:
             self._needed = set(needed_questions(self.rb, self.run))
         return self._needed
-
-    def fact_trace(
-        self,
-        name: str,
-        value: Any,
-        mode: str,
-        facts: dict[tuple[str, Any, str], TraceFact],
-        seen: set[tuple[str, str]],
-        visit: Callable[[tuple[dict[str, Any], ...], str], None],
-    ) -> None:
-        if name.startswith("route."):
-            return  # every item of a route needs its route: not news in a trace
-        if mode == "possible" and value in self.run.derived.get(name, {}):
-            # certain already: the ways it might also have been derived decide nothing
-            mode = "strict"
-        for target in (self.run.derived if mode == "strict" else self.run.maybe_derived)[name].get(value, []):
-            if (target, mode) in seen:
-                continue
-            seen.add((target, mode))
-            shared = (name, type(value).__name__, value, target)  # one model per outcome
-            fact = self._trace_facts.get(shared)
-            if fact is None:
-                parts = self._rule_parts(target)
-                fact = self._trace_facts[shared] = TraceFact.built(
-                    fact=name,
-                    value=value,
-                    rule=target,
-                    sources=list(parts["sources"]),
-                    **{k: v for k, v in parts.items() if k != "sources"},
-                )
-            facts[(name, value, target)] = fact
-            for firing in self.run.by_target[("derive", mode, target)]:
-                visit(firing.matched, mode)
 
     def _rule_parts(self, target: str) -> dict[str, Any]:
         """A fact rule's trace entry parts that do not depend on the case (once per rule base and language)."""
@@ -440,16 +445,7 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
     what may add time (steps to determine, options) and typical durations are listed, never summed."""
     duties = {it.id: it for it in items if it.kind == "obligation" and it.applies == "yes"}
     best: dict[str, tuple[int, list[str]]] = {}
-
-    def longest(iid: str) -> tuple[int, list[str]]:
-        if iid not in best:
-            it = duties[iid]
-            prev = max((longest(d) for d in it.after if d in duties), default=(0, []), key=lambda t: t[0])
-            best[iid] = (prev[0] + _statutory_days(it), prev[1] + [iid])
-        return best[iid]
-
-    total, path = max((longest(i) for i in duties), default=(0, []), key=lambda t: t[0])
-    del longest  # it refers to itself: a cycle holding the items, that only the collector would free
+    total, path = max((_longest(i, duties, best) for i in duties), default=(0, []), key=lambda t: t[0])
     path = [i for i in path if _statutory_days(duties[i])]
 
     def step(it: ItemResult) -> TimelineStep:
@@ -492,6 +488,16 @@ def _timeline(items: list[ItemResult], lang: str) -> Timeline:
         may_add=may_add,
         other_limits=lines,
     )
+
+
+def _longest(iid: str, duties: dict[str, ItemResult], best: dict[str, tuple[int, list[str]]]) -> tuple[int, list[str]]:
+    """The statutory working days along the longest ``after`` chain of duties ending at ``iid``, and
+    that chain (remembered in ``best``)."""
+    if iid not in best:
+        it = duties[iid]
+        prev = max((_longest(d, duties, best) for d in it.after if d in duties), default=(0, []), key=lambda t: t[0])
+        best[iid] = (prev[0] + _statutory_days(it), prev[1] + [iid])
+    return best[iid]
 
 
 def _rough_days(tl: TimeLimitOut) -> float:

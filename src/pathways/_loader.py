@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,17 @@ __all__ = [
     "default_rules_dir",
     "CORE",
 ]
+
+
+def _feeding(name: str, trail: frozenset[str], direct: dict[str, set[str]], questions: Mapping[str, Any]) -> set[str]:
+    """The questions ``name`` is derived from, transitively (``trail``: the facts on the way, against loops)."""
+    found: set[str] = set()
+    for dep in direct.get(name, ()):
+        if dep in questions:
+            found.add(dep)
+        elif dep not in trail:
+            found |= _feeding(dep, trail | {dep}, direct, questions)
+    return found
 
 
 @dataclass
@@ -121,19 +133,9 @@ class RuleBase(Assembled):
         for rid, route in self.routes.items():
             direct.setdefault(f"route.{rid}", set()).update(facts_of(route.when))
         out: dict[str, tuple[str, ...]] = {}
-
-        def close(name: str, trail: frozenset[str]) -> set[str]:
-            found: set[str] = set()
-            for dep in direct.get(name, ()):
-                if dep in self.questions:
-                    found.add(dep)
-                elif dep not in trail:
-                    found |= close(dep, trail | {dep})
-            return found
-
         order = list(self.questions)
         for name in direct:
-            out[name] = tuple(sorted(close(name, frozenset({name})), key=order.index))
+            out[name] = tuple(sorted(_feeding(name, frozenset({name}), direct, self.questions), key=order.index))
         return out
 
     def fact_partition(self, name: str) -> str:
