@@ -414,6 +414,33 @@ def test_what_answer_rules_assert_is_remembered_within_its_bound(monkeypatch: py
     assert max(sizes) <= 3 and any(sizes)
 
 
+def test_matched_facts_are_decoded_once_per_message_within_their_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A firing's matched facts are remembered by the engine's message (the same message, the same
+    facts): recalled firings share them, the table never grows past its bound, results do not change."""
+    from pathways import _engine
+
+    monkeypatch.setattr(_engine, "_matched_by_message", {})
+    rb = _reused(FIXTURES / "mini", memo=True)
+    expected = {i: _json(_fresh(FIXTURES / "mini"), VARIANTS[i]) for i in range(12)}
+    for i in range(12):
+        assert _json(rb, VARIANTS[i]) == expected[i]
+    table = _engine._matched_by_message
+    assert table
+    message, matched = next(iter(table.items()))
+    assert all(isinstance(fact, dict) for fact in matched)
+    any_rule = next(iter(compiled(rb).engine.partitions.values())).rules[0]
+    assert _engine.Firing(any_rule, message=message).matched is matched  # decoded once, then shared
+
+    monkeypatch.setattr(_engine, "MATCHED_REMEMBERED", 3)
+    monkeypatch.setattr(_engine, "_matched_by_message", {})
+    rb = _reused(FIXTURES / "mini", memo=True)
+    sizes = []
+    for i in range(12, 24):
+        assert _json(rb, VARIANTS[i]) == _json(_fresh(FIXTURES / "mini"), VARIANTS[i])
+        sizes.append(len(_engine._matched_by_message))
+    assert max(sizes) <= 3 and any(sizes)
+
+
 def test_a_partition_that_is_not_stratified_asserts_every_gate() -> None:
     """Should the compiler ever stage a rule at or before a rule that makes what it reads, skipping
     its gate could lose a firing: ``gate_triggers`` then skips nothing in that partition."""

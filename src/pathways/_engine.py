@@ -55,6 +55,11 @@ SESSION_MODES = ("reuse", "fresh")
 RECYCLE_AFTER = 500  # runs of one reused session before it is deleted and made anew
 MEMO_SIZE = 2048  # partition results remembered (least recently used first out); 0: none
 ANSWERS_REMEMBERED = 10_000  # answer firings whose facts are remembered (answer_emits): ~1.2 KB each, 12 MB at most
+MATCHED_REMEMBERED = 20_000  # firings' matched facts remembered by message (Firing.matched): ~0.5 KB each
+
+# a message's matched facts, decoded once: the same message, the same facts. Shared, never changed
+# by readers; plain dicts of strings and numbers in tuples, so the garbage collector leaves them be
+_matched_by_message: dict[str, tuple[dict[str, Any], ...]] = {}
 
 
 def sessions_setting(value: str | None = None) -> str:
@@ -109,9 +114,16 @@ class Firing:
     def matched(self) -> tuple[dict[str, Any], ...]:
         matched = self._matched
         if matched is None:
-            assert self._message is not None
-            (by_name,) = _loads(self._message).values()  # one action a message
-            matched = self._matched = tuple(fact for key, fact in sorted(by_name.items()) if key != "g")
+            message = self._message
+            assert message is not None
+            matched = _matched_by_message.get(message)
+            if matched is None:
+                (by_name,) = _loads(message).values()  # one action a message
+                matched = tuple(fact for key, fact in sorted(by_name.items()) if key != "g")
+                if len(_matched_by_message) >= MATCHED_REMEMBERED:
+                    _matched_by_message.clear()
+                _matched_by_message[message] = matched
+            self._matched = matched
         return matched
 
     @property
