@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from ._answers import UNKNOWN
+from ._bounded import keep
 from ._conditions import And, Atom, Cond, Not, Or, facts_of, from_engine_date
 from ._engine import Firing
 from ._loader import ItemDef, RuleBase
@@ -621,6 +622,9 @@ def _feeders(rb: RuleBase) -> dict[str, tuple[str, ...]]:
     return cached
 
 
+READ_BY_REMEMBERED = 4096  # sets of partitions run: one per set of routes reached, few, but not bounded by the rules
+
+
 def _read_by(rb: RuleBase, partitions_run: list[str]) -> frozenset[str]:
     """The facts the partitions that ran read (once per rule base and set of partitions)."""
     cache: dict[tuple[str, ...], frozenset[str]] = _cache(rb, "read_by")
@@ -630,7 +634,6 @@ def _read_by(rb: RuleBase, partitions_run: list[str]) -> frozenset[str]:
         from ._run import compiled
 
         parts = compiled(rb).partitions
-        if len(cache) >= 4096:  # one entry per set of routes reached: few, but not bounded by the rules
-            cache.clear()
-        found = cache[key] = frozenset().union(*(parts[name].reads for name in partitions_run if name in parts))
+        read = frozenset().union(*(parts[name].reads for name in partitions_run if name in parts))
+        found = keep(cache, key, read, READ_BY_REMEMBERED)
     return found

@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 import durable_rules_engine as _C
 from durable import engine as _durable
 
+from ._bounded import keep
 from ._compiler import CompiledRule, Partition
 from ._conditions import Pattern
 from ._errors import EngineError
@@ -119,10 +120,8 @@ class Firing:
             matched = _matched_by_message.get(message)
             if matched is None:
                 (by_name,) = _loads(message).values()  # one action a message
-                matched = tuple(fact for key, fact in sorted(by_name.items()) if key != "g")
-                if len(_matched_by_message) >= MATCHED_REMEMBERED:
-                    _matched_by_message.clear()
-                _matched_by_message[message] = matched
+                facts = tuple(fact for key, fact in sorted(by_name.items()) if key != "g")
+                matched = keep(_matched_by_message, message, facts, MATCHED_REMEMBERED)
             self._matched = matched
         return matched
 
@@ -706,9 +705,7 @@ class Engine:
             rule = firing.rule
             found = tuple(map(encode, answer_facts(rule, firing.matched, self._values(rule.action.target))))
             if message is not None:
-                if len(self._answered) >= ANSWERS_REMEMBERED:
-                    self._answered.clear()
-                self._answered[message] = found
+                keep(self._answered, message, found, ANSWERS_REMEMBERED)
         return found
 
     def _reset(self, handle: int, live: _Live, gate_ids: list[str]) -> bool:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._answers import UNKNOWN
+from ._bounded import keep
 from ._compiler import Partition, compile_rules, engine_units
 from ._conditions import to_engine_value
 from ._engine import EncodedFact, Engine, Firing, encode, produced_facts
@@ -86,10 +87,7 @@ def _encoded_answer(comp: Compiled, rb: RuleBase, qid: str, value: Any, ident: A
     found = table.get((qid, ident))
     if found is None:
         facts = pending_facts(rb, qid) if ident is _PENDING_KEY else engine_facts(rb, qid, value)
-        found = tuple(map(encode, facts))
-        if len(table) >= ANSWER_FACTS_CACHED:
-            table.clear()
-        table[(qid, ident)] = found
+        found = keep(table, (qid, ident), tuple(map(encode, facts)), ANSWER_FACTS_CACHED)
     return found
 
 
