@@ -40,7 +40,7 @@ import traceback
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -78,6 +78,8 @@ from .state import Loaded, RuleBaseRefused, State, load_checked, supervisor_pid
 from .turns import Turns
 
 __all__ = ["create_app", "worker_app"]
+
+M = TypeVar("M", bound=BaseModel)  # what an endpoint computes: its response's model
 
 log = logging.getLogger("pathways.server")
 access_log = logging.getLogger("pathways.server.access")
@@ -380,13 +382,13 @@ class _FrontDoor:
             )
 
 
-# ---- limits ----------------------------------------------------------------------------------
-
-
 def _json(model: BaseModel) -> bytes:
     """``model.model_dump_json().encode()``, without the round trip through a str (a checklist is
     ~64 KiB: decoding and encoding it again cost ~0.07 ms a request)."""
     return model.__pydantic_serializer__.to_json(model)
+
+
+# ---- limits ----------------------------------------------------------------------------------
 
 
 def _bad_value(value: Any, depth: int = 0) -> str | None:
@@ -594,18 +596,21 @@ def create_app(
         endpoint: str,
         request: Request,
         body: CheckRequest | DocumentRequest | NextRequest | ExplainRequest,
-        make: Callable[[RuleBase, dt.date], Awaitable[bytes]],
+        compute: Callable[[RuleBase, dt.date], M],
+        render: Callable[[M], Awaitable[bytes]] | None = None,
     ) -> bytes:
         """The response to a request about answers: its JSON checked, its date resolved (without
-        ``as_of``: today, and ``make`` is given that same day), then the remembered response
-        (``cache.py``) or ``make(rule_base, day)``'s, kept."""
+        ``as_of``: today, and ``compute`` is given that same day), then the remembered response
+        (``cache.py``) or a new one, kept: ``compute(rule_base, day)`` in this request's turn
+        (``turns.py``), then its JSON, or ``render(result)`` (a document: drawn off the loop)."""
         loaded = current(request)
         _check_json(body.answers, limits)  # before the key: it is made of the request
         day = body.as_of or dt.date.today()
         key = responses.key(endpoint, loaded.ref.hash, day, body) if responses.enabled else None
         data = responses.get(key) if key is not None else None
         if data is None:
-            data = await make(loaded.rb, day)
+            result = await turns.take(lambda: compute(loaded.rb, day))
+            data = _json(result) if render is None else await render(result)
             if key is not None:
                 responses.put(key, data)
         return data
@@ -615,11 +620,10 @@ def create_app(
     async def checklist(body: CheckRequest, request: Request) -> Response:
         """The checklist for the answers (the Outcome document): routes, items with their trace, timeline.
         JSON only: the checklist as Markdown, HTML, PDF or XLSX comes from POST /v1/document."""
-
-        async def make(rb: RuleBase, day: dt.date) -> bytes:
-            return await turns.take(lambda: _json(evaluate(rb, body.answers, day, body.lang, limits=limits)))
-
-        return Response(await answered("checklist", request, body, make), media_type="application/json")
+        data = await answered(
+            "checklist", request, body, lambda rb, day: evaluate(rb, body.answers, day, body.lang, limits=limits)
+        )
+        return Response(data, media_type="application/json")
 
     @app.post(
         "/v1/document",
@@ -642,20 +646,26 @@ def create_app(
     async def document(body: DocumentRequest, request: Request) -> Response:
         """The checklist as a document to send: a title block naming the product, the answers given, the
         disclaimer, the numbered checklist with its legal basis and why, the timeline and open questions."""
+        case = CaseDetails(
+            product=body.product.strip(),
+            company=body.company.strip(),
+            case_date=body.case_date,
+            progress={k: ItemProgress(done=v.done, note=v.note.strip()) for k, v in body.progress.items()},
+        )
 
-        async def make(rb: RuleBase, day: dt.date) -> bytes:
-            outcome = await turns.take(lambda: evaluate(rb, body.answers, day, body.lang, limits=limits))
-            case = CaseDetails(
-                product=body.product.strip(),
-                company=body.company.strip(),
-                case_date=body.case_date,
-                progress={k: ItemProgress(done=v.done, note=v.note.strip()) for k, v in body.progress.items()},
-            )
-            # a PDF takes a noticeable fraction of a second: draw it off the event loop
+        async def render(outcome: Outcome) -> bytes:
+            # a PDF takes a noticeable fraction of a second: draw it off the event loop, out of the turn
             return await asyncio.to_thread(export, outcome, body.format, case=case)
 
+        data = await answered(
+            "document",
+            request,
+            body,
+            lambda rb, day: evaluate(rb, body.answers, day, body.lang, limits=limits),
+            render,
+        )
         return Response(
-            await answered("document", request, body, make),
+            data,
             media_type=MEDIA_TYPES[body.format],
             headers={"Content-Disposition": f'attachment; filename="checklist{SUFFIXES[body.format]}"'},
         )
@@ -665,20 +675,21 @@ def create_app(
     )
     async def next_(body: NextRequest, request: Request) -> Response:
         """The next question to ask (null when done), progress and the routes so far."""
-
-        async def make(rb: RuleBase, day: dt.date) -> bytes:
-            return await turns.take(lambda: _json(next_question(rb, body.answers, body.lang, day, limits=limits)))
-
-        return Response(await answered("next", request, body, make), media_type="application/json")
+        data = await answered(
+            "next", request, body, lambda rb, day: next_question(rb, body.answers, body.lang, day, limits=limits)
+        )
+        return Response(data, media_type="application/json")
 
     @app.post("/v1/explain", response_model=Explanation, tags=["checklists"], operation_id="explain", responses=_ERRORS)
     async def explain_(body: ExplainRequest, request: Request) -> Response:
         """Why an item is, or is not, on the checklist for the answers."""
-
-        async def make(rb: RuleBase, day: dt.date) -> bytes:
-            return await turns.take(lambda: _json(explain(rb, body.answers, body.item, day, body.lang, limits=limits)))
-
-        return Response(await answered("explain", request, body, make), media_type="application/json")
+        data = await answered(
+            "explain",
+            request,
+            body,
+            lambda rb, day: explain(rb, body.answers, body.item, day, body.lang, limits=limits),
+        )
+        return Response(data, media_type="application/json")
 
     @app.get(
         "/v1/rulebase", response_model=RuleBaseInfo, tags=["rule base"], operation_id="ruleBase", responses=_GET_ERRORS
