@@ -21,6 +21,11 @@ __all__ = ["CacheStats", "ResponseCache"]
 _ENTRY_OVERHEAD = 200  # bytes an entry costs beyond its key and data (the dict slot, the objects)
 
 
+def _cost(key: str, data: bytes) -> int:
+    """What an entry counts against ``max_bytes``."""
+    return len(key) + len(data) + _ENTRY_OVERHEAD
+
+
 @dataclass(frozen=True)
 class CacheStats:
     entries: int
@@ -61,17 +66,16 @@ class ResponseCache:
         return data
 
     def put(self, key: str, data: bytes) -> None:
-        cost = len(key) + len(data) + _ENTRY_OVERHEAD
+        cost = _cost(key, data)
         if not self.enabled or cost > self.max_bytes // 4:  # a few huge documents must not flush the rest
             return
         old = self._entries.pop(key, None)
         if old is not None:
-            self._bytes -= len(key) + len(old) + _ENTRY_OVERHEAD
+            self._bytes -= _cost(key, old)
         self._entries[key] = data
         self._bytes += cost
         while self._bytes > self.max_bytes:
-            dropped_key, dropped = self._entries.popitem(last=False)
-            self._bytes -= len(dropped_key) + len(dropped) + _ENTRY_OVERHEAD
+            self._bytes -= _cost(*self._entries.popitem(last=False))
 
     def clear(self) -> None:
         self._entries.clear()
