@@ -219,3 +219,36 @@ def test_a_missing_rule_base_directory_exits_2(tmp_path: Path) -> None:
     empty.mkdir()
     result = run("lint", str(empty))
     assert result.returncode == 2 and "rulebase.yaml: PW103: file not found" in result.stdout
+
+
+def test_serve_options_say_what_the_server_settings_say() -> None:
+    """``pathways serve``'s options repeat ``Settings``' defaults and bounds (the command line cannot
+    import the server when it starts): a new option or a changed limit must agree in both places."""
+    import annotated_types
+    import click
+
+    from pathways.cli import serve
+    from pathways.server.settings import Settings
+
+    fields = Settings.model_fields
+    named = {"max_body": "max_body_bytes"}
+    checked = []
+    for option in serve.params:
+        name = named.get(option.name or "", option.name or "")
+        if not isinstance(option, click.Option) or name not in fields or option.is_flag or option.multiple:
+            continue
+        field = fields[name]
+        assert option.default == field.default, (
+            f"--{option.name}: default {option.default!r}, Settings {field.default!r}"
+        )
+        kind = option.type
+        if isinstance(kind, (click.IntRange, click.FloatRange)):
+            for bound in field.metadata:
+                if isinstance(bound, annotated_types.Ge):
+                    assert kind.min == bound.ge, f"--{option.name}: minimum {kind.min}, Settings ge {bound.ge}"
+                elif isinstance(bound, annotated_types.Gt):
+                    assert kind.min is not None and kind.min > bound.gt, f"--{option.name}: minimum {kind.min}"
+                elif isinstance(bound, annotated_types.Le):
+                    assert kind.max == bound.le, f"--{option.name}: maximum {kind.max}, Settings le {bound.le}"
+        checked.append(name)
+    assert {"port", "workers", "max_connections", "response_cache_mb", "timeout_body"} <= set(checked)
