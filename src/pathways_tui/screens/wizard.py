@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
@@ -40,9 +39,6 @@ class WizardScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     AUTO_FOCUS = None
     PREFETCH_AFTER = 0.05  # seconds a question is on screen before the likely answers are worked out
-    # seconds an answer may wait for its next question before the screen paints the wait itself
-    # (below what reads as a delay; the planner usually answers in a few milliseconds)
-    HOLD_PAINT = 0.1
 
     BINDINGS = [
         Binding("enter", "next", "Next"),
@@ -65,8 +61,6 @@ class WizardScreen(Screen[None]):
         self._binding_state: tuple[object, ...] | None = None
         self.shown = 0  # questions shown so far (for tests and the benchmark)
         self._paint_pending = False  # a question shown, not yet painted
-        self._paint_hold: ExitStack | None = None  # paints held from an answer to its next question
-        self._paint_hold_timer: Timer | None = None
 
     @property
     def papp(self) -> PathwaysApp:
@@ -157,7 +151,6 @@ class WizardScreen(Screen[None]):
         else:
             self.query_one(AnswersSidebar).show(session, None)
         self.busy = False
-        self._release_paint()
         if step.question is None and open_checklist:
             self.papp.show_checklist()
 
@@ -179,39 +172,6 @@ class WizardScreen(Screen[None]):
         self.sync_bindings()
         self.call_after_refresh(self._schedule_prefetch)
         self._paint_pending = True
-        self._release_paint()  # the next question is on the screen: paint it (on the next idle)
-
-    def _hold_paint(self) -> None:
-        """Paint nothing until the next question is on the screen, or for ``HOLD_PAINT`` at most.
-
-        Measured typing ahead over every shipped scenario: in about one answer in four a frame was
-        drawn between the answer and its next question (the 60 Hz update came while the planner
-        worked), showing only the keys greyed out, and those answers took ~20 ms longer; they were
-        the tail of answer -> next question. Held, the screen's updates wait, and the next question
-        is laid out and painted once. A batch (``App.batch_update``) is what Textual has for this;
-        it is released by the question shown, the checklist, an error, the screen leaving or the
-        timer, whichever comes first (the app's timer: it runs whatever screen is on top)."""
-        if self._paint_hold is not None:
-            return
-        hold = ExitStack()
-        hold.enter_context(self.app.batch_update())
-        self._paint_hold = hold
-        self._paint_hold_timer = self.app.set_timer(self.HOLD_PAINT, self._release_paint, name="hold_paint")
-
-    def _release_paint(self) -> None:
-        hold, self._paint_hold = self._paint_hold, None
-        timer, self._paint_hold_timer = self._paint_hold_timer, None
-        if timer is not None:
-            timer.stop()
-        if hold is not None:
-            hold.close()
-            self.check_idle()  # what changed meanwhile is painted now (Screen._on_idle)
-
-    def on_screen_suspend(self) -> None:
-        self._release_paint()  # another screen on top (the checklist, help): it paints at once
-
-    def on_unmount(self) -> None:
-        self._release_paint()
 
     def _compositor_refresh(self) -> None:
         super()._compositor_refresh()
@@ -280,17 +240,14 @@ class WizardScreen(Screen[None]):
                 return
             value = reading.value
         view.show_error(None)
-        # until the next question is on screen, the prefetch in the engine thread gives way, and
-        # nothing is painted: not the answer greyed out on its way, only the next question
+        # until the next question is on screen, the prefetch in the engine thread gives way
         self.planner.ui_busy()
-        self._hold_paint()
         shown = self.shown
         try:
             await self._take_answer(value)
         finally:
             if self.shown == shown and not self.busy:  # no new question (the checklist, an error)
                 self.planner.ui_free()
-                self._release_paint()
 
     async def _take_answer(self, value: Any) -> None:
         qid = self.qid
@@ -447,5 +404,4 @@ class WizardScreen(Screen[None]):
 
     def _failed(self, exc: pathways.PathwaysError) -> None:
         self.busy = False
-        self._release_paint()
         self.app.notify(failure_text(self.lang, exc), severity="error", timeout=10)
