@@ -738,7 +738,7 @@ def create_app(
             os.kill(pid, signal.SIGHUP)  # the supervisor forwards it to every worker
         if not result.changed:
             log.info("reload (admin): rule base unchanged (%s)", result.current.hash[:12])
-        return Response(result.model_dump_json().encode(), media_type="application/json")
+        return Response(_json(result), media_type="application/json")
 
     @app.get("/healthz", response_model=Health, tags=["health"], operation_id="healthz")
     async def healthz() -> Response:
@@ -754,7 +754,7 @@ def create_app(
     )
     async def readyz(request: Request) -> Response:
         """A compiled rule base is loaded: send traffic (for readiness probes and load balancers)."""
-        return Response(Ready(rulebase=current(request).ref).model_dump_json().encode(), media_type="application/json")
+        return Response(_json(Ready(rulebase=current(request).ref)), media_type="application/json")
 
     app.openapi = lambda: _openapi(app, state, settings)  # type: ignore[method-assign]
 
