@@ -3,15 +3,20 @@ painted as soon as the screen is idle. The timings themselves are in bench/wizar
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from typing import Any
 
+import pytest
 from textual.app import App
 from textual.screen import Screen
+from textual.widgets._footer import FooterKey
 
 import pathways
 from pathways_tui.app import build_app
+from pathways_tui.screens.wizard import WizardScreen
 
-from .helpers import AS_OF, answer, checklist, new_case, wait_for, walk, wizard
+from .helpers import AS_OF, answer, answer_focused, checklist, new_case, send_keys, wait_for, walk, wizard
 
 DEVICE = {"kind": "device", "made_in": "tianjin", "active": False, "features": ["sterile"]}
 
@@ -74,3 +79,53 @@ async def test_a_new_question_is_painted_when_the_screen_is_idle(mini: pathways.
         await wait_for(pilot, lambda: screen.shown >= 2 and not screen.busy, "the second question")
         await pilot.pause()
         assert screen.shown >= 2 and not screen._paint_pending
+
+
+def _greyed(screen: Screen[object]) -> set[str]:
+    """The actions the Footer shows greyed out."""
+    return {key.action for key in screen.query(FooterKey) if key.has_class("-disabled")}
+
+
+async def test_the_keys_grey_out_only_when_the_planner_takes_a_while(
+    mini: pathways.RuleBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the planner works, Back, Don't know and Checklist refuse to act at once, but the Footer
+    greys them out only after ``BUSY_SHOWN_AFTER``: an answer typed ahead takes milliseconds, and
+    greying the keys for that long made them flicker at every answer (and restyled each key twice)."""
+    app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await new_case(pilot)
+        release = asyncio.Event()
+        planned = app.planner.next_step
+
+        async def held(*args: Any) -> Any:
+            await release.wait()
+            return await planned(*args)
+
+        monkeypatch.setattr(app.planner, "next_step", held)
+        monkeypatch.setattr(app.planner, "ready", lambda *args: None)  # nothing worked out in advance
+        monkeypatch.setattr(WizardScreen, "BUSY_SHOWN_AFTER", 3600.0, raising=False)  # not within this test
+        # the first question: nothing to go back to
+        await wait_for(pilot, lambda: _greyed(screen) == {"back"}, "the first question's keys")
+
+        await send_keys(pilot, "enter")  # answers the first question: the planner is held
+        await wait_for(pilot, lambda: screen.busy, "the planner at work")
+        await send_keys(pilot, "ctrl+l", "ctrl+d")  # refused while busy
+        for _ in range(3):
+            await pilot.pause()
+        assert screen.busy and app.screen is screen and screen.shown == 1
+        assert _greyed(screen) == {"back"}  # a short wait: no flicker
+        release.set()
+        await wait_for(pilot, lambda: screen.shown == 2 and not screen.busy, "the second question")
+        await pilot.pause()
+        assert not {"back", "checklist"} & _greyed(screen)
+
+        release.clear()
+        monkeypatch.setattr(WizardScreen, "BUSY_SHOWN_AFTER", 0.01, raising=False)  # a long wait: greyed out
+        await answer_focused(pilot)
+        await send_keys(pilot, "enter")
+        await wait_for(pilot, lambda: {"back", "checklist"} <= _greyed(screen), "the keys greyed out")
+        assert screen.busy
+        release.set()
+        await wait_for(pilot, lambda: screen.shown == 3 and not screen.busy, "the third question")
+        await wait_for(pilot, lambda: "back" not in _greyed(screen), "the keys usable again")

@@ -39,6 +39,10 @@ class WizardScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     AUTO_FOCUS = None
     PREFETCH_AFTER = 0.05  # seconds a question is on screen before the likely answers are worked out
+    # seconds the planner may work before the Footer greys out Next and Back: an answer typed ahead
+    # takes a few milliseconds, and greying the keys for that long only made them flicker (and cost
+    # a restyle of each key, twice per answer). The keys refuse to act while busy all the same.
+    BUSY_SHOWN_AFTER = 0.15
 
     BINDINGS = [
         Binding("enter", "next", "Next"),
@@ -56,6 +60,7 @@ class WizardScreen(Screen[None]):
         self.qid: str | None = qid  # the question on screen
         self.open_checklist = open_checklist  # when the case turns out complete on mount (a resumed case)
         self._busy = False
+        self._busy_timer: Timer | None = None  # set while busy and the keys are not greyed out yet
         self._view: QuestionView | None = None
         self._prefetch_timer: Timer | None = None
         self._binding_state: tuple[object, ...] | None = None
@@ -112,11 +117,24 @@ class WizardScreen(Screen[None]):
 
     @busy.setter
     def busy(self, value: bool) -> None:
-        self._busy = value
+        was, self._busy = self._busy, value
+        if value:
+            if not was:
+                self._busy_timer = self.set_timer(self.BUSY_SHOWN_AFTER, self._show_busy)
+            return
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+            self._busy_timer = None
+        self.sync_bindings()
+
+    def _show_busy(self) -> None:
+        self._busy_timer = None
         self.sync_bindings()
 
     def sync_bindings(self) -> None:
-        """Refresh the Footer only when what it shows changes (each refresh rebuilds the Footer)."""
+        """Refresh the Footer only when what it shows changes (each refresh restyles its keys)."""
+        if self._busy_timer is not None:
+            return  # busy for less than BUSY_SHOWN_AFTER: the keys stay as they are
         view = self.question_view
         valid = view.read().ok if view is not None else None
         state = (valid, *(self.check_action(a, ()) for a in ("next", "back", "dont_know", "checklist")))
