@@ -129,3 +129,36 @@ async def test_the_keys_grey_out_only_when_the_planner_takes_a_while(
         release.set()
         await wait_for(pilot, lambda: screen.shown == 3 and not screen.busy, "the third question")
         await wait_for(pilot, lambda: "back" not in _greyed(screen), "the keys usable again")
+
+
+async def test_the_answer_is_saved_before_the_planner_works_and_its_progress_once_painted(
+    mini: pathways.RuleBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed terminal loses no answer: it is on disk before the planner starts. The progress that
+    goes with it (the saved-cases list) is written once the next question is painted, so that the
+    write does not hold the question up."""
+    app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await new_case(pilot)
+        release = asyncio.Event()
+        planned = app.planner.next_step
+
+        async def held(*args: Any) -> Any:
+            await release.wait()
+            return await planned(*args)
+
+        monkeypatch.setattr(app.planner, "next_step", held)
+        monkeypatch.setattr(app.planner, "ready", lambda *args: None)  # nothing worked out in advance
+        first = screen.qid
+        await send_keys(pilot, "enter")
+        await wait_for(pilot, lambda: screen.busy, "the planner at work")
+        session = screen.session
+        assert session.case.path is not None
+        saved = pathways.read_answers_file(session.case.path)
+        assert list(saved.answers) == [first] and saved.case["progress"]["answered"] == 0
+        release.set()
+        await wait_for(pilot, lambda: screen.shown == 2 and not screen.busy, "the second question")
+        await wait_for(pilot, lambda: not screen._paint_pending, "the second question painted")
+        saved = pathways.read_answers_file(session.case.path)
+        assert session.step is not None and saved.case["progress"]["answered"] == session.step.progress.answered == 1
+        assert saved.case["progress"]["remaining_at_most"] == session.step.progress.remaining_at_most

@@ -66,6 +66,7 @@ class WizardScreen(Screen[None]):
         self._binding_state: tuple[object, ...] | None = None
         self.shown = 0  # questions shown so far (for tests and the benchmark)
         self._paint_pending = False  # a question shown, not yet painted
+        self._progress_owed = False  # a step's progress to save once its question is painted
 
     @property
     def papp(self) -> PathwaysApp:
@@ -196,6 +197,18 @@ class WizardScreen(Screen[None]):
         if self._paint_pending and not frame_owed(self):  # the question is on the terminal: background work may go on
             self._paint_pending = False
             self.planner.ui_free()
+            self._save_owed_progress()
+
+    def _save_owed_progress(self) -> None:
+        if self._progress_owed:
+            self._progress_owed = False
+            self._save_now(None)  # (the session's case holds the progress of the step shown)
+
+    def on_screen_suspend(self) -> None:
+        self._save_owed_progress()  # (another screen on top: this one may not paint again soon)
+
+    def on_unmount(self) -> None:
+        self._save_owed_progress()
 
     async def _on_idle(self, event: events.Idle) -> None:
         # A new question is painted as soon as its refresh requests have reached the screen (they
@@ -417,7 +430,13 @@ class WizardScreen(Screen[None]):
         if revision != session.revision or not self.is_attached:
             return
         if revision:
-            self._save_now(step)  # the progress that goes with the answers (for the saved-cases list)
+            # the progress that goes with the answers (for the saved-cases list). The answers are on
+            # disk already (_take_answer): the progress is written once the question is painted,
+            # where the write (about a millisecond) no longer holds the question up
+            if step.question is None:
+                self._save_now(step)
+            else:
+                self._progress_owed = True
         await self._show_step(step, qid, open_checklist)
 
     def _failed(self, exc: pathways.PathwaysError) -> None:
