@@ -39,9 +39,10 @@ class WizardScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (40, "-tall")]
     AUTO_FOCUS = None
     PREFETCH_AFTER = 0.05  # seconds a question is on screen before the likely answers are worked out
-    # seconds the planner may work before the Footer greys out Next and Back: an answer typed ahead
-    # takes a few milliseconds, and greying the keys for that long only made them flicker (and cost
-    # a restyle of each key, twice per answer). The keys refuse to act while busy all the same.
+    # seconds the planner may work before the Footer greys out Back, Don't know and Checklist (and
+    # Next where it shows): an answer typed ahead takes a few milliseconds, and greying the keys for
+    # that long only made them flicker (and restyled each key twice per answer). The keys refuse to
+    # act while busy all the same.
     BUSY_SHOWN_AFTER = 0.15
 
     BINDINGS = [
@@ -432,7 +433,7 @@ class WizardScreen(Screen[None]):
         if revision:
             # the progress that goes with the answers (for the saved-cases list). The answers are on
             # disk already (_take_answer): the progress is written once the question is painted,
-            # where the write (about a millisecond) no longer holds the question up
+            # where the write (about half a millisecond) no longer holds the question up
             if step.question is None:
                 self._save_now(step)
             else:
