@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
 import pathways
-from pathways_tui.app import build_app
+from pathways_tui.app import PathwaysApp, build_app
 from pathways_tui.screens.wizard import WizardScreen
 
 from .helpers import AS_OF, answer, answer_focused, checklist, new_case, send_keys, wait_for, walk, wizard
@@ -86,6 +86,21 @@ def _greyed(screen: Screen[object]) -> set[str]:
     return {key.action for key in screen.query(FooterKey) if key.has_class("-disabled")}
 
 
+def _hold_planner(app: PathwaysApp, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Make every answer wait for the planner until the returned event is set (nothing is worked
+    out in advance, so each answer asks the planner)."""
+    release = asyncio.Event()
+    planned = app.planner.next_step
+
+    async def held(*args: Any) -> Any:
+        await release.wait()
+        return await planned(*args)
+
+    monkeypatch.setattr(app.planner, "next_step", held)
+    monkeypatch.setattr(app.planner, "ready", lambda *args: None)
+    return release
+
+
 async def test_the_keys_grey_out_only_when_the_planner_takes_a_while(
     mini: pathways.RuleBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -95,15 +110,7 @@ async def test_the_keys_grey_out_only_when_the_planner_takes_a_while(
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await new_case(pilot)
-        release = asyncio.Event()
-        planned = app.planner.next_step
-
-        async def held(*args: Any) -> Any:
-            await release.wait()
-            return await planned(*args)
-
-        monkeypatch.setattr(app.planner, "next_step", held)
-        monkeypatch.setattr(app.planner, "ready", lambda *args: None)  # nothing worked out in advance
+        release = _hold_planner(app, monkeypatch)
         monkeypatch.setattr(WizardScreen, "BUSY_SHOWN_AFTER", 3600.0, raising=False)  # not within this test
         # the first question: nothing to go back to
         await wait_for(pilot, lambda: _greyed(screen) == {"back"}, "the first question's keys")
@@ -140,15 +147,7 @@ async def test_the_answer_is_saved_before_the_planner_works_and_its_progress_onc
     app = build_app(lang="en", as_of=AS_OF, rule_base=mini)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await new_case(pilot)
-        release = asyncio.Event()
-        planned = app.planner.next_step
-
-        async def held(*args: Any) -> Any:
-            await release.wait()
-            return await planned(*args)
-
-        monkeypatch.setattr(app.planner, "next_step", held)
-        monkeypatch.setattr(app.planner, "ready", lambda *args: None)  # nothing worked out in advance
+        release = _hold_planner(app, monkeypatch)
         first = screen.qid
         await send_keys(pilot, "enter")
         await wait_for(pilot, lambda: screen.busy, "the planner at work")
