@@ -138,3 +138,51 @@ async def test_the_start_screen_and_the_questions_reach_the_terminal(
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         await reaches_the_terminal(pilot, "pathways wizard", "Close")
     assert dropped == []
+
+
+async def test_the_sidebar_draws_only_the_new_answer_and_the_terminal_shows_it_whole(dropped: list[str]) -> None:
+    """An answer adds one option at the end of the sidebar: only its lines are drawn again (drawing
+    the 20-odd lines already there was a fifth of each answer's drawing), and the terminal shows
+    exactly what a sidebar drawn afresh shows, also once the answers overflow and it scrolls."""
+    import yaml
+
+    from pathways_tui.widgets.sidebar import AnswersSidebar
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    answers = yaml.safe_load((examples / "device_class_ii_tianjin.yaml").read_text(encoding="utf-8"))["answers"]
+    app = terminal_app(lang="en", as_of=AS_OF, rule_base=pathways.load_rule_base())
+    async with app.run_test(headless=False, size=SIZE) as pilot:
+        await new_case(pilot, "Meter")
+        sidebar = app.screen.query_one(AnswersSidebar)
+        drawn_lines: list[int] = []
+        render_line = sidebar.render_line
+
+        def counting_render_line(y: int) -> Any:
+            drawn_lines.append(y)
+            return render_line(y)
+
+        sidebar.render_line = counting_render_line  # type: ignore[method-assign]  # (what the styles cache calls)
+        appended = 0
+        for number in range(1, 13):
+            screen = wizard(app)
+            qid = screen.qid
+            assert qid is not None
+            drawn_lines.clear()
+            size = sidebar.size
+            await answer(pilot, answers[qid])
+            if not isinstance(app.screen, WizardScreen):
+                break  # (the checklist: the case is complete)
+            await reaches_the_terminal(pilot, f"Question {number + 1}")
+            new_lines = sidebar._heights[sidebar.get_option_index(qid)]
+            # (the first answer replaces the "no answers yet" line; a sidebar whose height changed,
+            # as the routes below it grow or shrink, is drawn again whole)
+            if number > 1 and sidebar.size == size:
+                appended += 1
+                assert len(drawn_lines) <= new_lines, f"answer {number}: drew sidebar lines {drawn_lines}"
+            incremental = on_terminal()
+            sidebar._clear_caches()  # every option drawn afresh
+            await reaches_the_terminal(pilot, f"Question {number + 1}")
+            assert on_terminal() == incremental, f"answer {number}: the terminal differs from a fresh drawing"
+        assert sidebar.max_scroll_y > 0  # (the answers overflowed: the scrollbar came on the way)
+        assert appended >= 6
+    assert dropped == []
