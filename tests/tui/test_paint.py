@@ -186,3 +186,58 @@ async def test_the_sidebar_draws_only_the_new_answer_and_the_terminal_shows_it_w
         assert sidebar.max_scroll_y > 0  # (the answers overflowed: the scrollbar came on the way)
         assert appended >= 6
     assert dropped == []
+
+
+async def test_a_new_height_keeps_the_drawn_options_and_help_and_a_new_width_redraws_them(
+    dropped: list[str], mini: pathways.RuleBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual's option lists drop every drawn option at any resize, and the help pane wrapped its
+    text again: in the wizard the lists and the help pane change height with nearly every question,
+    and each answer cost a second frame. Only a new width (how they are drawn) redraws them; either
+    way the terminal shows what a fresh drawing shows."""
+    from pathways_tui.widgets.options import OptionList
+    from pathways_tui.widgets.question import HelpPanel
+
+    dropped_options: list[str] = []
+    clear_caches = OptionList._clear_caches
+    wrapped: list[str] = []
+    show_text = HelpPanel.show_text
+
+    def counting_clear(self: OptionList) -> None:
+        dropped_options.append(type(self).__name__)
+        clear_caches(self)
+
+    def counting_show_text(self: HelpPanel, selector: str, content: Any) -> None:
+        wrapped.append(selector)
+        show_text(self, selector, content)
+
+    monkeypatch.setattr(OptionList, "_clear_caches", counting_clear)
+    monkeypatch.setattr(HelpPanel, "show_text", counting_show_text)
+    app = terminal_app(lang="en", as_of=AS_OF, rule_base=mini)
+    async with app.run_test(headless=False, size=SIZE) as pilot:
+        await new_case(pilot, "Meter")
+        await answer(pilot, "device")
+        await reaches_the_terminal(pilot, "Question 2", "Made in")
+
+        async def resize(width: int, height: int) -> str:
+            dropped_options.clear()
+            wrapped.clear()
+            TerminalDriver.terminal.resize(lines=height, columns=width)
+            await pilot.resize_terminal(width, height)
+            await reaches_the_terminal(pilot, "Question 2", "Made in")
+            return on_terminal()
+
+        taller = await resize(SIZE[0], SIZE[1] + 6)
+        assert dropped_options == [] and wrapped == []  # (the same width: nothing drawn anew)
+        for widget in app.screen.query(OptionList):
+            widget._clear_caches()  # every option drawn afresh
+        help_pane = app.screen.query_one(HelpPanel)
+        help_pane._wrapped_at = None
+        help_pane.on_resize()  # the help wrapped afresh
+        await reaches_the_terminal(pilot, "Question 2", "Made in")
+        assert on_terminal() == taller, "a new height: the terminal differs from a fresh drawing"
+
+        await resize(SIZE[0] + 20, SIZE[1] + 6)
+        assert "ChoiceList" in dropped_options and "AnswersSidebar" in dropped_options
+        assert wrapped  # the help text wrapped for the new width
+    assert dropped == []

@@ -6,11 +6,11 @@ from typing import Self
 
 from textual.content import Content
 from textual.geometry import Region
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..i18n import t
 from ..session import CaseSession
+from .options import OptionList
 from .text import Wrapped
 
 __all__ = ["AnswersSidebar"]

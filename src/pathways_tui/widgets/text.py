@@ -173,6 +173,7 @@ class TextPane(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._texts: dict[str, Content] = {}
+        self._wrapped_at: int | None = None  # the width the texts were last wrapped for
 
     @property
     def wrap_width(self) -> int:
@@ -182,10 +183,15 @@ class TextPane(VerticalScroll):
         from textual.widgets import Static
 
         self._texts[selector] = content
+        self._wrapped_at = self.wrap_width
         static = self.query_one(selector, Static)
         static.update(Wrapped(content, wrap_width=self.wrap_width - static.styles.gutter.width, keep=_is_link_line))
 
     def on_resize(self) -> None:
+        # wrapped again only for a new width: a new height (the wizard's help pane, with nearly
+        # every question) changes nothing in the text, and wrapping it again cost a second frame
+        if self.wrap_width == self._wrapped_at:
+            return
         for selector, content in self._texts.items():
             self.show_text(selector, content)
 
