@@ -13,10 +13,10 @@ class OptionList(TextualOptionList):
 
     Textual 8.2.8 (pinned) drops every option it has drawn, and draws the list again, whenever the
     list is resized. How an option is drawn depends on the list's width only, and in the wizard the
-    answers sidebar and the question's options change height with nearly every question: each
-    answer then cost a second frame, drawn after the question was on screen (10-55 ms here, which a
-    key typed meanwhile waited for). Here the options are dropped only when the width changes (a
-    scrollbar appearing narrows it too); the lines are repainted all the same when the size changes.
+    answers sidebar and the question's options change height with nearly every question: every
+    option was drawn again, in a frame after the question was on screen. Here the options are
+    dropped only when the width changes (a scrollbar appearing narrows it too); the lines are
+    repainted all the same when the size changes.
     """
 
     _drawn_width: int | None = None  # the content width the options were drawn for

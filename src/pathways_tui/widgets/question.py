@@ -127,7 +127,7 @@ class AnswerInput(Input):
 
     # the action is named as ChoiceList's Enter: the Footer then shows the same keys whichever of
     # the two has the focus, and going from a list question to an input question does not rebuild
-    # it (a rebuild is a batch, after which the whole screen was drawn again: 20-50 ms here)
+    # it (a rebuild is a batch, and the whole screen is drawn again after a batch)
     BINDINGS = [Binding("enter", "answer", "Next")]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
