@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import unicodedata
+from pathlib import Path
 from typing import Any
 
+import yaml
 from textual import events
 from textual.keys import _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
@@ -19,6 +21,13 @@ from pathways_tui.screens.wizard import WizardScreen
 from pathways_tui.widgets.question import ChoiceList
 
 AS_OF = dt.date(2026, 11, 24)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def example_answers(name: str) -> dict[str, Any]:
+    """The answers of ``examples/<name>.yaml``."""
+    answers: dict[str, Any] = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8"))["answers"]
+    return answers
 
 
 async def settle(pilot: Pilot[Any]) -> None:

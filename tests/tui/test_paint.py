@@ -30,9 +30,23 @@ from pathways_tui.app import build_app
 from pathways_tui.screens.dialogs import HelpScreen
 from pathways_tui.screens.errors import RuleBaseErrorScreen
 from pathways_tui.screens.wizard import WizardScreen
+from pathways_tui.widgets.options import OptionList
+from pathways_tui.widgets.question import HelpPanel
+from pathways_tui.widgets.sidebar import AnswersSidebar
 
 from ..conftest import FIXTURES
-from .helpers import AS_OF, answer, checklist, new_case, send_keys, start_screen, wait_for, walk, wizard
+from .helpers import (
+    AS_OF,
+    answer,
+    checklist,
+    example_answers,
+    new_case,
+    send_keys,
+    start_screen,
+    wait_for,
+    walk,
+    wizard,
+)
 
 SIZE = (100, 30)
 
@@ -102,6 +116,19 @@ def terminal_app(*args: Any, **kwargs: Any) -> Any:
     return app
 
 
+async def drawn_afresh(pilot: Any, *texts: str) -> str:
+    """The terminal once every option list and the help pane are drawn from scratch (what was drawn
+    bit by bit must look the same)."""
+    screen = pilot.app.screen
+    for options in screen.query(OptionList):
+        options._clear_caches()
+    for help_pane in screen.query(HelpPanel):
+        help_pane._wrapped_at = None
+        help_pane.on_resize()
+    await reaches_the_terminal(pilot, *texts)
+    return on_terminal()
+
+
 async def test_the_rule_base_error_screen_reaches_the_terminal_whole(tmp_path: Path, dropped: list[str]) -> None:
     broken = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", broken)
@@ -144,12 +171,7 @@ async def test_the_sidebar_draws_only_the_new_answer_and_the_terminal_shows_it_w
     """An answer adds one option at the end of the sidebar: only its lines are drawn again (drawing
     the 20-odd lines already there was a fifth of each answer's drawing), and the terminal shows
     exactly what a sidebar drawn afresh shows, also once the answers overflow and it scrolls."""
-    import yaml
-
-    from pathways_tui.widgets.sidebar import AnswersSidebar
-
-    examples = Path(__file__).resolve().parents[2] / "examples"
-    answers = yaml.safe_load((examples / "device_class_ii_tianjin.yaml").read_text(encoding="utf-8"))["answers"]
+    answers = example_answers("device_class_ii_tianjin")
     app = terminal_app(lang="en", as_of=AS_OF, rule_base=pathways.load_rule_base())
     async with app.run_test(headless=False, size=SIZE) as pilot:
         await new_case(pilot, "Meter")
@@ -180,9 +202,8 @@ async def test_the_sidebar_draws_only_the_new_answer_and_the_terminal_shows_it_w
                 appended += 1
                 assert len(drawn_lines) <= new_lines, f"answer {number}: drew sidebar lines {drawn_lines}"
             incremental = on_terminal()
-            sidebar._clear_caches()  # every option drawn afresh
-            await reaches_the_terminal(pilot, f"Question {number + 1}")
-            assert on_terminal() == incremental, f"answer {number}: the terminal differs from a fresh drawing"
+            fresh = await drawn_afresh(pilot, f"Question {number + 1}")
+            assert fresh == incremental, f"answer {number}: the terminal differs from a fresh drawing"
         assert sidebar.max_scroll_y > 0  # (the answers overflowed: the scrollbar came on the way)
         assert appended >= 6
     assert dropped == []
@@ -195,9 +216,6 @@ async def test_a_new_height_keeps_the_drawn_options_and_help_and_a_new_width_red
     text again: in the wizard the lists and the help pane change height with nearly every question,
     and each answer cost a second frame. Only a new width (how they are drawn) redraws them; either
     way the terminal shows what a fresh drawing shows."""
-    from pathways_tui.widgets.options import OptionList
-    from pathways_tui.widgets.question import HelpPanel
-
     dropped_options: list[str] = []
     clear_caches = OptionList._clear_caches
     wrapped: list[str] = []
@@ -229,13 +247,8 @@ async def test_a_new_height_keeps_the_drawn_options_and_help_and_a_new_width_red
 
         taller = await resize(SIZE[0], SIZE[1] + 6)
         assert dropped_options == [] and wrapped == []  # (the same width: nothing drawn anew)
-        for widget in app.screen.query(OptionList):
-            widget._clear_caches()  # every option drawn afresh
-        help_pane = app.screen.query_one(HelpPanel)
-        help_pane._wrapped_at = None
-        help_pane.on_resize()  # the help wrapped afresh
-        await reaches_the_terminal(pilot, "Question 2", "Made in")
-        assert on_terminal() == taller, "a new height: the terminal differs from a fresh drawing"
+        fresh = await drawn_afresh(pilot, "Question 2", "Made in")
+        assert fresh == taller, "a new height: the terminal differs from a fresh drawing"
 
         await resize(SIZE[0] + 20, SIZE[1] + 6)
         assert "ChoiceList" in dropped_options and "AnswersSidebar" in dropped_options

@@ -15,11 +15,9 @@ rich and pytest-textual-snapshot versions pinned in pyproject.toml.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from textual.pilot import Pilot
 
 import pathways
@@ -28,10 +26,21 @@ from pathways_tui.screens.checklist import ChecklistScreen
 from pathways_tui.screens.wizard import WizardScreen
 from pathways_tui.widgets.checklist import ChecklistList, ItemDetail
 
-from .helpers import AS_OF, answer, answer_focused, checklist, drain, new_case, send_keys, settle, wait_for, walk
+from .helpers import (
+    AS_OF,
+    answer,
+    answer_focused,
+    checklist,
+    drain,
+    example_answers,
+    new_case,
+    send_keys,
+    settle,
+    wait_for,
+    walk,
+)
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-DEVICE = yaml.safe_load((EXAMPLES / "device_class_ii_tianjin.yaml").read_text(encoding="utf-8"))["answers"]
+DEVICE = example_answers("device_class_ii_tianjin")
 PRODUCT = "Glucose meter"
 
 # the first two answers of the device case: the wizard then asks the third (tianjin_zone), the

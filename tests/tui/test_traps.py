@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rich.cells import cell_len
 from textual.color import Color
 from textual.content import Content
@@ -37,6 +36,7 @@ from .helpers import (
     answer_focused,
     back_to_start,
     checklist,
+    example_answers,
     focus,
     new_case,
     notifications,
@@ -49,8 +49,7 @@ from .helpers import (
     wizard,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-DEVICE = yaml.safe_load((EXAMPLES / "device_class_ii_tianjin.yaml").read_text(encoding="utf-8"))["answers"]
+DEVICE = example_answers("device_class_ii_tianjin")
 
 
 @pytest.fixture(scope="module")

@@ -183,9 +183,9 @@ class TextPane(VerticalScroll):
         from textual.widgets import Static
 
         self._texts[selector] = content
-        self._wrapped_at = self.wrap_width
+        self._wrapped_at = width = self.wrap_width
         static = self.query_one(selector, Static)
-        static.update(Wrapped(content, wrap_width=self.wrap_width - static.styles.gutter.width, keep=_is_link_line))
+        static.update(Wrapped(content, wrap_width=width - static.styles.gutter.width, keep=_is_link_line))
 
     def on_resize(self) -> None:
         # wrapped again only for a new width: a new height (the wizard's help pane, with nearly
