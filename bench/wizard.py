@@ -241,9 +241,10 @@ def main() -> None:
     if args.child:
         asyncio.run(_child_startup(args.rules))
         return
-    os.environ.setdefault("PATHWAYS_DATA_DIR", tempfile.mkdtemp(prefix="pathways-bench-"))
-    results = {"rules": args.rules or "rules/ (shipped)", "startup": startup(args.rules, args.runs),
-               "think_s": args.think, "latency": asyncio.run(_latency(args.rules, args.scenarios, args.think))}
+    with tempfile.TemporaryDirectory(prefix="pathways-bench-") as data:  # (the walks' saved cases)
+        os.environ.setdefault("PATHWAYS_DATA_DIR", data)
+        results = {"rules": args.rules or "rules/ (shipped)", "startup": startup(args.rules, args.runs),
+                   "think_s": args.think, "latency": asyncio.run(_latency(args.rules, args.scenarios, args.think))}
     s, lat = results["startup"], results["latency"]
     print(f"rule base: {results['rules']}")
     print(f"startup, launch -> first question painted: median {s['launch_to_first_question_s']['median']:.2f} s, "

@@ -20,6 +20,13 @@
    busy machine events come in another order, and the tmux tests saw the question pane or the error
    screen blank for 20 s with only the Footer painted. Now a frame asked for during a batch is not
    drawn: the screen owes it, and draws it (the whole screen) when the last batch ends.
+
+3. Seven caches made for every line drawn. ``Strip.__init__`` makes seven ``FIFOCache`` objects
+   (one per kind of derived strip: cropped, styled, divided, ...) for every strip, including the
+   many intermediate strips whose caches are never used, and the garbage collector tracks each.
+   Measured on a typed-ahead walk of the shipped scenarios: they were 46 % of the objects the young
+   collections scanned (~5,300 an answer). Now each cache is made when its method first uses it: a
+   new strip costs 0.28 us instead of 1.66 us, a cache lookup 0.2 us more.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ _OWED = "_pathways_frame_owed"
 def apply() -> None:
     _colour_cache()
     _no_frames_in_batches()
+    _strip_caches_when_used()
 
 
 def frame_owed(screen: Any) -> bool:
@@ -99,3 +107,62 @@ def _no_frames_in_batches() -> None:
     _end_batch.__pathways_fixed__ = True  # type: ignore[attr-defined]
     Screen._compositor_refresh = _compositor_refresh  # type: ignore[method-assign]
     App._end_batch = _end_batch  # type: ignore[method-assign]
+
+
+# Strip's caches and their sizes, as Strip.__init__ (Textual 8.2.8) makes them
+_STRIP_CACHES = {
+    "_divide_cache": 4,
+    "_crop_cache": 16,
+    "_style_cache": 16,
+    "_filter_cache": 4,
+    "_line_length_cache": 4,
+    "_crop_extend_cache": 4,
+    "_offsets_cache": 4,
+}
+_STRIP_SLOTS = {*_STRIP_CACHES, "_segments", "_cell_length", "_render_cache", "_link_ids", "_cell_count"}
+
+
+class _CacheWhenUsed:
+    """Stands for one of ``Strip``'s cache slots: the cache is made on first use, then kept in the slot."""
+
+    __slots__ = ("_make", "_size", "_slot")
+
+    def __init__(self, slot: Any, size: int, make: Any) -> None:
+        self._slot = slot  # the slot's own member descriptor
+        self._size = size
+        self._make = make  # Textual's FIFOCache
+
+    def __get__(self, strip: Any, owner: Any = None) -> Any:
+        if strip is None:
+            return self
+        try:
+            return self._slot.__get__(strip, owner)
+        except AttributeError:  # not used yet
+            cache = self._make(self._size)
+            self._slot.__set__(strip, cache)
+            return cache
+
+    def __set__(self, strip: Any, value: Any) -> None:
+        self._slot.__set__(strip, value)
+
+
+def _strip_caches_when_used() -> None:
+    from textual.cache import FIFOCache
+    from textual.strip import Strip
+
+    init = Strip.__dict__["__init__"]
+    if getattr(init, "__pathways_fixed__", False) or set(Strip.__slots__) != _STRIP_SLOTS:
+        return  # done already, or a Textual whose Strip changed: left as it is
+    slots = {name: Strip.__dict__[name] for name in _STRIP_CACHES}
+
+    def __init__(self: Strip, segments: Any, cell_length: int | None = None) -> None:
+        self._segments = list(segments)
+        self._cell_length = cell_length
+        self._render_cache = None
+        self._link_ids = None
+        self._cell_count = None
+
+    for name, size in _STRIP_CACHES.items():
+        setattr(Strip, name, _CacheWhenUsed(slots[name], size, FIFOCache))
+    __init__.__pathways_fixed__ = True  # type: ignore[attr-defined]
+    Strip.__init__ = __init__  # type: ignore[method-assign]

@@ -73,26 +73,56 @@ def test_start_up_holds_collection_until_the_rules_are_ready(full_collections: l
 def test_the_textual_fixes_replace_what_they_patch() -> None:
     # in a fresh interpreter: pathways_tui.app applies them on import, once
     code = """
-import textual.app, textual.screen, textual._styles_cache as sc
-originals = (sc.StylesCache.__dict__["get_inner_outer"], textual.screen.Screen.__dict__["_compositor_refresh"],
-             textual.app.App.__dict__["_end_batch"])
+import textual.app, textual.screen, textual.strip, textual._styles_cache as sc
+def patched():
+    return (sc.StylesCache.__dict__["get_inner_outer"], textual.screen.Screen.__dict__["_compositor_refresh"],
+            textual.app.App.__dict__["_end_batch"], textual.strip.Strip.__dict__["__init__"])
+originals = patched()
+crop_slot = textual.strip.Strip.__dict__["_crop_cache"]
 import pathways_tui.app
 from pathways_tui import _textual_fixes
-fixed = (sc.StylesCache.__dict__["get_inner_outer"], textual.screen.Screen.__dict__["_compositor_refresh"],
-         textual.app.App.__dict__["_end_batch"])
-for name, before, after in zip(("get_inner_outer", "_compositor_refresh", "_end_batch"), originals, fixed):
+fixed = patched()
+for name, before, after in zip(("get_inner_outer", "_compositor_refresh", "_end_batch", "Strip"), originals, fixed):
     assert after is not before, name
     assert getattr(after, "__pathways_fixed__", False), name
     assert not getattr(before, "__pathways_fixed__", False), name
 assert hasattr(originals[0], "cache_info") and not hasattr(fixed[0], "cache_info")  # lru_cache on self: gone
+crop_cache = textual.strip.Strip.__dict__["_crop_cache"]
+assert crop_cache is not crop_slot and crop_cache._slot is crop_slot  # the slot stands behind the stand-in
 _textual_fixes.apply()  # again: nothing wrapped twice
-assert fixed == (sc.StylesCache.__dict__["get_inner_outer"], textual.screen.Screen.__dict__["_compositor_refresh"],
-                 textual.app.App.__dict__["_end_batch"])
+assert fixed == patched() and textual.strip.Strip.__dict__["_crop_cache"] is crop_cache
 print("ok")
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_a_strip_makes_a_cache_only_when_a_method_uses_it() -> None:
+    from rich.segment import Segment
+    from rich.style import Style
+    from textual.cache import FIFOCache
+    from textual.strip import Strip
+
+    import pathways_tui.app  # noqa: F401 - applies the fixes
+
+    def caches() -> int:
+        return sum(isinstance(o, FIFOCache) for o in gc.get_objects())
+
+    before = caches()
+    strips = [Strip([Segment(f"line {n} of the help text", Style(bold=True))]) for n in range(200)]
+    assert caches() == before  # Textual made 7 for each strip: 1,400 here
+    cropped = [strip.crop(2, 9) for strip in strips]
+    assert caches() == before + 200  # one each: the crop cache
+    assert [strip.crop(2, 9) for strip in strips] == cropped  # and it serves the second crop
+    assert all(again is first for again, first in zip((s.crop(2, 9) for s in strips), cropped, strict=True))
+    assert [strip.text for strip in cropped] == [f"line {n} of the help text"[2:9] for n in range(200)]
+    for size in range(20):  # a cache keeps Textual's size: the 16 latest crops
+        strips[0].crop(0, size)
+    assert len(strips[0]._crop_cache) == 16
+    divided = strips[1].divide([4, 9])
+    assert [part.text for part in divided] == ["line", " 1 of"]
+    assert strips[1].divide([4, 9]) is divided
 
 
 def test_style_caches_are_not_kept_alive_by_the_colour_cache() -> None:
