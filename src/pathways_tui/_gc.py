@@ -8,6 +8,14 @@ built, one takes 35-170 ms (the screens' and Textual's caches); started after 0.
 (a pause between choosing and pressing Enter), one now and then held up the key that answered
 (bench/wizard.py at a 0.5 s reading time: max 153 ms). Hence ``IDLE_GC_AFTER``.
 
+The middle generation waits too. Drawing a question leaves thousands of objects alive for a while
+(the lines drawn, their caches, layout records); each young collection moves the survivors to the
+middle generation, and CPython collected that one every tenth young collection: typed ahead, about
+once an answer, 3-4 ms on average and up to 20-37 ms in an answer's window (bench/wizard.py
+--think 0, shipped scenarios). A pause collects everything anyway, so the middle generation is
+collected only in pauses too, unless ``MIDDLE_AFTER`` young collections pass without one (someone
+answering for minutes without a second's pause): then at the next tick, bounding its memory.
+
 Start-up: no collection at all until the rule base is loaded (``hold_gc_for_startup``); the app
 then freezes what it holds (``IdleCollector.rules_ready``).
 
@@ -34,11 +42,13 @@ def hold_gc_for_startup() -> None:
 
 
 class IdleCollector:
-    """Full collections only in the user's pauses; CPython's own schedule keeps the young ones."""
+    """Full collections, and those of the middle generation, only in the user's pauses; CPython's own
+    schedule keeps the young ones."""
 
     IDLE_GC_AFTER = 1.0  # seconds without input
     IDLE_GC_EVERY = 2.0  # at most one full collection per this many seconds
     TICK = 0.25  # seconds between two looks (the app's timer)
+    MIDDLE_AFTER = 300  # young collections (~25 answers typed ahead) before the middle one is due anyway
 
     def __init__(self) -> None:
         self._last_input = self._last_gc = time.monotonic()
@@ -48,17 +58,20 @@ class IdleCollector:
         """The app is mounted: from now on full collections are ours to start."""
         self._last_input = self._last_gc = time.monotonic()
         self._thresholds = gc.get_threshold()
-        gc.set_threshold(self._thresholds[0], self._thresholds[1], 1_000_000)
+        gc.set_threshold(self._thresholds[0], 1_000_000, 1_000_000)
 
     def user_input(self) -> None:
         """A key or a click."""
         self._last_input = time.monotonic()
 
     def tick(self) -> None:
-        """(every ``TICK`` seconds) A full collection if the user has paused long enough."""
+        """(every ``TICK`` seconds) A full collection if the user has paused long enough; else the middle
+        generation, if it has waited ``MIDDLE_AFTER`` young collections."""
         now = time.monotonic()
         if now - self._last_input >= self.IDLE_GC_AFTER and now - self._last_gc >= self.IDLE_GC_EVERY:
             self.collect()
+        elif gc.get_count()[1] >= self.MIDDLE_AFTER:
+            gc.collect(1)  # no pause for a long while: the young and middle generations, not the old
 
     def collect(self) -> None:
         gc.collect()

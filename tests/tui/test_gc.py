@@ -17,11 +17,12 @@ from pathways_tui._gc import IdleCollector, hold_gc_for_startup
 
 @pytest.fixture
 def full_collections() -> Iterator[list[int]]:
-    """The full (generation 2) collections started meanwhile; the collector's state restored after."""
+    """The full and middle (generation 2 and 1) collections started meanwhile; the collector's state
+    restored after."""
     seen: list[int] = []
 
     def callback(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start" and info["generation"] == 2:
+        if phase == "start" and info["generation"] > 0:
             seen.append(info["generation"])
 
     thresholds, enabled = gc.get_threshold(), gc.isenabled()
@@ -39,7 +40,7 @@ def test_full_collections_wait_for_a_pause(full_collections: list[int]) -> None:
     before = gc.get_threshold()
     collector = IdleCollector()
     collector.start()
-    assert gc.get_threshold() == (before[0], before[1], 1_000_000)  # none on CPython's schedule
+    assert gc.get_threshold() == (before[0], 1_000_000, 1_000_000)  # none on CPython's schedule
     collector.IDLE_GC_AFTER = 3600.0  # the user is typing
     collector.IDLE_GC_EVERY = 0.0
     collector.user_input()
@@ -55,6 +56,28 @@ def test_full_collections_wait_for_a_pause(full_collections: list[int]) -> None:
     assert full_collections == [2, 2]
     collector.stop()
     assert gc.get_threshold() == before and gc.isenabled()
+
+
+def test_the_middle_generation_waits_for_a_pause_unless_it_has_waited_too_long(full_collections: list[int]) -> None:
+    collector = IdleCollector()
+    collector.start()
+    collector.IDLE_GC_AFTER = 3600.0  # the user is typing, and goes on typing
+    collector.MIDDLE_AFTER = 1_000  # (more young collections than this test makes)
+    collector.user_input()
+    for _ in range(20):  # CPython's own schedule would have collected the middle generation twice
+        gc.collect(0)
+        collector.tick()
+    assert full_collections == []
+    assert gc.get_count()[1] >= 20  # the young collections' survivors wait in the middle generation
+    collector.MIDDLE_AFTER = 20  # no pause for that long: collected at the next tick
+    collector.tick()
+    assert full_collections == [1] and gc.get_count()[1] == 0
+    collector.tick()
+    assert full_collections == [1]
+    collector.IDLE_GC_AFTER = collector.IDLE_GC_EVERY = 0.0  # a pause: everything
+    collector.tick()
+    assert full_collections == [1, 2]
+    collector.stop()
 
 
 def test_start_up_holds_collection_until_the_rules_are_ready(full_collections: list[int]) -> None:
