@@ -132,11 +132,17 @@ def test_a_strip_makes_a_cache_only_when_a_method_uses_it() -> None:
     def caches() -> int:
         return sum(isinstance(o, FIFOCache) for o in gc.get_objects())
 
-    before = caches()
-    strips = [Strip([Segment(f"line {n} of the help text", Style(bold=True))]) for n in range(200)]
-    assert caches() == before  # Textual made 7 for each strip: 1,400 here
-    cropped = [strip.crop(2, 9) for strip in strips]
-    assert caches() == before + 200  # one each: the crop cache
+    enabled = gc.isenabled()
+    gc.collect()  # (earlier tests' garbage, and no collection while counting: only what this test makes)
+    gc.disable()
+    try:
+        before = caches()
+        strips = [Strip([Segment(f"line {n} of the help text", Style(bold=True))]) for n in range(200)]
+        assert caches() == before  # Textual made 7 for each strip: 1,400 here
+        cropped = [strip.crop(2, 9) for strip in strips]
+        assert caches() == before + 200  # one each: the crop cache
+    finally:
+        (gc.enable if enabled else gc.disable)()
     assert [strip.crop(2, 9) for strip in strips] == cropped  # and it serves the second crop
     assert all(again is first for again, first in zip((s.crop(2, 9) for s in strips), cropped, strict=True))
     assert [strip.text for strip in cropped] == [f"line {n} of the help text"[2:9] for n in range(200)]
