@@ -55,7 +55,7 @@ class IdleCollector:
         self._thresholds: tuple[int, int, int] | None = None
 
     def start(self) -> None:
-        """The app is mounted: from now on full collections are ours to start."""
+        """The app is mounted: from now on full and middle-generation collections are ours to start."""
         self._last_input = self._last_gc = time.monotonic()
         self._thresholds = gc.get_threshold()
         gc.set_threshold(self._thresholds[0], 1_000_000, 1_000_000)
