@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE))
 import floor  # noqa: E402
 import gen  # noqa: E402
 import raw  # noqa: E402
+import speed  # noqa: E402
 
 import pathways  # noqa: E402
 from pathways._answers import check_answers  # noqa: E402
@@ -720,7 +721,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     res: dict[str, Any] = {
         "meta": {"date": dt.datetime.now().isoformat(timespec="seconds"), "quick": quick,
-                 "loadavg_at_start": os.getloadavg(), **tree_state(),
+                 "loadavg_at_start": os.getloadavg(), "speed_at_start": speed.reference(), **tree_state(),
                  "python": platform.python_version(), "platform": platform.platform(),
                  "cpus": os.cpu_count(), "pathways": pathways.__version__, "repetitions": reps,
                  "targets": TARGETS},
@@ -762,6 +763,7 @@ def main(argv: list[str] | None = None) -> int:
             res["isolation"] = bench_isolation(Path(tmp), reps["isolation"])
     res["meta"]["seconds"] = round(time.perf_counter() - started, 1)
     res["meta"]["loadavg_at_end"] = os.getloadavg()
+    res["meta"]["speed_at_end"] = speed.reference()
     if path is not None:
         shutil.rmtree(path.parent, ignore_errors=True)
     Path(args.out).write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
@@ -769,6 +771,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{res['meta']['cpus']} CPUs; Python {res['meta']['python']}; {res['meta']['seconds']} s; "
           "load average at start/end "
           f"{res['meta']['loadavg_at_start'][0]:.2f}/{res['meta']['loadavg_at_end'][0]:.2f})")
+    print(speed.describe(res["meta"]["speed_at_start"]) + " (at the start)")
+    print(speed.describe(res["meta"]["speed_at_end"]) + " (at the end)")
     if note:
         print(f"NOTE: {note}")
     print()

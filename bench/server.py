@@ -68,6 +68,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.server.conftest (the same /proc reader as the tests)
+sys.path.insert(0, str(ROOT / "bench"))
+import speed  # noqa: E402, I001  (the machine's speed, printed beside the results)
+
 MINI = ROOT / "tests" / "fixtures" / "mini"
 TOKEN = "bench-token-0123456789abcdefghij"
 
@@ -530,7 +533,7 @@ def main() -> None:
         "python": platform.python_version(), "cpus": os.cpu_count(), "rules": str(rules),
         "distinct_bodies": len(bodies), "duration_s": args.duration, "warmup_s": args.warmup,
         "log_level": args.log_level, "response_cache_mb": args.response_cache_mb, "order": args.order,
-        "loadavg_start": os.getloadavg(),
+        "loadavg_start": os.getloadavg(), "speed_start": speed.reference(),
         "servers": [], "cells": [], "rss": []}
     print(f"pathways server benchmark {results['date']}, git {results['commit']}"
           f"{' + %d uncommitted paths' % len(results['uncommitted']) if results['uncommitted'] else ''}: "
@@ -709,6 +712,9 @@ def main() -> None:
                 server.stop()
 
     results["loadavg_end"] = os.getloadavg()
+    results["speed_end"] = speed.reference()
+    print(speed.describe(results["speed_start"]) + " (at the start)")
+    print(speed.describe(results["speed_end"]) + " (at the end)")
     print("load average at the end: " + " ".join(f"{x:.2f}" for x in results["loadavg_end"]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))

@@ -41,8 +41,10 @@ sys.path.insert(0, str(HERE))
 
 import floor  # noqa: E402
 import raw  # noqa: E402
+import speed  # noqa: E402
 
 import pathways  # noqa: E402
+import pathways._engine as engine_module  # noqa: E402
 from pathways._run import compiled, new_engine  # noqa: E402
 from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios  # noqa: E402
 from run import wizard_steps  # noqa: E402
@@ -62,6 +64,26 @@ def summary(wall: list[float], cpu: list[float]) -> dict[str, Any]:
     return {"n": len(wall), "median_ms": round(statistics.median(wall), 3), "p90_ms": round(pct(wall, .9), 3),
             "p99_ms": round(pct(wall, .99), 3), "cpu_median_ms": round(statistics.median(cpu), 3),
             "cpu_p99_ms": round(pct(cpu, .99), 3)}
+
+
+class _TimedEngineCalls:
+    """durable's C module with every call timed (``engine_ns``): how much of a run is the engine."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+        self.engine_ns = 0
+
+    def __getattr__(self, name: str) -> Any:
+        function = getattr(self._module, name)
+
+        def timed(*args: Any) -> Any:
+            t = time.perf_counter_ns()
+            try:
+                return function(*args)
+            finally:
+                self.engine_ns += time.perf_counter_ns() - t
+
+        return timed
 
 
 def main() -> None:
@@ -99,8 +121,13 @@ def main() -> None:
     names = ("next_question", "next_question_after_first", "first_question", "evaluate_new", "evaluate_end")
     wall = {v: {n: [] for n in names} for v in ROWS}
     cpu = {v: {n: [] for n in names} for v in ROWS}
+    speed_start = speed.reference()
+    print(speed.describe(speed_start), flush=True)
     load_start = os.getloadavg()
     t_start = time.time()
+    timed_calls = _TimedEngineCalls(engine_module._C)
+    in_engine: list[float] = []  # ms inside durable's C calls, per evaluate() on new answers (fast)
+    around_engine: list[float] = []  # ms of the same call in all
     wc, pc = time.perf_counter_ns, time.process_time_ns
 
     def timed(variant: str, *keys: str, fn: Any, keep: bool) -> None:
@@ -128,8 +155,22 @@ def main() -> None:
                     timed(v, "evaluate_end", fn=lambda: pathways.evaluate(rb, answers, as_of=as_of), keep=keep)
                 engines[v].forget()
                 timed(v, "evaluate_new", fn=lambda: pathways.evaluate(rb, answers, as_of=as_of), keep=keep)
+                if v == "fast" and keep:
+                    # once more with durable's calls timed, apart from the rows above (the timing
+                    # wrapper costs ~0.2 us a call): the engine's own share of new answers
+                    engines[v].forget()
+                    timed_calls.engine_ns = 0
+                    engine_module._C = timed_calls  # type: ignore[assignment]
+                    w0 = wc()
+                    try:
+                        pathways.evaluate(rb, answers, as_of=as_of)
+                    finally:
+                        engine_module._C = timed_calls._module
+                    around_engine.append((wc() - w0) / 1e6)
+                    in_engine.append(timed_calls.engine_ns / 1e6)
             timed("floor", "evaluate_new", fn=lambda s=sessions: plain.replay(s), keep=keep)
     load_end = os.getloadavg()
+    speed_end = speed.reference()
     results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "seconds": round(time.time() - t_start),
         "load_average_start": load_start, "load_average_end": load_end, "walks": len(cases),
@@ -138,6 +179,16 @@ def main() -> None:
         "variants": {v: {n: summary(wall[v][n], cpu[v][n]) for n in names} for v in ROWS},
         "floor_sessions": sum(map(len, recorded)), "floor_sessions_differing": floor_differ,
         "floor_late_derived_facts": plain.late_positive,
+        "speed_start": speed_start, "speed_end": speed_end,
+        "evaluate_new_in_durable": {
+            "n": len(in_engine),
+            "durable_c_calls_median_ms": round(statistics.median(in_engine), 3) if in_engine else None,
+            "whole_call_median_ms": round(statistics.median(around_engine), 3) if around_engine else None,
+            "durable_share_median": (
+                round(statistics.median(c / w for c, w in zip(in_engine, around_engine, strict=True)), 3)
+                if in_engine else None
+            ),
+        },
     }
     fresh = results["variants"]["fresh"]
     for v in ROWS:
@@ -168,6 +219,13 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
         print(f"fast/floor by CPU median: evaluate_new {results['floor_ratios_cpu'].get('evaluate_new')}x, "
               f"evaluate_end {results['floor_ratios_cpu'].get('evaluate_end')}x")
+    dur = results["evaluate_new_in_durable"]
+    if dur["n"]:
+        print(f"evaluate() on new answers (fast), timed again with durable's C calls timed: median "
+              f"{dur['whole_call_median_ms']:.2f} ms, of which durable's C calls "
+              f"{dur['durable_c_calls_median_ms']:.2f} ms (median share {dur['durable_share_median']:.0%}, "
+              f"{dur['n']} calls)")
+    print(speed.describe(speed_end) + " (at the end)")
     print(f"floor firings same: {'yes' if not floor_differ else 'NO'} ({floor_differ} of "
           f"{results['floor_sessions']} sessions differ)")
     print(f"(CPU x: fresh CPU median / this CPU median, same run; evaluate_end is against fresh evaluate_new; "

@@ -40,6 +40,7 @@ from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.tui.helpers (the same key-driving code as the tests)
+sys.path.insert(0, str(ROOT / "bench"))  # for speed (the machine's speed, printed beside the results)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -241,11 +242,17 @@ def main() -> None:
     if args.child:
         asyncio.run(_child_startup(args.rules))
         return
+    import speed
+
+    speed_start = speed.reference()
+    print(speed.describe(speed_start), flush=True)
     with tempfile.TemporaryDirectory(prefix="pathways-bench-") as data:  # (the walks' saved cases)
         os.environ.setdefault("PATHWAYS_DATA_DIR", data)
         results = {"rules": args.rules or "rules/ (shipped)", "startup": startup(args.rules, args.runs),
                    "think_s": args.think, "latency": asyncio.run(_latency(args.rules, args.scenarios, args.think))}
+    results["speed_start"], results["speed_end"] = speed_start, speed.reference()
     s, lat = results["startup"], results["latency"]
+    print(speed.describe(results["speed_end"]) + " (at the end)")
     print(f"rule base: {results['rules']}")
     print(f"startup, launch -> first question painted: median {s['launch_to_first_question_s']['median']:.2f} s, "
           f"max {s['launch_to_first_question_s']['max']:.2f} s over {s['runs']} runs (target <= 1.5 s)")
