@@ -771,8 +771,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{res['meta']['cpus']} CPUs; Python {res['meta']['python']}; {res['meta']['seconds']} s; "
           "load average at start/end "
           f"{res['meta']['loadavg_at_start'][0]:.2f}/{res['meta']['loadavg_at_end'][0]:.2f})")
-    print(speed.describe(res["meta"]["speed_at_start"]) + " (at the start)")
-    print(speed.describe(res["meta"]["speed_at_end"]) + " (at the end)")
+    print(speed.describe(res["meta"]["speed_at_start"], "at the start"))
+    print(speed.describe(res["meta"]["speed_at_end"], "at the end"))
     if note:
         print(f"NOTE: {note}")
     print()

@@ -713,8 +713,8 @@ def main() -> None:
 
     results["loadavg_end"] = os.getloadavg()
     results["speed_end"] = speed.reference()
-    print(speed.describe(results["speed_start"]) + " (at the start)")
-    print(speed.describe(results["speed_end"]) + " (at the end)")
+    print(speed.describe(results["speed_start"], "at the start"))
+    print(speed.describe(results["speed_end"], "at the end"))
     print("load average at the end: " + " ".join(f"{x:.2f}" for x in results["loadavg_end"]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))

@@ -122,7 +122,7 @@ def main() -> None:
     wall = {v: {n: [] for n in names} for v in ROWS}
     cpu = {v: {n: [] for n in names} for v in ROWS}
     speed_start = speed.reference()
-    print(speed.describe(speed_start), flush=True)
+    print(speed.describe(speed_start, "at the start"), flush=True)
     load_start = os.getloadavg()
     t_start = time.time()
     timed_calls = _TimedEngineCalls(engine_module._C)
@@ -225,7 +225,7 @@ def main() -> None:
               f"{dur['whole_call_median_ms']:.2f} ms, of which durable's C calls "
               f"{dur['durable_c_calls_median_ms']:.2f} ms (median share {dur['durable_share_median']:.0%}, "
               f"{dur['n']} calls)")
-    print(speed.describe(speed_end) + " (at the end)")
+    print(speed.describe(speed_end, "at the end"))
     print(f"floor firings same: {'yes' if not floor_differ else 'NO'} ({floor_differ} of "
           f"{results['floor_sessions']} sessions differ)")
     print(f"(CPU x: fresh CPU median / this CPU median, same run; evaluate_end is against fresh evaluate_new; "

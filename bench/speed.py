@@ -5,8 +5,8 @@ run on changes speed from day to day and within the hour: the same wizard code g
 27 ms one night and 55 ms the next morning. Two probes, because the slowdowns differ:
 
 * ``loop``: 10 million integer additions in a function's loop. It runs from the CPU's first-level
-  cache, so it shows the core's clock. On 2026-12-07 it read 0.37-0.45 s while the engine
-  benchmarks ran about 2x slower than on 2026-12-06 (same code): it does not see a slowdown of
+  cache, so it shows the core's clock. On 2026-12-07 it read 0.35-0.69 s while the engine
+  benchmarks ran about 2.4x slower than on 2026-12-06 (same code): it does not see a slowdown of
   the memory system.
 * ``memory``: 1.5 million reads, in a fixed random order, of 300,000 small dicts (~80 MB with
   their strings and ints): cache misses, as in the engine's and Textual's work on their object
@@ -38,9 +38,12 @@ def _loop(n: int = 10_000_000) -> float:
     return time.perf_counter() - t
 
 
-def _memory(n: int = 300_000, reads: int = 1_500_000) -> float:
-    data = [{"k": i, "v": str(i)} for i in range(n)]
-    order = random.Random(19).choices(range(n), k=reads)
+def _dicts(n: int = 300_000) -> list[dict[str, Any]]:
+    return [{"k": i, "v": str(i)} for i in range(n)]
+
+
+def _memory(data: list[dict[str, Any]], reads: int = 1_500_000) -> float:
+    order = random.Random(19).choices(range(len(data)), k=reads)
     t = time.perf_counter()
     total = 0
     for i in order:
@@ -49,9 +52,10 @@ def _memory(n: int = 300_000, reads: int = 1_500_000) -> float:
 
 
 def reference(repeat: int = 3) -> dict[str, Any]:
-    """The probes' seconds, median of ``repeat`` runs each."""
+    """The probes' seconds, median of ``repeat`` runs each (the memory probe's dicts built once)."""
     loop = [_loop() for _ in range(repeat)]
-    memory = [_memory() for _ in range(repeat)]
+    data = _dicts()
+    memory = [_memory(data) for _ in range(repeat)]
     return {
         "loop_10M_additions_s": round(statistics.median(loop), 3),
         "memory_1_5M_reads_s": round(statistics.median(memory), 3),
@@ -59,10 +63,11 @@ def reference(repeat: int = 3) -> dict[str, Any]:
     }
 
 
-def describe(ref: dict[str, Any]) -> str:
+def describe(ref: dict[str, Any], when: str = "") -> str:
+    """One line for a benchmark's output; ``when``: e.g. "at the start"."""
     return (
-        f"machine speed: loop {ref['loop_10M_additions_s']:.2f} s, memory {ref['memory_1_5M_reads_s']:.2f} s"
-        " (bench/speed.py; medians of 3)"
+        f"machine speed{' ' + when if when else ''}: loop {ref['loop_10M_additions_s']:.2f} s, memory "
+        f"{ref['memory_1_5M_reads_s']:.2f} s (bench/speed.py; medians of {len(ref['runs_s']['loop'])})"
     )
 
 

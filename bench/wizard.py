@@ -245,14 +245,14 @@ def main() -> None:
     import speed
 
     speed_start = speed.reference()
-    print(speed.describe(speed_start), flush=True)
+    print(speed.describe(speed_start, "at the start"), flush=True)
     with tempfile.TemporaryDirectory(prefix="pathways-bench-") as data:  # (the walks' saved cases)
         os.environ.setdefault("PATHWAYS_DATA_DIR", data)
         results = {"rules": args.rules or "rules/ (shipped)", "startup": startup(args.rules, args.runs),
                    "think_s": args.think, "latency": asyncio.run(_latency(args.rules, args.scenarios, args.think))}
     results["speed_start"], results["speed_end"] = speed_start, speed.reference()
     s, lat = results["startup"], results["latency"]
-    print(speed.describe(results["speed_end"]) + " (at the end)")
+    print(speed.describe(results["speed_end"], "at the end"))
     print(f"rule base: {results['rules']}")
     print(f"startup, launch -> first question painted: median {s['launch_to_first_question_s']['median']:.2f} s, "
           f"max {s['launch_to_first_question_s']['max']:.2f} s over {s['runs']} runs (target <= 1.5 s)")
