@@ -1,6 +1,6 @@
 """Benchmark of the Textual wizard: startup to the first question, and answer -> next question.
 
-    .venv/bin/python bench/wizard.py [--rules DIR] [--runs N] [--json FILE]
+    .venv/bin/python bench/wizard.py [--rules DIR] [--runs N] [--think S] [--scenarios N] [--json FILE] [--no-floor]
 
 Startup: a fresh interpreter per run (``--child``) starts as ``pathways wizard`` does (imports
 ``pathways.cli``, holds garbage collection as ``pathways_tui.run()`` does), builds the app
@@ -18,6 +18,11 @@ waits that long after each question appears before answering, as a person readin
 wizard uses the time to work out the next question for each likely answer in advance, so run it
 also with ``--think 0`` for the worst case (answers typed ahead without reading).
 
+Beside the walk (unless ``--no-floor``): the same steps replayed on the same screen built from
+Textual's own widgets, with no pathways code (``wizard_floor.py``), stock and with the wizard's
+tuning of Textual and the collector. Their times, and the wizard's ratio to each from the same run,
+say how much of an answer is the wizard's own and how much is Textual's on this machine.
+
 Targets (issue 5): startup <= 1.5 s; answer -> next question <= 50 ms at p99.
 """
 
@@ -29,6 +34,7 @@ T_START = time.perf_counter()
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import bisect  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
@@ -82,10 +88,54 @@ async def _painted(app: Any, after: float | None = None) -> float:
     """The time of the first screen update after ``after`` (default: now); waits for it."""
     since = time.perf_counter() if after is None else after
     while True:
-        done = [t for t in _PAINTS if t > since]
-        if done:
-            return done[0]
+        # (a search, not a scan: this polls in the app's own event loop, and _PAINTS holds every
+        # update of the walk, ~14,000 by its end, which a scan took 0.2 ms a poll to read)
+        index = bisect.bisect_right(_PAINTS, since)
+        if index < len(_PAINTS):
+            return _PAINTS[index]
         await asyncio.sleep(0.0005)
+
+
+def _step(screen: Any, first: bool) -> dict[str, Any]:
+    """What the wizard shows for its current question, as ``wizard_floor.py`` replays it."""
+    from textual.widgets import Label, ProgressBar
+
+    from pathways_tui.widgets.preview import RoutePreview
+    from pathways_tui.widgets.question import ChoiceList, HelpPanel
+
+    view, session = screen.question_view, screen.session
+    choice = view.query_one(ChoiceList)
+    bar = screen.query_one(ProgressBar)
+    return {
+        "first": first,
+        "title": str(view.parent.border_title or ""),
+        "text": view._texts.get("#q-text", ""),
+        "hint": view._texts.get("#q-hint", ""),
+        "note": view._texts.get("#q-note", ""),
+        "options": ([str(choice.get_option_at_index(i).prompt) for i in range(choice.option_count)]
+                    if choice.display else None),
+        "dont_know": view.query_one("#dont-know").display,
+        "help": str(screen.query_one(HelpPanel)._content()),
+        "routes": [[r.title, r.applies] for r in screen.query_one(RoutePreview).routes],
+        "answers": [[session.question(q, screen.lang).text, session.value_text(q, screen.lang)]
+                    for q in session.answered_in_order()],
+        "progress_text": str(screen.query_one("#progress-text", Label).content),
+        "progress_total": bar.total,
+        "progress": bar.progress,
+    }
+
+
+def floor(steps: list[dict[str, Any]], size: tuple[int, int], tuned: bool, think: float) -> list[float | None]:
+    """``wizard_floor.py``'s times for ``steps`` (ms per step; None for a case's first question)."""
+    with tempfile.TemporaryDirectory(prefix="pathways-floor-") as folder:
+        path = Path(folder) / "steps.json"
+        path.write_text(json.dumps({"steps": steps, "size": size, "think": think}), encoding="utf-8")
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / "wizard_floor.py"), str(path)]
+                              + (["--tuned"] if tuned else []),
+                              capture_output=True, text=True, timeout=3600)
+    if done.returncode != 0:
+        raise SystemExit(f"wizard_floor.py failed ({done.returncode}):\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])["ms"]
 
 
 async def _child_startup(rules: str | None) -> None:
@@ -139,7 +189,8 @@ def startup(rules: str | None, runs: int) -> dict[str, Any]:
     }
 
 
-async def _latency(rules: str | None, max_scenarios: int | None = None, think: float = 0.0) -> dict[str, Any]:
+async def _latency(rules: str | None, max_scenarios: int | None = None, think: float = 0.0,
+                   with_floor: bool = True) -> dict[str, Any]:
     import pathways
     from pathways.authoring.scenarios import DEFAULT_AS_OF, load_scenarios, run_scenario
     from pathways_tui.app import build_app
@@ -154,8 +205,10 @@ async def _latency(rules: str | None, max_scenarios: int | None = None, think: f
     scenarios = load_scenarios(rb)
     samples: list[float] = []
     to_checklist: list[float] = []
+    steps: list[dict[str, Any]] = []  # what each answer brought on screen, for the floor
+    size = (120, 40)
     app = build_app(lang="en", as_of=DEFAULT_AS_OF, rule_base=rb)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         skipped = 0
         for scenario in scenarios[:max_scenarios]:
             if scenario.as_of not in (None, DEFAULT_AS_OF) or not run_scenario(rb, scenario).passed:
@@ -164,9 +217,13 @@ async def _latency(rules: str | None, max_scenarios: int | None = None, think: f
             if not isinstance(app.screen, WizardScreen) or app.session is None:
                 await app.show_start()
             await new_case(pilot, "")
+            first = True
             while isinstance(app.screen, WizardScreen):
                 screen = app.screen
                 await answer_focused(pilot)
+                if first and with_floor:
+                    steps.append(_step(screen, first=True))
+                first = False
                 if think:
                     await asyncio.sleep(think)  # a person reads the question before answering
                 view = screen.question_view
@@ -207,15 +264,32 @@ async def _latency(rules: str | None, max_scenarios: int | None = None, think: f
                     break
                 painted = await _painted(app, _SHOWN[-1])
                 samples.append(painted - t0)
+                if with_floor:
+                    steps.append(_step(screen, first=False))
             await app.show_start()
     ms = [x * 1000 for x in samples]
     cl = [x * 1000 for x in to_checklist]
+    floor_stats: dict[str, Any] | None = None
+    if with_floor:
+        floor_stats = {}
+        for variant in ("stock", "tuned"):
+            floor_ms = [x for x in floor(steps, size, tuned=variant == "tuned", think=think) if x is not None]
+            if len(floor_ms) != len(ms):
+                raise SystemExit(f"the floor replayed {len(floor_ms)} answers, the walk had {len(ms)}")
+            floor_stats[variant] = {
+                "p50": _percentile(floor_ms, 0.5), "p90": _percentile(floor_ms, 0.9),
+                "p99": _percentile(floor_ms, 0.99), "max": max(floor_ms),
+                "wizard_ratio_p50": _percentile(ms, 0.5) / _percentile(floor_ms, 0.5),
+                "wizard_ratio_p99": _percentile(ms, 0.99) / _percentile(floor_ms, 0.99),
+                "wizard_median_ratio": statistics.median(w / f for w, f in zip(ms, floor_ms, strict=True)),
+            }
     return {
         "scenarios_walked": len(cl), "scenarios_skipped": skipped,
         "answers": len(ms),
         "answer_to_next_question_ms": {"p50": _percentile(ms, 0.5), "p90": _percentile(ms, 0.9),
                                        "p99": _percentile(ms, 0.99), "max": max(ms)},
         "last_answer_to_checklist_ms": {"n": len(cl), "p50": _percentile(cl, 0.5), "max": max(cl) if cl else None},
+        "textual_floor_ms": floor_stats,
     }
 
 
@@ -237,6 +311,8 @@ def main() -> None:
                              "the wizard uses that time to work out the next question for each likely answer")
     parser.add_argument("--scenarios", type=int, default=None, help="walk at most this many scenarios")
     parser.add_argument("--json", type=Path, default=None, help="also write the results to this file")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the Textual floor (wizard_floor.py: the same steps in stock Textual)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -249,7 +325,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pathways-bench-") as data:  # (the walks' saved cases)
         os.environ.setdefault("PATHWAYS_DATA_DIR", data)
         results = {"rules": args.rules or "rules/ (shipped)", "startup": startup(args.rules, args.runs),
-                   "think_s": args.think, "latency": asyncio.run(_latency(args.rules, args.scenarios, args.think))}
+                   "think_s": args.think, "latency": asyncio.run(_latency(args.rules, args.scenarios, args.think,
+                                                                not args.no_floor))}
     results["speed_start"], results["speed_end"] = speed_start, speed.reference()
     s, lat = results["startup"], results["latency"]
     print(speed.describe(results["speed_end"], "at the end"))
@@ -264,6 +341,15 @@ def main() -> None:
     print(f"reading time before each answer: {args.think} s")
     print(f"answer -> next question painted: p50 {a['p50']:.1f} ms, p90 {a['p90']:.1f} ms, p99 {a['p99']:.1f} ms, "
           f"max {a['max']:.1f} ms over {lat['answers']} answers (target p99 <= 50 ms)")
+    floors = lat["textual_floor_ms"]
+    if floors:
+        print(f"the same {lat['answers']} steps on the same screen in Textual's own widgets, no pathways code "
+              "(wizard_floor.py, after the walk):")
+        for variant, label in (("stock", "stock Textual"), ("tuned", "with the wizard's GC policy and strip fix")):
+            f = floors[variant]
+            print(f"  {label}: p50 {f['p50']:.1f} ms, p90 {f['p90']:.1f} ms, p99 {f['p99']:.1f} ms, "
+                  f"max {f['max']:.1f} ms; wizard / this: p50 {f['wizard_ratio_p50']:.2f}x, "
+                  f"p99 {f['wizard_ratio_p99']:.2f}x, per answer (median) {f['wizard_median_ratio']:.2f}x")
     c = lat["last_answer_to_checklist_ms"]
     if c["n"]:
         print(f"last answer -> checklist painted: p50 {c['p50']:.0f} ms, max {c['max']:.0f} ms over {c['n']} cases")
