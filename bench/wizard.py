@@ -125,17 +125,23 @@ def _step(screen: Any, first: bool) -> dict[str, Any]:
     }
 
 
-def floor(steps: list[dict[str, Any]], size: tuple[int, int], tuned: bool, think: float) -> list[float | None]:
-    """``wizard_floor.py``'s times for ``steps`` (ms per step; None for a case's first question)."""
+FLOOR_EVERY = 25  # scenarios walked between two replays (so the machine's drift hits both alike)
+
+
+async def floor(steps: list[dict[str, Any]], size: tuple[int, int], tuned: bool, think: float) -> list[float]:
+    """``wizard_floor.py``'s times for ``steps``, ms per answer (a case's first question is untimed).
+
+    Run while the wizard waits on its start screen (its event loop goes on, idle)."""
     with tempfile.TemporaryDirectory(prefix="pathways-floor-") as folder:
         path = Path(folder) / "steps.json"
         path.write_text(json.dumps({"steps": steps, "size": size, "think": think}), encoding="utf-8")
-        done = subprocess.run([sys.executable, str(ROOT / "bench" / "wizard_floor.py"), str(path)]
-                              + (["--tuned"] if tuned else []),
-                              capture_output=True, text=True, timeout=3600)
-    if done.returncode != 0:
-        raise SystemExit(f"wizard_floor.py failed ({done.returncode}):\n{done.stderr}")
-    return json.loads(done.stdout.splitlines()[-1])["ms"]
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, str(ROOT / "bench" / "wizard_floor.py"), str(path), *(["--tuned"] if tuned else []),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await child.communicate()
+    if child.returncode != 0:
+        raise SystemExit(f"wizard_floor.py failed ({child.returncode}):\n{err.decode()}")
+    return [x for x in json.loads(out.decode().splitlines()[-1])["ms"] if x is not None]
 
 
 async def _child_startup(rules: str | None) -> None:
@@ -205,7 +211,19 @@ async def _latency(rules: str | None, max_scenarios: int | None = None, think: f
     scenarios = load_scenarios(rb)
     samples: list[float] = []
     to_checklist: list[float] = []
-    steps: list[dict[str, Any]] = []  # what each answer brought on screen, for the floor
+    steps: list[dict[str, Any]] = []  # what each answer brought on screen, not yet replayed
+    floors: dict[str, list[float]] = {"stock": [], "tuned": []}  # the replays' times, in the walk's order
+    walked = 0
+
+    async def replay_steps() -> None:
+        # in a child process, in turn with the walk: a drift of the machine's speed over the run
+        # then hits the wizard and the replays alike (and the order of the two alternates)
+        order = ("stock", "tuned") if walked // FLOOR_EVERY % 2 else ("tuned", "stock")
+        for variant in order:
+            floors[variant] += await floor(steps, size, tuned=variant == "tuned", think=think)
+        steps.clear()
+        await asyncio.sleep(1.5)  # (the wizard's collection after a pause, before the next timed answer)
+
     size = (120, 40)
     app = build_app(lang="en", as_of=DEFAULT_AS_OF, rule_base=rb)
     async with app.run_test(size=size) as pilot:
@@ -267,13 +285,17 @@ async def _latency(rules: str | None, max_scenarios: int | None = None, think: f
                 if with_floor:
                     steps.append(_step(screen, first=False))
             await app.show_start()
+            walked += 1
+            if with_floor and walked % FLOOR_EVERY == 0:
+                await replay_steps()
+        if with_floor and steps:
+            await replay_steps()
     ms = [x * 1000 for x in samples]
     cl = [x * 1000 for x in to_checklist]
     floor_stats: dict[str, Any] | None = None
     if with_floor:
         floor_stats = {}
-        for variant in ("stock", "tuned"):
-            floor_ms = [x for x in floor(steps, size, tuned=variant == "tuned", think=think) if x is not None]
+        for variant, floor_ms in floors.items():
             if len(floor_ms) != len(ms):
                 raise SystemExit(f"the floor replayed {len(floor_ms)} answers, the walk had {len(ms)}")
             floor_stats[variant] = {
@@ -344,7 +366,7 @@ def main() -> None:
     floors = lat["textual_floor_ms"]
     if floors:
         print(f"the same {lat['answers']} steps on the same screen in Textual's own widgets, no pathways code "
-              "(wizard_floor.py, after the walk):")
+              f"(wizard_floor.py, in turn with the walk, every {FLOOR_EVERY} scenarios):")
         for variant, label in (("stock", "stock Textual"), ("tuned", "with the wizard's GC policy and strip fix")):
             f = floors[variant]
             print(f"  {label}: p50 {f['p50']:.1f} ms, p90 {f['p90']:.1f} ms, p99 {f['p99']:.1f} ms, "
