@@ -10,7 +10,9 @@ ids, borders, sizes and 120x40 cells) built from Textual's own widgets (Static, 
 Button, ProgressBar, Footer), and each Enter puts the next step's texts into them and gives the
 answer widget the focus, as the wizard does. The clock runs as in ``wizard.py``: from the Enter to
 the first screen update after the step is in the widgets, after the same reading time (``think``
-in STEPS.json).
+in STEPS.json). What differs from the wizard's screen: no bold or dim styles in the lists, Textual's
+own wrapping (the wizard wraps Chinese text itself; the walk is in English), and a question box of
+its content's height, where the wizard sizes it to fit its question.
 
 Two variants, both run by ``wizard.py`` after its walk:
 
