@@ -84,16 +84,20 @@ def _instrument() -> None:
     WizardScreen.show_question = show_question  # type: ignore[method-assign]
 
 
-async def _painted(app: Any, after: float | None = None) -> float:
-    """The time of the first screen update after ``after`` (default: now); waits for it."""
-    since = time.perf_counter() if after is None else after
+async def first_paint_after(paints: list[float], since: float) -> float:
+    """The first of ``paints`` (screen update times, in order) after ``since``; waits for it."""
     while True:
-        # (a search, not a scan: this polls in the app's own event loop, and _PAINTS holds every
-        # update of the walk, ~14,000 by its end, which a scan took 0.2 ms a poll to read)
-        index = bisect.bisect_right(_PAINTS, since)
-        if index < len(_PAINTS):
-            return _PAINTS[index]
+        # (a search, not a scan: this polls in the app's own event loop, and a walk's list holds
+        # every update, ~14,000 by its end, which a scan took 0.2 ms a poll to read)
+        index = bisect.bisect_right(paints, since)
+        if index < len(paints):
+            return paints[index]
         await asyncio.sleep(0.0005)
+
+
+async def _painted(after: float | None = None) -> float:
+    """The time of the wizard's first screen update after ``after`` (default: now)."""
+    return await first_paint_after(_PAINTS, time.perf_counter() if after is None else after)
 
 
 def _step(screen: Any, first: bool) -> dict[str, Any]:
@@ -116,7 +120,7 @@ def _step(screen: Any, first: bool) -> dict[str, Any]:
                     if choice.display else None),
         "dont_know": view.query_one("#dont-know").display,
         "help": str(screen.query_one(HelpPanel)._content()),
-        "routes": [[r.title, r.applies] for r in screen.query_one(RoutePreview).routes],
+        "routes": str(screen.query_one(RoutePreview).visual),
         "answers": [[session.question(q, screen.lang).text, session.value_text(q, screen.lang)]
                     for q in session.answered_in_order()],
         "progress_text": str(screen.query_one("#progress-text", Label).content),
@@ -166,7 +170,7 @@ async def _child_startup(rules: str | None) -> None:
         await send_keys(pilot, "ctrl+n")
         while not (isinstance(app.screen, WizardScreen) and app.screen.question_view is not None):
             await asyncio.sleep(0.001)
-        t_question = await _painted(app, _SHOWN[-1]) - T_START
+        t_question = await _painted(_SHOWN[-1]) - T_START
         print(json.dumps({"import": t_import, "app_running": t_app, "rules_ready": t_rules,
                           "first_question": t_question}), flush=True)
 
@@ -277,10 +281,10 @@ async def _latency(rules: str | None, max_scenarios: int | None = None, think: f
                     await asyncio.sleep(0.0005)
                 if isinstance(app.screen, ChecklistScreen):
                     await wait_for(pilot, lambda: app.screen.outcome is not None, "checklist")
-                    painted = await _painted(app)
+                    painted = await _painted()
                     to_checklist.append(painted - t0)
                     break
-                painted = await _painted(app, _SHOWN[-1])
+                painted = await _painted(_SHOWN[-1])
                 samples.append(painted - t0)
                 if with_floor:
                     steps.append(_step(screen, first=False))
@@ -334,7 +338,7 @@ def main() -> None:
     parser.add_argument("--scenarios", type=int, default=None, help="walk at most this many scenarios")
     parser.add_argument("--json", type=Path, default=None, help="also write the results to this file")
     parser.add_argument("--no-floor", action="store_true",
-                        help="skip the Textual floor (wizard_floor.py: the same steps in stock Textual)")
+                        help="skip the replays of the walk's steps in Textual alone (wizard_floor.py)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

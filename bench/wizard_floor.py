@@ -34,7 +34,6 @@ Like the wizard, the replay paints as soon as its refresh requests have reached 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import json
 import sys
 import time
@@ -48,6 +47,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, OptionList, ProgressBar, Static
+
+# (wizard.py imports no pathways code at its top; its clock and its key are the ones the walk uses)
+from wizard import _send as send_key, first_paint_after
 
 # The wizard's styles (src/pathways_tui/app.tcss and screens/wizard.tcss) for the widgets the floor
 # has; the question box holds its content's height here (the wizard sizes it to fit the question).
@@ -80,12 +82,6 @@ VerticalScroll { scrollbar-size-vertical: 1; }
 """
 
 
-def _routes_text(routes: list[list[str]]) -> str:
-    if not routes:
-        return "No route yet"
-    return "\n".join(f"{title}\n{'✓ applies' if applies == 'yes' else '? may apply'}" for title, applies in routes)
-
-
 class FloorScreen(Screen[None]):
     BINDINGS = [
         Binding("enter", "next", "Next", priority=True),
@@ -109,7 +105,7 @@ class FloorScreen(Screen[None]):
         with Horizontal(id="body"):
             with Vertical(id="side"):
                 yield OptionList(id="answers")
-                yield Static("", id="routes")
+                yield Static("", id="routes", markup=False)
             with Vertical(id="main"):
                 with Vertical(id="question-box"):
                     with VerticalScroll(id="q-scroll"):
@@ -157,7 +153,7 @@ class FloorScreen(Screen[None]):
         (choice if listed else self.query_one("#entry", Input)).focus(scroll_visible=False)
         self.query_one("#help-text", Static).update(step["help"])
         self.query_one("#help-panel", VerticalScroll).scroll_home(animate=False)
-        self.query_one("#routes", Static).update(_routes_text(step["routes"]))
+        self.query_one("#routes", Static).update(step["routes"])
         answers = self.query_one("#answers", OptionList)
         entries = step["answers"]
         if len(entries) < self.answers_shown:
@@ -176,6 +172,7 @@ class FloorScreen(Screen[None]):
         if self.index + 1 < len(self.steps):
             self.show_step(self.index + 1)
 
+    # (the wizard's other keys, so that the Footer shows the same bindings; nothing to do here)
     def action_back(self) -> None:
         pass
 
@@ -225,14 +222,6 @@ class FloorApp(App[None]):
             self.collector.stop()
 
 
-async def _painted_after(since: float) -> float:
-    while True:
-        index = bisect.bisect_right(PAINTS, since)  # (PAINTS only grows, in time order)
-        if index < len(PAINTS):
-            return PAINTS[index]
-        await asyncio.sleep(0.0005)
-
-
 async def replay(
     steps: list[dict[str, Any]], size: tuple[int, int], tuned: bool = False, think: float = 0.0
 ) -> list[float | None]:
@@ -256,20 +245,17 @@ async def replay(
                     app.collector.collect()  # (the wizard collects when a case ends)
                 screen.index = index - 1
                 screen.show_step(index)
-                await _painted_after(screen.shown_at)
+                await first_paint_after(PAINTS, screen.shown_at)
                 times.append(None)
                 continue
             if think:
                 await asyncio.sleep(think)  # (as wizard.py --think: the reading time before the answer)
             before = screen.shown
             t0 = time.perf_counter()
-            event = events.Key("enter", "\r")
-            event.set_sender(app)
-            assert app._driver is not None
-            app._driver.send_message(event)
+            send_key(app, "enter")
             while screen.shown == before:
                 await asyncio.sleep(0.0005)
-            times.append((await _painted_after(screen.shown_at) - t0) * 1000)
+            times.append((await first_paint_after(PAINTS, screen.shown_at) - t0) * 1000)
     return times
 
 
